@@ -1,0 +1,209 @@
+//! The packet being verified: direction, protocol, local and remote endpoints.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::model::{Direction, Protocol};
+
+/// An IP address with an optional port (ports exist only for Tcp and Udp).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    ip: IpAddr,
+    port: Option<u16>,
+}
+
+impl Endpoint {
+    /// An endpoint from its parts.
+    pub fn new(ip: IpAddr, port: Option<u16>) -> Endpoint {
+        Endpoint { ip, port }
+    }
+
+    /// Parses `IP`, `IP:PORT` (IPv4) or `IP`, `[IP]:PORT` (IPv6).
+    ///
+    /// ```
+    /// use flowverify::flow::Endpoint;
+    /// let e = Endpoint::parse("10.0.1.4:443").unwrap();
+    /// assert_eq!(e.port(), Some(443));
+    /// let v6 = Endpoint::parse("[2001:db8::4]:80").unwrap();
+    /// assert_eq!(v6.ip().to_string(), "2001:db8::4");
+    /// assert!(Endpoint::parse("10.0.1.4:99999").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Endpoint, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("the address is empty".into());
+        }
+        let bad_port = |p: &str| format!("port '{p}' is not a number from 0 to 65535");
+        let parse_port = |p: &str| -> Result<u16, String> {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad_port(p));
+            }
+            p.parse::<u16>().map_err(|_| bad_port(p))
+        };
+        if let Some(rest) = text.strip_prefix('[') {
+            let (addr, after) = rest
+                .split_once(']')
+                .ok_or_else(|| format!("'{text}' opens '[' but never closes it"))?;
+            let ip: IpAddr = addr
+                .parse()
+                .map_err(|_| format!("'{addr}' is not an IP address"))?;
+            let port = match after {
+                "" => None,
+                p => Some(parse_port(p.strip_prefix(':').ok_or_else(|| {
+                    format!("expected ':PORT' after ']' in '{text}', found '{p}'")
+                })?)?),
+            };
+            return Ok(Endpoint { ip, port });
+        }
+        if let Ok(ip) = text.parse::<IpAddr>() {
+            return Ok(Endpoint { ip, port: None });
+        }
+        match text.rsplit_once(':') {
+            Some((addr, port)) if !addr.contains(':') => {
+                let ip: IpAddr = addr
+                    .parse()
+                    .map_err(|_| format!("'{addr}' is not an IP address"))?;
+                Ok(Endpoint {
+                    ip,
+                    port: Some(parse_port(port)?),
+                })
+            }
+            _ => Err(format!(
+                "'{text}' is not an IP address (write IP:PORT, or [IPv6]:PORT)"
+            )),
+        }
+    }
+
+    /// The address.
+    pub fn ip(&self) -> IpAddr {
+        self.ip
+    }
+
+    /// The port, if any.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.ip, self.port) {
+            (ip, None) => write!(f, "{ip}"),
+            (IpAddr::V4(ip), Some(p)) => write!(f, "{ip}:{p}"),
+            (IpAddr::V6(ip), Some(p)) => write!(f, "[{ip}]:{p}"),
+        }
+    }
+}
+
+/// A flow to verify, as IP flow verify takes it: direction, protocol, local (the target's)
+/// and remote endpoint. Both endpoints are of one address family; only Tcp and Udp have ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Flow {
+    direction: Direction,
+    protocol: Protocol,
+    local: Endpoint,
+    remote: Endpoint,
+}
+
+impl Flow {
+    /// A flow from its parts, checked: same address family on both ends, ports present for
+    /// Tcp and Udp and absent otherwise.
+    ///
+    /// ```
+    /// use flowverify::flow::{Endpoint, Flow};
+    /// use flowverify::model::{Direction, Protocol};
+    /// let local = Endpoint::parse("10.0.1.4:443").unwrap();
+    /// let remote = Endpoint::parse("203.0.113.7:50000").unwrap();
+    /// let flow = Flow::new(Direction::Inbound, Protocol::Tcp, local, remote).unwrap();
+    /// assert_eq!(flow.source(), remote);
+    /// ```
+    pub fn new(
+        direction: Direction,
+        protocol: Protocol,
+        local: Endpoint,
+        remote: Endpoint,
+    ) -> Result<Flow, String> {
+        if local.ip.is_ipv4() != remote.ip.is_ipv4() {
+            return Err(format!(
+                "local {} and remote {} are of different address families: use IPv4 on both ends or IPv6 on both",
+                local.ip, remote.ip
+            ));
+        }
+        for (which, end) in [("local", local), ("remote", remote)] {
+            match (protocol.has_ports(), end.port) {
+                (true, None) => {
+                    return Err(format!(
+                        "{which} address {end} has no port: {protocol} flows need IP:PORT"
+                    ))
+                }
+                (false, Some(_)) => {
+                    return Err(format!(
+                        "{which} address {end} has a port, but {protocol} flows have no ports"
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(Flow {
+            direction,
+            protocol,
+            local,
+            remote,
+        })
+    }
+
+    /// Parses a flow from the words users type: direction, protocol, local, remote.
+    ///
+    /// ```
+    /// use flowverify::flow::Flow;
+    /// let flow = Flow::parse("outbound", "udp", "10.0.1.4:5000", "8.8.8.8:53").unwrap();
+    /// assert_eq!(flow.destination().to_string(), "8.8.8.8:53");
+    /// assert!(Flow::parse("outbound", "icmp", "10.0.1.4", "2001:db8::1").is_err());
+    /// ```
+    pub fn parse(direction: &str, protocol: &str, local: &str, remote: &str) -> Result<Flow, String> {
+        let d = Direction::parse(direction)
+            .ok_or_else(|| format!("direction '{direction}' is not Inbound or Outbound"))?;
+        let p = Protocol::parse(protocol).ok_or_else(|| {
+            format!("protocol '{protocol}' is not one of Tcp, Udp, Icmp, Esp, Ah")
+        })?;
+        let l = Endpoint::parse(local).map_err(|e| format!("local: {e}"))?;
+        let r = Endpoint::parse(remote).map_err(|e| format!("remote: {e}"))?;
+        Flow::new(d, p, l, r)
+    }
+
+    /// Inbound or Outbound.
+    pub fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// The protocol.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The target's own endpoint.
+    pub fn local(&self) -> Endpoint {
+        self.local
+    }
+
+    /// The other endpoint.
+    pub fn remote(&self) -> Endpoint {
+        self.remote
+    }
+
+    /// Where the packet comes from: remote for Inbound, local for Outbound.
+    pub fn source(&self) -> Endpoint {
+        match self.direction {
+            Direction::Inbound => self.remote,
+            Direction::Outbound => self.local,
+        }
+    }
+
+    /// Where the packet goes: local for Inbound, remote for Outbound.
+    pub fn destination(&self) -> Endpoint {
+        match self.direction {
+            Direction::Inbound => self.local,
+            Direction::Outbound => self.remote,
+        }
+    }
+}

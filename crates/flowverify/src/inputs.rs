@@ -1,0 +1,155 @@
+//! Everything one verification reads, assembled from imported documents: the target's NSGs,
+//! admin configurations, effective rules, tags, virtual network prefixes and ASG membership.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::error::InputError;
+use crate::import::{Content, Document};
+use crate::model::{AdminConfiguration, EffectiveRules, NetworkInterface, Nsg};
+use crate::tags::ServiceTags;
+
+/// The input slots of a scenario (and of the command line's flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Slot {
+    /// `subnetNsg`: the NSG associated with the target's subnet.
+    SubnetNsg,
+    /// `nicNsg`: the NSG associated with the target's network interface.
+    NicNsg,
+    /// `adminRules`: one AVNM security admin configuration (repeatable, highest scope first).
+    AdminRules,
+    /// `effectiveRules`: effective security rules of the network interface.
+    EffectiveRules,
+    /// `nic`: a network interface document.
+    Nic,
+    /// `serviceTags`: a service tags file.
+    ServiceTags,
+}
+
+impl Slot {
+    /// The scenario property name of the slot.
+    pub fn key(self) -> &'static str {
+        match self {
+            Slot::SubnetNsg => "subnetNsg",
+            Slot::NicNsg => "nicNsg",
+            Slot::AdminRules => "adminRules",
+            Slot::EffectiveRules => "effectiveRules",
+            Slot::Nic => "nic",
+            Slot::ServiceTags => "serviceTags",
+        }
+    }
+
+    /// What the slot expects, in words.
+    pub fn expects(self) -> &'static str {
+        match self {
+            Slot::SubnetNsg | Slot::NicNsg => "a network security group",
+            Slot::AdminRules => "AVNM security admin rules",
+            Slot::EffectiveRules => "effective security rules of a network interface",
+            Slot::Nic => "a network interface",
+            Slot::ServiceTags => "a service tags file",
+        }
+    }
+}
+
+/// The assembled inputs of one verification. Explicit NSG and admin slots take precedence over
+/// the corresponding layers of an effective rules document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inputs {
+    /// The subnet's NSG.
+    pub subnet_nsg: Option<Nsg>,
+    /// The network interface's NSG.
+    pub nic_nsg: Option<Nsg>,
+    /// Admin configurations, highest scope first.
+    pub admin: Vec<AdminConfiguration>,
+    /// Effective security rules of the network interface.
+    pub effective: Option<EffectiveRules>,
+    /// Network interfaces (their IPs are members of the ASGs they list).
+    pub nics: Vec<NetworkInterface>,
+    /// Service tags from a file (and from effective rules' `tagMap`).
+    pub service_tags: ServiceTags,
+    /// Prefixes of the `VirtualNetwork` tag.
+    pub virtual_network: Vec<IpNet>,
+    /// ASG membership given directly: name -> IPs.
+    pub asgs: Vec<(String, Vec<IpAddr>)>,
+}
+
+impl Inputs {
+    /// Empty inputs: no NSG, no admin rules (every flow is allowed, nothing decides).
+    pub fn new() -> Inputs {
+        Inputs::default()
+    }
+
+    /// Puts an imported document in `slot`, checking that it is the kind the slot takes.
+    pub fn add(&mut self, slot: Slot, document: Document) -> Result<(), InputError> {
+        let label = document.source().to_string();
+        let found = document.describe();
+        let mismatch = || {
+            InputError::whole(
+                label.clone(),
+                format!("{} expects {}, but this is {found}", slot.key(), slot.expects()),
+            )
+        };
+        match (slot, document.into_content()) {
+            (Slot::SubnetNsg, Content::Nsg(nsg)) => self.subnet_nsg = Some(nsg),
+            (Slot::NicNsg, Content::Nsg(nsg)) => self.nic_nsg = Some(nsg),
+            (Slot::AdminRules, Content::AdminRules(cfg)) => self.admin.push(cfg),
+            (Slot::EffectiveRules, Content::EffectiveRules(eff)) => {
+                for (name, prefixes) in &eff.tag_map {
+                    if self.service_tags.get(name).is_none() {
+                        self.service_tags.insert(name, prefixes.clone());
+                    }
+                }
+                self.effective = Some(eff);
+            }
+            (Slot::Nic, Content::NetworkInterface(nic)) => self.nics.push(nic),
+            (Slot::ServiceTags, Content::ServiceTags(tags)) => self.service_tags.extend(&tags),
+            _ => return Err(mismatch()),
+        }
+        Ok(())
+    }
+
+    /// The NSG evaluated at the subnet level, if any.
+    pub fn subnet_layer(&self) -> Option<&Nsg> {
+        self.subnet_nsg
+            .as_ref()
+            .or_else(|| self.effective.as_ref().and_then(|e| e.subnet.as_ref()))
+    }
+
+    /// The NSG evaluated at the network interface level, if any.
+    pub fn nic_layer(&self) -> Option<&Nsg> {
+        self.nic_nsg
+            .as_ref()
+            .or_else(|| self.effective.as_ref().and_then(|e| e.nic.as_ref()))
+    }
+
+    /// Admin configurations in evaluation order (highest scope first).
+    pub fn admin_layers(&self) -> Vec<&AdminConfiguration> {
+        if !self.admin.is_empty() {
+            return self.admin.iter().collect();
+        }
+        self.effective
+            .as_ref()
+            .and_then(|e| e.admin.as_ref())
+            .into_iter()
+            .collect()
+    }
+
+    /// Members of the ASG `name` (any case), from direct membership and network interface
+    /// documents; `None` when no input says anything about that ASG.
+    pub fn asg_members(&self, name: &str) -> Option<Vec<IpAddr>> {
+        let mut found = false;
+        let mut members = Vec::new();
+        let listed = self
+            .asgs
+            .iter()
+            .chain(self.nics.iter().flat_map(|n| n.asgs.iter()));
+        for (asg, ips) in listed {
+            if asg.eq_ignore_ascii_case(name) {
+                found = true;
+                members.extend(ips.iter().copied());
+            }
+        }
+        found.then_some(members)
+    }
+}

@@ -1,0 +1,1 @@
+//! Permalinks (being written).

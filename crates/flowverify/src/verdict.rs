@@ -1,0 +1,162 @@
+//! The result of verifying one flow: IP flow verify's `access` and `ruleName`, which layer and
+//! resource decided, and the NSG-diagnostics-style trace of every rule considered
+//! (`interfaces.md` section 4). It explains itself, like cedar's `Response`.
+
+use serde::{Deserialize, Serialize};
+
+/// Allowed or denied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Decision {
+    /// The flow is allowed.
+    Allow,
+    /// The flow is denied.
+    Deny,
+}
+
+impl Decision {
+    /// `Allow` or `Deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "Allow",
+            Decision::Deny => "Deny",
+        }
+    }
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A layer of evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    /// AVNM security admin rules.
+    Admin,
+    /// The subnet's NSG.
+    Subnet,
+    /// The network interface's NSG.
+    Nic,
+    /// Nothing decided (no admin rule matched and there is no NSG).
+    None,
+}
+
+impl Layer {
+    /// `admin`, `subnet`, `nic` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Admin => "admin",
+            Layer::Subnet => "subnet",
+            Layer::Nic => "nic",
+            Layer::None => "none",
+        }
+    }
+}
+
+impl std::fmt::Display for Layer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which layer and resource decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecidedBy {
+    /// The deciding layer.
+    pub layer: Layer,
+    /// The NSG or admin configuration that decided; absent when the layer is `none`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub resource: Option<String>,
+}
+
+/// The flow as evaluated: source and destination after applying the direction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowSummary {
+    /// `Inbound` or `Outbound`.
+    pub direction: String,
+    /// `Tcp`, `Udp`, `Icmp`, `Esp` or `Ah`.
+    pub protocol: String,
+    /// `IP:PORT`, `[IPv6]:PORT`, or an IP for portless protocols.
+    pub source: String,
+    /// As `source`.
+    pub destination: String,
+}
+
+/// What one layer did with the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LayerDecision {
+    /// A rule allowed the flow at this layer (for admin rules: the NSGs decide next).
+    Allow,
+    /// A rule denied the flow.
+    Deny,
+    /// An admin `AlwaysAllow` rule allowed the flow; the NSGs were not evaluated.
+    AlwaysAllow,
+    /// No rule matched (admin layers only; an NSG always matches a default rule).
+    NoMatch,
+}
+
+/// One rule considered, with the five NSG-diagnostics match flags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleTrace {
+    /// The reported name, e.g. `securityRules/AllowWeb`.
+    pub name: String,
+    /// Its priority.
+    pub priority: u32,
+    /// `Allow`, `Deny` or `AlwaysAllow`.
+    pub access: String,
+    /// Whether the rule matched the flow (and so decided its layer).
+    pub matched: bool,
+    /// The protocol condition held.
+    pub protocol_matched: bool,
+    /// The source address condition held.
+    pub source_matched: bool,
+    /// The source port condition held.
+    pub source_port_matched: bool,
+    /// The destination address condition held.
+    pub destination_matched: bool,
+    /// The destination port condition held.
+    pub destination_port_matched: bool,
+    /// Why it did not match, in plain words (the first field that failed).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<String>,
+    /// The rule could not be fully evaluated for lack of input (unknown tag or ASG).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub uncertain: bool,
+}
+
+/// One layer of the trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerTrace {
+    /// Which layer.
+    pub layer: Layer,
+    /// The NSG or admin configuration.
+    pub resource: String,
+    /// What the layer decided.
+    pub decision: LayerDecision,
+    /// The rules considered, in evaluation order, up to and including the match.
+    pub rules: Vec<RuleTrace>,
+}
+
+/// The verdict on one flow (`interfaces.md` section 4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// `Allow` or `Deny`.
+    pub access: Decision,
+    /// The deciding rule as IP flow verify names it; absent when nothing decided.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rule_name: Option<String>,
+    /// The deciding layer and resource.
+    pub decided_by: DecidedBy,
+    /// Whether a rule before the decision could not be evaluated for lack of input.
+    pub uncertain: bool,
+    /// Warnings: what the tool assumed, and what input would settle an uncertain verdict.
+    pub warnings: Vec<String>,
+    /// The flow as evaluated.
+    pub flow: FlowSummary,
+    /// Every layer evaluated, in order (empty when the trace was not asked for).
+    pub trace: Vec<LayerTrace>,
+}
