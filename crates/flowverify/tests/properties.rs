@@ -1,0 +1,381 @@
+//! Invariants that must hold for any rule set, checked with generated inputs: the evaluator
+//! agrees with the reference evaluator; the verdict does not depend on the order rules appear
+//! in; the first matching rule by priority decides; each direction walks the right NSG order;
+//! nothing panics.
+
+mod reference;
+
+use std::net::IpAddr;
+
+use flowverify::model::{
+    Access, AddressEntry, AddressSide, AdminConfiguration, Direction, Nsg, PortRange, PortSide,
+    Protocol, Rule, RuleKind, RuleProtocol,
+};
+use flowverify::verdict::{Layer, LayerDecision};
+use flowverify::{verify, verify_with, Endpoint, Flow, Inputs, Options};
+use ipnet::IpNet;
+use proptest::prelude::*;
+
+const V4_POOL: [&str; 8] = [
+    "10.0.1.4",
+    "10.0.1.5",
+    "10.0.2.4",
+    "10.1.0.9",
+    "203.0.113.7",
+    "198.51.100.9",
+    "168.63.129.16",
+    "20.60.1.1",
+];
+const V6_POOL: [&str; 4] = ["2001:db8::4", "2001:db8::1:7", "fd00::4", "fd00::9"];
+const TAGS: [&str; 5] = [
+    "VirtualNetwork",
+    "Internet",
+    "AzureLoadBalancer",
+    "Storage",
+    "Sql.WestUS",
+];
+const ASGS: [&str; 3] = ["asg-web", "asg-db", "asg-none"];
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+fn entry() -> impl Strategy<Value = AddressEntry> {
+    prop_oneof![
+        1 => Just(AddressEntry::Any),
+        4 => (prop::sample::select(V4_POOL.to_vec()), prop::sample::select(vec![8u8, 16, 24, 30, 32]))
+            .prop_map(|(a, len)| AddressEntry::Prefix(IpNet::new(ip(a), len).unwrap().trunc())),
+        2 => (prop::sample::select(V6_POOL.to_vec()), prop::sample::select(vec![16u8, 32, 64, 128]))
+            .prop_map(|(a, len)| AddressEntry::Prefix(IpNet::new(ip(a), len).unwrap().trunc())),
+        2 => prop::sample::select(TAGS.to_vec()).prop_map(|t| AddressEntry::Tag(t.to_string())),
+        1 => prop::sample::select(ASGS.to_vec()).prop_map(|a| AddressEntry::Asg(a.to_string())),
+    ]
+}
+
+fn side() -> impl Strategy<Value = AddressSide> {
+    prop::collection::vec(entry(), 0..3).prop_map(AddressSide::from_entries)
+}
+
+fn ports() -> impl Strategy<Value = PortSide> {
+    let range = prop_oneof![
+        Just(PortRange::ALL),
+        prop::sample::select(vec![22u16, 80, 443, 3389, 50000])
+            .prop_map(|p| PortRange::new(p, p).unwrap()),
+        (0u16..40000, 0u16..30000)
+            .prop_map(|(a, len)| PortRange::new(a, a.saturating_add(len)).unwrap()),
+    ];
+    prop::collection::vec(range, 0..3).prop_map(PortSide::from_ranges)
+}
+
+fn protocol() -> impl Strategy<Value = RuleProtocol> {
+    prop_oneof![
+        2 => Just(RuleProtocol::Any),
+        3 => prop::sample::select(Protocol::ALL.to_vec()).prop_map(RuleProtocol::Only),
+    ]
+}
+
+/// A rule without name or priority (both are assigned to keep them unique).
+fn rule_body(admin: bool) -> impl Strategy<Value = Rule> {
+    let accesses = if admin {
+        vec![Access::Allow, Access::Deny, Access::AlwaysAllow]
+    } else {
+        vec![Access::Allow, Access::Deny]
+    };
+    (
+        prop::sample::select(vec![Direction::Inbound, Direction::Outbound]),
+        prop::sample::select(accesses),
+        protocol(),
+        side(),
+        ports(),
+        side(),
+        ports(),
+    )
+        .prop_map(
+            move |(
+                direction,
+                access,
+                protocol,
+                source,
+                source_ports,
+                destination,
+                destination_ports,
+            )| Rule {
+                name: String::new(),
+                kind: if admin {
+                    RuleKind::Admin
+                } else {
+                    RuleKind::User
+                },
+                priority: 0,
+                direction,
+                access,
+                protocol,
+                source,
+                source_ports,
+                destination,
+                destination_ports,
+                collection: None,
+            },
+        )
+}
+
+/// Rules with distinct priorities (drawn from `lo..hi`) and names.
+fn rules(admin: bool, max: usize) -> impl Strategy<Value = Vec<Rule>> {
+    let (lo, hi) = if admin { (1u32, 4097u32) } else { (100, 4097) };
+    (
+        prop::collection::vec(rule_body(admin), 0..max),
+        prop::collection::btree_set(lo..hi, max),
+    )
+        .prop_map(|(mut rules, priorities)| {
+            for (i, (r, p)) in rules.iter_mut().zip(priorities).enumerate() {
+                r.priority = p;
+                r.name = format!("r{i}-{p}");
+            }
+            rules
+        })
+}
+
+fn default_rules() -> Vec<Rule> {
+    let mk = |name: &str, priority, direction, access, src: &str, dst: &str| Rule {
+        name: name.into(),
+        kind: RuleKind::Default,
+        priority,
+        direction,
+        access,
+        protocol: RuleProtocol::Any,
+        source: AddressSide::from_entries(vec![AddressEntry::parse(src).unwrap()]),
+        source_ports: PortSide::any(),
+        destination: AddressSide::from_entries(vec![AddressEntry::parse(dst).unwrap()]),
+        destination_ports: PortSide::any(),
+        collection: None,
+    };
+    use Access::*;
+    use Direction::*;
+    vec![
+        mk(
+            "AllowVnetInBound",
+            65000,
+            Inbound,
+            Allow,
+            "VirtualNetwork",
+            "VirtualNetwork",
+        ),
+        mk(
+            "AllowAzureLoadBalancerInBound",
+            65001,
+            Inbound,
+            Allow,
+            "AzureLoadBalancer",
+            "*",
+        ),
+        mk("DenyAllInBound", 65500, Inbound, Deny, "*", "*"),
+        mk(
+            "AllowVnetOutBound",
+            65000,
+            Outbound,
+            Allow,
+            "VirtualNetwork",
+            "VirtualNetwork",
+        ),
+        mk(
+            "AllowInternetOutBound",
+            65001,
+            Outbound,
+            Allow,
+            "*",
+            "Internet",
+        ),
+        mk("DenyAllOutBound", 65500, Outbound, Deny, "*", "*"),
+    ]
+}
+
+fn nsg(name: &'static str) -> impl Strategy<Value = Option<Nsg>> {
+    prop::option::weighted(
+        0.8,
+        rules(false, 12).prop_map(move |mut rules| {
+            rules.extend(default_rules());
+            Nsg {
+                name: name.into(),
+                rules,
+            }
+        }),
+    )
+}
+
+fn inputs() -> impl Strategy<Value = Inputs> {
+    (
+        nsg("nsg-subnet"),
+        nsg("nsg-nic"),
+        prop::collection::vec(rules(true, 6), 0..3),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(subnet_nsg, nic_nsg, admin, with_vnet, with_storage)| {
+            let mut inputs = Inputs::new();
+            inputs.subnet_nsg = subnet_nsg;
+            inputs.nic_nsg = nic_nsg;
+            inputs.admin = admin
+                .into_iter()
+                .enumerate()
+                .map(|(i, rules)| AdminConfiguration {
+                    name: format!("cfg{i}"),
+                    rules,
+                })
+                .collect();
+            if with_vnet {
+                inputs.virtual_network =
+                    vec!["10.0.0.0/16".parse().unwrap(), "fd00::/64".parse().unwrap()];
+            }
+            if with_storage {
+                inputs
+                    .service_tags
+                    .insert("Storage", vec!["20.60.0.0/16".parse().unwrap()]);
+            }
+            inputs.asgs = vec![
+                ("asg-web".into(), vec![ip("10.0.1.4"), ip("fd00::4")]),
+                ("asg-db".into(), vec![ip("10.0.2.4")]),
+            ];
+            inputs
+        })
+}
+
+fn flow() -> impl Strategy<Value = Flow> {
+    (
+        prop::sample::select(vec![Direction::Inbound, Direction::Outbound]),
+        prop::sample::select(Protocol::ALL.to_vec()),
+        any::<bool>(),
+        0usize..8,
+        0usize..8,
+        prop::sample::select(vec![22u16, 80, 443, 3389, 50000, 0, 65535]),
+        prop::sample::select(vec![22u16, 80, 443, 3389, 50000, 1024]),
+    )
+        .prop_map(|(direction, protocol, v6, l, r, lp, rp)| {
+            let (l, r) = if v6 {
+                (ip(V6_POOL[l % 4]), ip(V6_POOL[r % 4]))
+            } else {
+                (ip(V4_POOL[l]), ip(V4_POOL[r]))
+            };
+            let (lp, rp) = if protocol.has_ports() {
+                (Some(lp), Some(rp))
+            } else {
+                (None, None)
+            };
+            Flow::new(
+                direction,
+                protocol,
+                Endpoint::new(l, lp),
+                Endpoint::new(r, rp),
+            )
+            .unwrap()
+        })
+}
+
+fn layer_name(layer: Layer) -> &'static str {
+    layer.as_str()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn agrees_with_the_reference_evaluator(inputs in inputs(), flow in flow()) {
+        let v = verify(&inputs, &flow);
+        let r = reference::answer(&inputs, &flow);
+        prop_assert_eq!(v.access.as_str(), r.access);
+        prop_assert_eq!(v.rule_name, r.rule_name);
+        prop_assert_eq!(layer_name(v.decided_by.layer), r.layer);
+    }
+
+    #[test]
+    fn trace_does_not_change_the_verdict(inputs in inputs(), flow in flow()) {
+        let full = verify(&inputs, &flow);
+        let quiet = verify_with(&inputs, &flow, Options { trace: false });
+        prop_assert_eq!(full.access, quiet.access);
+        prop_assert_eq!(full.rule_name, quiet.rule_name);
+        prop_assert_eq!(full.decided_by, quiet.decided_by);
+        prop_assert_eq!(full.uncertain, quiet.uncertain);
+        prop_assert_eq!(full.warnings, quiet.warnings);
+    }
+
+    #[test]
+    fn verdict_does_not_depend_on_rule_order(inputs in inputs(), flow in flow(), seed in any::<u64>()) {
+        let mut shuffled = inputs.clone();
+        let mut state = seed | 1;
+        let mut shuffle = |rules: &mut Vec<Rule>| {
+            for i in (1..rules.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                rules.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+        };
+        if let Some(n) = shuffled.subnet_nsg.as_mut() { shuffle(&mut n.rules) }
+        if let Some(n) = shuffled.nic_nsg.as_mut() { shuffle(&mut n.rules) }
+        for c in shuffled.admin.iter_mut() { shuffle(&mut c.rules) }
+        let a = verify(&inputs, &flow);
+        let b = verify(&shuffled, &flow);
+        prop_assert_eq!(a.access, b.access);
+        prop_assert_eq!(a.rule_name, b.rule_name);
+        prop_assert_eq!(a.decided_by, b.decided_by);
+        prop_assert_eq!(a.trace, b.trace);
+    }
+
+    #[test]
+    fn first_matching_rule_by_priority_decides_each_layer(inputs in inputs(), flow in flow()) {
+        let v = verify(&inputs, &flow);
+        for layer in &v.trace {
+            let priorities: Vec<u32> = layer.rules.iter().map(|r| r.priority).collect();
+            prop_assert!(priorities.windows(2).all(|w| w[0] <= w[1]), "not in priority order: {:?}", priorities);
+            let (last, before) = match layer.rules.split_last() {
+                Some(split) => split,
+                None => { prop_assert_eq!(layer.decision, LayerDecision::NoMatch); continue; }
+            };
+            prop_assert!(before.iter().all(|r| !r.matched && r.reason.is_some()));
+            prop_assert_eq!(last.matched, layer.decision != LayerDecision::NoMatch);
+            for r in &layer.rules {
+                let all = r.protocol_matched && r.source_matched && r.source_port_matched
+                    && r.destination_matched && r.destination_port_matched;
+                prop_assert_eq!(all, r.matched);
+            }
+        }
+        if let Some(name) = &v.rule_name {
+            let deciding = v.trace.iter().rev().find(|l| l.layer == v.decided_by.layer).unwrap();
+            prop_assert_eq!(&deciding.rules.last().unwrap().name, name);
+        }
+    }
+
+    #[test]
+    fn each_direction_walks_its_nsg_order(inputs in inputs(), flow in flow()) {
+        let v = verify(&inputs, &flow);
+        let nsg_layers: Vec<Layer> = v.trace.iter().map(|l| l.layer).filter(|l| *l != Layer::Admin).collect();
+        let expected: Vec<Layer> = match flow.direction() {
+            Direction::Inbound => vec![Layer::Subnet, Layer::Nic],
+            Direction::Outbound => vec![Layer::Nic, Layer::Subnet],
+        };
+        // The NSG layers seen are a prefix of the direction's order, skipping absent NSGs.
+        let present: Vec<Layer> = expected.into_iter().filter(|l| match l {
+            Layer::Subnet => inputs.subnet_layer().is_some(),
+            _ => inputs.nic_layer().is_some(),
+        }).collect();
+        prop_assert!(present.starts_with(&nsg_layers), "{:?} vs {:?}", nsg_layers, present);
+        // Admin layers always come first.
+        let first_nsg = v.trace.iter().position(|l| l.layer != Layer::Admin).unwrap_or(v.trace.len());
+        prop_assert!(v.trace[first_nsg..].iter().all(|l| l.layer != Layer::Admin));
+    }
+
+    #[test]
+    fn evaluation_never_panics_on_any_flow(inputs in inputs(), d in any::<bool>(), p in 0usize..5,
+                                           l in any::<[u8; 16]>(), r in any::<[u8; 16]>(),
+                                           lp in any::<u16>(), rp in any::<u16>(), v6 in any::<bool>()) {
+        let mk = |b: [u8; 16]| -> IpAddr {
+            if v6 { IpAddr::from(b) } else { IpAddr::from([b[0], b[1], b[2], b[3]]) }
+        };
+        let protocol = Protocol::ALL[p];
+        let ports = protocol.has_ports();
+        let direction = if d { Direction::Inbound } else { Direction::Outbound };
+        let flow = Flow::new(direction, protocol,
+            Endpoint::new(mk(l), ports.then_some(lp)), Endpoint::new(mk(r), ports.then_some(rp))).unwrap();
+        let v = verify(&inputs, &flow);
+        // Serializable as the result object, always.
+        let json = serde_json::to_value(&v).unwrap();
+        prop_assert!(json.get("access").is_some());
+    }
+}
