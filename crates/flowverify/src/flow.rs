@@ -160,7 +160,12 @@ impl Flow {
     /// assert_eq!(flow.destination().to_string(), "8.8.8.8:53");
     /// assert!(Flow::parse("outbound", "icmp", "10.0.1.4", "2001:db8::1").is_err());
     /// ```
-    pub fn parse(direction: &str, protocol: &str, local: &str, remote: &str) -> Result<Flow, String> {
+    pub fn parse(
+        direction: &str,
+        protocol: &str,
+        local: &str,
+        remote: &str,
+    ) -> Result<Flow, String> {
         let d = Direction::parse(direction)
             .ok_or_else(|| format!("direction '{direction}' is not Inbound or Outbound"))?;
         let p = Protocol::parse(protocol).ok_or_else(|| {

@@ -87,7 +87,11 @@ impl Inputs {
         let mismatch = || {
             InputError::whole(
                 label.clone(),
-                format!("{} expects {}, but this is {found}", slot.key(), slot.expects()),
+                format!(
+                    "{} expects {}, but this is {found}",
+                    slot.key(),
+                    slot.expects()
+                ),
             )
         };
         match (slot, document.into_content()) {
