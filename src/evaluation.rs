@@ -1,0 +1,573 @@
+//! The page's glue over the engine: import each slot on its own (so one bad slot does not hide
+//! the others), assemble the inputs, verify every flow of the list, and describe the path a
+//! packet takes through the layers. No evaluation logic lives here: verdicts come from
+//! [`flowverify::verify`].
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use flowverify::error::Place;
+use flowverify::import::{import, Document};
+use flowverify::model::Direction;
+use flowverify::scenario::{parse_cidr, parse_ip};
+use flowverify::verdict::{LayerDecision, LayerTrace};
+use flowverify::{verify, Flow, InputError, Inputs, Layer, Verdict};
+use ipnet::IpNet;
+
+use crate::workbench::{asg_lines, split_list, DocSlot, FlowRow};
+
+/// Imports the text of `slot`: `Ok(None)` when it is empty.
+///
+/// ```
+/// use flowverify_web::evaluation::import_slot;
+/// use flowverify_web::workbench::DocSlot;
+/// assert!(import_slot(DocSlot::SubnetNsg, "  \n").unwrap().is_none());
+/// let err = import_slot(DocSlot::SubnetNsg, "{\n  \"name\": \"x\",\n}").unwrap_err();
+/// assert!(err.to_string().starts_with("subnetNsg: line 3, column 1"));
+/// ```
+pub fn import_slot(slot: DocSlot, text: &str) -> Result<Option<Document>, InputError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    import(&slot.key(), text).map(Some)
+}
+
+/// The virtual network prefixes typed (one per line, or separated by commas or spaces).
+///
+/// ```
+/// use flowverify_web::evaluation::parse_virtual_network;
+/// assert_eq!(parse_virtual_network("10.0.0.0/16\n10.1.0.0/16").unwrap().len(), 2);
+/// assert!(parse_virtual_network("10.0.0.0/33").unwrap_err().contains("'10.0.0.0/33'"));
+/// ```
+pub fn parse_virtual_network(text: &str) -> Result<Vec<IpNet>, String> {
+    split_list(text).iter().map(|p| parse_cidr(p)).collect()
+}
+
+/// The ASG membership typed, one `name = IP, IP` per line.
+///
+/// ```
+/// use flowverify_web::evaluation::parse_asgs;
+/// let asgs = parse_asgs("asg-web = 10.0.1.4, 10.0.1.5").unwrap();
+/// assert_eq!(asgs[0].0, "asg-web");
+/// assert_eq!(asgs[0].1.len(), 2);
+/// assert!(parse_asgs("asg-web = 10.0.1.400").unwrap_err().contains("'10.0.1.400'"));
+/// ```
+pub fn parse_asgs(text: &str) -> Result<Vec<(String, Vec<IpAddr>)>, String> {
+    asg_lines(text)
+        .into_iter()
+        .map(|line| {
+            let (name, ips) = line?;
+            let ips = ips
+                .iter()
+                .map(|ip| parse_ip(ip).map_err(|m| format!("ASG {name}: {m}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((name, ips))
+        })
+        .collect()
+}
+
+/// A slot's import result, shared between the cache and the assembled inputs.
+pub type Imported = Arc<Result<Option<Document>, InputError>>;
+
+/// Imports each slot again only when its text changed, so that typing in one slot (or in the
+/// flow form) does not re-read a 1,000-rule NSG pasted in another.
+#[derive(Debug, Default)]
+pub struct ImportCache {
+    entries: Vec<(DocSlot, String, Imported)>,
+    imports: usize,
+}
+
+impl ImportCache {
+    /// An empty cache.
+    pub fn new() -> ImportCache {
+        ImportCache::default()
+    }
+
+    /// The import of `text` in `slot`, from the cache when the slot's text is unchanged.
+    pub fn get(&mut self, slot: DocSlot, text: &str) -> Imported {
+        if let Some((_, cached, result)) = self.entries.iter().find(|(s, _, _)| *s == slot) {
+            if cached == text {
+                return result.clone();
+            }
+        }
+        self.imports += 1;
+        let result = Arc::new(import_slot(slot, text));
+        self.entries.retain(|(s, _, _)| *s != slot);
+        self.entries.push((slot, text.to_string(), result.clone()));
+        result
+    }
+
+    /// Imports every slot of `slots` (through the cache) and forgets slots no longer there.
+    pub fn get_all(&mut self, slots: &[(DocSlot, &str)]) -> Vec<(DocSlot, Imported)> {
+        self.entries
+            .retain(|(s, _, _)| slots.iter().any(|(slot, _)| slot == s));
+        slots
+            .iter()
+            .map(|(slot, text)| (*slot, self.get(*slot, text)))
+            .collect()
+    }
+
+    /// How many imports were actually run (for tests and measurements).
+    pub fn import_count(&self) -> usize {
+        self.imports
+    }
+}
+
+/// What one slot holds once imported.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SlotState {
+    /// Nothing typed.
+    Empty,
+    /// A document, described (`az CLI NSG nsg-web: 12 rules`).
+    Loaded(String),
+    /// A problem: not JSON, not a shape FlowVerify knows, a bad rule, or the wrong kind of
+    /// document for the slot.
+    Failed(InputError),
+}
+
+/// The inputs assembled from every slot, and each slot's state.
+#[derive(Debug, Clone, Default)]
+pub struct Assembled {
+    /// The inputs of the verification (slots in error are left out).
+    pub inputs: Inputs,
+    /// Each document slot's state.
+    pub slots: Vec<(DocSlot, SlotState)>,
+    /// The problem with the virtual network prefixes, if any (they are then left out).
+    pub virtual_network_error: Option<String>,
+    /// The problem with the ASG membership, if any (it is then left out).
+    pub asgs_error: Option<String>,
+}
+
+impl Assembled {
+    /// The state of `slot`.
+    pub fn state(&self, slot: DocSlot) -> SlotState {
+        self.slots
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map_or(SlotState::Empty, |(_, state)| state.clone())
+    }
+
+    /// How many inputs are in error.
+    pub fn error_count(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|(_, s)| matches!(s, SlotState::Failed(_)))
+            .count()
+            + usize::from(self.virtual_network_error.is_some())
+            + usize::from(self.asgs_error.is_some())
+    }
+}
+
+/// Puts every imported slot into one [`Inputs`] (in the engine's slot order), with the virtual
+/// network prefixes and ASG membership; a document of the wrong kind for its slot becomes that
+/// slot's error.
+pub fn assemble(
+    imported: &[(DocSlot, Imported)],
+    virtual_network: &str,
+    asgs: &str,
+) -> Assembled {
+    let mut out = Assembled::default();
+    for (slot, result) in imported {
+        let state = match result.as_ref() {
+            Ok(None) => SlotState::Empty,
+            Err(e) => SlotState::Failed(e.clone()),
+            Ok(Some(doc)) => {
+                let described = doc.describe();
+                match out.inputs.add(slot.engine(), doc.clone()) {
+                    Ok(()) => SlotState::Loaded(described),
+                    Err(e) => SlotState::Failed(e),
+                }
+            }
+        };
+        out.slots.push((*slot, state));
+    }
+    match parse_virtual_network(virtual_network) {
+        Ok(prefixes) => out.inputs.virtual_network = prefixes,
+        Err(e) => out.virtual_network_error = Some(e),
+    }
+    match parse_asgs(asgs) {
+        Ok(members) => out.inputs.asgs = members,
+        Err(e) => out.asgs_error = Some(e),
+    }
+    out
+}
+
+/// Where a flow's problem is, for showing it beside the right field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlowProblem {
+    /// The direction.
+    Direction(String),
+    /// The protocol.
+    Protocol(String),
+    /// The local address.
+    Local(String),
+    /// The remote address.
+    Remote(String),
+    /// The flow as a whole (address families differ, a port is missing).
+    Flow(String),
+    /// The expectation.
+    Expectation(String),
+}
+
+impl FlowProblem {
+    /// The message.
+    pub fn message(&self) -> &str {
+        match self {
+            FlowProblem::Direction(m)
+            | FlowProblem::Protocol(m)
+            | FlowProblem::Local(m)
+            | FlowProblem::Remote(m)
+            | FlowProblem::Flow(m)
+            | FlowProblem::Expectation(m) => m,
+        }
+    }
+}
+
+/// Whether a flow's verdict is what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// No expectation set.
+    None,
+    /// The verdict meets the expectation.
+    Met,
+    /// It does not: why.
+    Unmet(String),
+}
+
+/// One flow of the list, verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowOutcome {
+    /// The verdict, when the flow could be read.
+    pub verdict: Option<Verdict>,
+    /// What is wrong with the flow as typed.
+    pub problems: Vec<FlowProblem>,
+    /// The expectation's outcome.
+    pub check: Check,
+    /// For a portless protocol, whether a typed port was ignored.
+    pub port_ignored: bool,
+}
+
+/// Reads a row into a flow, naming the field at fault.
+pub fn read_flow(row: &FlowRow) -> Result<Flow, FlowProblem> {
+    let spec = row.spec();
+    match spec.to_flow() {
+        Ok(flow) => Ok(flow),
+        Err(message) => Err(if message.starts_with("direction") {
+            FlowProblem::Direction(message)
+        } else if message.starts_with("protocol") {
+            FlowProblem::Protocol(message)
+        } else if let Some(m) = message.strip_prefix("local: ") {
+            FlowProblem::Local(m.to_string())
+        } else if let Some(m) = message.strip_prefix("remote: ") {
+            FlowProblem::Remote(m.to_string())
+        } else {
+            FlowProblem::Flow(message)
+        }),
+    }
+}
+
+/// Verifies one row of the flows list against `inputs` and checks its expectation.
+pub fn evaluate_row(inputs: &Inputs, row: &FlowRow) -> FlowOutcome {
+    let mut problems = Vec::new();
+    let expectation = match row.expectation() {
+        Ok(e) => e,
+        Err(m) => {
+            problems.push(FlowProblem::Expectation(m));
+            None
+        }
+    };
+    let port_ignored = row.portless()
+        && [&row.local, &row.remote]
+            .iter()
+            .any(|t| crate::workbench::strip_port(t) != t.trim());
+    let verdict = match read_flow(row) {
+        Ok(flow) => Some(verify(inputs, &flow)),
+        Err(p) => {
+            problems.push(p);
+            None
+        }
+    };
+    let check = match (&expectation, &verdict) {
+        (Some(e), Some(v)) => match e.check(v) {
+            Ok(()) => Check::Met,
+            Err(why) => Check::Unmet(why),
+        },
+        _ => Check::None,
+    };
+    FlowOutcome {
+        verdict,
+        problems,
+        check,
+        port_ignored,
+    }
+}
+
+/// What happened at one stage of the evaluation path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageOutcome {
+    /// A rule allowed the flow here (for an NSG: on to the next layer).
+    Allowed(String),
+    /// A rule denied the flow: the packet stops here.
+    Denied(String),
+    /// An admin `AlwaysAllow` rule allowed the flow: the NSGs are skipped.
+    AlwaysAllowed(String),
+    /// An admin `Allow` rule matched: the NSGs decide.
+    HandedOver(String),
+    /// No rule of this admin configuration matched.
+    NoMatch,
+    /// Not reached: an earlier stage decided.
+    NotReached,
+    /// No NSG (or no admin rules) at this stage: everything passes.
+    Absent,
+}
+
+impl StageOutcome {
+    /// A short word for the stage's badge.
+    pub fn word(&self) -> &'static str {
+        match self {
+            StageOutcome::Allowed(_) => "Allow",
+            StageOutcome::Denied(_) => "Deny",
+            StageOutcome::AlwaysAllowed(_) => "Always allow",
+            StageOutcome::HandedOver(_) => "Allow: to NSGs",
+            StageOutcome::NoMatch => "No match",
+            StageOutcome::NotReached => "Not reached",
+            StageOutcome::Absent => "None: passes",
+        }
+    }
+
+    /// The CSS class of the stage (`allow`, `deny`, `skip`, `none`).
+    pub fn class(&self) -> &'static str {
+        match self {
+            StageOutcome::Allowed(_)
+            | StageOutcome::AlwaysAllowed(_)
+            | StageOutcome::HandedOver(_) => "allow",
+            StageOutcome::Denied(_) => "deny",
+            StageOutcome::NoMatch | StageOutcome::Absent => "none",
+            StageOutcome::NotReached => "skip",
+        }
+    }
+
+    /// The deciding rule of the stage, if any.
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            StageOutcome::Allowed(r)
+            | StageOutcome::Denied(r)
+            | StageOutcome::AlwaysAllowed(r)
+            | StageOutcome::HandedOver(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// One stage of the evaluation path: admin rules, subnet NSG, NIC NSG.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    /// The layer.
+    pub layer: Layer,
+    /// What the stage is, e.g. `Subnet NSG`.
+    pub title: String,
+    /// The resource (NSG or admin configuration) if there is one.
+    pub resource: Option<String>,
+    /// What happened there.
+    pub outcome: StageOutcome,
+}
+
+fn stage_title(layer: Layer) -> &'static str {
+    match layer {
+        Layer::Admin => "Admin rules",
+        Layer::Subnet => "Subnet NSG",
+        Layer::Nic => "NIC NSG",
+        Layer::None => "Nothing",
+    }
+}
+
+fn outcome_of(trace: &LayerTrace) -> StageOutcome {
+    let rule = || {
+        trace
+            .rules
+            .iter()
+            .rev()
+            .find(|r| r.matched)
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    };
+    match trace.decision {
+        LayerDecision::Deny => StageOutcome::Denied(rule()),
+        LayerDecision::AlwaysAllow => StageOutcome::AlwaysAllowed(rule()),
+        LayerDecision::Allow if trace.layer == Layer::Admin => StageOutcome::HandedOver(rule()),
+        LayerDecision::Allow => StageOutcome::Allowed(rule()),
+        LayerDecision::NoMatch => StageOutcome::NoMatch,
+    }
+}
+
+/// The path of a flow through the layers, for the picture above the trace: every admin
+/// configuration (or one "none" stage), then the NSGs in the direction's order (Inbound:
+/// subnet then NIC; Outbound: NIC then subnet), each with what happened there.
+pub fn path(inputs: &Inputs, verdict: &Verdict, direction: Direction) -> Vec<Stage> {
+    let mut stages = Vec::new();
+    let traced = |layer: Layer, resource: &str, nth: usize| {
+        verdict
+            .trace
+            .iter()
+            .filter(|t| t.layer == layer && t.resource == resource)
+            .nth(nth)
+    };
+    let admin = inputs.admin_layers();
+    if admin.is_empty() {
+        stages.push(Stage {
+            layer: Layer::Admin,
+            title: stage_title(Layer::Admin).into(),
+            resource: None,
+            outcome: StageOutcome::Absent,
+        });
+    }
+    for (i, config) in admin.iter().enumerate() {
+        let nth = admin[..i].iter().filter(|c| c.name == config.name).count();
+        stages.push(Stage {
+            layer: Layer::Admin,
+            title: stage_title(Layer::Admin).into(),
+            resource: Some(config.name.clone()),
+            outcome: traced(Layer::Admin, &config.name, nth)
+                .map_or(StageOutcome::NotReached, outcome_of),
+        });
+    }
+    let order = match direction {
+        Direction::Inbound => [Layer::Subnet, Layer::Nic],
+        Direction::Outbound => [Layer::Nic, Layer::Subnet],
+    };
+    for layer in order {
+        let nsg = match layer {
+            Layer::Subnet => inputs.subnet_layer(),
+            _ => inputs.nic_layer(),
+        };
+        let outcome = match nsg {
+            None => StageOutcome::Absent,
+            Some(nsg) => traced(layer, &nsg.name, 0).map_or(StageOutcome::NotReached, outcome_of),
+        };
+        stages.push(Stage {
+            layer,
+            title: stage_title(layer).into(),
+            resource: nsg.map(|n| n.name.clone()),
+            outcome,
+        });
+    }
+    // An absent layer after a terminal decision was not reached either.
+    if let Some(stop) = stages
+        .iter()
+        .position(|s| matches!(s.outcome, StageOutcome::Denied(_) | StageOutcome::AlwaysAllowed(_)))
+    {
+        for stage in stages.iter_mut().skip(stop + 1) {
+            if stage.outcome == StageOutcome::Absent {
+                stage.outcome = StageOutcome::NotReached;
+            }
+        }
+    }
+    stages
+}
+
+/// The line and column of an error in the text, when it has them.
+pub fn line_column(error: &InputError) -> Option<(usize, usize)> {
+    match error.place() {
+        Place::LineColumn { line, column } => Some((*line, *column)),
+        _ => None,
+    }
+}
+
+/// The line of `text` an error points at, with a caret under its column, for showing under
+/// the message (long lines are cut around the column).
+///
+/// ```
+/// use flowverify_web::evaluation::excerpt;
+/// let (line, caret) = excerpt("{\n  \"a\": tru\n}", 2, 8).unwrap();
+/// assert_eq!(line, "  \"a\": tru");
+/// assert_eq!(caret, "       ^");
+/// ```
+pub fn excerpt(text: &str, line: usize, column: usize) -> Option<(String, String)> {
+    let content = text.lines().nth(line.checked_sub(1)?)?;
+    let chars: Vec<char> = content.chars().collect();
+    let column = column.max(1) - 1;
+    let start = column.saturating_sub(60);
+    let end = (column + 40).min(chars.len());
+    let start = start.min(end);
+    let mut shown: String = chars[start..end].iter().collect();
+    let mut offset = column - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        offset += 1;
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    Some((shown, format!("{}^", " ".repeat(offset))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_imports_a_slot_again_only_when_its_text_changes() {
+        let mut cache = ImportCache::new();
+        let a = cache.get(DocSlot::SubnetNsg, "{ bad");
+        let b = cache.get(DocSlot::SubnetNsg, "{ bad");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(cache.import_count(), 1);
+        cache.get(DocSlot::NicNsg, "");
+        cache.get(DocSlot::SubnetNsg, "{ bad!");
+        assert_eq!(cache.import_count(), 3);
+        let all = cache.get_all(&[(DocSlot::NicNsg, ""), (DocSlot::Admin(0), "")]);
+        assert_eq!(all.len(), 2);
+        assert_eq!(cache.import_count(), 4);
+        assert!(matches!(all[0].1.as_ref(), Ok(None)));
+    }
+
+    #[test]
+    fn excerpt_handles_edges() {
+        assert!(excerpt("abc", 2, 1).is_none());
+        assert!(excerpt("abc", 0, 1).is_none());
+        let (line, caret) = excerpt("abc", 1, 4).unwrap();
+        assert_eq!(line, "abc");
+        assert_eq!(caret, "   ^");
+        let long = "x".repeat(200);
+        let (line, caret) = excerpt(&long, 1, 150).unwrap();
+        assert!(line.starts_with('…') && line.ends_with('…'));
+        assert_eq!(caret.len(), 62);
+        assert_eq!(line.chars().nth(61), Some('x'));
+    }
+
+    #[test]
+    fn bad_prefix_and_asg_text_are_reported_not_applied() {
+        let a = assemble(&[], "10.0.0.0/16 bogus", "asg-web = 10.0.1.4");
+        assert!(a.virtual_network_error.as_deref().unwrap_or_default().contains("'bogus'"));
+        assert!(a.inputs.virtual_network.is_empty());
+        assert_eq!(a.inputs.asgs.len(), 1);
+        assert_eq!(a.error_count(), 1);
+    }
+
+    #[test]
+    fn flow_problems_name_the_field() {
+        let row = |local: &str, remote: &str, protocol: &str| FlowRow {
+            local: local.into(),
+            remote: remote.into(),
+            protocol: protocol.into(),
+            ..FlowRow::default()
+        };
+        assert!(matches!(
+            read_flow(&row("10.0.1.400:1", "1.2.3.4:5", "Tcp")),
+            Err(FlowProblem::Local(_))
+        ));
+        assert!(matches!(
+            read_flow(&row("10.0.1.4:1", "1.2.3.4", "Tcp")),
+            Err(FlowProblem::Flow(_))
+        ));
+        assert!(matches!(
+            read_flow(&row("10.0.1.4:1", "nope:5", "Tcp")),
+            Err(FlowProblem::Remote(_))
+        ));
+        assert!(matches!(
+            read_flow(&row("10.0.1.4:1", "1.2.3.4:5", "Gre")),
+            Err(FlowProblem::Protocol(_))
+        ));
+        assert!(read_flow(&row("10.0.1.4:1", "1.2.3.4:5", "Icmp")).is_ok());
+    }
+}
