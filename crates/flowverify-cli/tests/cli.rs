@@ -1,0 +1,966 @@
+//! The `flowverify` command line, run as users run it: exit status 0/1/2, readable and JSON
+//! output, permalinks, and an `error: FILE: PLACE: message` naming the offending value for
+//! every kind of bad input.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{json, Value};
+
+/// A scratch directory under the system temp dir, removed on drop.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir =
+            std::env::temp_dir().join(format!("flowverify-cli-{}-{test}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        Scratch { dir }
+    }
+
+    /// Writes `name` with `content`; returns its path as the command line takes it.
+    fn write(&self, name: &str, content: impl AsRef<[u8]>) -> String {
+        let path = self.dir.join(name);
+        std::fs::write(&path, content).expect("write scratch file");
+        path.display().to_string()
+    }
+
+    fn write_json(&self, name: &str, value: &Value) -> String {
+        self.write(name, serde_json::to_string_pretty(value).expect("json"))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// What one run of the binary did.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Asserts exit status 2 and an `error` on stderr containing every one of `needles`.
+    fn bad_input(&self, needles: &[&str]) {
+        assert_eq!(
+            self.code, 2,
+            "expected exit 2\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.starts_with("error"),
+            "stderr must start with 'error':\n{}",
+            self.stderr
+        );
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "stderr should contain {needle:?}:\n{}",
+                self.stderr
+            );
+        }
+        assert!(
+            !self.stderr.contains("panicked"),
+            "the binary panicked:\n{}",
+            self.stderr
+        );
+    }
+
+    fn ok(&self) -> &Run {
+        assert_eq!(
+            self.code, 0,
+            "expected exit 0\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+fn flowverify(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_flowverify"))
+        .args(args)
+        .output()
+        .expect("run flowverify");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// One NSG rule in the REST shape (`properties` nested).
+fn rule(name: &str, properties: Value) -> Value {
+    let mut props = json!({
+        "protocol": "*",
+        "sourcePortRange": "*",
+        "destinationPortRange": "*",
+        "sourceAddressPrefix": "*",
+        "destinationAddressPrefix": "*",
+        "direction": "Inbound",
+        "provisioningState": "Succeeded"
+    });
+    if let (Some(base), Some(extra)) = (props.as_object_mut(), properties.as_object()) {
+        for (k, v) in extra {
+            if v.is_null() {
+                base.remove(k);
+            } else {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    json!({
+        "name": name,
+        "id": format!("/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/nsg/securityRules/{name}"),
+        "properties": props
+    })
+}
+
+/// An NSG in the REST shape of `NetworkSecurityGroupGet` (no default rules: the engine adds them).
+fn nsg(name: &str, rules: Vec<Value>) -> Value {
+    json!({
+        "name": name,
+        "id": format!("/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/{name}"),
+        "type": "Microsoft.Network/networkSecurityGroups",
+        "location": "westus",
+        "properties": {
+            "provisioningState": "Succeeded",
+            "securityRules": rules
+        }
+    })
+}
+
+/// The subnet NSG of the examples: HTTPS from the internet allowed, RDP denied.
+fn web_subnet_nsg() -> Value {
+    nsg(
+        "nsg-web-subnet",
+        vec![
+            rule(
+                "AllowHttpsFromInternet",
+                json!({"protocol": "Tcp", "destinationPortRange": "443",
+                       "sourceAddressPrefix": "Internet", "access": "Allow", "priority": 100}),
+            ),
+            rule(
+                "DenyRdpAll",
+                json!({"destinationPortRange": "3389", "access": "Deny", "priority": 200}),
+            ),
+        ],
+    )
+}
+
+/// A NIC NSG that allows everything inbound from the virtual network on 8080.
+fn web_nic_nsg() -> Value {
+    nsg(
+        "nsg-web-nic",
+        vec![rule(
+            "AllowAppPort",
+            json!({"protocol": "Tcp", "destinationPortRange": "8080",
+                   "sourceAddressPrefix": "VirtualNetwork", "access": "Allow", "priority": 300}),
+        )],
+    )
+}
+
+fn inbound(local: &str, remote: &str) -> Vec<String> {
+    [
+        "--direction",
+        "inbound",
+        "--protocol",
+        "tcp",
+        "--local",
+        local,
+        "--remote",
+        remote,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn run_with(mut args: Vec<String>, more: &[String]) -> Run {
+    args.extend(more.iter().cloned());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    flowverify(&refs)
+}
+
+fn verify_args(inputs: &[&str], local: &str, remote: &str) -> Vec<String> {
+    let mut args = vec!["verify".to_string()];
+    args.extend(inputs.iter().map(|s| s.to_string()));
+    args.extend(inbound(local, remote));
+    args
+}
+
+// ---------------------------------------------------------------- verify
+
+#[test]
+fn verify_prints_an_allow_verdict_with_the_deciding_rule() {
+    let s = Scratch::new("allow");
+    let subnet = s.write_json("subnet.json", &web_subnet_nsg());
+    let run = run_with(
+        verify_args(
+            &["--subnet-nsg", &subnet],
+            "10.0.1.4:443",
+            "203.0.113.7:50000",
+        ),
+        &[],
+    );
+    run.ok();
+    let first = run.stdout.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "Allow  securityRules/AllowHttpsFromInternet  (subnet NSG nsg-web-subnet)"
+    );
+    assert!(run.stdout.contains("subnet NSG nsg-web-subnet: Allow"));
+}
+
+#[test]
+fn verify_prints_a_deny_verdict_and_the_trace_table() {
+    let s = Scratch::new("deny");
+    let subnet = s.write_json("subnet.json", &web_subnet_nsg());
+    let run = flowverify(&[
+        "verify",
+        "--subnet-nsg",
+        &subnet,
+        "--direction",
+        "INBOUND",
+        "--protocol",
+        "Tcp",
+        "--local",
+        "10.0.1.4:3389",
+        "--remote",
+        "10.0.2.5:1234",
+    ]);
+    run.ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Deny  securityRules/DenyRdpAll  (subnet NSG nsg-web-subnet)"
+    );
+    let https = lines
+        .iter()
+        .find(|l| l.contains("securityRules/AllowHttpsFromInternet"))
+        .expect("the HTTPS rule is in the trace");
+    assert!(https.trim_start().starts_with("100"), "{https}");
+    assert!(https.contains('✗'), "{https}");
+    assert!(https.contains("Allow"), "{https}");
+    let rdp = lines
+        .iter()
+        .find(|l| l.contains("securityRules/DenyRdpAll") && l.contains("200"))
+        .expect("the RDP rule is in the trace");
+    assert!(rdp.contains("matched") && !rdp.contains('✗'), "{rdp}");
+    assert!(lines.iter().any(|l| l.contains("PRIORITY")
+        && l.contains(" P ")
+        && l.contains(" SP ")
+        && l.contains(" DP ")));
+}
+
+#[test]
+fn verify_json_prints_the_result_object() {
+    let s = Scratch::new("json");
+    let subnet = s.write_json("subnet.json", &web_subnet_nsg());
+    let run = run_with(
+        verify_args(
+            &["--subnet-nsg", &subnet, "--json"],
+            "10.0.1.4:3389",
+            "10.0.2.5:1234",
+        ),
+        &[],
+    );
+    run.ok();
+    let v = run.json();
+    assert_eq!(v["access"], "Deny");
+    assert_eq!(v["ruleName"], "securityRules/DenyRdpAll");
+    assert_eq!(v["decidedBy"]["layer"], "subnet");
+    assert_eq!(v["decidedBy"]["resource"], "nsg-web-subnet");
+    assert_eq!(v["uncertain"], false);
+    assert!(v["warnings"].is_array());
+    assert_eq!(v["flow"]["direction"], "Inbound");
+    assert_eq!(v["flow"]["protocol"], "Tcp");
+    assert_eq!(v["flow"]["source"], "10.0.2.5:1234");
+    assert_eq!(v["flow"]["destination"], "10.0.1.4:3389");
+    let rules = v["trace"][0]["rules"].as_array().expect("trace rules");
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[0]["name"], "securityRules/AllowHttpsFromInternet");
+    assert_eq!(rules[0]["matched"], false);
+    assert_eq!(rules[0]["sourceMatched"], false);
+    assert_eq!(rules[0]["destinationPortMatched"], false);
+    assert!(rules[0]["reason"].is_string());
+    assert_eq!(rules[1]["matched"], true);
+    assert_eq!(v["trace"][0]["decision"], "Deny");
+}
+
+#[test]
+fn verify_reports_the_last_nsg_when_both_allow_and_uses_vnet() {
+    let s = Scratch::new("both");
+    let subnet = s.write_json("subnet.json", &web_subnet_nsg());
+    let nic = s.write_json("nic.json", &web_nic_nsg());
+    // From inside the virtual network on 8080: the subnet NSG allows by its default rule, the
+    // NIC NSG by its own; the NIC NSG's rule is reported.
+    let run = run_with(
+        verify_args(
+            &[
+                "--subnet-nsg",
+                &subnet,
+                "--nic-nsg",
+                &nic,
+                "--vnet",
+                "10.0.0.0/16",
+                "--json",
+            ],
+            "10.0.1.4:8080",
+            "10.0.2.5:1234",
+        ),
+        &[],
+    );
+    run.ok();
+    let v = run.json();
+    assert_eq!(v["access"], "Allow");
+    assert_eq!(v["ruleName"], "securityRules/AllowAppPort");
+    assert_eq!(v["decidedBy"]["layer"], "nic");
+    assert_eq!(v["trace"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        v["trace"][0]["rules"]
+            .as_array()
+            .and_then(|r| r.last())
+            .map(|r| &r["name"]),
+        Some(&json!("defaultSecurityRules/AllowVnetInBound"))
+    );
+
+    // Without --vnet, the VirtualNetwork tag is only the Azure host: denied by default, with a
+    // warning saying how to give the prefixes.
+    let run = run_with(
+        verify_args(
+            &["--subnet-nsg", &subnet, "--json"],
+            "10.0.1.4:8080",
+            "10.0.2.5:1234",
+        ),
+        &[],
+    );
+    let v = run.ok().json();
+    assert_eq!(v["ruleName"], "defaultSecurityRules/DenyAllInBound");
+    assert!(v["warnings"].as_array().is_some_and(|w| w
+        .iter()
+        .any(|w| w.as_str().is_some_and(|w| w.contains("--vnet")))));
+}
+
+#[test]
+fn verify_with_no_input_allows_and_says_nothing_decided() {
+    let run = flowverify(&[
+        "verify",
+        "--direction",
+        "outbound",
+        "--protocol",
+        "icmp",
+        "--local",
+        "2001:db8::4",
+        "--remote",
+        "2001:db8::9",
+    ]);
+    run.ok();
+    assert!(
+        run.stdout.starts_with("Allow  (nothing decided"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn verify_scenario_slots_are_replaced_or_added_to_by_flags() {
+    let s = Scratch::new("scenario-flags");
+    let deny_all = nsg(
+        "nsg-deny-all",
+        vec![rule(
+            "DenyEverything",
+            json!({"access": "Deny", "priority": 100}),
+        )],
+    );
+    let scenario = json!({
+        "version": 1,
+        "title": "flags",
+        "subnetNsg": deny_all,
+        "nicNsg": web_nic_nsg(),
+        "asgs": { "asg-app": ["10.0.1.4"] }
+    });
+    let path = s.write_json("scenario.json", &scenario);
+    let flow = ("10.0.1.4:8080", "10.0.2.5:1234");
+
+    let run = run_with(
+        verify_args(&["--scenario", &path, "--json"], flow.0, flow.1),
+        &[],
+    );
+    assert_eq!(run.ok().json()["ruleName"], "securityRules/DenyEverything");
+
+    // --subnet-nsg replaces the scenario's subnet NSG; --vnet adds the prefixes.
+    let subnet = s.write_json("subnet.json", &web_subnet_nsg());
+    let run = run_with(
+        verify_args(
+            &[
+                "--scenario",
+                &path,
+                "--subnet-nsg",
+                &subnet,
+                "--vnet",
+                "10.0.0.0/16",
+                "--json",
+            ],
+            flow.0,
+            flow.1,
+        ),
+        &[],
+    );
+    let v = run.ok().json();
+    assert_eq!(v["access"], "Allow");
+    assert_eq!(v["ruleName"], "securityRules/AllowAppPort");
+}
+
+#[test]
+fn verify_asg_flag_gives_membership() {
+    let s = Scratch::new("asg");
+    let nic = nsg(
+        "nsg-asg",
+        vec![rule(
+            "AllowToAsg",
+            json!({"protocol": "Tcp", "destinationPortRange": "22", "access": "Allow",
+            "priority": 100, "destinationAddressPrefix": null,
+            "destinationApplicationSecurityGroups": [
+                {"id": "/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/applicationSecurityGroups/asg-ssh"}
+            ]}),
+        )],
+    );
+    let path = s.write_json("nic.json", &nic);
+    let run = run_with(
+        verify_args(
+            &[
+                "--nic-nsg",
+                &path,
+                "--asg",
+                "asg-ssh=10.0.1.4,10.0.1.5",
+                "--json",
+            ],
+            "10.0.1.5:22",
+            "203.0.113.7:40000",
+        ),
+        &[],
+    );
+    let v = run.ok().json();
+    assert_eq!(v["ruleName"], "securityRules/AllowToAsg");
+    assert_eq!(v["uncertain"], false);
+
+    // Without membership the rule cannot match and the verdict is uncertain.
+    let run = run_with(
+        verify_args(
+            &["--nic-nsg", &path, "--json"],
+            "10.0.1.5:22",
+            "203.0.113.7:40000",
+        ),
+        &[],
+    );
+    let v = run.ok().json();
+    assert_eq!(v["access"], "Deny");
+    assert_eq!(v["uncertain"], true);
+}
+
+// ---------------------------------------------------------------- check
+
+fn check_scenario(flows: Value) -> Value {
+    json!({
+        "version": 1,
+        "title": "Web tier, inbound",
+        "subnetNsg": web_subnet_nsg(),
+        "virtualNetwork": ["10.0.0.0/16"],
+        "flows": flows
+    })
+}
+
+#[test]
+fn check_passes_when_every_expectation_is_met() {
+    let s = Scratch::new("check-pass");
+    let path = s.write_json(
+        "web.json",
+        &check_scenario(json!([
+            { "direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:443",
+              "remote": "203.0.113.7:50000", "expect": "allow" },
+            { "direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:3389",
+              "remote": "10.0.2.5:1234",
+              "expect": { "access": "Deny", "ruleName": "securityRules/DenyRdpAll", "layer": "subnet" } },
+            { "direction": "Outbound", "protocol": "Udp", "local": "10.0.1.4:5000",
+              "remote": "8.8.8.8:53" }
+        ])),
+    );
+    let run = flowverify(&["check", &path]);
+    run.ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("PASS") && lines[0].contains("flows[0]"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("web.json"), "{}", lines[0]);
+    assert!(
+        lines[1].contains("securityRules/DenyRdpAll"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].starts_with("PASS") && lines[2].contains("no expectation"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines[3], "3 passed, 0 failed");
+}
+
+#[test]
+fn check_fails_with_status_1_and_says_why() {
+    let s = Scratch::new("check-fail");
+    let good = s.write_json(
+        "good.json",
+        &check_scenario(json!([
+            { "direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:443",
+              "remote": "203.0.113.7:50000", "expect": "Allow" }
+        ])),
+    );
+    let bad = s.write_json(
+        "bad.json",
+        &check_scenario(json!([
+            { "direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:8080",
+              "remote": "10.0.2.5:1234",
+              "expect": { "access": "Deny", "ruleName": "securityRules/DenyRdpAll" } }
+        ])),
+    );
+    let run = flowverify(&["check", &good, &bad]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let fail = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("FAIL"))
+        .expect("a FAIL line");
+    assert!(
+        fail.contains("bad.json") && fail.contains("flows[0]"),
+        "{fail}"
+    );
+    assert!(
+        fail.contains(
+            "expected Deny by securityRules/DenyRdpAll, got Allow by defaultSecurityRules/AllowVnetInBound"
+        ),
+        "{fail}"
+    );
+    assert!(
+        run.stdout.lines().any(|l| l == "1 passed, 1 failed"),
+        "{}",
+        run.stdout
+    );
+
+    // --json: one object per flow with its file, index, flow, expectation, result and pass.
+    let run = flowverify(&["check", "--json", &good, &bad]);
+    assert_eq!(run.code, 1);
+    let items = run.json();
+    let items = items.as_array().expect("an array");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["file"], good.as_str());
+    assert_eq!(items[0]["index"], 0);
+    assert_eq!(items[0]["direction"], "Inbound");
+    assert_eq!(items[0]["local"], "10.0.1.4:443");
+    assert_eq!(items[0]["expect"], "Allow");
+    assert_eq!(items[0]["result"]["access"], "Allow");
+    assert_eq!(items[0]["pass"], true);
+    assert_eq!(items[1]["pass"], false);
+    assert_eq!(items[1]["expect"]["ruleName"], "securityRules/DenyRdpAll");
+    assert_eq!(
+        items[1]["result"]["ruleName"],
+        "defaultSecurityRules/AllowVnetInBound"
+    );
+}
+
+// ---------------------------------------------------------------- permalinks
+
+#[test]
+fn permalink_encode_and_decode_round_trip() {
+    let s = Scratch::new("permalink");
+    let scenario = check_scenario(json!([
+        { "direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:443",
+          "remote": "203.0.113.7:50000", "expect": "Allow" }
+    ]));
+    let path = s.write_json("web.json", &scenario);
+    let run = flowverify(&["permalink", "encode", &path]);
+    run.ok();
+    let fragment = run.stdout.trim().to_string();
+    assert!(fragment.starts_with("v1."), "{fragment}");
+
+    let run = flowverify(&[
+        "permalink",
+        "encode",
+        &path,
+        "--base",
+        "https://example.org/fv/#old",
+    ]);
+    run.ok();
+    let link = run.stdout.trim().to_string();
+    assert_eq!(link, format!("https://example.org/fv/#{fragment}"));
+
+    for form in [link.clone(), format!("#{fragment}"), fragment.clone()] {
+        let run = flowverify(&["permalink", "decode", &form]);
+        run.ok();
+        assert_eq!(run.json(), scenario, "decoding {form}");
+    }
+
+    // The decoded scenario is itself a valid scenario for check.
+    let decoded = flowverify(&["permalink", "decode", &link]);
+    let again = s.write("decoded.json", decoded.stdout);
+    let run = flowverify(&["check", &again]);
+    run.ok();
+    assert!(run.stdout.contains("1 passed, 0 failed"));
+}
+
+// ---------------------------------------------------------------- bad input: exit 2
+
+#[test]
+fn invalid_json_gives_line_and_column() {
+    let s = Scratch::new("bad-json");
+    let path = s.write(
+        "nsg.json",
+        "{\n  \"name\": \"nsg\",\n  \"properties\": { oops }\n}\n",
+    );
+    run_with(
+        verify_args(&["--subnet-nsg", &path], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["nsg.json", "line 3, column", "oops"]);
+    let scenario = s.write("s.json", "{\n  \"version\": 1,\n  \"title\": oops\n}\n");
+    flowverify(&["check", &scenario]).bad_input(&["s.json", "line 3, column 12", "oops"]);
+}
+
+#[test]
+fn an_unrecognised_document_is_named() {
+    let s = Scratch::new("unrecognised");
+    let path = s.write_json("what.json", &json!({"hello": "world", "answer": 42}));
+    run_with(
+        verify_args(&["--subnet-nsg", &path], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["what.json", "hello"]);
+}
+
+#[test]
+fn a_document_of_the_wrong_kind_for_its_slot_is_refused() {
+    let s = Scratch::new("wrong-slot");
+    let tags = s.write_json(
+        "tags.json",
+        &json!({"changeNumber": 1, "cloud": "Public", "values": [
+            {"name": "Storage", "id": "Storage", "properties": {"addressPrefixes": ["20.0.0.0/8"]}}
+        ]}),
+    );
+    run_with(
+        verify_args(&["--subnet-nsg", &tags], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["tags.json", "subnetNsg expects a network security group"]);
+}
+
+#[test]
+fn a_bad_cidr_is_named_with_its_rule() {
+    let s = Scratch::new("bad-cidr");
+    let doc = nsg(
+        "nsg",
+        vec![rule(
+            "AllowBadCidr",
+            json!({"sourceAddressPrefix": "10.0.0.0/33", "access": "Allow", "priority": 100}),
+        )],
+    );
+    let path = s.write_json("nsg.json", &doc);
+    run_with(
+        verify_args(&["--subnet-nsg", &path], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["nsg.json", "AllowBadCidr", "10.0.0.0/33"]);
+    // In a scenario slot the place starts with the slot.
+    let scenario = s.write_json("web.json", &json!({"version": 1, "subnetNsg": doc}));
+    run_with(
+        verify_args(&["--scenario", &scenario], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["web.json: subnetNsg.", "AllowBadCidr", "10.0.0.0/33"]);
+    // In virtualNetwork, and on the command line.
+    let scenario = s.write_json(
+        "vnet.json",
+        &json!({"version": 1, "virtualNetwork": ["10.0.0.0/16", "10.1.0.0/99"]}),
+    );
+    flowverify(&["check", &scenario]).bad_input(&["vnet.json", "virtualNetwork[1]", "10.1.0.0/99"]);
+    run_with(
+        verify_args(&["--vnet", "300.0.0.0/8"], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["--vnet", "300.0.0.0/8"]);
+    let scenario = s.write_json(
+        "asg.json",
+        &json!({"version": 1, "asgs": {"asg-web": ["10.0.1.444"]}}),
+    );
+    flowverify(&["check", &scenario]).bad_input(&["asg.json", "asgs.asg-web[0]", "10.0.1.444"]);
+    run_with(
+        verify_args(&["--asg", "asg-web=10.0.1.444"], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["--asg", "10.0.1.444"]);
+}
+
+#[test]
+fn a_bad_port_is_named() {
+    let s = Scratch::new("bad-port");
+    let doc = nsg(
+        "nsg",
+        vec![rule(
+            "AllowBadPort",
+            json!({"destinationPortRange": "70000", "access": "Allow", "priority": 100}),
+        )],
+    );
+    let path = s.write_json("nsg.json", &doc);
+    run_with(
+        verify_args(&["--nic-nsg", &path], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["nsg.json", "AllowBadPort", "70000"]);
+    run_with(verify_args(&[], "10.0.1.4:99999", "10.0.2.5:2"), &[])
+        .bad_input(&["--local", "99999"]);
+    let scenario = s.write_json(
+        "flows.json",
+        &json!({"version": 1, "flows": [
+            {"direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:1", "remote": "10.0.2.5:65536"}
+        ]}),
+    );
+    flowverify(&["check", &scenario]).bad_input(&["flows.json", "flows[0]", "65536"]);
+}
+
+#[test]
+fn a_bad_protocol_is_named() {
+    let s = Scratch::new("bad-protocol");
+    let doc = nsg(
+        "nsg",
+        vec![rule(
+            "AllowSctp",
+            json!({"protocol": "Sctp", "access": "Allow", "priority": 100}),
+        )],
+    );
+    let path = s.write_json("nsg.json", &doc);
+    run_with(
+        verify_args(&["--subnet-nsg", &path], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["nsg.json", "AllowSctp", "Sctp"]);
+    flowverify(&[
+        "verify",
+        "--direction",
+        "inbound",
+        "--protocol",
+        "sctp",
+        "--local",
+        "10.0.1.4:1",
+        "--remote",
+        "10.0.2.5:2",
+    ])
+    .bad_input(&["--protocol", "sctp"]);
+    flowverify(&[
+        "verify",
+        "--direction",
+        "upward",
+        "--protocol",
+        "tcp",
+        "--local",
+        "10.0.1.4:1",
+        "--remote",
+        "10.0.2.5:2",
+    ])
+    .bad_input(&["--direction", "upward"]);
+}
+
+#[test]
+fn a_bad_access_value_is_named() {
+    let s = Scratch::new("bad-access");
+    let doc = nsg(
+        "nsg",
+        vec![rule(
+            "PermitWeb",
+            json!({"access": "Permit", "priority": 100}),
+        )],
+    );
+    let path = s.write_json("nsg.json", &doc);
+    run_with(
+        verify_args(&["--subnet-nsg", &path], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["nsg.json", "PermitWeb", "Permit"]);
+    // An expected access in a scenario, too.
+    let scenario = s.write_json(
+        "expect.json",
+        &json!({"version": 1, "flows": [
+            {"direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:1",
+             "remote": "10.0.2.5:2", "expect": "Permit"}
+        ]}),
+    );
+    flowverify(&["check", &scenario]).bad_input(&["expect.json", "flows[0].expect", "Permit"]);
+}
+
+#[test]
+fn a_missing_priority_is_named() {
+    let s = Scratch::new("no-priority");
+    let doc = nsg("nsg", vec![rule("NoPriority", json!({"access": "Allow"}))]);
+    let path = s.write_json("nsg.json", &doc);
+    run_with(
+        verify_args(&["--subnet-nsg", &path], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["nsg.json", "NoPriority", "priority"]);
+}
+
+#[test]
+fn mixed_address_families_are_refused() {
+    let s = Scratch::new("families");
+    run_with(verify_args(&[], "10.0.1.4:1", "[2001:db8::5]:2"), &[]).bad_input(&[
+        "command line",
+        "10.0.1.4",
+        "2001:db8::5",
+        "address families",
+    ]);
+    let scenario = s.write_json(
+        "mixed.json",
+        &json!({"version": 1, "flows": [
+            {"direction": "Outbound", "protocol": "Icmp", "local": "2001:db8::4", "remote": "8.8.8.8"}
+        ]}),
+    );
+    flowverify(&["check", &scenario]).bad_input(&[
+        "mixed.json",
+        "flows[0]",
+        "2001:db8::4",
+        "8.8.8.8",
+    ]);
+}
+
+#[test]
+fn deeply_nested_json_is_refused_without_a_crash() {
+    let s = Scratch::new("deep");
+    let deep = "[".repeat(100_000);
+    let path = s.write("deep.json", &deep);
+    run_with(
+        verify_args(&["--subnet-nsg", &path], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["deep.json"]);
+    flowverify(&["check", &path]).bad_input(&["deep.json", "line 1, column", "nested too deeply"]);
+    let nested_object = format!(
+        "{{\"version\": 1, \"subnetNsg\": {}",
+        "{\"a\":".repeat(100_000)
+    );
+    let path = s.write("deep-scenario.json", nested_object);
+    flowverify(&["check", &path]).bad_input(&["deep-scenario.json", "nested too deeply"]);
+}
+
+#[test]
+fn a_missing_file_says_so_with_its_path() {
+    let s = Scratch::new("missing");
+    let missing = s.dir.join("no-such-nsg.json").display().to_string();
+    run_with(
+        verify_args(&["--subnet-nsg", &missing], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&[&missing, "no such file"]);
+    flowverify(&["check", &missing]).bad_input(&[&missing, "no such file"]);
+    flowverify(&["permalink", "encode", &missing]).bad_input(&[&missing, "no such file"]);
+}
+
+#[test]
+fn an_unknown_scenario_property_is_named() {
+    let s = Scratch::new("unknown-prop");
+    let path = s.write_json(
+        "typo.json",
+        &json!({"version": 1, "titel": "web", "flows": []}),
+    );
+    flowverify(&["check", &path]).bad_input(&["typo.json", "titel", "unknown property"]);
+    let path = s.write_json(
+        "typo-flow.json",
+        &json!({"version": 1, "flows": [
+            {"direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:1",
+             "remote": "10.0.2.5:2", "expected": "Allow"}
+        ]}),
+    );
+    flowverify(&["check", &path]).bad_input(&["typo-flow.json", "flows[0].expected", "'expected'"]);
+    run_with(
+        verify_args(&["--scenario", &path], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["typo-flow.json", "'expected'"]);
+    let path = s.write_json("v2.json", &json!({"version": 2}));
+    flowverify(&["check", &path]).bad_input(&["v2.json", "version 2"]);
+}
+
+#[test]
+fn a_malformed_permalink_is_explained() {
+    flowverify(&["permalink", "decode", "v1.ab*d"]).bad_input(&["base64url", "'*'", "offset 2"]);
+    flowverify(&["permalink", "decode", "https://example.org/fv/"])
+        .bad_input(&["https://example.org/fv/", "fragment"]);
+    flowverify(&["permalink", "decode", "#v2.abcd"]).bad_input(&["'v2'", "not supported"]);
+    flowverify(&["permalink", "decode", "v1.aGVsbG8gd29ybGQ"]).bad_input(&["zlib"]);
+    flowverify(&["permalink", "decode", "v1."]).bad_input(&["no payload"]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    flowverify(&[]).bad_input(&[]);
+    flowverify(&["check"]).bad_input(&["SCENARIO.json"]);
+    flowverify(&["verify", "--direction", "inbound"]).bad_input(&["--protocol"]);
+    flowverify(&["frobnicate"]).bad_input(&["frobnicate"]);
+    let help = flowverify(&["verify", "--help"]);
+    help.ok();
+    assert!(help.stdout.contains("--subnet-nsg") && help.stdout.contains("--admin-rules"));
+}
+
+#[test]
+fn check_reports_bad_files_but_still_checks_the_good_ones() {
+    let s = Scratch::new("mixed-files");
+    let good = s.write_json(
+        "good.json",
+        &check_scenario(json!([
+            { "direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:443",
+              "remote": "203.0.113.7:50000", "expect": "Allow" }
+        ])),
+    );
+    let missing = s.dir.join("gone.json").display().to_string();
+    let run = flowverify(&["check", &good, &missing]);
+    run.bad_input(&["gone.json", "no such file"]);
+    assert!(run.stdout.contains("1 passed, 0 failed"), "{}", run.stdout);
+}
+
+#[test]
+fn utf16_files_from_windows_powershell_are_read() {
+    let s = Scratch::new("utf16");
+    let text = serde_json::to_string(&web_subnet_nsg()).expect("json");
+    let mut bytes = vec![0xff, 0xfe];
+    for unit in text.encode_utf16() {
+        bytes.extend(unit.to_le_bytes());
+    }
+    let path = s.write("nsg-utf16.json", bytes);
+    let run = run_with(
+        verify_args(
+            &["--subnet-nsg", &path, "--json"],
+            "10.0.1.4:3389",
+            "10.0.2.5:1234",
+        ),
+        &[],
+    );
+    assert_eq!(run.ok().json()["ruleName"], "securityRules/DenyRdpAll");
+    let latin1 = s.write(
+        "latin1.json",
+        b"{\"version\": 1, \"title\": \"caf\xe9\"}".as_slice(),
+    );
+    flowverify(&["check", &latin1]).bad_input(&["latin1.json", "0xe9", "not UTF-8"]);
+}
