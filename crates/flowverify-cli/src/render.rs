@@ -94,8 +94,13 @@ pub fn verdict(verdict: &Verdict) -> String {
 
 /// One layer of the trace: a header with its decision, then one row per rule.
 fn layer_table(layer: &LayerTrace) -> String {
+    let then = match (layer.layer, layer.decision) {
+        (Layer::Admin, LayerDecision::Allow) => " (the NSGs decide)",
+        (Layer::Admin, LayerDecision::NoMatch) => " (next configuration, then the NSGs)",
+        _ => "",
+    };
     let mut out = format!(
-        "{}: {}\n",
+        "{}: {}{then}\n",
         place(layer.layer, Some(&layer.resource)),
         decision(layer.decision)
     );
