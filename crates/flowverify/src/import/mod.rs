@@ -1,9 +1,46 @@
-//! Import: recognise the shape of a pasted JSON document and turn it into the model.
-//! (Being written: see the import issue notes.)
+//! Import: recognise the shape of a pasted JSON document, without being told, and turn it into
+//! the model.
+//!
+//! Every shape Azure tools emit is read, property names in any case and unknown properties
+//! ignored: REST bodies, `az` output (flattened), PowerShell `ConvertTo-Json` output
+//! (PascalCase, list-valued fields), ARM templates (inline and child rule resources, simple
+//! template expressions evaluated), the `x-ms-examples` envelope of the Azure REST specs, and
+//! `{value: [...]}` lists. What cannot be understood is an [`InputError`] naming the place
+//! and quoting the value; nothing is silently skipped.
+//!
+//! ```
+//! use flowverify::import::{import, Content};
+//! let doc = import("nsg.json", r#"{
+//!   "name": "nsg-web", "type": "Microsoft.Network/networkSecurityGroups",
+//!   "securityRules": [{ "name": "AllowHttps", "priority": 100, "direction": "Inbound",
+//!     "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "Internet",
+//!     "sourcePortRange": "*", "destinationAddressPrefix": "*", "destinationPortRange": "443" }]
+//! }"#).unwrap();
+//! assert_eq!(doc.describe(), "az CLI NSG nsg-web: 1 rule + 6 default (added)");
+//! let Content::Nsg(nsg) = doc.content() else { panic!() };
+//! assert_eq!(nsg.rules.len(), 7);
+//! ```
 
-use crate::error::InputError;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::error::{InputError, Place};
 use crate::model::{AdminConfiguration, EffectiveRules, NetworkInterface, Nsg};
 use crate::tags::ServiceTags;
+
+mod admin;
+mod arm;
+mod defaults;
+mod detect;
+mod effective;
+mod json;
+mod nic;
+mod nsg;
+mod rule;
+mod service_tags;
+
+pub use service_tags::TagsFormat;
 
 /// What a document holds, in the model's terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,11 +57,73 @@ pub enum Content {
     ServiceTags(ServiceTags),
 }
 
+/// Which tool a document came from, as its shape tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// A REST API response body (resources keep their settings in `properties`).
+    Rest,
+    /// The body of an `x-ms-examples` file of the Azure REST API specs.
+    RestExample,
+    /// Azure CLI output (`properties` flattened into the resource).
+    AzCli,
+    /// PowerShell `ConvertTo-Json` output (PascalCase).
+    PowerShell,
+    /// An ARM template, or ARM resources.
+    ArmTemplate,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Origin::Rest => "REST",
+            Origin::RestExample => "REST example",
+            Origin::AzCli => "az CLI",
+            Origin::PowerShell => "PowerShell",
+            Origin::ArmTemplate => "ARM template",
+        })
+    }
+}
+
+/// The recognised shape of a document: what it is and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// A network security group.
+    Nsg(Origin),
+    /// AVNM security admin rules.
+    AdminRules(Origin),
+    /// The effective security admin rules of a virtual network
+    /// (`listNetworkManagerEffectiveSecurityAdminRules`).
+    EffectiveAdminRules(Origin),
+    /// Effective security rules of a network interface.
+    EffectiveRules(Origin),
+    /// A network interface.
+    NetworkInterface(Origin),
+    /// A service tags file or discovery API response.
+    ServiceTags(TagsFormat),
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shape::Nsg(o) => write!(f, "{o} NSG"),
+            Shape::AdminRules(o) => write!(f, "{o} AVNM admin rules"),
+            Shape::EffectiveAdminRules(o) => write!(f, "{o} AVNM effective admin rules"),
+            Shape::EffectiveRules(o) => write!(f, "{o} effective security rules"),
+            Shape::NetworkInterface(o) => write!(f, "{o} network interface"),
+            Shape::ServiceTags(TagsFormat::Download) => f.write_str("service tags file"),
+            Shape::ServiceTags(TagsFormat::DiscoveryApi) => {
+                f.write_str("service tags (discovery API)")
+            }
+        }
+    }
+}
+
 /// An imported document: where it came from, its recognised shape, and its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     source: String,
-    shape: String,
+    shape: Shape,
+    description: String,
     content: Content,
 }
 
@@ -34,9 +133,15 @@ impl Document {
         &self.source
     }
 
-    /// What it is, in words, e.g. `az CLI NSG nsg-web (12 rules)`.
+    /// What it is, in words, e.g. `az CLI NSG nsg-web: 12 rules + 6 default`,
+    /// `AVNM admin rules cfg: 3 rules in 2 collections`, `service tags (Public, 5 tags)`.
     pub fn describe(&self) -> String {
-        self.shape.clone()
+        self.description.clone()
+    }
+
+    /// Its recognised shape.
+    pub fn shape(&self) -> Shape {
+        self.shape
     }
 
     /// Its content.
@@ -51,7 +156,274 @@ impl Document {
 }
 
 /// Imports a document from its text; `source` names it in errors.
+///
+/// JSON syntax errors are reported at their line and column. A byte order mark is ignored, and
+/// `//` and `/* */` comments (which ARM template files may have) are accepted.
+///
+/// ```
+/// use flowverify::import::import;
+/// use flowverify::Place;
+/// let err = import("nsg.json", "{\n  \"name\": \"x\"\n  \"type\": 1\n}").unwrap_err();
+/// assert_eq!(err.place(), &Place::LineColumn { line: 3, column: 3 });
+/// assert!(err.message().starts_with("expected `,` or `}`"));
+/// ```
 pub fn import(source: &str, text: &str) -> Result<Document, InputError> {
-    let _ = text;
-    Err(InputError::whole(source, "import is not written yet"))
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(InputError::whole(
+            source,
+            format!("the document is empty; paste {}", EXPECTED_PASTE),
+        ));
+    }
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(err) => match strip_comments(text).and_then(|t| serde_json::from_str(&t).ok()) {
+            Some(v) => v,
+            None => return Err(syntax_error(source, text, &err)),
+        },
+    };
+    import_value(source, &value)
+}
+
+/// Imports a document that is already JSON (e.g. a slot of a scenario document).
+///
+/// ```
+/// use flowverify::import::{import_value, Content};
+/// let value = serde_json::json!({"changeNumber": 1, "cloud": "Public", "values": [
+///     {"name": "Storage.WestUS", "id": "Storage.WestUS",
+///      "properties": {"addressPrefixes": ["20.60.0.0/16"]}}]});
+/// let doc = import_value("tags.json", &value).unwrap();
+/// assert_eq!(doc.describe(), "service tags (Public, 1 tag)");
+/// assert!(matches!(doc.content(), Content::ServiceTags(_)));
+/// ```
+pub fn import_value(source: &str, value: &Value) -> Result<Document, InputError> {
+    let ctx = json::Ctx { source };
+    let recognised = detect::recognise(&ctx, value)?;
+    Ok(Document {
+        source: source.to_string(),
+        shape: recognised.shape,
+        description: recognised.description,
+        content: recognised.content,
+    })
+}
+
+const EXPECTED_PASTE: &str = "a JSON document: an NSG, AVNM security admin rules, effective \
+                              security rules, a network interface or service tags";
+
+/// A JSON syntax error at its line and column, in lowercase words, with the text found there
+/// and a hint when the text is not JSON at all.
+fn syntax_error(source: &str, text: &str, err: &serde_json::Error) -> InputError {
+    let line = err.line();
+    let column = err.column();
+    let mut message = err.to_string();
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
+    let eof = err.is_eof();
+    let mut message = if message == "recursion limit exceeded" {
+        "the document is nested too deeply (more than 128 levels of lists and objects)".to_string()
+    } else if let Some(rest) = message.strip_prefix("EOF") {
+        format!("the text ends too early{rest}")
+    } else {
+        let mut chars = message.chars();
+        match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => "invalid JSON".to_string(),
+        }
+    };
+    if !eof {
+        if let Some(near) = text_at(text, line, column) {
+            message.push_str(&format!(" near '{near}'"));
+        }
+    }
+    if let Some(hint) = not_json_hint(text) {
+        message.push_str("; ");
+        message.push_str(hint);
+    }
+    InputError::new(source, Place::LineColumn { line, column }, message)
+}
+
+/// A few characters of `text` from (1-based) `line`, `column`.
+fn text_at(text: &str, line: usize, column: usize) -> Option<String> {
+    let line_text = text.lines().nth(line.checked_sub(1)?)?;
+    let mut start = column.saturating_sub(1).min(line_text.len());
+    while !line_text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let rest = line_text.get(start..)?.trim_end();
+    if rest.is_empty() {
+        return None;
+    }
+    let near: String = rest.chars().take(24).collect();
+    Some(if near.len() < rest.len() {
+        format!("{near}...")
+    } else {
+        near
+    })
+}
+
+/// A hint for text that is not JSON at all.
+fn not_json_hint(text: &str) -> Option<&'static str> {
+    let t = text.trim_start();
+    if t.starts_with('{') || t.starts_with('[') || t.starts_with('"') {
+        return None;
+    }
+    let first_line = t.lines().next().unwrap_or("");
+    let second_line = t.lines().nth(1).unwrap_or("").trim();
+    let word = first_line.split_whitespace().next().unwrap_or("");
+    if ["param", "resource", "targetScope", "module", "var", "output", "metadata", "import"]
+        .contains(&word)
+        || word.starts_with('@')
+    {
+        return Some(
+            "this looks like Bicep, not JSON: run `az bicep build --file FILE` and paste the \
+             JSON template it writes",
+        );
+    }
+    if t.starts_with('<') {
+        return Some("this looks like HTML or XML, not JSON");
+    }
+    if !second_line.is_empty() && second_line.chars().all(|c| c == '-' || c == ' ') {
+        return Some("this looks like table output: run the command again with `--output json`");
+    }
+    if first_line.contains(':') {
+        return Some(
+            "this looks like YAML or PowerShell list output, not JSON: run az commands with \
+             `--output json`, or pipe PowerShell objects to `ConvertTo-Json -Depth 10`",
+        );
+    }
+    None
+}
+
+/// The text with `//` and `/* */` comments outside strings blanked (lines and columns kept),
+/// or `None` when it has none.
+fn strip_comments(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut in_string = false;
+    let mut found = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let next = bytes.get(i + 1).copied();
+        if in_string {
+            out.push(b);
+            if b == b'\\' {
+                if let Some(n) = next {
+                    out.push(n);
+                    i += 1;
+                }
+            } else if b == b'"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        match (b, next) {
+            (b'"', _) => {
+                in_string = true;
+                out.push(b);
+                i += 1;
+            }
+            (b'/', Some(b'/')) => {
+                found = true;
+                while let Some(&c) = bytes.get(i) {
+                    if c == b'\n' {
+                        break;
+                    }
+                    out.push(b' ');
+                    i += 1;
+                }
+            }
+            (b'/', Some(b'*')) => {
+                found = true;
+                out.extend_from_slice(b"  ");
+                i += 2;
+                loop {
+                    match (bytes.get(i), bytes.get(i + 1)) {
+                        (Some(b'*'), Some(b'/')) => {
+                            out.extend_from_slice(b"  ");
+                            i += 2;
+                            break;
+                        }
+                        (Some(b'\n'), _) => {
+                            out.push(b'\n');
+                            i += 1;
+                        }
+                        (Some(_), _) => {
+                            out.push(b' ');
+                            i += 1;
+                        }
+                        (None, _) => break,
+                    }
+                }
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    if found {
+        String::from_utf8(out).ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_whitespace() {
+        for text in ["", "   \n\t", "\u{feff}"] {
+            let e = import("a.json", text).unwrap_err();
+            assert_eq!(e.place(), &Place::Whole);
+            assert!(e.message().starts_with("the document is empty"), "{e}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let e = import("a.json", "{\n  \"a\": 1\n  \"b\": 2\n}").unwrap_err();
+        assert_eq!(e.place(), &Place::LineColumn { line: 3, column: 3 });
+        assert_eq!(e.message(), "expected `,` or `}` near '\"b\": 2'");
+        assert_eq!(
+            e.to_string(),
+            "a.json: line 3, column 3: expected `,` or `}` near '\"b\": 2'"
+        );
+        let e = import("a.json", "{\"a\": [1, 2").unwrap_err();
+        assert!(e.message().starts_with("the text ends too early while parsing"), "{e}");
+        let e = import("a.json", "param nsgName string").unwrap_err();
+        assert!(e.message().contains("Bicep"), "{e}");
+        let e = import("a.json", "Name    Priority\n------  --------\nx       100").unwrap_err();
+        assert!(e.message().contains("--output json"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(100_000);
+        let e = import("deep.json", &text).unwrap_err();
+        assert!(matches!(e.place(), Place::LineColumn { line: 1, .. }));
+        assert!(e.message().contains("nested too deeply"), "{e}");
+        let text = "{\"a\":".repeat(50_000);
+        let e = import("deep.json", &text).unwrap_err();
+        assert!(e.message().contains("nested too deeply"), "{e}");
+    }
+
+    #[test]
+    fn comments_are_accepted() {
+        let text = "// an ARM template\n{ /* c */ \"changeNumber\": 1, \"cloud\": \"Public\", \"values\": [\n {\"name\": \"a//b\", \"properties\": {\"addressPrefixes\": []}} ] }";
+        let doc = import("c.json", text).unwrap();
+        assert_eq!(doc.describe(), "service tags (Public, 1 tag)");
+        assert_eq!(strip_comments("{\"a\": 1}"), None);
+    }
+
+    #[test]
+    fn scalars_are_not_documents() {
+        let e = import("a.json", "42").unwrap_err();
+        assert!(e.message().contains("but found a number '42'"), "{e}");
+        let e = import("a.json", "[]").unwrap_err();
+        assert!(e.message().contains("the list is empty"), "{e}");
+    }
 }
