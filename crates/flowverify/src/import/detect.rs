@@ -546,8 +546,8 @@ fn recognise_list(
         (None, None) => Origin::AzCli,
     };
     let origin = match (origin, wrapper) {
-        // `{value: [...]}` is a REST (or az) list; flattened items mean az.
-        (Origin::AzCli, Some(_)) => Origin::AzCli,
+        // `{value: [...]}` is a REST list (az list commands print bare arrays).
+        (Origin::AzCli, Some(_)) => Origin::Rest,
         (o, _) => o,
     };
     let paths: Vec<String> = (0..items.len()).map(item_path).collect();

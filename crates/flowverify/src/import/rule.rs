@@ -2,6 +2,8 @@
 //! model's parsers and reported at a path that names the rule. Shared by NSG, effective and
 //! admin rules; [`nsg_rule`] reads a whole NSG (or effective) security rule.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
 use super::json::{
@@ -276,13 +278,18 @@ pub(crate) fn port_side(
     settings: &[(Option<(&str, &Value)>, &str)],
 ) -> Result<PortSide, InputError> {
     let mut ranges = Vec::new();
+    let mut seen = HashSet::new();
     for (setting, default_key) in settings {
         let (key, value) = match setting {
             Some((k, v)) => (*k, Some(*v)),
             None => (*default_key, None),
         };
         for (path, text) in texts(ctx, &join(base, key), value)? {
-            ranges.push(port_range(ctx, &path, &text)?);
+            // Effective rules repeat the singular in the plural: keep each range once.
+            let range = port_range(ctx, &path, &text)?;
+            if seen.insert(range) {
+                ranges.push(range);
+            }
         }
     }
     Ok(PortSide::from_ranges(ranges))
@@ -437,6 +444,9 @@ fn address_side(
         &join(base, key_of(prefixes, keys.prefixes)),
         prefixes.map(|e| e.1),
     )?);
+    // Effective rules repeat the singular in the plural: keep each text once.
+    let mut seen = HashSet::new();
+    shown.retain(|(_, text)| seen.insert(text.to_ascii_lowercase()));
 
     let expanded = fields.entry(keys.expanded);
     if let Some((key, value)) = expanded.filter(|(_, v)| !is_unset(v)) {
@@ -455,12 +465,7 @@ fn address_side(
                 }
             }
         }
-        let mut labels: Vec<&str> = Vec::new();
-        for (_, text) in &shown {
-            if !labels.iter().any(|l| l.eq_ignore_ascii_case(text)) {
-                labels.push(text);
-            }
-        }
+        let labels: Vec<&str> = shown.iter().map(|(_, t)| t.as_str()).collect();
         let label = if labels.is_empty() {
             "expanded prefixes".to_string()
         } else {
