@@ -271,7 +271,12 @@ pub(crate) fn from_arm(
     let mut rules = Vec::new();
     for r in resources.iter().filter(|r| r.is(NSG)) {
         if let Some(obj) = r.obj() {
-            read_rules(ctx, obj, &format!("{} ({}).", r.path, r.name), &mut rules)?;
+            let prefix = if r.path.is_empty() {
+                String::new()
+            } else {
+                format!("{} ({}).", r.path, r.name)
+            };
+            read_rules(ctx, obj, &prefix, &mut rules)?;
         }
     }
     for r in resources.iter().filter(|r| r.is(RULE)) {

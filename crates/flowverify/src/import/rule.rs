@@ -552,7 +552,11 @@ pub(crate) fn nsg_rule(
     };
     let (named_kind, bare) = split_rule_name(&raw_name);
     let bare = bare.to_string();
-    let label = format!("{index_path} ({bare})");
+    let label = if index_path.is_empty() {
+        bare.clone()
+    } else {
+        format!("{index_path} ({bare})")
+    };
 
     // The kind: a list's own kind, refined by the name's prefix or (a rule resource) its type.
     let typed_default = super::json::resource_type(obj)
