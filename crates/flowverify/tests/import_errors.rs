@@ -63,7 +63,10 @@ fn assert_error(doc: Value, place: &str, message: &str) {
 #[test]
 fn the_base_document_imports() {
     let doc = import_value("nsg.json", &nsg()).unwrap();
-    assert_eq!(doc.describe(), "az CLI NSG nsg-web: 2 rules + 6 default (added)");
+    assert_eq!(
+        doc.describe(),
+        "az CLI NSG nsg-web: 2 rules + 6 default (added)"
+    );
 }
 
 #[test]
@@ -104,7 +107,11 @@ fn bad_addresses() {
         "address prefix '10.0.0.0/33' is not a valid IP address or CIDR block",
     );
     assert_error(
-        nsg_with(1, "destinationAddressPrefixes", Some(json!(["10.0.1.0/24", "10.0.300.0/24"]))),
+        nsg_with(
+            1,
+            "destinationAddressPrefixes",
+            Some(json!(["10.0.1.0/24", "10.0.300.0/24"])),
+        ),
         "securityRules[1] (AllowWeb).destinationAddressPrefixes[1]",
         "address prefix '10.0.300.0/24' is not a valid IP address or CIDR block",
     );
@@ -114,7 +121,11 @@ fn bad_addresses() {
         "address prefix 'my office' is not an IP address, CIDR block or service tag name",
     );
     assert_error(
-        nsg_with(0, "sourceApplicationSecurityGroups", Some(json!([{"name": "asg"}]))),
+        nsg_with(
+            0,
+            "sourceApplicationSecurityGroups",
+            Some(json!([{"name": "asg"}])),
+        ),
         "securityRules[0] (AllowSsh).sourceApplicationSecurityGroups[0]",
         "an application security group reference needs an 'id', found an object",
     );
@@ -152,10 +163,16 @@ fn bad_protocol_access_direction() {
 #[test]
 fn missing_fields() {
     for (key, expected) in [
-        ("priority", "missing 'priority' (an integer from 100 to 4096)"),
+        (
+            "priority",
+            "missing 'priority' (an integer from 100 to 4096)",
+        ),
         ("direction", "missing 'direction' (Inbound or Outbound)"),
         ("access", "missing 'access' (Allow or Deny)"),
-        ("protocol", "missing 'protocol' (one of Tcp, Udp, Icmp, Esp, Ah, * (any))"),
+        (
+            "protocol",
+            "missing 'protocol' (one of Tcp, Udp, Icmp, Esp, Ah, * (any))",
+        ),
     ] {
         assert_error(
             nsg_with(1, key, None),
@@ -235,13 +252,24 @@ fn default_rules_keep_their_priorities_and_aliases() {
          "destinationAddressPrefix": "*", "destinationPortRange": "*"}
     ]);
     let doc = import_value("nsg.json", &doc).unwrap();
-    assert_eq!(doc.describe(), "az CLI NSG nsg-web: 2 rules + 6 default (5 added)");
-    let Content::Nsg(nsg) = doc.content() else { panic!() };
+    assert_eq!(
+        doc.describe(),
+        "az CLI NSG nsg-web: 2 rules + 6 default (5 added)"
+    );
+    let Content::Nsg(nsg) = doc.content() else {
+        panic!()
+    };
     let names: Vec<&str> = nsg.rules[2..].iter().map(|r| r.name.as_str()).collect();
     assert_eq!(
         names,
-        ["DefaultInboundDenyAll", "AllowVnetInBound", "AllowAzureLoadBalancerInBound",
-         "AllowVnetOutBound", "AllowInternetOutBound", "DenyAllOutBound"]
+        [
+            "DefaultInboundDenyAll",
+            "AllowVnetInBound",
+            "AllowAzureLoadBalancerInBound",
+            "AllowVnetOutBound",
+            "AllowInternetOutBound",
+            "DenyAllOutBound"
+        ]
     );
 }
 
@@ -299,7 +327,11 @@ fn arm_expressions_that_cannot_be_evaluated() {
         "name": "nsg", "properties": {"copy": [{"name": "securityRules", "count": 3, "input": {}}]}});
     let e = error(&copy);
     assert_eq!(path(&e), "properties.copy", "{e}");
-    assert!(e.message().starts_with("the NSG's rules come from an ARM copy loop"), "{e}");
+    assert!(
+        e.message()
+            .starts_with("the NSG's rules come from an ARM copy loop"),
+        "{e}"
+    );
 }
 
 fn admin(rules: Value) -> Value {
@@ -329,14 +361,20 @@ fn admin_rule_priorities() {
     assert!(import_value("a.json", &admin(json!([admin_rule("a", "rc", json!(1))]))).is_ok());
     // Unique per direction within a collection; the same priority in another collection is fine.
     assert_error(
-        admin(json!([admin_rule("a", "rc1", json!(10)), admin_rule("b", "rc1", json!(10))])),
+        admin(json!([
+            admin_rule("a", "rc1", json!(10)),
+            admin_rule("b", "rc1", json!(10))
+        ])),
         "value[1] (b).priority",
         "rules 'a' (value[0] (a)) and 'b' both have priority 10 for Inbound traffic in rule \
          collection rc1; priorities must be unique per direction in a rule collection",
     );
     assert!(import_value(
         "a.json",
-        &admin(json!([admin_rule("a", "rc1", json!(10)), admin_rule("b", "rc2", json!(10))]))
+        &admin(json!([
+            admin_rule("a", "rc1", json!(10)),
+            admin_rule("b", "rc2", json!(10))
+        ]))
     )
     .is_ok());
 }
@@ -345,7 +383,11 @@ fn admin_rule_priorities() {
 fn admin_rule_values() {
     let mut r = admin_rule("a", "rc", json!(10));
     r["properties"]["access"] = json!("Permit");
-    assert_error(admin(json!([r])), "value[0] (a).access", "access 'Permit' is not Allow, Deny or AlwaysAllow");
+    assert_error(
+        admin(json!([r])),
+        "value[0] (a).access",
+        "access 'Permit' is not Allow, Deny or AlwaysAllow",
+    );
     let mut r = admin_rule("a", "rc", json!(10));
     r["properties"]["destinationPortRanges"] = json!(["65536"]);
     assert_error(
@@ -354,7 +396,8 @@ fn admin_rule_values() {
         "port '65536' is not a number from 0 to 65535 or a range A-B",
     );
     let mut r = admin_rule("a", "rc", json!(10));
-    r["properties"]["sources"] = json!([{"addressPrefix": "10.0.0.0/33", "addressPrefixType": "IPPrefix"}]);
+    r["properties"]["sources"] =
+        json!([{"addressPrefix": "10.0.0.0/33", "addressPrefixType": "IPPrefix"}]);
     assert_error(
         admin(json!([r])),
         "value[0] (a).sources[0].addressPrefix",
@@ -362,7 +405,11 @@ fn admin_rule_values() {
     );
     let mut r = admin_rule("a", "rc", json!(10));
     r["properties"]["sources"] = json!([{"addressPrefixType": "IPPrefix"}]);
-    assert_error(admin(json!([r])), "value[0] (a).sources[0].addressPrefix", "missing 'addressPrefix'");
+    assert_error(
+        admin(json!([r])),
+        "value[0] (a).sources[0].addressPrefix",
+        "missing 'addressPrefix'",
+    );
 }
 
 #[test]
@@ -370,24 +417,48 @@ fn not_inputs_and_unknown_documents() {
     let e = error(&json!({"access": "Deny", "ruleName": "securityRules/DenyRdp"}));
     assert_eq!(e.place(), &Place::Whole);
     assert!(e.message().starts_with("this is the result of IP flow verify (access 'Deny', ruleName 'securityRules/DenyRdp'), not an input"), "{e}");
-    let e = error(&json!({"targetResourceId": "/x/vm1", "direction": "Inbound", "protocol": "TCP",
-        "localIPAddress": "10.0.0.4", "localPort": "80", "remoteIPAddress": "1.2.3.4", "remotePort": "5000"}));
-    assert!(e.message().starts_with("this is an IP flow verify request, not an input"), "{e}");
+    let e = error(
+        &json!({"targetResourceId": "/x/vm1", "direction": "Inbound", "protocol": "TCP",
+        "localIPAddress": "10.0.0.4", "localPort": "80", "remoteIPAddress": "1.2.3.4", "remotePort": "5000"}),
+    );
+    assert!(
+        e.message()
+            .starts_with("this is an IP flow verify request, not an input"),
+        "{e}"
+    );
     let e = error(&json!({"version": 1, "subnetNsg": {}, "flows": []}));
-    assert!(e.message().starts_with("this is a FlowVerify scenario"), "{e}");
-    let e = error(&json!({"name": "vnet1", "type": "Microsoft.Network/virtualNetworks", "properties": {}}));
+    assert!(
+        e.message().starts_with("this is a FlowVerify scenario"),
+        "{e}"
+    );
+    let e = error(
+        &json!({"name": "vnet1", "type": "Microsoft.Network/virtualNetworks", "properties": {}}),
+    );
     assert_eq!(
         e.message(),
         "expected a network security group, AVNM security admin rules, effective security rules, \
          a network interface or service tags, but this is a 'Microsoft.Network/virtualNetworks' resource (vnet1)"
     );
     let e = error(&json!({"foo": 1, "bar": [2]}));
-    assert!(e.message().ends_with("but found an object with keys bar, foo") || e.message().ends_with("but found an object with keys foo, bar"), "{e}");
+    assert!(
+        e.message()
+            .ends_with("but found an object with keys bar, foo")
+            || e.message()
+                .ends_with("but found an object with keys foo, bar"),
+        "{e}"
+    );
     let e = error(&json!("just a string"));
-    assert!(e.message().ends_with("but found a string 'just a string'"), "{e}");
+    assert!(
+        e.message().ends_with("but found a string 'just a string'"),
+        "{e}"
+    );
     let e = error(&json!({"value": []}));
-    assert_eq!((path(&e), e.message()), ("value", "the list is empty: there is nothing to import"));
-    let mixed = json!([nsg(), {"name": "nic", "ipConfigurations": [{"privateIPAddress": "10.0.0.4"}]}]);
+    assert_eq!(
+        (path(&e), e.message()),
+        ("value", "the list is empty: there is nothing to import")
+    );
+    let mixed =
+        json!([nsg(), {"name": "nic", "ipConfigurations": [{"privateIPAddress": "10.0.0.4"}]}]);
     let e = error(&mixed);
     assert_eq!(e.message(), "the list mixes different things: item 0 is a network security group and item 1 is a network interface");
 }
@@ -395,7 +466,8 @@ fn not_inputs_and_unknown_documents() {
 #[test]
 fn admin_rules_of_several_configurations() {
     let mut b = admin_rule("b", "rc", json!(11));
-    b["id"] = json!("/x/networkManagers/nm/securityAdminConfigurations/cfg2/ruleCollections/rc/rules/b");
+    b["id"] =
+        json!("/x/networkManagers/nm/securityAdminConfigurations/cfg2/ruleCollections/rc/rules/b");
     let e = error(&admin(json!([admin_rule("a", "rc", json!(10)), b])));
     assert_eq!(e.place(), &Place::Whole);
     assert_eq!(
@@ -424,7 +496,10 @@ fn effective_rules_errors() {
     assert!(import_value("e.json", &ok).is_ok());
     ok["value"][0]["effectiveSecurityRules"][0]["priority"] = json!(70000);
     let e = error(&ok);
-    assert_eq!(e.message(), "priority '70000' is outside 1-65535, the range of rules");
+    assert_eq!(
+        e.message(),
+        "priority '70000' is outside 1-65535, the range of rules"
+    );
 }
 
 #[test]

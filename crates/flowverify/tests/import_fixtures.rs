@@ -4,9 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use flowverify::import::{import, Content, Document, Origin, Shape, TagsFormat};
-use flowverify::model::{
-    Access, AddressEntry, Direction, Nsg, Protocol, RuleKind, RuleProtocol,
-};
+use flowverify::model::{Access, AddressEntry, Direction, Nsg, Protocol, RuleKind, RuleProtocol};
 use flowverify::{InputError, Place};
 
 fn fixtures_dir() -> PathBuf {
@@ -63,7 +61,10 @@ fn every_fixture_is_classified_here() {
         .chain(NOT_INPUTS.iter().map(|(s, _)| s.to_string()))
         .collect();
     listed.sort();
-    assert_eq!(found, listed, "a fixture was added or removed: classify it here");
+    assert_eq!(
+        found, listed,
+        "a fixture was added or removed: classify it here"
+    );
 }
 
 #[test]
@@ -71,14 +72,18 @@ fn every_input_fixture_imports() {
     for name in INPUTS {
         let doc = load(name).unwrap_or_else(|e| panic!("{name} should import: {e}"));
         assert_eq!(doc.source(), *name);
-        assert!(matches!(
-            doc.shape(),
-            Shape::Nsg(Origin::RestExample)
-                | Shape::AdminRules(Origin::RestExample)
-                | Shape::EffectiveAdminRules(Origin::RestExample)
-                | Shape::EffectiveRules(Origin::RestExample)
-                | Shape::ServiceTags(_)
-        ), "{name}: {:?}", doc.shape());
+        assert!(
+            matches!(
+                doc.shape(),
+                Shape::Nsg(Origin::RestExample)
+                    | Shape::AdminRules(Origin::RestExample)
+                    | Shape::EffectiveAdminRules(Origin::RestExample)
+                    | Shape::EffectiveRules(Origin::RestExample)
+                    | Shape::ServiceTags(_)
+            ),
+            "{name}: {:?}",
+            doc.shape()
+        );
     }
 }
 
@@ -88,12 +93,19 @@ fn non_input_fixtures_say_what_they_are() {
         let err = load(name).expect_err(name);
         assert_eq!(err.source_name(), *name);
         assert_eq!(err.place(), &Place::Whole, "{name}");
-        assert!(err.message().starts_with(phrase), "{name}: {}", err.message());
+        assert!(
+            err.message().starts_with(phrase),
+            "{name}: {}",
+            err.message()
+        );
     }
 }
 
 fn names(nsg: &Nsg) -> Vec<(RuleKind, &str)> {
-    nsg.rules.iter().map(|r| (r.kind, r.name.as_str())).collect()
+    nsg.rules
+        .iter()
+        .map(|r| (r.kind, r.name.as_str()))
+        .collect()
 }
 
 const DEFAULT_NAMES: [&str; 6] = [
@@ -108,8 +120,13 @@ const DEFAULT_NAMES: [&str; 6] = [
 #[test]
 fn network_security_group_get() {
     let doc = load("NetworkSecurityGroupGet.2024-05-01.json").unwrap();
-    assert_eq!(doc.describe(), "REST example NSG testnsg: 1 rule + 6 default");
-    let Content::Nsg(nsg) = doc.content() else { panic!("not an NSG") };
+    assert_eq!(
+        doc.describe(),
+        "REST example NSG testnsg: 1 rule + 6 default"
+    );
+    let Content::Nsg(nsg) = doc.content() else {
+        panic!("not an NSG")
+    };
     assert_eq!(nsg.name, "testnsg");
     let mut expected = vec![(RuleKind::User, "rule1")];
     expected.extend(DEFAULT_NAMES.iter().map(|n| (RuleKind::Default, *n)));
@@ -123,14 +140,22 @@ fn network_security_group_get() {
     assert_eq!(rule1.source.entries(), &[AddressEntry::Any]);
     let deny = &nsg.rules[3];
     assert_eq!((deny.priority, deny.access), (65500, Access::Deny));
-    assert_eq!(nsg.rules[1].source.entries(), &[AddressEntry::Tag("VirtualNetwork".into())]);
+    assert_eq!(
+        nsg.rules[1].source.entries(),
+        &[AddressEntry::Tag("VirtualNetwork".into())]
+    );
 }
 
 #[test]
 fn effective_nsg_list() {
     let doc = load("NetworkInterfaceEffectiveNSGList.2024-07-01.json").unwrap();
-    assert_eq!(doc.describe(), "effective rules of nic1: subnet and NIC NSG test-nsg (3 rules)");
-    let Content::EffectiveRules(eff) = doc.content() else { panic!("not effective rules") };
+    assert_eq!(
+        doc.describe(),
+        "effective rules of nic1: subnet and NIC NSG test-nsg (3 rules)"
+    );
+    let Content::EffectiveRules(eff) = doc.content() else {
+        panic!("not effective rules")
+    };
     // The entry names networkManager, subnet and networkInterface with NSG rules only: the NSG
     // is evaluated at both levels, and there are no admin rules.
     assert!(eff.admin.is_none());
@@ -139,7 +164,7 @@ fn effective_nsg_list() {
     let nic = eff.nic.as_ref().expect("nic layer");
     assert_eq!(subnet, nic);
     assert_eq!(subnet.name, "test-nsg");
-    let given = vec![
+    let given = [
         (RuleKind::User, "rule1"),
         (RuleKind::User, "default-allow-rdp"),
         (RuleKind::Default, "AllowInternetOutBound"),
@@ -149,7 +174,11 @@ fn effective_nsg_list() {
     assert_eq!(subnet.rules.len(), 8);
     let mut added: Vec<&str> = subnet.rules[3..].iter().map(|r| r.name.as_str()).collect();
     added.sort();
-    let mut expected: Vec<&str> = DEFAULT_NAMES.iter().copied().filter(|n| *n != "AllowInternetOutBound").collect();
+    let mut expected: Vec<&str> = DEFAULT_NAMES
+        .iter()
+        .copied()
+        .filter(|n| *n != "AllowInternetOutBound")
+        .collect();
     expected.sort();
     assert_eq!(added, expected);
 
@@ -188,7 +217,11 @@ fn admin_rule_get_and_list() {
         "NetworkManagerAdminRuleList.2024-07-01.json",
     ] {
         let doc = load(name).unwrap();
-        assert_eq!(doc.shape(), Shape::AdminRules(Origin::RestExample), "{name}");
+        assert_eq!(
+            doc.shape(),
+            Shape::AdminRules(Origin::RestExample),
+            "{name}"
+        );
         assert_eq!(
             doc.describe(),
             "REST example AVNM admin rules myTestSecurityConfig: 1 rule in 1 collection"
@@ -200,7 +233,10 @@ fn admin_rule_get_and_list() {
         assert_eq!(r.name, "SampleAdminRule");
         assert_eq!(r.kind, RuleKind::Admin);
         assert_eq!(r.collection.as_deref(), Some("testRuleCollection"));
-        assert_eq!((r.priority, r.direction, r.access), (1, Direction::Inbound, Access::Deny));
+        assert_eq!(
+            (r.priority, r.direction, r.access),
+            (1, Direction::Inbound, Access::Deny)
+        );
         assert_eq!(r.protocol, RuleProtocol::Only(Protocol::Tcp));
         assert_eq!(r.source.entries(), &[AddressEntry::Any]);
         assert_eq!(r.destination.entries(), &[AddressEntry::Any]);
@@ -233,11 +269,19 @@ fn service_tags_discovery_api() {
     let doc = load("ServiceTagsList.2024-05-01.json").unwrap();
     assert_eq!(doc.shape(), Shape::ServiceTags(TagsFormat::DiscoveryApi));
     assert_eq!(doc.describe(), "service tags (Public, 5 tags)");
-    let Content::ServiceTags(tags) = doc.content() else { panic!("not tags") };
+    let Content::ServiceTags(tags) = doc.content() else {
+        panic!("not tags")
+    };
     let names: Vec<&str> = tags.names().collect();
     assert_eq!(
         names,
-        ["ApiManagement", "ApiManagement.AustraliaCentral", "AppService", "ServiceBus", "ServiceBus.EastUS2"]
+        [
+            "ApiManagement",
+            "ApiManagement.AustraliaCentral",
+            "AppService",
+            "ServiceBus",
+            "ServiceBus.EastUS2"
+        ]
     );
     assert_eq!(tags.get("apimanagement").map(<[_]>::len), Some(3));
     assert_eq!(tags.get("ServiceBus.EastUS2").map(<[_]>::len), Some(2));

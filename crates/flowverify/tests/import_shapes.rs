@@ -52,7 +52,10 @@ fn user_names(nsg: &Nsg) -> Vec<&str> {
 }
 
 fn defaults(nsg: &Nsg) -> usize {
-    nsg.rules.iter().filter(|r| r.kind == RuleKind::Default).count()
+    nsg.rules
+        .iter()
+        .filter(|r| r.kind == RuleKind::Default)
+        .count()
 }
 
 fn ip(s: &str) -> IpAddr {
@@ -68,15 +71,26 @@ fn az_nsg_show_with_empty_null_and_list_fields() {
     assert_eq!(nsg.name, "nsg-web");
     assert_eq!(
         user_names(nsg),
-        ["AllowHttpsFromInternet", "AllowSshFromBastion", "AllowDnsOut", "DenyRdp"]
+        [
+            "AllowHttpsFromInternet",
+            "AllowSshFromBastion",
+            "AllowDnsOut",
+            "DenyRdp"
+        ]
     );
     assert_eq!(defaults(nsg), 6);
     assert_eq!(nsg.rules.len(), 10);
 
     // destinationAddressPrefix null + an ASG; destinationPortRange null + plural ports.
     let https = rule(&nsg.rules, "AllowHttpsFromInternet");
-    assert_eq!(https.source.entries(), &[AddressEntry::Tag("Internet".into())]);
-    assert_eq!(https.destination.entries(), &[AddressEntry::Asg("asg-web".into())]);
+    assert_eq!(
+        https.source.entries(),
+        &[AddressEntry::Tag("Internet".into())]
+    );
+    assert_eq!(
+        https.destination.entries(),
+        &[AddressEntry::Asg("asg-web".into())]
+    );
     assert_eq!(https.destination_ports.to_string(), "443,8443");
     assert_eq!(https.protocol, RuleProtocol::Only(Protocol::Tcp));
     // sourceAddressPrefix "" + plural prefixes.
@@ -87,15 +101,24 @@ fn az_nsg_show_with_empty_null_and_list_fields() {
     assert_eq!(dns.direction, Direction::Outbound);
     assert_eq!(dns.destination.to_string(), "168.63.129.16, 10.0.0.4");
     let rdp = rule(&nsg.rules, "DenyRdp");
-    assert_eq!((rdp.priority, rdp.access, rdp.protocol), (4096, Access::Deny, RuleProtocol::Any));
+    assert_eq!(
+        (rdp.priority, rdp.access, rdp.protocol),
+        (4096, Access::Deny, RuleProtocol::Any)
+    );
     let deny_all = rule(&nsg.rules, "DenyAllOutBound");
-    assert_eq!(deny_all.reported_name(), "defaultSecurityRules/DenyAllOutBound");
+    assert_eq!(
+        deny_all.reported_name(),
+        "defaultSecurityRules/DenyAllOutBound"
+    );
 }
 
 #[test]
 fn az_nsg_rule_list_is_one_nsg_with_defaults_added() {
     let doc = load("az-nsg-rule-list.json");
-    assert_eq!(doc.describe(), "az CLI NSG nsg-web: 4 rules + 6 default (added)");
+    assert_eq!(
+        doc.describe(),
+        "az CLI NSG nsg-web: 4 rules + 6 default (added)"
+    );
     let nsg = nsg(&doc);
     assert_eq!(nsg.name, "nsg-web", "named after the rules' ids");
     // The same rules as `az network nsg show`, and the same defaults.
@@ -114,13 +137,17 @@ fn several_nsgs_are_an_error_that_says_how_to_pick_one() {
     );
     let err = import("arm-several-nsgs.json", &text("arm-several-nsgs.json")).unwrap_err();
     assert!(
-        err.message().starts_with("the document holds 3 network security groups (nsg-a, nsg-b, nsg-c)"),
+        err.message()
+            .starts_with("the document holds 3 network security groups (nsg-a, nsg-b, nsg-c)"),
         "{err}"
     );
     // `{value: [...]}` with several, and a list of exactly one, which is fine.
     let list: serde_json::Value = serde_json::from_str(&text("az-nsg-list.json")).unwrap();
     let wrapped = serde_json::json!({ "value": list });
-    assert!(import_value("w.json", &wrapped).unwrap_err().message().contains("3 network security groups"));
+    assert!(import_value("w.json", &wrapped)
+        .unwrap_err()
+        .message()
+        .contains("3 network security groups"));
     let one = serde_json::json!({ "value": [list[1].clone()] });
     let doc = import_value("one.json", &one).unwrap();
     assert_eq!(self::nsg(&doc).name, "nsg-db");
@@ -132,13 +159,19 @@ fn powershell_nsg() {
     assert_eq!(doc.shape(), Shape::Nsg(Origin::PowerShell));
     assert_eq!(doc.describe(), "PowerShell NSG nsg-ps: 3 rules + 6 default");
     let nsg = nsg(&doc);
-    assert_eq!(user_names(nsg), ["AllowHttp", "AllowSqlFromApp", "DenyIcmpOut"]);
+    assert_eq!(
+        user_names(nsg),
+        ["AllowHttp", "AllowSqlFromApp", "DenyIcmpOut"]
+    );
     let http = rule(&nsg.rules, "AllowHttp");
     assert_eq!(http.destination.to_string(), "10.1.0.0/24, 10.1.1.0/24");
     assert_eq!(http.destination_ports.to_string(), "80,8080-8090");
     assert!(http.source_ports.covers_all());
     let sql = rule(&nsg.rules, "AllowSqlFromApp");
-    assert_eq!(sql.destination.entries(), &[AddressEntry::Asg("asg-sql".into())]);
+    assert_eq!(
+        sql.destination.entries(),
+        &[AddressEntry::Asg("asg-sql".into())]
+    );
     let icmp = rule(&nsg.rules, "DenyIcmpOut");
     assert_eq!(icmp.protocol, RuleProtocol::Only(Protocol::Icmp));
     assert_eq!(icmp.direction, Direction::Outbound);
@@ -148,12 +181,21 @@ fn powershell_nsg() {
 fn arm_template_inline_child_and_nested_rules() {
     let doc = load("arm-nsg-template.json");
     assert_eq!(doc.shape(), Shape::Nsg(Origin::ArmTemplate));
-    assert_eq!(doc.describe(), "ARM template NSG nsg-arm: 5 rules + 6 default (added)");
+    assert_eq!(
+        doc.describe(),
+        "ARM template NSG nsg-arm: 5 rules + 6 default (added)"
+    );
     let nsg = nsg(&doc);
     assert_eq!(nsg.name, "nsg-arm", "the name parameter's defaultValue");
     assert_eq!(
         user_names(nsg),
-        ["Tests-Ranges", "Web-to-Db", "AllowSshFromBastion", "DenyTelnet", "AllowHttpsOut"]
+        [
+            "Tests-Ranges",
+            "Web-to-Db",
+            "AllowSshFromBastion",
+            "DenyTelnet",
+            "AllowHttpsOut"
+        ]
     );
     let ranges = rule(&nsg.rules, "Tests-Ranges");
     assert_eq!(ranges.source.to_string(), "10.0.0.0/16, 10.1.0.0/16");
@@ -161,14 +203,23 @@ fn arm_template_inline_child_and_nested_rules() {
     assert_eq!(ranges.destination_ports.to_string(), "90,91");
     // ASGs named inside ARM expressions, directly and through a variable.
     let web_to_db = rule(&nsg.rules, "Web-to-Db");
-    assert_eq!(web_to_db.source.entries(), &[AddressEntry::Asg("asg-web".into())]);
-    assert_eq!(web_to_db.destination.entries(), &[AddressEntry::Asg("asg-db".into())]);
+    assert_eq!(
+        web_to_db.source.entries(),
+        &[AddressEntry::Asg("asg-web".into())]
+    );
+    assert_eq!(
+        web_to_db.destination.entries(),
+        &[AddressEntry::Asg("asg-db".into())]
+    );
     // A priority and a prefix list from parameters and variables.
     let ssh = rule(&nsg.rules, "AllowSshFromBastion");
     assert_eq!(ssh.priority, 150);
     assert_eq!(ssh.source.to_string(), "10.0.250.0/26, 10.0.251.0/26");
     // A nested child resource and a top-level child resource named with format().
-    assert_eq!(rule(&nsg.rules, "DenyTelnet").destination_ports.to_string(), "23");
+    assert_eq!(
+        rule(&nsg.rules, "DenyTelnet").destination_ports.to_string(),
+        "23"
+    );
     let out = rule(&nsg.rules, "AllowHttpsOut");
     assert_eq!((out.direction, out.priority), (Direction::Outbound, 200));
 }
@@ -176,17 +227,26 @@ fn arm_template_inline_child_and_nested_rules() {
 #[test]
 fn arm_child_rules_alone_make_one_nsg() {
     let doc = load("arm-nsg-child-rules-only.json");
-    assert_eq!(doc.describe(), "ARM template NSG nsg-existing: 2 rules + 6 default (added)");
+    assert_eq!(
+        doc.describe(),
+        "ARM template NSG nsg-existing: 2 rules + 6 default (added)"
+    );
     let nsg = nsg(&doc);
     assert_eq!(user_names(nsg), ["AllowHttp", "DenyFtp"]);
-    assert_eq!(rule(&nsg.rules, "DenyFtp").destination_ports.to_string(), "20-21");
+    assert_eq!(
+        rule(&nsg.rules, "DenyFtp").destination_ports.to_string(),
+        "20-21"
+    );
 }
 
 #[test]
 fn az_admin_rules_of_two_collections_form_one_configuration() {
     let doc = load("az-admin-rules.json");
     assert_eq!(doc.shape(), Shape::AdminRules(Origin::AzCli));
-    assert_eq!(doc.describe(), "az CLI AVNM admin rules cfg-corp: 4 rules in 2 collections");
+    assert_eq!(
+        doc.describe(),
+        "az CLI AVNM admin rules cfg-corp: 4 rules in 2 collections"
+    );
     let cfg = admin(&doc);
     assert_eq!(cfg.name, "cfg-corp");
     let got: Vec<(&str, Option<&str>, u32)> = cfg
@@ -205,27 +265,48 @@ fn az_admin_rules_of_two_collections_form_one_configuration() {
     );
     assert!(cfg.rules.iter().all(|r| r.kind == RuleKind::Admin));
     let high_risk = &cfg.rules[0];
-    assert_eq!(high_risk.destination_ports.to_string(), "20-21,23,135,445,3389");
-    assert_eq!(high_risk.source.entries(), &[AddressEntry::Tag("Internet".into())]);
-    assert!(high_risk.source_ports.ranges().is_empty(), "empty list = any");
+    assert_eq!(
+        high_risk.destination_ports.to_string(),
+        "20-21,23,135,445,3389"
+    );
+    assert_eq!(
+        high_risk.source.entries(),
+        &[AddressEntry::Tag("Internet".into())]
+    );
+    assert!(
+        high_risk.source_ports.ranges().is_empty(),
+        "empty list = any"
+    );
     let monitoring = &cfg.rules[2];
     assert_eq!(monitoring.access, Access::AlwaysAllow);
     assert_eq!(monitoring.protocol, RuleProtocol::Any);
     assert_eq!(monitoring.source.to_string(), "10.200.0.0/24, 10.200.1.10");
-    assert_eq!(monitoring.destination.entries(), &[AddressEntry::NetworkGroup("ng-prod".into())]);
-    assert!(cfg.rules[1].destination.entries().is_empty(), "empty destinations = any");
+    assert_eq!(
+        monitoring.destination.entries(),
+        &[AddressEntry::NetworkGroup("ng-prod".into())]
+    );
+    assert!(
+        cfg.rules[1].destination.entries().is_empty(),
+        "empty destinations = any"
+    );
 }
 
 #[test]
 fn powershell_admin_rule() {
     let doc = load("powershell-admin-rule.json");
     assert_eq!(doc.shape(), Shape::AdminRules(Origin::PowerShell));
-    assert_eq!(doc.describe(), "PowerShell AVNM admin rules cfg-corp: 1 rule in 1 collection");
+    assert_eq!(
+        doc.describe(),
+        "PowerShell AVNM admin rules cfg-corp: 1 rule in 1 collection"
+    );
     let r = &admin(&doc).rules[0];
     assert_eq!(r.name, "DenyRdp");
     assert_eq!(r.collection.as_deref(), Some("rc-high-risk"));
     assert_eq!(r.source.entries(), &[AddressEntry::Any]);
-    assert_eq!(r.destination.entries(), &[AddressEntry::Tag("VirtualNetwork".into())]);
+    assert_eq!(
+        r.destination.entries(),
+        &[AddressEntry::Tag("VirtualNetwork".into())]
+    );
     assert_eq!((r.priority, r.access), (30, Access::Deny));
 }
 
@@ -233,7 +314,10 @@ fn powershell_admin_rule() {
 fn arm_admin_rules() {
     let doc = load("arm-admin-rules.json");
     assert_eq!(doc.shape(), Shape::AdminRules(Origin::ArmTemplate));
-    assert_eq!(doc.describe(), "ARM template AVNM admin rules cfg-arm: 3 rules in 2 collections");
+    assert_eq!(
+        doc.describe(),
+        "ARM template AVNM admin rules cfg-arm: 3 rules in 2 collections"
+    );
     let cfg = admin(&doc);
     let got: Vec<(&str, Option<&str>)> = cfg
         .rules
@@ -287,7 +371,11 @@ fn az_effective_rules_with_expanded_prefixes_admin_and_tag_map() {
 
     let subnet = eff.subnet.as_ref().expect("subnet layer");
     assert_eq!(subnet.name, "nsg-snet-web");
-    assert_eq!(subnet.rules.len(), 8, "the six defaults were there: none added");
+    assert_eq!(
+        subnet.rules.len(),
+        8,
+        "the six defaults were there: none added"
+    );
     let https = rule(&subnet.rules, "AllowHttpsFromInternet");
     assert_eq!(https.kind, RuleKind::User);
     assert_eq!(https.destination_ports.to_string(), "443");
@@ -313,7 +401,12 @@ fn az_effective_rules_with_expanded_prefixes_admin_and_tag_map() {
 
     let nic = eff.nic.as_ref().expect("nic layer");
     assert_eq!(nic.name, "nsg-nic-web-01");
-    assert_eq!(rule(&nic.rules, "DenyOutboundSmtp").destination_ports.to_string(), "25");
+    assert_eq!(
+        rule(&nic.rules, "DenyOutboundSmtp")
+            .destination_ports
+            .to_string(),
+        "25"
+    );
 
     let mut tags: Vec<&str> = eff.tag_map.iter().map(|(t, _)| t.as_str()).collect();
     tags.sort();
@@ -322,8 +415,14 @@ fn az_effective_rules_with_expanded_prefixes_admin_and_tag_map() {
     // The tag map feeds the inputs' service tags.
     let mut inputs = Inputs::new();
     inputs.add(Slot::EffectiveRules, doc.clone()).unwrap();
-    assert_eq!(inputs.service_tags.get("internet").map(<[_]>::len), Some(21));
-    assert_eq!(inputs.subnet_layer().map(|n| n.name.as_str()), Some("nsg-snet-web"));
+    assert_eq!(
+        inputs.service_tags.get("internet").map(<[_]>::len),
+        Some(21)
+    );
+    assert_eq!(
+        inputs.subnet_layer().map(|n| n.name.as_str()),
+        Some("nsg-snet-web")
+    );
 }
 
 #[test]
@@ -339,7 +438,10 @@ fn powershell_effective_rules() {
     assert_eq!(web.destination_ports.to_string(), "80");
     let vnet = rule(&nic.rules, "AllowVnetInBound");
     assert_eq!(vnet.kind, RuleKind::Default);
-    assert!(matches!(vnet.source.entries(), [AddressEntry::Expanded { .. }]));
+    assert!(matches!(
+        vnet.source.entries(),
+        [AddressEntry::Expanded { .. }]
+    ));
     assert!(matches!(vnet.destination.entries(), [AddressEntry::Tag(_)]));
 }
 
@@ -363,14 +465,20 @@ fn network_interfaces() {
     assert_eq!(
         n.asgs,
         [
-            ("asg-web".to_string(), vec![ip("10.0.1.4"), ip("fd00:db8:deca::4")]),
+            (
+                "asg-web".to_string(),
+                vec![ip("10.0.1.4"), ip("fd00:db8:deca::4")]
+            ),
             ("asg-monitored".to_string(), vec![ip("10.0.1.4")]),
         ]
     );
 
     let doc = load("az-nic-show.json");
     assert_eq!(doc.shape(), Shape::NetworkInterface(Origin::AzCli));
-    assert_eq!(doc.describe(), "network interface nic-db-01: 10.0.2.4, ASGs asg-db");
+    assert_eq!(
+        doc.describe(),
+        "network interface nic-db-01: 10.0.2.4, ASGs asg-db"
+    );
     let mut inputs = Inputs::new();
     inputs.add(Slot::Nic, doc).unwrap();
     assert_eq!(inputs.asg_members("ASG-DB"), Some(vec![ip("10.0.2.4")]));
@@ -381,10 +489,15 @@ fn service_tags_download_format() {
     let doc = load("ServiceTags_Public_20250106.json");
     assert_eq!(doc.shape(), Shape::ServiceTags(TagsFormat::Download));
     assert_eq!(doc.describe(), "service tags (Public, 4 tags)");
-    let Content::ServiceTags(tags) = doc.content() else { panic!("not tags") };
+    let Content::ServiceTags(tags) = doc.content() else {
+        panic!("not tags")
+    };
     assert_eq!(tags.get("Storage").map(<[_]>::len), Some(3));
     assert_eq!(tags.get("storage.westus").map(<[_]>::len), Some(2));
-    assert_eq!(tags.get("AzureCloud.centralfrance").map(<[_]>::len), Some(2));
+    assert_eq!(
+        tags.get("AzureCloud.centralfrance").map(<[_]>::len),
+        Some(2)
+    );
     assert!(tags.get("Sql").is_none());
 }
 
@@ -404,10 +517,9 @@ fn property_names_in_any_case() {
 #[test]
 fn rest_nsg_body_without_envelope_and_single_rule_resource() {
     let fixture: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/fixtures/azure-rest-api-specs/NetworkSecurityGroupGet.2024-05-01.json"),
-        )
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "../../../shared/fixtures/azure-rest-api-specs/NetworkSecurityGroupGet.2024-05-01.json",
+        ))
         .unwrap(),
     )
     .unwrap();
@@ -416,7 +528,10 @@ fn rest_nsg_body_without_envelope_and_single_rule_resource() {
     assert_eq!(doc.describe(), "REST NSG testnsg: 1 rule + 6 default");
     let one_rule = &body["properties"]["securityRules"][0];
     let doc = import_value("rule.json", one_rule).unwrap();
-    assert_eq!(doc.describe(), "REST NSG testnsg: 1 rule + 6 default (added)");
+    assert_eq!(
+        doc.describe(),
+        "REST NSG testnsg: 1 rule + 6 default (added)"
+    );
 }
 
 #[test]
@@ -448,5 +563,8 @@ fn bicep_symbolic_resources_and_nested_deployment() {
         }
     });
     let doc = import_value("main.json", &template).unwrap();
-    assert_eq!(doc.describe(), "ARM template NSG nsg-bicep: 1 rule + 6 default (added)");
+    assert_eq!(
+        doc.describe(),
+        "ARM template NSG nsg-bicep: 1 rule + 6 default (added)"
+    );
 }

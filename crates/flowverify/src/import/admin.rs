@@ -100,7 +100,11 @@ fn addresses(
             let text_key = format!("{key}Text");
             let shown = value
                 .as_str()
-                .or_else(|| value.as_array().and_then(|a| a.iter().find_map(Value::as_str)))
+                .or_else(|| {
+                    value
+                        .as_array()
+                        .and_then(|a| a.iter().find_map(Value::as_str))
+                })
                 .unwrap_or_default()
                 .to_string();
             match fields.get_str(&text_key) {
@@ -125,9 +129,9 @@ fn addresses(
                     return Err(ctx.err(
                         path,
                         format!(
-                            "expected a list of {{addressPrefix, addressPrefixType}} items, found {}",
-                            kind_of(value)
-                        ),
+                        "expected a list of {{addressPrefix, addressPrefixType}} items, found {}",
+                        kind_of(value)
+                    ),
                     ))
                 }
             }
@@ -219,7 +223,10 @@ fn admin_rule(ctx: &Ctx, item: &Item) -> Result<(Rule, String, Place), InputErro
         other => {
             return Err(ctx.err(
                 item.path.clone(),
-                format!("expected a security admin rule object, found {}", kind_of(other)),
+                format!(
+                    "expected a security admin rule object, found {}",
+                    kind_of(other)
+                ),
             ))
         }
     };
@@ -264,7 +271,10 @@ fn admin_rule(ctx: &Ctx, item: &Item) -> Result<(Rule, String, Place), InputErro
     let destination_ports = port_side(
         ctx,
         &label,
-        &[(fields.entry("destinationPortRanges"), "destinationPortRanges")],
+        &[(
+            fields.entry("destinationPortRanges"),
+            "destinationPortRanges",
+        )],
     )?;
     let rule = Rule {
         name: name.to_string(),
@@ -325,7 +335,11 @@ pub(crate) fn from_items(
 
     let mut seen: HashMap<(String, Direction, u32), usize> = HashMap::new();
     for (i, (rule, label, _)) in parsed.iter().enumerate() {
-        let collection = rule.collection.clone().unwrap_or_default().to_ascii_lowercase();
+        let collection = rule
+            .collection
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let key = (collection, rule.direction, rule.priority);
         if let Some(&first) = seen.get(&key) {
             let (other, other_label, _) = &parsed[first];
@@ -388,7 +402,11 @@ mod tests {
         values
             .iter()
             .enumerate()
-            .map(|(i, v)| Item { path: format!("value[{i}]"), value: v, arm_name: None })
+            .map(|(i, v)| Item {
+                path: format!("value[{i}]"),
+                value: v,
+                arm_name: None,
+            })
             .collect()
     }
 
@@ -404,7 +422,10 @@ mod tests {
         assert_eq!(a.protocol, RuleProtocol::Any);
         assert_eq!(a.collection.as_deref(), Some("rc1"));
         assert_eq!(a.source.entries(), &[AddressEntry::Tag("Internet".into())]);
-        assert_eq!(a.destination.entries(), &[AddressEntry::NetworkGroup("ng1".into())]);
+        assert_eq!(
+            a.destination.entries(),
+            &[AddressEntry::NetworkGroup("ng1".into())]
+        );
         assert!(a.source_ports.ranges().is_empty());
         assert_eq!(a.destination_ports.to_string(), "22,3389");
     }
@@ -412,34 +433,61 @@ mod tests {
     #[test]
     fn duplicate_priority_in_a_collection() {
         let values = [rule("a", "rc1", 10), rule("b", "rc1", 10)];
-        let e = from_items(&CTX, &items(&values), None).unwrap_err().to_string();
+        let e = from_items(&CTX, &items(&values), None)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "t.json: value[1] (b).priority: rules 'a' (value[0] (a)) and 'b' both have priority 10 for Inbound traffic in rule collection rc1; priorities must be unique per direction in a rule collection");
     }
 
     #[test]
     fn errors() {
         let mut v = rule("a", "rc1", 0);
-        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None).unwrap_err().to_string();
+        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.ends_with("value[0] (a).priority: priority '0' is outside 1-4096, the range of security admin rules"), "{e}");
         v["properties"]["priority"] = json!(5);
-        v["properties"]["sources"] = json!([{"addressPrefix": "Internet", "addressPrefixType": "IPPrefix"}]);
-        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None).unwrap_err().to_string();
-        assert!(e.contains("value[0] (a).sources[0].addressPrefix: 'Internet' is not an IP prefix"), "{e}");
+        v["properties"]["sources"] =
+            json!([{"addressPrefix": "Internet", "addressPrefixType": "IPPrefix"}]);
+        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("value[0] (a).sources[0].addressPrefix: 'Internet' is not an IP prefix"),
+            "{e}"
+        );
         v["properties"]["sources"] = json!([{"addressPrefix": "x", "addressPrefixType": "Weird"}]);
-        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None).unwrap_err().to_string();
-        assert!(e.contains("addressPrefixType 'Weird' is not IPPrefix, ServiceTag or NetworkGroup"), "{e}");
+        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("addressPrefixType 'Weird' is not IPPrefix, ServiceTag or NetworkGroup"),
+            "{e}"
+        );
         v["properties"]["sources"] = json!(null);
         v["properties"]["protocol"] = json!("Tcpx");
-        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None).unwrap_err().to_string();
-        assert!(e.contains("protocol 'Tcpx' is not one of Tcp, Udp, Icmp, Esp, Ah, Any"), "{e}");
+        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("protocol 'Tcpx' is not one of Tcp, Udp, Icmp, Esp, Ah, Any"),
+            "{e}"
+        );
     }
 
     #[test]
     fn several_configurations_are_an_error() {
         let mut b = rule("b", "rc1", 11);
-        b["id"] = json!("/x/networkManagers/nm/securityAdminConfigurations/other/ruleCollections/rc1/rules/b");
+        b["id"] = json!(
+            "/x/networkManagers/nm/securityAdminConfigurations/other/ruleCollections/rc1/rules/b"
+        );
         let values = [rule("a", "rc1", 10), b];
-        let e = from_items(&CTX, &items(&values), None).unwrap_err().to_string();
-        assert!(e.contains("2 security admin configurations (cfg, other)"), "{e}");
+        let e = from_items(&CTX, &items(&values), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("2 security admin configurations (cfg, other)"),
+            "{e}"
+        );
     }
 }

@@ -71,7 +71,15 @@ pub(crate) fn template_resources(ctx: &Ctx, template: &Obj) -> Result<Vec<Resour
         vars: get_obj(template, "variables"),
     };
     let mut out = Vec::new();
-    walk_list(ctx, scope, "resources", get(template, "resources"), None, &mut out, 0)?;
+    walk_list(
+        ctx,
+        scope,
+        "resources",
+        get(template, "resources"),
+        None,
+        &mut out,
+        0,
+    )?;
     Ok(out)
 }
 
@@ -81,10 +89,26 @@ pub(crate) fn bare_resources(ctx: &Ctx, value: &Value) -> Result<Vec<Resource>, 
     match value {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                walk(ctx, Scope::default(), format!("[{i}]"), item, None, &mut out, 0)?;
+                walk(
+                    ctx,
+                    Scope::default(),
+                    format!("[{i}]"),
+                    item,
+                    None,
+                    &mut out,
+                    0,
+                )?;
             }
         }
-        other => walk(ctx, Scope::default(), String::new(), other, None, &mut out, 0)?,
+        other => walk(
+            ctx,
+            Scope::default(),
+            String::new(),
+            other,
+            None,
+            &mut out,
+            0,
+        )?,
     }
     Ok(out)
 }
@@ -107,7 +131,15 @@ fn walk_list(
         // Bicep's symbolic-name templates (languageVersion 2.0) hold an object of resources.
         Some(Value::Object(items)) => {
             for (key, item) in items {
-                walk(ctx, scope, format!("{path}.{key}"), item, parent, out, depth)?;
+                walk(
+                    ctx,
+                    scope,
+                    format!("{path}.{key}"),
+                    item,
+                    parent,
+                    out,
+                    depth,
+                )?;
             }
         }
         _ => {}
@@ -468,9 +500,7 @@ impl<'a> Evaluator<'a> {
             return value.clone();
         }
         match value {
-            Value::String(s) => self
-                .eval_text(s, 0)
-                .unwrap_or_else(|_| value.clone()),
+            Value::String(s) => self.eval_text(s, 0).unwrap_or_else(|_| value.clone()),
             Value::Array(items) => Value::Array(
                 items
                     .iter()
@@ -524,10 +554,7 @@ impl<'a> Evaluator<'a> {
                     Value::Object(o) => get(o, prop)
                         .cloned()
                         .ok_or_else(|| format!("no property '{prop}'")),
-                    other => Err(format!(
-                        "cannot take '.{prop}' of {}",
-                        kind_of(other)
-                    )),
+                    other => Err(format!("cannot take '.{prop}' of {}", kind_of(other))),
                 }
             }
             Expr::Index(base, index) => {
@@ -608,7 +635,9 @@ impl<'a> Evaluator<'a> {
                 let (fmt, rest) = vals.split_first().ok_or("format needs arguments")?;
                 format_text(&text_of(fmt)?, rest).map(Value::String)
             }
-            "resourceid" | "subscriptionresourceid" | "tenantresourceid"
+            "resourceid"
+            | "subscriptionresourceid"
+            | "tenantresourceid"
             | "extensionresourceid" => {
                 let texts = values()?
                     .iter()
@@ -661,7 +690,11 @@ impl<'a> Evaluator<'a> {
                 let pick_last = lower == "last";
                 match vals.as_slice() {
                     [Value::Array(items)] => {
-                        let item = if pick_last { items.last() } else { items.first() };
+                        let item = if pick_last {
+                            items.last()
+                        } else {
+                            items.first()
+                        };
                         Ok(item.cloned().unwrap_or(Value::Null))
                     }
                     [Value::String(s)] => {
@@ -743,7 +776,9 @@ fn resource_id(args: &[String]) -> Result<String, String> {
         })
         .ok_or("resourceId needs a resource type")?;
     let (before, after) = args.split_at(type_at);
-    let (rtype, names) = after.split_first().ok_or("resourceId needs a resource type")?;
+    let (rtype, names) = after
+        .split_first()
+        .ok_or("resourceId needs a resource type")?;
     let mut segments = rtype.split('/');
     let namespace = segments.next().unwrap_or_default();
     let mut id = match before {
@@ -799,7 +834,10 @@ mod tests {
         });
         assert_eq!(eval_in(&t, "[parameters('nsgName')]"), Ok(json!("nsg-web")));
         assert_eq!(eval_in(&t, "[parameters('prio')]"), Ok(json!(200)));
-        assert_eq!(eval_in(&t, "[variables('prefix')]"), Ok(json!("10.0.0.0/16")));
+        assert_eq!(
+            eval_in(&t, "[variables('prefix')]"),
+            Ok(json!("10.0.0.0/16"))
+        );
         assert_eq!(eval_in(&t, "[variables('obj').ports[1]]"), Ok(json!("443")));
         assert_eq!(
             eval_in(&t, "[format('{0}/{1}', parameters('nsgName'), 'AllowWeb')]"),
@@ -810,8 +848,13 @@ mod tests {
             Ok(json!("nsg-web/r'1"))
         );
         assert_eq!(
-            eval_in(&t, "[resourceId('Microsoft.Network/applicationSecurityGroups', 'asg-web')]"),
-            Ok(json!("/providers/Microsoft.Network/applicationSecurityGroups/asg-web"))
+            eval_in(
+                &t,
+                "[resourceId('Microsoft.Network/applicationSecurityGroups', 'asg-web')]"
+            ),
+            Ok(json!(
+                "/providers/Microsoft.Network/applicationSecurityGroups/asg-web"
+            ))
         );
         assert_eq!(
             eval_in(&t, "[resourceId('rg', 'Microsoft.Network/networkSecurityGroups/securityRules', 'n', 'r')]"),
@@ -850,12 +893,18 @@ mod tests {
         });
         assert!(is_template(template.as_object().unwrap()));
         let rs = template_resources(&CTX, template.as_object().unwrap()).unwrap();
-        let names: Vec<(&str, &str)> = rs.iter().map(|r| (r.rtype.as_str(), r.name.as_str())).collect();
+        let names: Vec<(&str, &str)> = rs
+            .iter()
+            .map(|r| (r.rtype.as_str(), r.name.as_str()))
+            .collect();
         assert_eq!(
             names,
             vec![
                 ("Microsoft.Network/networkSecurityGroups", "<name>"),
-                ("Microsoft.Network/networkSecurityGroups/securityRules", "<name>/r1"),
+                (
+                    "Microsoft.Network/networkSecurityGroups/securityRules",
+                    "<name>/r1"
+                ),
                 ("Microsoft.Network/networkSecurityGroups", "nsg-inner"),
             ]
         );

@@ -88,7 +88,9 @@ pub(crate) fn canonical_index(name: &str) -> Option<usize> {
 /// The canonical API name of default rule `name`, if it is one.
 #[cfg(test)]
 pub(crate) fn canonical_name(name: &str) -> Option<&'static str> {
-    canonical_index(name).and_then(|i| DEFAULTS.get(i)).map(|d| d.name)
+    canonical_index(name)
+        .and_then(|i| DEFAULTS.get(i))
+        .map(|d| d.name)
 }
 
 fn side(text: &str) -> AddressSide {
@@ -157,8 +159,14 @@ mod tests {
     fn names_and_aliases() {
         assert_eq!(canonical_name("allowvnetinbound"), Some("AllowVnetInBound"));
         assert_eq!(canonical_name("AllowVNetInBound"), Some("AllowVnetInBound"));
-        assert_eq!(canonical_name("DefaultInboundDenyAll"), Some("DenyAllInBound"));
-        assert_eq!(canonical_name("DefaultOutboundDenyAll"), Some("DenyAllOutBound"));
+        assert_eq!(
+            canonical_name("DefaultInboundDenyAll"),
+            Some("DenyAllInBound")
+        );
+        assert_eq!(
+            canonical_name("DefaultOutboundDenyAll"),
+            Some("DenyAllOutBound")
+        );
         assert_eq!(
             canonical_name("DefaultRule_AllowVnetOutBound"),
             Some("AllowVnetOutBound")

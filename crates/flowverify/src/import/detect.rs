@@ -9,8 +9,8 @@ use super::admin;
 use super::arm::{self, Resource};
 use super::effective;
 use super::json::{
-    clip, get, get_array, get_obj, get_str, has, kind_of, name_list, resource_name,
-    resource_type, Ctx, Fields, Obj,
+    clip, get, get_array, get_obj, get_str, has, kind_of, name_list, resource_name, resource_type,
+    Ctx, Fields, Obj,
 };
 use super::nic;
 use super::nsg;
@@ -33,8 +33,10 @@ struct Hints<'a> {
     nic: Option<&'a str>,
 }
 
-const ADMIN_RULE: &str = "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules";
-const RULE_COLLECTION: &str = "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections";
+const ADMIN_RULE: &str =
+    "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules";
+const RULE_COLLECTION: &str =
+    "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections";
 const ADMIN_CONFIGURATION: &str = "Microsoft.Network/networkManagers/securityAdminConfigurations";
 const NIC: &str = "Microsoft.Network/networkInterfaces";
 
@@ -107,7 +109,8 @@ fn not_input(obj: &Obj) -> Option<String> {
                 .into(),
         );
     }
-    if get_str(obj, "$schema").is_some_and(|s| s.to_ascii_lowercase().contains("deploymentparameters"))
+    if get_str(obj, "$schema")
+        .is_some_and(|s| s.to_ascii_lowercase().contains("deploymentparameters"))
     {
         return Some(
             "this is an ARM template parameters file, not an input; paste the template itself"
@@ -137,9 +140,7 @@ fn not_input(obj: &Obj) -> Option<String> {
                 .into(),
         );
     }
-    if has(obj, "targetResourceId")
-        && (has(obj, "localIPAddress") || has(obj, "remoteIPAddress"))
-    {
+    if has(obj, "targetResourceId") && (has(obj, "localIPAddress") || has(obj, "remoteIPAddress")) {
         return Some(
             "this is an IP flow verify request, not an input; enter its flow (direction, \
              protocol, local and remote address) in the flow form"
@@ -208,10 +209,11 @@ fn kind_of_obj(obj: &Obj) -> Kind {
         return Kind::ServiceTags;
     }
     for key in ["value", "networkSecurityGroups"] {
-        if get(obj, key).is_some_and(Value::is_array) && !has(obj, "securityRules") {
-            if key == "value" || get_array(obj, key).is_some_and(|a| a.iter().all(is_effective_entry)) {
-                return Kind::List(key.to_string());
-            }
+        let listed = get_array(obj, key).is_some_and(|items| {
+            key == "value" || (!items.is_empty() && items.iter().all(is_effective_entry))
+        });
+        if listed && !has(obj, "securityRules") {
+            return Kind::List(key.to_string());
         }
     }
     if has(obj, "effectiveSecurityRules") {
@@ -242,7 +244,11 @@ fn kind_of_obj(obj: &Obj) -> Kind {
         let always = fields
             .get_str("access")
             .is_some_and(|a| a.eq_ignore_ascii_case("alwaysallow"));
-        return if always { Kind::AdminRule } else { Kind::NsgRule };
+        return if always {
+            Kind::AdminRule
+        } else {
+            Kind::NsgRule
+        };
     }
     if service_tags::is_tag_item(obj) {
         return Kind::ServiceTagItem;
@@ -290,10 +296,16 @@ fn unknown(ctx: &Ctx, path: &str, value: &Value) -> InputError {
     let found = match value {
         Value::Object(o) => keys_of(o),
         Value::Array(a) if a.is_empty() => "an empty list".to_string(),
-        Value::Array(a) => format!(
-            "a list of {}",
-            a.first().map(kind_of).unwrap_or("values").trim_start_matches("a ").trim_start_matches("an ")
-        ) + "s",
+        Value::Array(a) => {
+            format!(
+                "a list of {}",
+                a.first()
+                    .map(kind_of)
+                    .unwrap_or("values")
+                    .trim_start_matches("a ")
+                    .trim_start_matches("an ")
+            ) + "s"
+        }
         other => format!("{} {}", kind_of(other), super::json::show(other)),
     };
     ctx.err(path, format!("expected {EXPECTED}, but found {found}"))
@@ -376,9 +388,7 @@ fn recognise_object(
                 .unwrap_or_default()
         ))),
         Kind::RuleCollection => Err(no_rules(ctx, "rule collection", resource_name(obj))),
-        Kind::AdminConfiguration => {
-            Err(no_rules(ctx, "configuration", resource_name(obj)))
-        }
+        Kind::AdminConfiguration => Err(no_rules(ctx, "configuration", resource_name(obj))),
         Kind::Nsg | Kind::NsgRule | Kind::AdminRule | Kind::Nic if is_arm => {
             from_arm(ctx, &arm::bare_resources(ctx, value)?, false)
         }
@@ -389,8 +399,7 @@ fn recognise_object(
         }
         Kind::NsgRule => {
             let origin = origin_of(obj, origin);
-            let (nsg, counts) =
-                nsg::from_rule_list(ctx, &[value], &[path.to_string()], hints.nsg)?;
+            let (nsg, counts) = nsg::from_rule_list(ctx, &[value], &[path.to_string()], hints.nsg)?;
             Ok(nsg_recognised(origin, nsg, counts))
         }
         kind @ (Kind::AdminRule | Kind::EffectiveAdminRule) => {
@@ -478,10 +487,7 @@ fn recognise_list(
     wrapper: Option<&Obj>,
 ) -> Result<Recognised, InputError> {
     if items.is_empty() {
-        return Err(ctx.err(
-            path,
-            "the list is empty: there is nothing to import",
-        ));
+        return Err(ctx.err(path, "the list is empty: there is nothing to import"));
     }
     let item_path = |i: usize| format!("{path}[{i}]");
     // Resources with an apiVersion: a list of ARM resources.
@@ -518,7 +524,9 @@ fn recognise_list(
                     item_path(i),
                     format!(
                         "a list of {}s cannot be imported as one input; paste one of them",
-                        kind.noun().trim_start_matches("an ").trim_start_matches("a ")
+                        kind.noun()
+                            .trim_start_matches("an ")
+                            .trim_start_matches("a ")
                     ),
                 ))
             }
@@ -592,7 +600,7 @@ fn recognise_list(
                     arm_name: None,
                 })
                 .collect();
-            let effective = kinds.iter().any(|k| *k == Kind::EffectiveAdminRule);
+            let effective = kinds.contains(&Kind::EffectiveAdminRule);
             let (cfg, counts) = admin::from_items(ctx, &list, hints.configuration)?;
             Ok(admin_recognised(origin, effective, cfg, counts))
         }
@@ -617,8 +625,7 @@ fn recognise_list(
             })
         }
         Kind::ServiceTagItem => {
-            let (tags, format, description) =
-                service_tags::from_values(ctx, path, items, wrapper)?;
+            let (tags, format, description) = service_tags::from_values(ctx, path, items, wrapper)?;
             Ok(Recognised {
                 shape: Shape::ServiceTags(format),
                 content: Content::ServiceTags(tags),
@@ -730,11 +737,13 @@ fn from_arm(ctx: &Ctx, resources: &[Resource], template: bool) -> Result<Recogni
     if let Some(r) = resources.iter().find(|r| r.is(ADMIN_CONFIGURATION)) {
         return Err(no_rules(ctx, "configuration", Some(&r.name)));
     }
-    let what = if template { "the ARM template" } else { "the ARM resources" };
+    let what = if template {
+        "the ARM template"
+    } else {
+        "the ARM resources"
+    };
     if resources.is_empty() {
-        return Err(ctx.whole(format!(
-            "{what} holds no resources; expected {EXPECTED}"
-        )));
+        return Err(ctx.whole(format!("{what} holds no resources; expected {EXPECTED}")));
     }
     let found: Vec<String> = resources
         .iter()

@@ -6,9 +6,7 @@
 use serde_json::Value;
 
 use super::defaults;
-use super::json::{
-    clip, get, get_obj, get_str, join, kind_of, last_segment, plural, Ctx, Obj,
-};
+use super::json::{clip, get, get_obj, get_str, join, kind_of, last_segment, plural, Ctx, Obj};
 use super::rule::{nsg_rule, RuleSet};
 use crate::error::InputError;
 use crate::model::{parse_prefix, AdminConfiguration, EffectiveRules, Nsg, Rule, RuleKind};
@@ -80,7 +78,10 @@ fn tag_map(
         Value::String(s) if s.trim().is_empty() => return Ok(()),
         Value::String(s) => {
             parsed = serde_json::from_str::<Value>(s).map_err(|e| {
-                ctx.err(path, format!("the tag map text cannot be read as JSON: {e}"))
+                ctx.err(
+                    path,
+                    format!("the tag map text cannot be read as JSON: {e}"),
+                )
             })?;
             match &parsed {
                 Value::Object(o) => o,
@@ -246,7 +247,11 @@ pub(crate) fn from_entries(
 
     let mut parts = Vec::new();
     if let Some(a) = &admin {
-        parts.push(format!("admin {} ({})", a.name, plural(a.rules.len(), "rule")));
+        parts.push(format!(
+            "admin {} ({})",
+            a.name,
+            plural(a.rules.len(), "rule")
+        ));
     }
     match (&subnet, &nic) {
         (Some((s, sn)), Some((n, nn))) if s.name == n.name && sn == nn => {
@@ -258,7 +263,11 @@ pub(crate) fn from_entries(
         }
         _ => {
             if let Some((s, count)) = &subnet {
-                parts.push(format!("subnet NSG {} ({})", s.name, plural(*count, "rule")));
+                parts.push(format!(
+                    "subnet NSG {} ({})",
+                    s.name,
+                    plural(*count, "rule")
+                ));
             }
             if let Some((n, count)) = &nic {
                 parts.push(format!("NIC NSG {} ({})", n.name, plural(*count, "rule")));
@@ -302,7 +311,12 @@ mod tests {
     fn run(v: Value) -> Result<(EffectiveRules, String), String> {
         let entries: Vec<(String, &Value)> = v
             .as_array()
-            .map(|a| a.iter().enumerate().map(|(i, e)| (format!("value[{i}]"), e)).collect())
+            .map(|a| {
+                a.iter()
+                    .enumerate()
+                    .map(|(i, e)| (format!("value[{i}]"), e))
+                    .collect()
+            })
             .unwrap_or_default();
         from_entries(&CTX, &entries, None).map_err(|e| e.to_string())
     }
@@ -339,14 +353,30 @@ mod tests {
     #[test]
     fn unplaceable_entry_and_conflicting_layers() {
         let e = run(json!([{"networkSecurityGroup": {"id": "/x/networkSecurityGroups/n"}, "effectiveSecurityRules": [r("securityRules/A", 100, "Allow")]}])).unwrap_err();
-        assert!(e.contains("value[0]: the entry for NSG 'n' has no subnet or networkInterface association"), "{e}");
+        assert!(
+            e.contains(
+                "value[0]: the entry for NSG 'n' has no subnet or networkInterface association"
+            ),
+            "{e}"
+        );
         let e = run(json!([
             {"networkSecurityGroup": {"id": "/x/networkSecurityGroups/a"}, "association": {"subnet": {"id": "s"}}, "effectiveSecurityRules": []},
             {"networkSecurityGroup": {"id": "/x/networkSecurityGroups/b"}, "association": {"subnet": {"id": "s"}}, "effectiveSecurityRules": []}
         ])).unwrap_err();
-        assert!(e.contains("value[1]: two entries place different NSGs at the subnet ('a' and 'b')"), "{e}");
-        let e = run(json!([{"association": {"subnet": {"id": "s"}}, "networkSecurityGroup": {"id": "n"},
-            "effectiveSecurityRules": [], "tagMap": {"Internet": ["1.0.0.0/33"]}}])).unwrap_err();
-        assert!(e.contains("value[0].tagMap.Internet[0]: '1.0.0.0/33' is not a valid IP address or CIDR block"), "{e}");
+        assert!(
+            e.contains("value[1]: two entries place different NSGs at the subnet ('a' and 'b')"),
+            "{e}"
+        );
+        let e = run(
+            json!([{"association": {"subnet": {"id": "s"}}, "networkSecurityGroup": {"id": "n"},
+            "effectiveSecurityRules": [], "tagMap": {"Internet": ["1.0.0.0/33"]}}]),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains(
+                "value[0].tagMap.Internet[0]: '1.0.0.0/33' is not a valid IP address or CIDR block"
+            ),
+            "{e}"
+        );
     }
 }

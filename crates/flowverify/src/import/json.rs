@@ -276,7 +276,8 @@ mod tests {
 
     #[test]
     fn fields_look_in_properties_first() {
-        let o = obj(json!({"name": "r", "priority": 1, "properties": {"priority": 2, "access": null}}));
+        let o =
+            obj(json!({"name": "r", "priority": 1, "properties": {"priority": 2, "access": null}}));
         let f = Fields::new(&o);
         assert_eq!(f.get("priority"), Some(&json!(2)));
         assert_eq!(f.get_str("NAME"), Some("r"));

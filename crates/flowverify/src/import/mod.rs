@@ -271,8 +271,17 @@ fn not_json_hint(text: &str) -> Option<&'static str> {
     let first_line = t.lines().next().unwrap_or("");
     let second_line = t.lines().nth(1).unwrap_or("").trim();
     let word = first_line.split_whitespace().next().unwrap_or("");
-    if ["param", "resource", "targetScope", "module", "var", "output", "metadata", "import"]
-        .contains(&word)
+    if [
+        "param",
+        "resource",
+        "targetScope",
+        "module",
+        "var",
+        "output",
+        "metadata",
+        "import",
+    ]
+    .contains(&word)
         || word.starts_with('@')
     {
         return Some(
@@ -393,7 +402,11 @@ mod tests {
             "a.json: line 3, column 3: expected `,` or `}` near '\"b\": 2'"
         );
         let e = import("a.json", "{\"a\": [1, 2").unwrap_err();
-        assert!(e.message().starts_with("the text ends too early while parsing"), "{e}");
+        assert!(
+            e.message()
+                .starts_with("the text ends too early while parsing"),
+            "{e}"
+        );
         let e = import("a.json", "param nsgName string").unwrap_err();
         assert!(e.message().contains("Bicep"), "{e}");
         let e = import("a.json", "Name    Priority\n------  --------\nx       100").unwrap_err();

@@ -28,13 +28,19 @@ pub(crate) fn from_document(
         .to_string();
     let fields = Fields::new(obj);
     let Some((key, configs)) = fields.entry("ipConfigurations") else {
-        return Err(ctx.err(path, format!("network interface {name} has no ipConfigurations")));
+        return Err(ctx.err(
+            path,
+            format!("network interface {name} has no ipConfigurations"),
+        ));
     };
     let configs_path = join(path, key);
     let Value::Array(configs) = configs else {
         return Err(ctx.err(
             configs_path,
-            format!("expected a list of IP configurations, found {}", kind_of(configs)),
+            format!(
+                "expected a list of IP configurations, found {}",
+                kind_of(configs)
+            ),
         ));
     };
     let mut nic = NetworkInterface {
@@ -46,7 +52,10 @@ pub(crate) fn from_document(
         let Value::Object(config) = config else {
             return Err(ctx.err(
                 config_path,
-                format!("expected an IP configuration object, found {}", kind_of(config)),
+                format!(
+                    "expected an IP configuration object, found {}",
+                    kind_of(config)
+                ),
             ));
         };
         let f = Fields::new(config);
@@ -74,7 +83,9 @@ pub(crate) fn from_document(
             ctx,
             &join(
                 &config_path,
-                asgs_entry.map(|(k, _)| k).unwrap_or("applicationSecurityGroups"),
+                asgs_entry
+                    .map(|(k, _)| k)
+                    .unwrap_or("applicationSecurityGroups"),
             ),
             asgs_entry.map(|(_, v)| v),
         )?;
@@ -83,8 +94,14 @@ pub(crate) fn from_document(
             nic.ips.push(ip);
         }
         for asg in asgs {
-            let AddressEntry::Asg(asg) = asg else { continue };
-            match nic.asgs.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(&asg)) {
+            let AddressEntry::Asg(asg) = asg else {
+                continue;
+            };
+            match nic
+                .asgs
+                .iter_mut()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&asg))
+            {
                 Some((_, members)) => {
                     if !members.contains(&ip) {
                         members.push(ip);
@@ -142,7 +159,10 @@ mod tests {
             {"name": "ip2", "properties": {"privateIPAddress": "10.0.1.5", "applicationSecurityGroups": [{"id": "/x/applicationSecurityGroups/ASG-WEB"}]}}
         ]}});
         let (nic, d) = from_document(&CTX, "", rest.as_object().unwrap(), None).unwrap();
-        assert_eq!(d, "network interface nic1: 10.0.1.4, 10.0.1.5, ASGs asg-web, asg-all");
+        assert_eq!(
+            d,
+            "network interface nic1: 10.0.1.4, 10.0.1.5, ASGs asg-web, asg-all"
+        );
         assert_eq!(nic.asgs[0].1.len(), 2);
         let flat = json!({"name": "nic2", "ipConfigurations": [{"privateIpAddress": "fd00::4", "applicationSecurityGroups": null}]});
         let (nic, d) = from_document(&CTX, "", flat.as_object().unwrap(), None).unwrap();
@@ -153,10 +173,15 @@ mod tests {
     #[test]
     fn errors() {
         let bad = json!({"name": "n", "ipConfigurations": [{"privateIPAddress": "10.0.0.300"}]});
-        let e = from_document(&CTX, "", bad.as_object().unwrap(), None).unwrap_err().to_string();
+        let e = from_document(&CTX, "", bad.as_object().unwrap(), None)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "t.json: ipConfigurations[0].privateIPAddress: private IP address '10.0.0.300' is not an IP address");
-        let none = json!({"name": "n", "ipConfigurations": [{"privateIPAllocationMethod": "Dynamic"}]});
-        let e = from_document(&CTX, "", none.as_object().unwrap(), None).unwrap_err().to_string();
+        let none =
+            json!({"name": "n", "ipConfigurations": [{"privateIPAllocationMethod": "Dynamic"}]});
+        let e = from_document(&CTX, "", none.as_object().unwrap(), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("has no private IP address"), "{e}");
     }
 }

@@ -101,7 +101,10 @@ fn rule_list(
         other => {
             return Err(ctx.err(
                 path,
-                format!("expected a list of security rules, found {}", kind_of(other)),
+                format!(
+                    "expected a list of security rules, found {}",
+                    kind_of(other)
+                ),
             ))
         }
     };
@@ -129,10 +132,7 @@ fn rule_list(
             None => {
                 let shown = match value {
                     Value::String(s) => s.as_str(),
-                    Value::Array(items) => items
-                        .iter()
-                        .find_map(Value::as_str)
-                        .unwrap_or_default(),
+                    Value::Array(items) => items.iter().find_map(Value::as_str).unwrap_or_default(),
                     _ => "",
                 };
                 return Err(ctx.err(path, powershell_truncation_message(shown)));
@@ -156,7 +156,11 @@ pub(crate) fn resource_group(obj: &Obj) -> Option<String> {
     get_str(obj, "resourceGroup")
         .or_else(|| get_str(obj, "resourceGroupName"))
         .map(str::to_string)
-        .or_else(|| get_str(obj, "id").and_then(|id| id_segment(id, "resourceGroups")).map(str::to_string))
+        .or_else(|| {
+            get_str(obj, "id")
+                .and_then(|id| id_segment(id, "resourceGroups"))
+                .map(str::to_string)
+        })
 }
 
 /// One NSG document (REST, az, PowerShell, or an ARM resource with inline rules).
@@ -348,10 +352,22 @@ mod tests {
         let doc = json!({"name": "n", "securityRules": [rule("A", 200, "Inbound")], "defaultSecurityRules": null});
         let (nsg, counts) = from_document(&CTX, doc.as_object().unwrap(), None).unwrap();
         assert_eq!(nsg.rules.len(), 7);
-        assert_eq!(counts, Counts { user: 1, defaults: 6, added: 6 });
+        assert_eq!(
+            counts,
+            Counts {
+                user: 1,
+                defaults: 6,
+                added: 6
+            }
+        );
         assert_eq!(counts.summary(), "1 rule + 6 default (added)");
         assert_eq!(
-            Counts { user: 3, defaults: 6, added: 2 }.summary(),
+            Counts {
+                user: 3,
+                defaults: 6,
+                added: 2
+            }
+            .summary(),
             "3 rules + 6 default (2 added)"
         );
     }

@@ -103,8 +103,7 @@ pub(crate) fn priority(
             format!("priority '{number}' is outside {lo}-{hi}, the range of {what}"),
         ));
     }
-    u32::try_from(number)
-        .map_err(|_| ctx.err(path, format!("priority '{number}' is too large")))
+    u32::try_from(number).map_err(|_| ctx.err(path, format!("priority '{number}' is too large")))
 }
 
 /// A required string setting.
@@ -301,9 +300,8 @@ pub(crate) fn address(ctx: &Ctx, path: &str, text: &str) -> Result<AddressEntry,
         return Ok(entry);
     }
     let t = text.trim();
-    let looks_like_address = t.contains(':')
-        || t.contains('/')
-        || t.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let looks_like_address =
+        t.contains(':') || t.contains('/') || t.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let message = if looks_like_address {
         format!(
             "address prefix '{}' is not a valid IP address or CIDR block",
@@ -383,10 +381,7 @@ pub(crate) fn asg_refs(
             None => {
                 return Err(ctx.err(
                     item_path,
-                    format!(
-                        "'{}' is not an application security group id",
-                        clip(id)
-                    ),
+                    format!("'{}' is not an application security group id", clip(id)),
                 ))
             }
         }
@@ -437,8 +432,11 @@ fn address_side(
 ) -> Result<AddressSide, InputError> {
     let prefix = fields.entry(keys.prefix);
     let prefixes = fields.entry(keys.prefixes);
-    let mut shown: Vec<(String, String)> =
-        texts(ctx, &join(base, key_of(prefix, keys.prefix)), prefix.map(|e| e.1))?;
+    let mut shown: Vec<(String, String)> = texts(
+        ctx,
+        &join(base, key_of(prefix, keys.prefix)),
+        prefix.map(|e| e.1),
+    )?;
     shown.extend(texts(
         ctx,
         &join(base, key_of(prefixes, keys.prefixes)),
@@ -506,7 +504,12 @@ pub(crate) enum RuleSet {
 pub(crate) fn split_rule_name(name: &str) -> (Option<RuleKind>, &str) {
     let name = name.trim();
     if let Some((prefix, rest)) = name.rsplit_once('/') {
-        let kind = match prefix.rsplit('/').next().unwrap_or(prefix).to_ascii_lowercase().as_str()
+        let kind = match prefix
+            .rsplit('/')
+            .next()
+            .unwrap_or(prefix)
+            .to_ascii_lowercase()
+            .as_str()
         {
             "securityrules" => Some(RuleKind::User),
             "defaultsecurityrules" => Some(RuleKind::Default),
@@ -694,7 +697,10 @@ mod tests {
             "destinationPortRange": null, "destinationPortRanges": ["80", "443, 8000-8080"],
             "sourcePortRange": "*", "sourcePortRanges": []});
         let r = rule(v, RuleSet::User).unwrap();
-        assert_eq!(r.source.to_string(), "10.0.0.0/8, VirtualNetwork, asg asg-web");
+        assert_eq!(
+            r.source.to_string(),
+            "10.0.0.0/8, VirtualNetwork, asg asg-web"
+        );
         assert!(r.destination.entries().is_empty());
         assert_eq!(r.destination_ports.to_string(), "80,443,8000-8080");
         assert_eq!(r.protocol, RuleProtocol::Any);
@@ -704,27 +710,66 @@ mod tests {
     fn errors_name_the_rule_and_quote_the_value() {
         let e = rule(with("destinationPortRange", json!("70000")), RuleSet::User).unwrap_err();
         assert_eq!(e, "t.json: securityRules[0] (AllowWeb).destinationPortRange: port '70000' is not a number from 0 to 65535 or a range A-B");
-        let e = rule(with("destinationAddressPrefix", json!("10.0.0.0/33")), RuleSet::User).unwrap_err();
+        let e = rule(
+            with("destinationAddressPrefix", json!("10.0.0.0/33")),
+            RuleSet::User,
+        )
+        .unwrap_err();
         assert!(e.ends_with("destinationAddressPrefix: address prefix '10.0.0.0/33' is not a valid IP address or CIDR block"), "{e}");
         let e = rule(with("protocol", json!("Tcpx")), RuleSet::User).unwrap_err();
-        assert!(e.ends_with(".protocol: protocol 'Tcpx' is not one of Tcp, Udp, Icmp, Esp, Ah, * (any)"), "{e}");
+        assert!(
+            e.ends_with(
+                ".protocol: protocol 'Tcpx' is not one of Tcp, Udp, Icmp, Esp, Ah, * (any)"
+            ),
+            "{e}"
+        );
         let e = rule(with("access", json!("Permit")), RuleSet::User).unwrap_err();
-        assert!(e.ends_with(".access: access 'Permit' is not Allow or Deny"), "{e}");
+        assert!(
+            e.ends_with(".access: access 'Permit' is not Allow or Deny"),
+            "{e}"
+        );
         let e = rule(with("access", json!("AlwaysAllow")), RuleSet::User).unwrap_err();
         assert!(e.contains("only valid in AVNM security admin rules"), "{e}");
         let e = rule(with("priority", json!(50)), RuleSet::User).unwrap_err();
-        assert!(e.ends_with(".priority: priority '50' is outside 100-4096, the range of NSG security rules"), "{e}");
+        assert!(
+            e.ends_with(
+                ".priority: priority '50' is outside 100-4096, the range of NSG security rules"
+            ),
+            "{e}"
+        );
         let e = rule(with("priority", json!("high")), RuleSet::User).unwrap_err();
-        assert!(e.ends_with(".priority: priority 'high' is not an integer"), "{e}");
+        assert!(
+            e.ends_with(".priority: priority 'high' is not an integer"),
+            "{e}"
+        );
         let e = rule(with("priority", json!(100.5)), RuleSet::User).unwrap_err();
-        assert!(e.ends_with(".priority: priority '100.5' is not an integer"), "{e}");
+        assert!(
+            e.ends_with(".priority: priority '100.5' is not an integer"),
+            "{e}"
+        );
         let e = rule(with("direction", Value::Null), RuleSet::User).unwrap_err();
-        assert!(e.ends_with("(AllowWeb).direction: missing 'direction' (Inbound or Outbound)"), "{e}");
+        assert!(
+            e.ends_with("(AllowWeb).direction: missing 'direction' (Inbound or Outbound)"),
+            "{e}"
+        );
         let e = rule(with("sourcePortRanges", json!(["90-80"])), RuleSet::User).unwrap_err();
-        assert!(e.ends_with(".sourcePortRanges[0]: port range '90-80' ends before it starts"), "{e}");
+        assert!(
+            e.ends_with(".sourcePortRanges[0]: port range '90-80' ends before it starts"),
+            "{e}"
+        );
         let e = rule(with("priority", json!("[parameters('p')]")), RuleSet::User).unwrap_err();
-        assert!(e.contains("is an ARM template expression that cannot be evaluated offline"), "{e}");
-        let e = rule(with("sourceAddressPrefix", json!("System.Collections.Generic.List`1[System.String]")), RuleSet::User).unwrap_err();
+        assert!(
+            e.contains("is an ARM template expression that cannot be evaluated offline"),
+            "{e}"
+        );
+        let e = rule(
+            with(
+                "sourceAddressPrefix",
+                json!("System.Collections.Generic.List`1[System.String]"),
+            ),
+            RuleSet::User,
+        )
+        .unwrap_err();
         assert!(e.contains("ConvertTo-Json -Depth 10"), "{e}");
     }
 
@@ -734,7 +779,10 @@ mod tests {
         if let Some(o) = v.as_object_mut() {
             o.insert("priority".into(), json!(65001));
             o.insert("protocol".into(), json!("All"));
-            o.insert("expandedDestinationAddressPrefix".into(), json!(["1.0.0.0/8", "2.0.0.0/7"]));
+            o.insert(
+                "expandedDestinationAddressPrefix".into(),
+                json!(["1.0.0.0/8", "2.0.0.0/7"]),
+            );
             o.insert("destinationAddressPrefix".into(), json!("Internet"));
         }
         let r = rule(v, RuleSet::Effective).unwrap();
@@ -750,7 +798,11 @@ mod tests {
         }
         let r = rule(with("access", json!("AlwaysAllow")), RuleSet::Effective).unwrap();
         assert_eq!(r.kind, RuleKind::Admin);
-        let r = rule(with("name", json!("securityAdminRules/BlockRdp")), RuleSet::Effective).unwrap();
+        let r = rule(
+            with("name", json!("securityAdminRules/BlockRdp")),
+            RuleSet::Effective,
+        )
+        .unwrap();
         assert_eq!((r.kind, r.name.as_str()), (RuleKind::Admin, "BlockRdp"));
     }
 
@@ -761,8 +813,14 @@ mod tests {
             "SourceAddressPrefix": ["10.0.0.0/8"], "DestinationAddressPrefix": [],
             "DestinationApplicationSecurityGroups": [{"Id": "[resourceId('Microsoft.Network/applicationSecurityGroups','asg-db')]"}]});
         let r = rule(v, RuleSet::User).unwrap();
-        assert_eq!(r.destination.entries(), &[AddressEntry::Asg("asg-db".into())]);
+        assert_eq!(
+            r.destination.entries(),
+            &[AddressEntry::Asg("asg-db".into())]
+        );
         assert_eq!(r.destination_ports.to_string(), "53");
-        assert_eq!(asg_name("/a/applicationSecurityGroups/x").as_deref(), Some("x"));
+        assert_eq!(
+            asg_name("/a/applicationSecurityGroups/x").as_deref(),
+            Some("x")
+        );
     }
 }

@@ -119,7 +119,9 @@ mod tests {
     #[test]
     fn bad_prefix() {
         let values = vec![json!({"name": "X", "properties": {"addressPrefixes": ["1.2.3.4/40"]}})];
-        let e = from_values(&CTX, "values", &values, None).unwrap_err().to_string();
+        let e = from_values(&CTX, "values", &values, None)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "t.json: values[0] (X).addressPrefixes[0]: address prefix '1.2.3.4/40' is not a valid IP address or CIDR block");
     }
 }
