@@ -1,0 +1,155 @@
+//! The flows list ("network unit tests"): every flow with its verdict and whether its
+//! expectation holds; selecting a row loads it into the form.
+
+use leptos::prelude::*;
+
+use super::Page;
+use crate::evaluation::Check;
+use crate::workbench::FlowRow;
+
+/// The flows list.
+#[component]
+pub fn FlowsList(page: Page) -> impl IntoView {
+    let summary = move || {
+        let outcomes = page.outcomes.get();
+        let expected = outcomes.iter().filter(|o| o.check != Check::None).count();
+        let met = outcomes.iter().filter(|o| o.check == Check::Met).count();
+        if expected == 0 {
+            format!(
+                "{} flow{}, no expectations set",
+                outcomes.len(),
+                if outcomes.len() == 1 { "" } else { "s" }
+            )
+        } else {
+            format!("{met} of {expected} expectations met")
+        }
+    };
+    let all_met = move || {
+        let outcomes = page.outcomes.get();
+        outcomes.iter().all(|o| !matches!(o.check, Check::Unmet(_)))
+    };
+    let add = move |_| {
+        let i = page.selected.get_untracked();
+        page.flows.update(|rows| {
+            let mut copy = rows.get(i).cloned().unwrap_or_default();
+            copy.expect_access.clear();
+            copy.expect_rule.clear();
+            copy.expect_layer.clear();
+            rows.push(copy);
+        });
+        page.selected.set(page.flows.with_untracked(Vec::len) - 1);
+    };
+    let remove = move |_| {
+        let i = page.selected.get_untracked();
+        page.flows.update(|rows| {
+            if rows.len() > 1 && i < rows.len() {
+                rows.remove(i);
+            }
+        });
+        let n = page.flows.with_untracked(Vec::len);
+        page.selected.set(i.min(n.saturating_sub(1)));
+    };
+    let rows = move || {
+        let outcomes = page.outcomes.get();
+        let selected = page.selected.get();
+        page.flows.with(|flows| {
+            flows
+                .iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    let outcome = outcomes.get(i).cloned();
+                    let verdict = outcome.as_ref().and_then(|o| o.verdict.clone());
+                    let (word, class) = match &verdict {
+                        Some(v) if v.access.as_str() == "Allow" => ("Allow", "allow"),
+                        Some(_) => ("Deny", "deny"),
+                        None => ("No verdict", "none"),
+                    };
+                    let rule = verdict.and_then(|v| v.rule_name).unwrap_or_default();
+                    let check = outcome.map(|o| o.check).unwrap_or(Check::None);
+                    let (check_class, check_symbol, check_word, why) = match check {
+                        Check::None => ("check none", "–", "no expectation", String::new()),
+                        Check::Met => ("check yes", "✓", "met", String::new()),
+                        Check::Unmet(why) => ("check no", "✗", "not met", why),
+                    };
+                    let is_selected = i == selected;
+                    view! {
+                        <tr class:selected=is_selected data-testid="flow-row"
+                            aria-selected=if is_selected { "true" } else { "false" }
+                            on:click=move |_| page.selected.set(i)>
+                            <td class="num">
+                                <button type="button" class="link-button"
+                                    aria-label=format!("Show flow {} in the form", i + 1)
+                                    aria-pressed=if is_selected { "true" } else { "false" }
+                                    on:click=move |ev| { ev.stop_propagation(); page.selected.set(i); }>
+                                    {i + 1}
+                                </button>
+                            </td>
+                            <td class="code">{describe(row)}</td>
+                            <td class=format!("verdict-cell {class}") data-testid="flow-row-verdict">
+                                {word}<span class="code rule">{format!(" {rule}")}</span>
+                            </td>
+                            <td class="code">{expectation(row)}</td>
+                            <td class=check_class data-testid="flow-row-check" title=why.clone()>
+                                <span aria-hidden="true">{check_symbol}</span>" "{check_word}
+                                {(!why.is_empty()).then(|| view! { <span class="why">{format!(": {why}")}</span> })}
+                            </td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <section class="flows" aria-labelledby="flows-heading">
+            <h2 id="flows-heading">"Flows"</h2>
+            <p class="summary" class:bad=move || !all_met() data-testid="flows-summary">{summary}</p>
+            <div class="table-scroll">
+                <table class="flows-table" data-testid="flows-list">
+                    <caption class="sr-only">"Flows with their verdicts and expectations; choose one to show it in the form"</caption>
+                    <thead><tr>
+                        <th scope="col">"#"</th>
+                        <th scope="col">"Flow"</th>
+                        <th scope="col">"Verdict"</th>
+                        <th scope="col">"Expected"</th>
+                        <th scope="col">"Check"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <div class="row-tools">
+                <button type="button" class="button" on:click=add data-testid="add-flow">"Add a flow"</button>
+                <button type="button" class="button" on:click=remove data-testid="remove-flow"
+                    disabled=move || { page.flows.with(Vec::len) <= 1 }>"Remove this flow"</button>
+            </div>
+        </section>
+    }
+}
+
+/// A row in words: `Inbound Tcp 10.0.1.4:443 ← 203.0.113.7:50000`.
+fn describe(row: &FlowRow) -> String {
+    let arrow = if row.direction.eq_ignore_ascii_case("outbound") {
+        "→"
+    } else {
+        "←"
+    };
+    format!(
+        "{} {} {} {arrow} {}",
+        row.direction, row.protocol, row.local, row.remote
+    )
+}
+
+/// The expectation in words, or a dash.
+fn expectation(row: &FlowRow) -> String {
+    if row.expect_access.is_empty() {
+        return "–".into();
+    }
+    let mut text = row.expect_access.clone();
+    if !row.expect_rule.is_empty() {
+        text.push(' ');
+        text.push_str(&row.expect_rule);
+    }
+    if !row.expect_layer.is_empty() {
+        text.push_str(&format!(" at {}", row.expect_layer));
+    }
+    text
+}

@@ -1,0 +1,421 @@
+//! The Leptos components (wasm32 only): thin views over [`crate::workbench`] and
+//! [`crate::evaluation`]. Signals live here, never in the domain types.
+
+mod browser;
+mod flowform;
+mod flows;
+mod inputs;
+mod result;
+mod script_api;
+mod toolbar;
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::evaluation::{assemble, evaluate_row, Assembled, FlowOutcome, ImportCache};
+use crate::startup::{choose, Opening, Saved, PREVIOUS_KEY, SAVED_KEY};
+use crate::workbench::{DocSlot, FlowRow, Workbench};
+
+/// Starts the page: installs `window.flowverify`, mounts the app, registers the service worker.
+pub fn start() {
+    script_api::install();
+    if let Some(boot) = document().get_element_by_id("boot") {
+        boot.remove();
+    }
+    mount_to_body(App);
+    browser::register_service_worker();
+}
+
+/// A value shared by reference: memos compare it by pointer, so a recomputation always
+/// notifies and no deep comparison of a 1,000-rule input ever runs.
+#[derive(Debug)]
+pub(crate) struct Shared<T>(pub Arc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// A message across the top of the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Notice {
+    /// The message.
+    pub text: String,
+    /// An error (shown as an alert) rather than information.
+    pub error: bool,
+    /// Whether "Undo" can bring back the work this load replaced.
+    pub undo: bool,
+}
+
+/// The page's reactive state. Every input is its own signal, so that typing in one slot
+/// re-imports that slot only; verdicts are memos over the assembled inputs and the flows.
+#[derive(Clone, Copy)]
+pub(crate) struct Page {
+    pub title: RwSignal<String>,
+    pub subnet_nsg: RwSignal<String>,
+    pub nic_nsg: RwSignal<String>,
+    pub admin: RwSignal<Vec<String>>,
+    pub effective: RwSignal<String>,
+    pub nic: RwSignal<String>,
+    pub tags: RwSignal<String>,
+    pub vnet: RwSignal<String>,
+    pub asgs: RwSignal<String>,
+    pub flows: RwSignal<Vec<FlowRow>>,
+    pub selected: RwSignal<usize>,
+    /// Bumped when the inputs are replaced as a whole: text areas take their text again.
+    pub epoch: RwSignal<u64>,
+    /// The permalink fragment the work came from (or was last shared as).
+    pub link: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<Notice>>,
+    pub assembled: Memo<Shared<Assembled>>,
+    pub outcomes: Memo<Shared<Vec<FlowOutcome>>>,
+}
+
+impl Page {
+    fn new(w: Workbench) -> Page {
+        let w = w.normalized();
+        let title = RwSignal::new(w.title);
+        let subnet_nsg = RwSignal::new(w.subnet_nsg);
+        let nic_nsg = RwSignal::new(w.nic_nsg);
+        let admin = RwSignal::new(w.admin_rules);
+        let effective = RwSignal::new(w.effective_rules);
+        let nic = RwSignal::new(w.nic);
+        let tags = RwSignal::new(w.service_tags);
+        let vnet = RwSignal::new(w.virtual_network);
+        let asgs = RwSignal::new(w.asgs);
+        let flows = RwSignal::new(w.flows);
+        let selected = RwSignal::new(w.selected);
+        let cache = StoredValue::new(ImportCache::new());
+        let assembled = Memo::new(move |_| {
+            let (sn, nn, ad, ef, ni, tg) = (
+                subnet_nsg.read(),
+                nic_nsg.read(),
+                admin.read(),
+                effective.read(),
+                nic.read(),
+                tags.read(),
+            );
+            let mut slots = vec![
+                (DocSlot::SubnetNsg, sn.as_str()),
+                (DocSlot::NicNsg, nn.as_str()),
+            ];
+            slots.extend(ad.iter().enumerate().map(|(i, t)| (DocSlot::Admin(i), t.as_str())));
+            slots.extend([
+                (DocSlot::EffectiveRules, ef.as_str()),
+                (DocSlot::Nic, ni.as_str()),
+                (DocSlot::ServiceTags, tg.as_str()),
+            ]);
+            let imported = cache
+                .try_update_value(|c| c.get_all(&slots))
+                .unwrap_or_default();
+            Shared(Arc::new(assemble(&imported, &vnet.read(), &asgs.read())))
+        });
+        let outcomes = Memo::new(move |_| {
+            let assembled = assembled.get();
+            flows.with(|rows| {
+                Shared(Arc::new(
+                    rows.iter()
+                        .map(|row| evaluate_row(&assembled.inputs, row))
+                        .collect(),
+                ))
+            })
+        });
+        Page {
+            title,
+            subnet_nsg,
+            nic_nsg,
+            admin,
+            effective,
+            nic,
+            tags,
+            vnet,
+            asgs,
+            flows,
+            selected,
+            epoch: RwSignal::new(0),
+            link: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            assembled,
+            outcomes,
+        }
+    }
+
+    /// The signal holding a single-document slot's text (`None` for admin slots).
+    fn single(&self, slot: DocSlot) -> Option<RwSignal<String>> {
+        match slot {
+            DocSlot::SubnetNsg => Some(self.subnet_nsg),
+            DocSlot::NicNsg => Some(self.nic_nsg),
+            DocSlot::EffectiveRules => Some(self.effective),
+            DocSlot::Nic => Some(self.nic),
+            DocSlot::ServiceTags => Some(self.tags),
+            DocSlot::Admin(_) => None,
+        }
+    }
+
+    /// A slot's text, without tracking it.
+    pub fn text_untracked(&self, slot: DocSlot) -> String {
+        match (self.single(slot), slot) {
+            (Some(signal), _) => signal.get_untracked(),
+            (None, DocSlot::Admin(i)) => self
+                .admin
+                .with_untracked(|v| v.get(i).cloned().unwrap_or_default()),
+            _ => String::new(),
+        }
+    }
+
+    /// Sets a slot's text (as typed).
+    pub fn set_text(&self, slot: DocSlot, text: String) {
+        match (self.single(slot), slot) {
+            (Some(signal), _) => signal.set(text),
+            (None, DocSlot::Admin(i)) => self.admin.update(|v| {
+                if let Some(t) = v.get_mut(i) {
+                    *t = text;
+                }
+            }),
+            _ => {}
+        }
+    }
+
+    /// Everything as typed, without tracking.
+    pub fn snapshot(&self) -> Workbench {
+        Workbench {
+            title: self.title.get_untracked(),
+            subnet_nsg: self.subnet_nsg.get_untracked(),
+            nic_nsg: self.nic_nsg.get_untracked(),
+            admin_rules: self.admin.get_untracked(),
+            effective_rules: self.effective.get_untracked(),
+            nic: self.nic.get_untracked(),
+            service_tags: self.tags.get_untracked(),
+            virtual_network: self.vnet.get_untracked(),
+            asgs: self.asgs.get_untracked(),
+            flows: self.flows.get_untracked(),
+            selected: self.selected.get_untracked(),
+        }
+    }
+
+    /// Tracks every input (for the autosave effect).
+    fn track_all(&self) {
+        self.title.track();
+        self.subnet_nsg.track();
+        self.nic_nsg.track();
+        self.admin.track();
+        self.effective.track();
+        self.nic.track();
+        self.tags.track();
+        self.vnet.track();
+        self.asgs.track();
+        self.flows.track();
+        self.selected.track();
+        self.link.track();
+    }
+
+    /// Replaces everything with `w` (text areas included).
+    fn load(&self, w: Workbench) {
+        let w = w.normalized();
+        self.title.set(w.title);
+        self.subnet_nsg.set(w.subnet_nsg);
+        self.nic_nsg.set(w.nic_nsg);
+        self.admin.set(w.admin_rules);
+        self.effective.set(w.effective_rules);
+        self.nic.set(w.nic);
+        self.tags.set(w.service_tags);
+        self.vnet.set(w.virtual_network);
+        self.asgs.set(w.asgs);
+        self.flows.set(w.flows);
+        self.selected.set(w.selected);
+        self.epoch.update(|e| *e += 1);
+    }
+
+    /// Replaces the work with `w` (a sample, a link, an uploaded scenario, a fresh start),
+    /// keeping the replaced work for "Undo" when there was any, and says so.
+    pub fn replace(&self, w: Workbench, link: Option<String>, message: String) {
+        let current = self.snapshot();
+        let keep = current != w.clone().normalized() && current != Workbench::new();
+        if keep {
+            let record = Saved::new(current, self.link.get_untracked()).to_json();
+            if browser::store(PREVIOUS_KEY, &record).is_err() {
+                browser::forget(PREVIOUS_KEY);
+            }
+        }
+        self.load(w);
+        self.link.set(link);
+        self.save_now();
+        self.notice.set(Some(Notice {
+            text: message,
+            error: false,
+            undo: keep,
+        }));
+    }
+
+    /// Brings back the work the last load replaced.
+    pub fn undo(&self) {
+        match browser::load(PREVIOUS_KEY).as_deref().and_then(Saved::parse) {
+            Some(previous) => {
+                let replaced = Saved::new(self.snapshot(), self.link.get_untracked()).to_json();
+                let _ = browser::store(PREVIOUS_KEY, &replaced);
+                self.load(previous.workbench);
+                self.link.set(previous.link);
+                self.save_now();
+                self.notice.set(Some(Notice {
+                    text: "Your previous work is back (Undo again to return).".into(),
+                    error: false,
+                    undo: true,
+                }));
+            }
+            None => self.error("There is no previous work to bring back.".into()),
+        }
+    }
+
+    /// Shows an error across the top of the page.
+    pub fn error(&self, text: String) {
+        self.notice.set(Some(Notice {
+            text,
+            error: true,
+            undo: false,
+        }));
+    }
+
+    /// Autosaves now.
+    pub fn save_now(&self) {
+        let record = Saved::new(self.snapshot(), self.link.get_untracked()).to_json();
+        if let Err(why) = browser::store(SAVED_KEY, &record) {
+            self.error(format!(
+                "Autosave failed: {why}. Download the scenario to keep your work."
+            ));
+        }
+    }
+}
+
+/// What to show first, from the address bar and the autosave.
+fn opening() -> (Workbench, Option<String>, Option<Notice>) {
+    let saved = browser::load(SAVED_KEY);
+    match choose(&browser::fragment(), saved.as_deref(), browser::is_reload()) {
+        Opening::Link {
+            workbench,
+            fragment,
+        } => {
+            // Opening a link replaces the autosaved work: keep that for "Undo".
+            let undo = match saved.as_deref().and_then(Saved::parse) {
+                Some(previous) if previous.workbench != workbench => {
+                    browser::store(PREVIOUS_KEY, &previous.to_json()).is_ok()
+                }
+                _ => false,
+            };
+            let title = if workbench.title.is_empty() {
+                "Opened the shared scenario.".to_string()
+            } else {
+                format!("Opened the shared scenario \u{201c}{}\u{201d}.", workbench.title)
+            };
+            let notice = Notice {
+                text: if undo {
+                    format!("{title} Your previous work is kept: Undo brings it back.")
+                } else {
+                    title
+                },
+                error: false,
+                undo,
+            };
+            (workbench, Some(fragment), Some(notice))
+        }
+        Opening::Saved(saved) => (saved.workbench, saved.link, None),
+        Opening::Sample(workbench) => (workbench, None, None),
+        Opening::BrokenLink { message, fallback } => (
+            fallback,
+            None,
+            Some(Notice {
+                text: message,
+                error: true,
+                undo: false,
+            }),
+        ),
+    }
+}
+
+/// The whole page.
+#[component]
+fn App() -> impl IntoView {
+    let (workbench, link, notice) = opening();
+    let page = Page::new(workbench);
+    page.link.set(link);
+    page.notice.set(notice);
+
+    // Autosave, a moment after the last change (and at once when the page is left).
+    let timer = StoredValue::new_local(None::<gloo::timers::callback::Timeout>);
+    Effect::new(move |first: Option<()>| {
+        page.track_all();
+        if first.is_some() {
+            let pending = gloo::timers::callback::Timeout::new(400, move || page.save_now());
+            timer.set_value(Some(pending));
+        }
+    });
+    let _ = window_event_listener(leptos::ev::pagehide, move |_| page.save_now());
+    // A permalink pasted into the address bar of the open page.
+    let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+        let fragment = browser::fragment();
+        if fragment.is_empty() || page.link.get_untracked().as_deref() == Some(fragment.as_str()) {
+            return;
+        }
+        match flowverify::permalink::decode(&fragment) {
+            Ok(scenario) => page.replace(
+                Workbench::from_scenario(&scenario),
+                Some(fragment),
+                "Opened the shared scenario.".into(),
+            ),
+            Err(e) => page.error(format!("This link could not be opened: {e}")),
+        }
+    });
+
+    view! {
+        <a class="skip" href="#flow-form">"Skip to the flow"</a>
+        <toolbar::Header page=page />
+        <NoticeBar page=page />
+        <main class="layout">
+            <section class="panel inputs-panel" aria-labelledby="inputs-heading">
+                <h2 id="inputs-heading">"Inputs"</h2>
+                <inputs::Inputs page=page />
+            </section>
+            <section class="panel work-panel" aria-label="Flow and verdict">
+                <flowform::FlowForm page=page />
+                <result::Result page=page />
+                <flows::FlowsList page=page />
+            </section>
+        </main>
+        <toolbar::About />
+    }
+}
+
+/// The message across the top (a broken link, a loaded sample with "Undo", a failed autosave).
+#[component]
+fn NoticeBar(page: Page) -> impl IntoView {
+    move || {
+        page.notice.get().map(|n| {
+            let class = if n.error { "notice notice-error" } else { "notice" };
+            let role = if n.error { "alert" } else { "status" };
+            view! {
+                <div class=class role=role data-testid="notice">
+                    <p>{n.text.clone()}</p>
+                    {n.undo.then(|| view! {
+                        <button type="button" class="button" on:click=move |_| page.undo()>"Undo"</button>
+                    })}
+                    <button type="button" class="button quiet" aria-label="Dismiss this message"
+                        on:click=move |_| page.notice.set(None)>"Dismiss"</button>
+                </div>
+            }
+        })
+    }
+}
