@@ -10,7 +10,7 @@ use super::json::{
     clip, get_str, id_segment, is_powershell_truncation, join, kind_of, last_segment, name_list,
     plural, powershell_truncation_message, Ctx, Fields, Obj,
 };
-use super::rule::{access, address, direction, port_side, priority, protocol, PriorityRange};
+use super::rule::{access, address, direction, port_side, priority, protocol, At, PriorityRange};
 use crate::error::InputError;
 use crate::model::{AddressEntry, AddressSide, AdminConfiguration, Direction, Rule, RuleKind};
 
@@ -247,35 +247,24 @@ fn admin_rule(ctx: &Ctx, item: &Item) -> Result<(Rule, String, Place), InputErro
     } else {
         format!("{} ({name})", item.path)
     };
-    let at = |key: &str| -> (String, Option<&Value>) {
+    let at = |key: &'static str| -> (At, Option<&Value>) {
         match fields.entry(key) {
-            Some((k, v)) => (join(&label, k), Some(v)),
-            None => (join(&label, key), None),
+            Some((k, v)) => (At::new(&label, k), Some(v)),
+            None => (At::new(&label, key), None),
         }
     };
     let (p, v) = at("priority");
-    let priority = priority(ctx, &p, v, PriorityRange::Admin)?;
+    let priority = priority(ctx, p, v, PriorityRange::Admin)?;
     let (p, v) = at("direction");
-    let direction = direction(ctx, &p, v)?;
+    let direction = direction(ctx, p, v)?;
     let (p, v) = at("access");
-    let access = access(ctx, &p, v, true)?;
+    let access = access(ctx, p, v, true)?;
     let (p, v) = at("protocol");
-    let protocol = protocol(ctx, &p, v, true)?;
+    let protocol = protocol(ctx, p, v, true)?;
     let source = addresses(ctx, &label, &fields, "sources")?;
     let destination = addresses(ctx, &label, &fields, "destinations")?;
-    let source_ports = port_side(
-        ctx,
-        &label,
-        &[(fields.entry("sourcePortRanges"), "sourcePortRanges")],
-    )?;
-    let destination_ports = port_side(
-        ctx,
-        &label,
-        &[(
-            fields.entry("destinationPortRanges"),
-            "destinationPortRanges",
-        )],
-    )?;
+    let source_ports = port_side(ctx, &label, &[fields.entry("sourcePortRanges")])?;
+    let destination_ports = port_side(ctx, &label, &[fields.entry("destinationPortRanges")])?;
     let rule = Rule {
         name: name.to_string(),
         kind: RuleKind::Admin,

@@ -42,12 +42,20 @@ pub(crate) fn join(path: &str, key: &str) -> String {
 
 /// The property `key` in any case, with the key as the document spells it. An exact match wins.
 pub(crate) fn entry<'a>(obj: &'a Obj, key: &str) -> Option<(&'a str, &'a Value)> {
-    if let Some((k, v)) = obj.get_key_value(key) {
-        return Some((k.as_str(), v));
+    // One pass (objects are small): lengths differ for most keys, so few bytes are compared.
+    let mut found = None;
+    for (k, v) in obj {
+        if k.len() != key.len() {
+            continue;
+        }
+        if k == key {
+            return Some((k.as_str(), v));
+        }
+        if found.is_none() && k.eq_ignore_ascii_case(key) {
+            found = Some((k.as_str(), v));
+        }
     }
-    obj.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(k, v)| (k.as_str(), v))
+    found
 }
 
 /// The property `key` in any case.

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use serde_json::Value;
 
 use super::json::{clip, join, kind_of, resource_name, Ctx, Fields, Obj};
-use super::rule::asg_refs;
+use super::rule::{asg_refs, At};
 use crate::error::InputError;
 use crate::model::{AddressEntry, NetworkInterface};
 
@@ -81,7 +81,7 @@ pub(crate) fn from_document(
         let asgs_entry = f.entry("applicationSecurityGroups");
         let asgs = asg_refs(
             ctx,
-            &join(
+            At::new(
                 &config_path,
                 asgs_entry
                     .map(|(k, _)| k)

@@ -2,6 +2,7 @@
 //! model's parsers and reported at a path that names the rule. Shared by NSG, effective and
 //! admin rules; [`nsg_rule`] reads a whole NSG (or effective) security rule.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde_json::Value;
@@ -15,6 +16,42 @@ use crate::model::{
     parse_prefix, Access, AddressEntry, AddressSide, Direction, PortRange, PortSide, Rule,
     RuleKind, RuleProtocol,
 };
+
+/// Where a value is, as the parts of its path; the path text is only built for an error.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At<'a> {
+    base: &'a str,
+    key: &'a str,
+    index: Option<usize>,
+}
+
+impl<'a> At<'a> {
+    /// The setting `key` of the thing at `base` (`base.key`, or `key` when `base` is empty).
+    pub fn new(base: &'a str, key: &'a str) -> At<'a> {
+        At {
+            base,
+            key,
+            index: None,
+        }
+    }
+
+    /// Item `index` of the list here.
+    pub fn item(self, index: usize) -> At<'a> {
+        At {
+            index: Some(index),
+            ..self
+        }
+    }
+
+    /// The path, e.g. `securityRules[3] (AllowWeb).destinationPortRanges[1]`.
+    pub fn path(&self) -> String {
+        let mut path = join(self.base, self.key);
+        if let Some(i) = self.index {
+            path.push_str(&format!("[{i}]"));
+        }
+        path
+    }
+}
 
 /// Which priorities a rule may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,28 +89,29 @@ fn not_understood(what: &str, text: &str, message: String) -> String {
 /// A rule's priority: an integer (or a string of digits) in `range`.
 pub(crate) fn priority(
     ctx: &Ctx,
-    path: &str,
+    at: At,
     value: Option<&Value>,
     range: PriorityRange,
 ) -> Result<u32, InputError> {
     let (lo, hi, what) = range.bounds();
+    let outside = |n: &dyn std::fmt::Display| {
+        ctx.err(
+            at.path(),
+            format!("priority '{n}' is outside {lo}-{hi}, the range of {what}"),
+        )
+    };
     let number = match value {
         None | Some(Value::Null) => {
             return Err(ctx.err(
-                path,
+                at.path(),
                 format!("missing 'priority' (an integer from {lo} to {hi})"),
             ))
         }
         Some(Value::Number(n)) => match (n.as_u64(), n.as_i64()) {
             (Some(u), _) => u,
-            (None, Some(_)) => {
-                return Err(ctx.err(
-                    path,
-                    format!("priority '{n}' is outside {lo}-{hi}, the range of {what}"),
-                ))
-            }
+            (None, Some(_)) => return Err(outside(n)),
             _ => {
-                return Err(ctx.err(path, format!("priority '{n}' is not an integer")));
+                return Err(ctx.err(at.path(), format!("priority '{n}' is not an integer")));
             }
         },
         Some(Value::String(s)) => {
@@ -82,13 +120,13 @@ pub(crate) fn priority(
                 Ok(u) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => u,
                 _ => {
                     let message = format!("priority '{}' is not an integer", clip(t));
-                    return Err(ctx.err(path, not_understood("priority", t, message)));
+                    return Err(ctx.err(at.path(), not_understood("priority", t, message)));
                 }
             }
         }
         Some(other) => {
             return Err(ctx.err(
-                path,
+                at.path(),
                 format!(
                     "priority must be an integer, found {} {}",
                     kind_of(other),
@@ -98,34 +136,33 @@ pub(crate) fn priority(
         }
     };
     if number < lo || number > hi {
-        return Err(ctx.err(
-            path,
-            format!("priority '{number}' is outside {lo}-{hi}, the range of {what}"),
-        ));
+        return Err(outside(&number));
     }
-    u32::try_from(number).map_err(|_| ctx.err(path, format!("priority '{number}' is too large")))
+    u32::try_from(number).map_err(|_| outside(&number))
 }
 
 /// A required string setting.
 fn required_text<'v>(
     ctx: &Ctx,
-    path: &str,
+    at: At,
     name: &str,
     value: Option<&'v Value>,
     expected: &str,
 ) -> Result<&'v str, InputError> {
     match value {
-        None | Some(Value::Null) => Err(ctx.err(path, format!("missing '{name}' ({expected})"))),
+        None | Some(Value::Null) => {
+            Err(ctx.err(at.path(), format!("missing '{name}' ({expected})")))
+        }
         Some(Value::String(s)) if s.trim().is_empty() => {
-            Err(ctx.err(path, format!("missing '{name}' ({expected})")))
+            Err(ctx.err(at.path(), format!("missing '{name}' ({expected})")))
         }
         Some(Value::String(s)) => Ok(s.trim()),
         // PowerShell sometimes renders one-value settings as a one-element list.
         Some(Value::Array(items)) if items.len() == 1 => {
-            required_text(ctx, path, name, items.first(), expected)
+            required_text(ctx, at, name, items.first(), expected)
         }
         Some(other) => Err(ctx.err(
-            path,
+            at.path(),
             format!(
                 "{name} must be a string ({expected}), found {} {}",
                 kind_of(other),
@@ -136,22 +173,18 @@ fn required_text<'v>(
 }
 
 /// A rule's direction.
-pub(crate) fn direction(
-    ctx: &Ctx,
-    path: &str,
-    value: Option<&Value>,
-) -> Result<Direction, InputError> {
-    let text = required_text(ctx, path, "direction", value, "Inbound or Outbound")?;
+pub(crate) fn direction(ctx: &Ctx, at: At, value: Option<&Value>) -> Result<Direction, InputError> {
+    let text = required_text(ctx, at, "direction", value, "Inbound or Outbound")?;
     Direction::parse(text).ok_or_else(|| {
         let message = format!("direction '{}' is not Inbound or Outbound", clip(text));
-        ctx.err(path, not_understood("direction", text, message))
+        ctx.err(at.path(), not_understood("direction", text, message))
     })
 }
 
 /// A rule's access: `Allow`, `Deny`, and `AlwaysAllow` when `always_allow` (admin rules).
 pub(crate) fn access(
     ctx: &Ctx,
-    path: &str,
+    at: At,
     value: Option<&Value>,
     always_allow: bool,
 ) -> Result<Access, InputError> {
@@ -160,16 +193,16 @@ pub(crate) fn access(
     } else {
         "Allow or Deny"
     };
-    let text = required_text(ctx, path, "access", value, expected)?;
+    let text = required_text(ctx, at, "access", value, expected)?;
     match Access::parse(text) {
         Some(Access::AlwaysAllow) if !always_allow => Err(ctx.err(
-            path,
+            at.path(),
             "access 'AlwaysAllow' is only valid in AVNM security admin rules; NSG rules are Allow or Deny",
         )),
         Some(access) => Ok(access),
         None => {
             let message = format!("access '{}' is not {expected}", clip(text));
-            Err(ctx.err(path, not_understood("access", text, message)))
+            Err(ctx.err(at.path(), not_understood("access", text, message)))
         }
     }
 }
@@ -177,7 +210,7 @@ pub(crate) fn access(
 /// A rule's protocol. NSG rules take `Tcp, Udp, Icmp, Esp, Ah, *`; admin rules say `Any`.
 pub(crate) fn protocol(
     ctx: &Ctx,
-    path: &str,
+    at: At,
     value: Option<&Value>,
     admin: bool,
 ) -> Result<RuleProtocol, InputError> {
@@ -186,50 +219,65 @@ pub(crate) fn protocol(
     } else {
         "one of Tcp, Udp, Icmp, Esp, Ah, * (any)"
     };
-    let text = required_text(ctx, path, "protocol", value, expected)?;
+    let text = required_text(ctx, at, "protocol", value, expected)?;
     RuleProtocol::parse(text).ok_or_else(|| {
         let message = format!("protocol '{}' is not {expected}", clip(text));
-        ctx.err(path, not_understood("protocol", text, message))
+        ctx.err(at.path(), not_understood("protocol", text, message))
     })
 }
 
+/// One text of a setting, and where it is.
+pub(crate) struct Text<'a, 'v> {
+    pub at: At<'a>,
+    pub text: Cow<'v, str>,
+}
+
 /// The texts of a setting that may be a string, a number, a list of them, `""`, `null` or
-/// `[]`; comma-separated strings give several entries. Each comes with its path.
-pub(crate) fn texts(
+/// `[]`; comma-separated strings give several entries.
+pub(crate) fn texts<'a, 'v>(
     ctx: &Ctx,
-    path: &str,
-    value: Option<&Value>,
-) -> Result<Vec<(String, String)>, InputError> {
-    let mut out = Vec::new();
+    at: At<'a>,
+    value: Option<&'v Value>,
+    out: &mut Vec<Text<'a, 'v>>,
+) -> Result<(), InputError> {
     let Some(value) = value else {
-        return Ok(out);
+        return Ok(());
     };
-    let mut push = |item_path: String, item: &Value| -> Result<(), InputError> {
+    let mut push = |item_at: At<'a>, item: &'v Value| -> Result<(), InputError> {
         match item {
             Value::Null => Ok(()),
             Value::String(s) => {
                 if is_powershell_truncation(s) {
-                    return Err(ctx.err(item_path, powershell_truncation_message(s)));
+                    return Err(ctx.err(item_at.path(), powershell_truncation_message(s)));
                 }
                 if is_arm_expression(s) {
                     // An unevaluated expression is one value, commas and all.
-                    out.push((item_path, s.trim().to_string()));
+                    out.push(Text {
+                        at: item_at,
+                        text: Cow::Borrowed(s.trim()),
+                    });
                     return Ok(());
                 }
                 for part in s.split(',') {
                     let part = part.trim();
                     if !part.is_empty() {
-                        out.push((item_path.clone(), part.to_string()));
+                        out.push(Text {
+                            at: item_at,
+                            text: Cow::Borrowed(part),
+                        });
                     }
                 }
                 Ok(())
             }
             Value::Number(n) => {
-                out.push((item_path, n.to_string()));
+                out.push(Text {
+                    at: item_at,
+                    text: Cow::Owned(n.to_string()),
+                });
                 Ok(())
             }
             other => Err(ctx.err(
-                item_path,
+                item_at.path(),
                 format!(
                     "expected a string or a list of strings, found {}",
                     kind_of(other)
@@ -240,26 +288,23 @@ pub(crate) fn texts(
     match value {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                push(format!("{path}[{i}]"), item)?;
+                push(at.item(i), item)?;
             }
         }
-        other => push(path.to_string(), other)?,
+        other => push(at, other)?,
     }
-    Ok(out)
+    Ok(())
 }
 
-/// One port entry: `*`, `N` or `A-B`.
-pub(crate) fn port_range(ctx: &Ctx, path: &str, text: &str) -> Result<PortRange, InputError> {
+/// One port entry: `*`, `N` or `A-B`; the message when it is not one.
+pub(crate) fn parse_port(text: &str) -> Result<PortRange, String> {
     if let Some(range) = PortRange::parse(text) {
         return Ok(range);
     }
     if let Some((a, b)) = text.split_once('-') {
         if let (Ok(a), Ok(b)) = (a.trim().parse::<u16>(), b.trim().parse::<u16>()) {
             if a > b {
-                return Err(ctx.err(
-                    path,
-                    format!("port range '{}' ends before it starts", clip(text)),
-                ));
+                return Err(format!("port range '{}' ends before it starts", clip(text)));
             }
         }
     }
@@ -267,35 +312,52 @@ pub(crate) fn port_range(ctx: &Ctx, path: &str, text: &str) -> Result<PortRange,
         "port '{}' is not a number from 0 to 65535 or a range A-B",
         clip(text)
     );
-    Err(ctx.err(path, not_understood("port", text, message)))
+    Err(not_understood("port", text, message))
 }
 
-/// A port side from its singular and plural settings (union; nothing set = any).
+/// Pushes `item` unless an equal one is there (lists are short; long ones use a set).
+fn push_unique<T: PartialEq + Clone + std::hash::Hash + Eq>(
+    items: &mut Vec<T>,
+    seen: &mut Option<HashSet<T>>,
+    item: T,
+) {
+    const LINEAR: usize = 16;
+    if items.len() < LINEAR {
+        if !items.contains(&item) {
+            items.push(item);
+        }
+        return;
+    }
+    let set = seen.get_or_insert_with(|| items.iter().cloned().collect());
+    if set.insert(item.clone()) {
+        items.push(item);
+    }
+}
+
+/// A port side from its settings (union; nothing set = any). Each setting is its spelled key
+/// and value, or `None`.
 pub(crate) fn port_side(
     ctx: &Ctx,
     base: &str,
-    settings: &[(Option<(&str, &Value)>, &str)],
+    settings: &[Option<(&str, &Value)>],
 ) -> Result<PortSide, InputError> {
-    let mut ranges = Vec::new();
-    let mut seen = HashSet::new();
-    for (setting, default_key) in settings {
-        let (key, value) = match setting {
-            Some((k, v)) => (*k, Some(*v)),
-            None => (*default_key, None),
-        };
-        for (path, text) in texts(ctx, &join(base, key), value)? {
-            // Effective rules repeat the singular in the plural: keep each range once.
-            let range = port_range(ctx, &path, &text)?;
-            if seen.insert(range) {
-                ranges.push(range);
-            }
-        }
+    let mut items = Vec::new();
+    for (key, value) in settings.iter().flatten() {
+        texts(ctx, At::new(base, key), Some(value), &mut items)?;
+    }
+    let mut ranges = Vec::with_capacity(items.len());
+    let mut seen = None;
+    for item in &items {
+        // Effective rules repeat the singular in the plural: keep each range once.
+        let range = parse_port(&item.text).map_err(|m| ctx.err(item.at.path(), m))?;
+        push_unique(&mut ranges, &mut seen, range);
     }
     Ok(PortSide::from_ranges(ranges))
 }
 
-/// One address prefix as Azure writes it: `*`, an IP, a CIDR block or a service tag.
-pub(crate) fn address(ctx: &Ctx, path: &str, text: &str) -> Result<AddressEntry, InputError> {
+/// One address prefix as Azure writes it (`*`, an IP, a CIDR block or a service tag); the
+/// message when it is not one.
+pub(crate) fn parse_address(text: &str) -> Result<AddressEntry, String> {
     if let Some(entry) = AddressEntry::parse(text) {
         return Ok(entry);
     }
@@ -313,7 +375,12 @@ pub(crate) fn address(ctx: &Ctx, path: &str, text: &str) -> Result<AddressEntry,
             clip(t)
         )
     };
-    Err(ctx.err(path, not_understood("address prefix", t, message)))
+    Err(not_understood("address prefix", t, message))
+}
+
+/// One address prefix, its error at `path`.
+pub(crate) fn address(ctx: &Ctx, path: &str, text: &str) -> Result<AddressEntry, InputError> {
+    parse_address(text).map_err(|m| ctx.err(path, m))
 }
 
 /// The name of an application security group from its id: the last segment, or the name
@@ -327,8 +394,7 @@ pub(crate) fn asg_name(id: &str) -> Option<String> {
         }
         // The last quoted literal is the name in the usual `resourceId(type, name)` form.
         let inner = id.trim_start_matches('[').trim_end_matches(']');
-        let mut literals = inner.split('\'').skip(1).step_by(2);
-        let last = literals.by_ref().last()?;
+        let last = inner.split('\'').skip(1).step_by(2).last()?;
         let name = last_segment(last);
         return (!name.is_empty()).then(|| name.to_string());
     }
@@ -339,7 +405,7 @@ pub(crate) fn asg_name(id: &str) -> Option<String> {
 /// Application security group references: `[{id}]`, `null`, `[]` (ids may also be bare strings).
 pub(crate) fn asg_refs(
     ctx: &Ctx,
-    path: &str,
+    at: At,
     value: Option<&Value>,
 ) -> Result<Vec<AddressEntry>, InputError> {
     let mut out = Vec::new();
@@ -348,11 +414,11 @@ pub(crate) fn asg_refs(
         Some(Value::Array(items)) => items,
         Some(Value::String(s)) if s.trim().is_empty() => return Ok(out),
         Some(Value::String(s)) if is_powershell_truncation(s) => {
-            return Err(ctx.err(path, powershell_truncation_message(s)))
+            return Err(ctx.err(at.path(), powershell_truncation_message(s)))
         }
         Some(other) => {
             return Err(ctx.err(
-                path,
+                at.path(),
                 format!(
                     "expected a list of application security groups, found {}",
                     kind_of(other)
@@ -361,7 +427,6 @@ pub(crate) fn asg_refs(
         }
     };
     for (i, item) in items.iter().enumerate() {
-        let item_path = format!("{path}[{i}]");
         let id = match item {
             Value::String(s) => Some(s.as_str()),
             Value::Object(o) => super::json::get_str(o, "id"),
@@ -369,7 +434,7 @@ pub(crate) fn asg_refs(
         };
         let Some(id) = id else {
             return Err(ctx.err(
-                item_path,
+                at.item(i).path(),
                 format!(
                     "an application security group reference needs an 'id', found {}",
                     kind_of(item)
@@ -380,7 +445,7 @@ pub(crate) fn asg_refs(
             Some(name) => out.push(AddressEntry::Asg(name)),
             None => {
                 return Err(ctx.err(
-                    item_path,
+                    at.item(i).path(),
                     format!("'{}' is not an application security group id", clip(id)),
                 ))
             }
@@ -430,44 +495,59 @@ fn address_side(
     fields: &Fields,
     keys: &SideKeys,
 ) -> Result<AddressSide, InputError> {
-    let prefix = fields.entry(keys.prefix);
-    let prefixes = fields.entry(keys.prefixes);
-    let mut shown: Vec<(String, String)> = texts(
-        ctx,
-        &join(base, key_of(prefix, keys.prefix)),
-        prefix.map(|e| e.1),
-    )?;
-    shown.extend(texts(
-        ctx,
-        &join(base, key_of(prefixes, keys.prefixes)),
-        prefixes.map(|e| e.1),
-    )?);
+    let mut shown = Vec::new();
+    for key in [keys.prefix, keys.prefixes] {
+        if let Some((spelled, value)) = fields.entry(key) {
+            texts(ctx, At::new(base, spelled), Some(value), &mut shown)?;
+        }
+    }
     // Effective rules repeat the singular in the plural: keep each text once.
-    let mut seen = HashSet::new();
-    shown.retain(|(_, text)| seen.insert(text.to_ascii_lowercase()));
+    if shown.len() > 1 {
+        let mut kept: Vec<Text> = Vec::with_capacity(shown.len());
+        let mut seen: Option<HashSet<String>> = None;
+        for item in shown {
+            let duplicate = if kept.len() < 16 {
+                kept.iter().any(|k| k.text.eq_ignore_ascii_case(&item.text))
+            } else {
+                let set = seen.get_or_insert_with(|| {
+                    kept.iter().map(|k| k.text.to_ascii_lowercase()).collect()
+                });
+                !set.insert(item.text.to_ascii_lowercase())
+            };
+            if !duplicate {
+                kept.push(item);
+            }
+        }
+        shown = kept;
+    }
 
     let expanded = fields.entry(keys.expanded);
     if let Some((key, value)) = expanded.filter(|(_, v)| !is_unset(v)) {
-        let mut nets = Vec::new();
-        for (path, text) in texts(ctx, &join(base, key), Some(value))? {
-            match parse_prefix(&text) {
+        let mut items = Vec::new();
+        texts(ctx, At::new(base, key), Some(value), &mut items)?;
+        let mut nets = Vec::with_capacity(items.len());
+        for item in &items {
+            match parse_prefix(&item.text) {
                 Some(net) => nets.push(net),
                 None => {
                     return Err(ctx.err(
-                        path,
+                        item.at.path(),
                         format!(
                             "expanded prefix '{}' is not a valid IP address or CIDR block",
-                            clip(&text)
+                            clip(&item.text)
                         ),
                     ))
                 }
             }
         }
-        let labels: Vec<&str> = shown.iter().map(|(_, t)| t.as_str()).collect();
-        let label = if labels.is_empty() {
+        let label = if shown.is_empty() {
             "expanded prefixes".to_string()
         } else {
-            labels.join(", ")
+            shown
+                .iter()
+                .map(|t| t.text.as_ref())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         return Ok(AddressSide::from_entries(vec![AddressEntry::Expanded {
             label,
@@ -476,13 +556,13 @@ fn address_side(
     }
 
     let mut entries = Vec::with_capacity(shown.len());
-    for (path, text) in &shown {
-        entries.push(address(ctx, path, text)?);
+    for item in &shown {
+        entries.push(parse_address(&item.text).map_err(|m| ctx.err(item.at.path(), m))?);
     }
     let asgs = fields.entry(keys.asgs);
     entries.extend(asg_refs(
         ctx,
-        &join(base, key_of(asgs, keys.asgs)),
+        At::new(base, key_of(asgs, keys.asgs)),
         asgs.map(|e| e.1),
     )?);
     Ok(AddressSide::from_entries(entries))
@@ -504,19 +584,23 @@ pub(crate) enum RuleSet {
 pub(crate) fn split_rule_name(name: &str) -> (Option<RuleKind>, &str) {
     let name = name.trim();
     if let Some((prefix, rest)) = name.rsplit_once('/') {
-        let kind = match prefix
-            .rsplit('/')
-            .next()
-            .unwrap_or(prefix)
-            .to_ascii_lowercase()
-            .as_str()
+        let prefix = prefix.rsplit('/').next().unwrap_or(prefix);
+        let kind = if prefix.eq_ignore_ascii_case("securityRules") {
+            Some(RuleKind::User)
+        } else if prefix.eq_ignore_ascii_case("defaultSecurityRules") {
+            Some(RuleKind::Default)
+        } else if [
+            "securityAdminRules",
+            "adminRules",
+            "securityAdminRule",
+            "adminRule",
+        ]
+        .iter()
+        .any(|p| prefix.eq_ignore_ascii_case(p))
         {
-            "securityrules" => Some(RuleKind::User),
-            "defaultsecurityrules" => Some(RuleKind::Default),
-            "securityadminrules" | "adminrules" | "securityadminrule" | "adminrule" => {
-                Some(RuleKind::Admin)
-            }
-            _ => None,
+            Some(RuleKind::Admin)
+        } else {
+            None
         };
         return (kind, rest.trim());
     }
@@ -547,24 +631,31 @@ pub(crate) fn nsg_rule(
     };
     let fields = Fields::new(obj);
     let raw_name = name
-        .map(str::to_string)
-        .or_else(|| super::json::get_str(obj, "name").map(str::to_string))
-        .or_else(|| super::json::get_str(obj, "id").map(|id| last_segment(id).to_string()));
+        .or_else(|| super::json::get_str(obj, "name"))
+        .or_else(|| super::json::get_str(obj, "id").map(last_segment));
     let Some(raw_name) = raw_name else {
         return Err(ctx.err(index_path, "the rule has no 'name'"));
     };
-    let (named_kind, bare) = split_rule_name(&raw_name);
+    let (named_kind, bare) = split_rule_name(raw_name);
     let bare = bare.to_string();
     let label = if index_path.is_empty() {
         bare.clone()
     } else {
         format!("{index_path} ({bare})")
     };
+    let at = |key: &'static str| -> (At, Option<&Value>) {
+        match fields.entry(key) {
+            Some((spelled, v)) => (At::new(&label, spelled), Some(v)),
+            None => (At::new(&label, key), None),
+        }
+    };
 
     // The kind: a list's own kind, refined by the name's prefix or (a rule resource) its type.
-    let typed_default = super::json::resource_type(obj)
-        .is_some_and(|t| t.to_ascii_lowercase().ends_with("/defaultsecurityrules"));
-    let access_entry = fields.entry("access");
+    let typed_default = super::json::resource_type(obj).is_some_and(|t| {
+        t.len() >= 21
+            && t.get(t.len() - 21..)
+                .is_some_and(|end| end.eq_ignore_ascii_case("/defaultSecurityRules"))
+    });
     let mut kind = match (set, named_kind) {
         (RuleSet::Default, _) => RuleKind::Default,
         (_, Some(kind)) => kind,
@@ -576,58 +667,47 @@ pub(crate) fn nsg_rule(
         // An admin-looking prefix outside an effective list is just part of the name.
         kind = RuleKind::User;
     }
-    let always_allow = set == RuleSet::Effective;
-    let access_path = join(&label, key_of(access_entry, "access"));
-    let access = access(ctx, &access_path, access_entry.map(|e| e.1), always_allow)?;
+    let (access_at, access_value) = at("access");
+    let access = access(ctx, access_at, access_value, set == RuleSet::Effective)?;
     if access == Access::AlwaysAllow {
         kind = RuleKind::Admin;
     }
 
-    let priority_entry = fields.entry("priority");
-    let priority_path = join(&label, key_of(priority_entry, "priority"));
     let range = match (set, kind) {
         (RuleSet::Effective, _) | (_, RuleKind::Default) => PriorityRange::AsGiven,
         (_, RuleKind::Admin) => PriorityRange::Admin,
         (_, RuleKind::User) => PriorityRange::User,
     };
-    let priority = priority(ctx, &priority_path, priority_entry.map(|e| e.1), range)?;
-    if set == RuleSet::Effective && named_kind.is_none() && kind == RuleKind::User {
+    let (priority_at, priority_value) = at("priority");
+    let priority = priority(ctx, priority_at, priority_value, range)?;
+    if set == RuleSet::Effective
+        && named_kind.is_none()
+        && kind == RuleKind::User
+        && priority >= super::defaults::DEFAULT_RANGE_START
+        && super::defaults::canonical_index(&bare).is_some()
+    {
         // A bare default rule name in the default range is a default rule.
-        if priority >= 65000 && super::defaults::canonical_index(&bare).is_some() {
-            kind = RuleKind::Default;
-        }
+        kind = RuleKind::Default;
     }
 
-    let direction_entry = fields.entry("direction");
-    let direction = direction(
-        ctx,
-        &join(&label, key_of(direction_entry, "direction")),
-        direction_entry.map(|e| e.1),
-    )?;
-    let protocol_entry = fields.entry("protocol");
-    let protocol = protocol(
-        ctx,
-        &join(&label, key_of(protocol_entry, "protocol")),
-        protocol_entry.map(|e| e.1),
-        false,
-    )?;
+    let (direction_at, direction_value) = at("direction");
+    let direction = direction(ctx, direction_at, direction_value)?;
+    let (protocol_at, protocol_value) = at("protocol");
+    let protocol = protocol(ctx, protocol_at, protocol_value, false)?;
 
     let source = address_side(ctx, &label, &fields, &SOURCE)?;
     let destination = address_side(ctx, &label, &fields, &DESTINATION)?;
     let source_ports = port_side(
         ctx,
         &label,
-        &[
-            (fields.entry(SOURCE.port), SOURCE.port),
-            (fields.entry(SOURCE.ports), SOURCE.ports),
-        ],
+        &[fields.entry(SOURCE.port), fields.entry(SOURCE.ports)],
     )?;
     let destination_ports = port_side(
         ctx,
         &label,
         &[
-            (fields.entry(DESTINATION.port), DESTINATION.port),
-            (fields.entry(DESTINATION.ports), DESTINATION.ports),
+            fields.entry(DESTINATION.port),
+            fields.entry(DESTINATION.ports),
         ],
     )?;
 
