@@ -33,7 +33,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{InputError, Place};
 use crate::flow::{Endpoint, Flow};
-use crate::import::{import, Document};
+use crate::import::{import_value, Document};
 use crate::inputs::{Inputs, Slot};
 use crate::model::{parse_prefix, Direction, Protocol};
 use crate::verdict::{Decision, Layer, Verdict};
@@ -275,8 +275,8 @@ impl Scenario {
         self.slot_values()
             .into_iter()
             .map(|(slot, place, value)| {
-                let result = import(source, &value.to_string())
-                    .map_err(|e| e.within(&place).with_source(source));
+                let result =
+                    import_value(source, value).map_err(|e| e.within(&place).with_source(source));
                 (slot, result)
             })
             .collect()
@@ -313,7 +313,7 @@ impl Scenario {
     }
 
     /// Builds the inputs of a verification: imports each slot's document (through
-    /// [`crate::import::import_value`] and [`Inputs::add`]) and parses `virtualNetwork` and `asgs`.
+    /// [`import_value`] and [`Inputs::add`]) and parses `virtualNetwork` and `asgs`.
     /// Errors name `source` and put the slot first in the place, e.g.
     /// `web.json: subnetNsg.securityRules[2] (X).priority: ...`.
     ///
