@@ -331,7 +331,9 @@ fn run_check(paths: &[PathBuf], json: bool) -> Result<Outcome, Failure> {
     };
     if !errors.is_empty() {
         // Print what could be checked, then report the bad input.
-        emit(&stdout);
+        if !rows.is_empty() {
+            emit(&stdout);
+        }
         return Err(Failure::Input(errors));
     }
     Ok(Outcome {
