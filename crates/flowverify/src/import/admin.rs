@@ -359,7 +359,7 @@ pub(crate) fn from_items(
         .into_iter()
         .next()
         .or_else(|| fallback_name.map(str::to_string))
-        .unwrap_or_else(|| "admin rules".to_string());
+        .unwrap_or_else(|| "unnamed configuration".to_string());
     let rules: Vec<Rule> = parsed.into_iter().map(|(r, _, _)| r).collect();
     let counts = Counts {
         rules: rules.len(),

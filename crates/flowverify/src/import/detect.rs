@@ -296,16 +296,8 @@ fn unknown(ctx: &Ctx, path: &str, value: &Value) -> InputError {
     let found = match value {
         Value::Object(o) => keys_of(o),
         Value::Array(a) if a.is_empty() => "an empty list".to_string(),
-        Value::Array(a) => {
-            format!(
-                "a list of {}",
-                a.first()
-                    .map(kind_of)
-                    .unwrap_or("values")
-                    .trim_start_matches("a ")
-                    .trim_start_matches("an ")
-            ) + "s"
-        }
+        Value::Array(_) => "a list".to_string(),
+        Value::Null => "null".to_string(),
         other => format!("{} {}", kind_of(other), super::json::show(other)),
     };
     ctx.err(path, format!("expected {EXPECTED}, but found {found}"))
@@ -327,12 +319,11 @@ pub(crate) fn recognise(ctx: &Ctx, value: &Value) -> Result<Recognised, InputErr
 fn example(ctx: &Ctx, obj: &Obj, responses: &Obj) -> Result<Recognised, InputError> {
     let mut codes: Vec<&String> = responses.keys().filter(|k| k.starts_with('2')).collect();
     codes.sort();
-    let body = codes.iter().find_map(|code| {
-        get_obj(responses, code)
-            .and_then(|r| get(r, "body"))
-            .map(|b| (code.as_str(), b))
-    });
-    let Some((code, body)) = body else {
+    // The first success response with a body (200 before 201 before 202).
+    let body = codes
+        .iter()
+        .find_map(|code| get_obj(responses, code).and_then(|r| get(r, "body")));
+    let Some(body) = body else {
         return Err(ctx.err(
             "responses",
             "the REST example holds no success response with a body; there is nothing to import",
@@ -346,7 +337,6 @@ fn example(ctx: &Ctx, obj: &Obj, responses: &Obj) -> Result<Recognised, InputErr
         nic: hint("networkInterfaceName"),
     };
     // Paths inside the body read better without the envelope every example has.
-    let _ = code;
     recognise_value(ctx, "", body, Some(Origin::RestExample), hints)
 }
 

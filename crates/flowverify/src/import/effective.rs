@@ -238,7 +238,7 @@ pub(crate) fn from_entries(
         None
     } else {
         Some(AdminConfiguration {
-            name: manager.unwrap_or_else(|| "admin rules".to_string()),
+            name: manager.unwrap_or_else(|| "unnamed network manager".to_string()),
             rules: admin,
         })
     };

@@ -196,7 +196,7 @@ pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::String(_) => "a string",
         Value::Number(_) => "a number",
-        Value::Bool(_) => "true/false",
+        Value::Bool(_) => "a boolean",
         Value::Null => "null",
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
