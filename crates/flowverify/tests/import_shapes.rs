@@ -568,3 +568,23 @@ fn bicep_symbolic_resources_and_nested_deployment() {
         "ARM template NSG nsg-bicep: 1 rule + 6 default (added)"
     );
 }
+
+#[test]
+fn an_expanded_zero_prefix_means_any_address_of_either_family() {
+    let doc = import_value(
+        "eff.json",
+        &serde_json::json!({ "value": [ {
+            "networkSecurityGroup": { "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg-v6" },
+            "association": { "networkInterface": { "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic" } },
+            "effectiveSecurityRules": [ {
+                "name": "securityRules/AllowAnySource", "protocol": "All",
+                "sourcePortRange": "0-65535", "destinationPortRange": "443-443",
+                "sourceAddressPrefix": "0.0.0.0/0", "expandedSourceAddressPrefix": ["0.0.0.0/0"],
+                "destinationAddressPrefix": "0.0.0.0/0",
+                "access": "Allow", "priority": 100, "direction": "Inbound" } ] } ] }),
+    )
+    .unwrap();
+    let eff = effective(&doc);
+    let allow = rule(&eff.nic.as_ref().unwrap().rules, "AllowAnySource");
+    assert!(allow.source.entries().is_empty(), "{:?}", allow.source);
+}

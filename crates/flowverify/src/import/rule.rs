@@ -549,6 +549,10 @@ fn address_side(
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        // `0.0.0.0/0` and `::/0` mean any address of either family, expanded or not.
+        if nets.iter().any(|n| n.prefix_len() == 0) {
+            return Ok(AddressSide::any());
+        }
         return Ok(AddressSide::from_entries(vec![AddressEntry::Expanded {
             label,
             prefixes: nets,
