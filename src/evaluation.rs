@@ -11,7 +11,7 @@ use flowverify::import::{import, Document};
 use flowverify::model::Direction;
 use flowverify::scenario::{parse_cidr, parse_ip};
 use flowverify::verdict::{LayerDecision, LayerTrace};
-use flowverify::{verify, Flow, InputError, Inputs, Layer, Verdict};
+use flowverify::{verify_with, Flow, InputError, Inputs, Layer, Options, Verdict};
 use ipnet::IpNet;
 
 use crate::workbench::{asg_lines, split_list, DocSlot, FlowRow};
@@ -126,7 +126,7 @@ pub enum SlotState {
 }
 
 /// The inputs assembled from every slot, and each slot's state.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Assembled {
     /// The inputs of the verification (slots in error are left out).
     pub inputs: Inputs,
@@ -161,11 +161,7 @@ impl Assembled {
 /// Puts every imported slot into one [`Inputs`] (in the engine's slot order), with the virtual
 /// network prefixes and ASG membership; a document of the wrong kind for its slot becomes that
 /// slot's error.
-pub fn assemble(
-    imported: &[(DocSlot, Imported)],
-    virtual_network: &str,
-    asgs: &str,
-) -> Assembled {
+pub fn assemble(imported: &[(DocSlot, Imported)], virtual_network: &str, asgs: &str) -> Assembled {
     let mut out = Assembled::default();
     for (slot, result) in imported {
         let state = match result.as_ref() {
@@ -224,7 +220,7 @@ impl FlowProblem {
 }
 
 /// Whether a flow's verdict is what was expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Check {
     /// No expectation set.
     None,
@@ -266,8 +262,10 @@ pub fn read_flow(row: &FlowRow) -> Result<Flow, FlowProblem> {
     }
 }
 
-/// Verifies one row of the flows list against `inputs` and checks its expectation.
-pub fn evaluate_row(inputs: &Inputs, row: &FlowRow) -> FlowOutcome {
+/// Verifies one row of the flows list against `inputs` and checks its expectation; with
+/// `trace`, the verdict records every rule considered (the page asks for it for the flow shown
+/// in the form only: the list needs the verdicts alone).
+pub fn evaluate_row(inputs: &Inputs, row: &FlowRow, trace: bool) -> FlowOutcome {
     let mut problems = Vec::new();
     let expectation = match row.expectation() {
         Ok(e) => e,
@@ -281,7 +279,7 @@ pub fn evaluate_row(inputs: &Inputs, row: &FlowRow) -> FlowOutcome {
             .iter()
             .any(|t| crate::workbench::strip_port(t) != t.trim());
     let verdict = match read_flow(row) {
-        Ok(flow) => Some(verify(inputs, &flow)),
+        Ok(flow) => Some(verify_with(inputs, &flow, Options { trace })),
         Err(p) => {
             problems.push(p);
             None
@@ -452,10 +450,12 @@ pub fn path(inputs: &Inputs, verdict: &Verdict, direction: Direction) -> Vec<Sta
         });
     }
     // An absent layer after a terminal decision was not reached either.
-    if let Some(stop) = stages
-        .iter()
-        .position(|s| matches!(s.outcome, StageOutcome::Denied(_) | StageOutcome::AlwaysAllowed(_)))
-    {
+    if let Some(stop) = stages.iter().position(|s| {
+        matches!(
+            s.outcome,
+            StageOutcome::Denied(_) | StageOutcome::AlwaysAllowed(_)
+        )
+    }) {
         for stage in stages.iter_mut().skip(stop + 1) {
             if stage.outcome == StageOutcome::Absent {
                 stage.outcome = StageOutcome::NotReached;
@@ -538,7 +538,11 @@ mod tests {
     #[test]
     fn bad_prefix_and_asg_text_are_reported_not_applied() {
         let a = assemble(&[], "10.0.0.0/16 bogus", "asg-web = 10.0.1.4");
-        assert!(a.virtual_network_error.as_deref().unwrap_or_default().contains("'bogus'"));
+        assert!(a
+            .virtual_network_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("'bogus'"));
         assert!(a.inputs.virtual_network.is_empty());
         assert_eq!(a.inputs.asgs.len(), 1);
         assert_eq!(a.error_count(), 1);

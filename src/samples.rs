@@ -45,7 +45,9 @@ mod tests {
     #[test]
     fn every_sample_is_a_valid_scenario_with_flows_and_expectations() {
         for sample in SAMPLES {
-            let scenario = sample.scenario().unwrap_or_else(|e| panic!("{}: {e}", sample.id));
+            let scenario = sample
+                .scenario()
+                .unwrap_or_else(|e| panic!("{}: {e}", sample.id));
             assert!(!scenario.flows.is_empty(), "{} has no flows", sample.id);
             assert!(
                 scenario.flows.iter().all(|f| f.expect.is_some()),

@@ -48,7 +48,10 @@ mod tests {
     #[test]
     fn a_scenario_that_is_not_one_is_refused_with_the_cli_text() {
         let err = verify_scenario(serde_json::json!({"version": 1, "titel": "x"})).unwrap_err();
-        assert!(err.starts_with("scenario: titel: unknown property 'titel'"), "{err}");
+        assert!(
+            err.starts_with("scenario: titel: unknown property 'titel'"),
+            "{err}"
+        );
         let err = verify_scenario(serde_json::json!([1, 2])).unwrap_err();
         assert!(err.starts_with("scenario: "), "{err}");
     }

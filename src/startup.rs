@@ -155,7 +155,10 @@ mod tests {
         w.title = "edited since".into();
         let saved = Saved::new(w, Some(link.clone())).to_json();
         match choose(&link, Some(&saved), false) {
-            Opening::Link { workbench, fragment } => {
+            Opening::Link {
+                workbench,
+                fragment,
+            } => {
                 assert_eq!(workbench.title, "shared");
                 assert_eq!(fragment, link);
             }
@@ -167,7 +170,10 @@ mod tests {
         assert_eq!(s.workbench.title, "edited since");
         // A reload with another link in the address bar opens that link.
         let other = link_of("other");
-        assert!(matches!(choose(&other, Some(&saved), true), Opening::Link { .. }));
+        assert!(matches!(
+            choose(&other, Some(&saved), true),
+            Opening::Link { .. }
+        ));
     }
 
     #[test]
@@ -179,7 +185,10 @@ mod tests {
             }
             other => panic!("expected a broken link, got {other:?}"),
         }
-        assert!(matches!(choose("v9.x", None, false), Opening::BrokenLink { .. }));
+        assert!(matches!(
+            choose("v9.x", None, false),
+            Opening::BrokenLink { .. }
+        ));
     }
 
     #[test]

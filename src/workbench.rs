@@ -100,7 +100,7 @@ impl DocSlot {
 }
 
 /// One flow of the flows list, as typed, with its optional expectation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct FlowRow {
     /// `Inbound` or `Outbound`.

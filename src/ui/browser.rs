@@ -23,7 +23,10 @@ pub fn store(key: &str, value: &str) -> Result<(), String> {
             .dyn_ref::<js_sys::Error>()
             .map(|e| String::from(e.message()))
             .unwrap_or_default();
-        format!("the browser refused to store {} KB ({detail})", value.len() / 1024)
+        format!(
+            "the browser refused to store {} KB ({detail})",
+            value.len() / 1024
+        )
     })
 }
 
@@ -140,8 +143,8 @@ pub fn register_service_worker() {
     }
     let Some(window) = window() else { return };
     let navigator = window.navigator();
-    let has_worker = js_sys::Reflect::has(&navigator, &JsValue::from_str("serviceWorker"))
-        .unwrap_or(false);
+    let has_worker =
+        js_sys::Reflect::has(&navigator, &JsValue::from_str("serviceWorker")).unwrap_or(false);
     if !has_worker {
         return;
     }

@@ -33,10 +33,10 @@ pub fn FlowForm(page: Page) -> impl IntoView {
         });
     };
     let problems = move || {
-        let i = page.selected.get();
-        page.outcomes
+        page.current
             .get()
-            .get(i)
+            .as_ref()
+            .as_ref()
             .map(|o| o.problems.clone())
             .unwrap_or_default()
     };
@@ -59,17 +59,18 @@ pub fn FlowForm(page: Page) -> impl IntoView {
     let expect_problem = move || problem(|p| matches!(p, FlowProblem::Expectation(_)));
     let portless = move || row.with(FlowRow::portless);
     let port_ignored = move || {
-        let i = page.selected.get();
-        page.outcomes.get().get(i).is_some_and(|o| o.port_ignored)
+        page.current
+            .get()
+            .as_ref()
+            .as_ref()
+            .is_some_and(|o| o.port_ignored)
     };
     let count = move || page.flows.with(Vec::len);
-    let address_placeholder = move |local: bool| {
-        match (portless(), local) {
-            (true, true) => "10.0.1.4",
-            (true, false) => "203.0.113.7",
-            (false, true) => "10.0.1.4:443",
-            (false, false) => "203.0.113.7:50000",
-        }
+    let address_placeholder = move |local: bool| match (portless(), local) {
+        (true, true) => "10.0.1.4",
+        (true, false) => "203.0.113.7",
+        (false, true) => "10.0.1.4:443",
+        (false, false) => "203.0.113.7:50000",
     };
     let option = move |value: &'static str, protocol: bool| {
         view! {

@@ -49,6 +49,8 @@ pub fn FlowsList(page: Page) -> impl IntoView {
         let n = page.flows.with_untracked(Vec::len);
         page.selected.set(i.min(n.saturating_sub(1)));
     };
+    // One entry per row with everything it shows; rows are keyed by their content, so a
+    // keystroke in the form re-renders the selected row only.
     let rows = move || {
         let outcomes = page.outcomes.get();
         let selected = page.selected.get();
@@ -57,46 +59,28 @@ pub fn FlowsList(page: Page) -> impl IntoView {
                 .iter()
                 .enumerate()
                 .map(|(i, row)| {
-                    let outcome = outcomes.get(i).cloned();
-                    let verdict = outcome.as_ref().and_then(|o| o.verdict.clone());
-                    let (word, class) = match &verdict {
+                    let outcome = outcomes.get(i);
+                    let verdict = outcome.and_then(|o| o.verdict.as_ref());
+                    let (word, class) = match verdict {
                         Some(v) if v.access.as_str() == "Allow" => ("Allow", "allow"),
                         Some(_) => ("Deny", "deny"),
                         None => ("No verdict", "none"),
                     };
-                    let rule = verdict.and_then(|v| v.rule_name).unwrap_or_default();
-                    let check = outcome.map(|o| o.check).unwrap_or(Check::None);
-                    let (check_class, check_symbol, check_word, why) = match check {
-                        Check::None => ("check none", "–", "no expectation", String::new()),
-                        Check::Met => ("check yes", "✓", "met", String::new()),
-                        Check::Unmet(why) => ("check no", "✗", "not met", why),
-                    };
-                    let is_selected = i == selected;
-                    view! {
-                        <tr class:selected=is_selected data-testid="flow-row"
-                            aria-selected=if is_selected { "true" } else { "false" }
-                            on:click=move |_| page.selected.set(i)>
-                            <td class="num">
-                                <button type="button" class="link-button"
-                                    aria-label=format!("Show flow {} in the form", i + 1)
-                                    aria-pressed=if is_selected { "true" } else { "false" }
-                                    on:click=move |ev| { ev.stop_propagation(); page.selected.set(i); }>
-                                    {i + 1}
-                                </button>
-                            </td>
-                            <td class="code">{describe(row)}</td>
-                            <td class=format!("verdict-cell {class}") data-testid="flow-row-verdict">
-                                {word}<span class="code rule">{format!(" {rule}")}</span>
-                            </td>
-                            <td class="code">{expectation(row)}</td>
-                            <td class=check_class data-testid="flow-row-check" title=why.clone()>
-                                <span aria-hidden="true">{check_symbol}</span>" "{check_word}
-                                {(!why.is_empty()).then(|| view! { <span class="why">{format!(": {why}")}</span> })}
-                            </td>
-                        </tr>
+                    let rule = verdict
+                        .and_then(|v| v.rule_name.clone())
+                        .unwrap_or_default();
+                    let check = outcome.map_or(Check::None, |o| o.check.clone());
+                    RowView {
+                        index: i,
+                        row: row.clone(),
+                        word,
+                        class,
+                        rule,
+                        check,
+                        selected: i == selected,
                     }
                 })
-                .collect_view()
+                .collect::<Vec<_>>()
         })
     };
     view! {
@@ -113,7 +97,11 @@ pub fn FlowsList(page: Page) -> impl IntoView {
                         <th scope="col">"Expected"</th>
                         <th scope="col">"Check"</th>
                     </tr></thead>
-                    <tbody>{rows}</tbody>
+                    <tbody>
+                        <For each=rows key=|r| r.clone() let:r>
+                            {row_view(page, r)}
+                        </For>
+                    </tbody>
                 </table>
             </div>
             <div class="row-tools">
@@ -122,6 +110,52 @@ pub fn FlowsList(page: Page) -> impl IntoView {
                     disabled=move || { page.flows.with(Vec::len) <= 1 }>"Remove this flow"</button>
             </div>
         </section>
+    }
+}
+
+/// What one row of the list shows.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct RowView {
+    index: usize,
+    row: FlowRow,
+    word: &'static str,
+    class: &'static str,
+    rule: String,
+    check: Check,
+    selected: bool,
+}
+
+/// One row of the list.
+fn row_view(page: Page, r: RowView) -> impl IntoView {
+    let i = r.index;
+    let (check_class, check_symbol, check_word, why) = match r.check {
+        Check::None => ("check none", "–", "no expectation", String::new()),
+        Check::Met => ("check yes", "✓", "met", String::new()),
+        Check::Unmet(why) => ("check no", "✗", "not met", why),
+    };
+    let is_selected = r.selected;
+    view! {
+        <tr class:selected=is_selected data-testid="flow-row"
+            aria-selected=if is_selected { "true" } else { "false" }
+            on:click=move |_| page.selected.set(i)>
+            <td class="num">
+                <button type="button" class="link-button"
+                    aria-label=format!("Show flow {} in the form", i + 1)
+                    aria-pressed=if is_selected { "true" } else { "false" }
+                    on:click=move |ev| { ev.stop_propagation(); page.selected.set(i); }>
+                    {i + 1}
+                </button>
+            </td>
+            <td class="code">{describe(&r.row)}</td>
+            <td class=format!("verdict-cell {}", r.class) data-testid="flow-row-verdict">
+                {r.word}<span class="code rule">{format!(" {}", r.rule)}</span>
+            </td>
+            <td class="code">{expectation(&r.row)}</td>
+            <td class=check_class data-testid="flow-row-check" title=why.clone()>
+                <span aria-hidden="true">{check_symbol}</span>" "{check_word}
+                {(!why.is_empty()).then(|| view! { <span class="why">{format!(": {why}")}</span> })}
+            </td>
+        </tr>
     }
 }
 

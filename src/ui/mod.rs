@@ -27,8 +27,9 @@ pub fn start() {
     browser::register_service_worker();
 }
 
-/// A value shared by reference: memos compare it by pointer, so a recomputation always
-/// notifies and no deep comparison of a 1,000-rule input ever runs.
+/// A value shared by reference between memos and views. Two are equal when they are the same
+/// value or equal values: a memo whose new value equals the old one does not notify, so typing
+/// a space in a 1,000-rule NSG (same inputs, same verdicts) re-renders nothing.
 #[derive(Debug)]
 pub(crate) struct Shared<T>(pub Arc<T>);
 
@@ -38,9 +39,9 @@ impl<T> Clone for Shared<T> {
     }
 }
 
-impl<T> PartialEq for Shared<T> {
+impl<T: PartialEq> PartialEq for Shared<T> {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
     }
 }
 
@@ -83,7 +84,10 @@ pub(crate) struct Page {
     pub link: RwSignal<Option<String>>,
     pub notice: RwSignal<Option<Notice>>,
     pub assembled: Memo<Shared<Assembled>>,
+    /// Every flow's verdict, without traces (for the flows list).
     pub outcomes: Memo<Shared<Vec<FlowOutcome>>>,
+    /// The selected flow's verdict with its trace (for the form and the result).
+    pub current: Memo<Shared<Option<FlowOutcome>>>,
 }
 
 impl Page {
@@ -114,7 +118,11 @@ impl Page {
                 (DocSlot::SubnetNsg, sn.as_str()),
                 (DocSlot::NicNsg, nn.as_str()),
             ];
-            slots.extend(ad.iter().enumerate().map(|(i, t)| (DocSlot::Admin(i), t.as_str())));
+            slots.extend(
+                ad.iter()
+                    .enumerate()
+                    .map(|(i, t)| (DocSlot::Admin(i), t.as_str())),
+            );
             slots.extend([
                 (DocSlot::EffectiveRules, ef.as_str()),
                 (DocSlot::Nic, ni.as_str()),
@@ -130,8 +138,18 @@ impl Page {
             flows.with(|rows| {
                 Shared(Arc::new(
                     rows.iter()
-                        .map(|row| evaluate_row(&assembled.inputs, row))
+                        .map(|row| evaluate_row(&assembled.inputs, row, false))
                         .collect(),
+                ))
+            })
+        });
+        let current = Memo::new(move |_| {
+            let assembled = assembled.get();
+            let i = selected.get();
+            flows.with(|rows| {
+                Shared(Arc::new(
+                    rows.get(i)
+                        .map(|row| evaluate_row(&assembled.inputs, row, true)),
                 ))
             })
         });
@@ -152,6 +170,7 @@ impl Page {
             notice: RwSignal::new(None),
             assembled,
             outcomes,
+            current,
         }
     }
 
@@ -264,7 +283,10 @@ impl Page {
 
     /// Brings back the work the last load replaced.
     pub fn undo(&self) {
-        match browser::load(PREVIOUS_KEY).as_deref().and_then(Saved::parse) {
+        match browser::load(PREVIOUS_KEY)
+            .as_deref()
+            .and_then(Saved::parse)
+        {
             Some(previous) => {
                 let replaced = Saved::new(self.snapshot(), self.link.get_untracked()).to_json();
                 let _ = browser::store(PREVIOUS_KEY, &replaced);
@@ -319,7 +341,10 @@ fn opening() -> (Workbench, Option<String>, Option<Notice>) {
             let title = if workbench.title.is_empty() {
                 "Opened the shared scenario.".to_string()
             } else {
-                format!("Opened the shared scenario \u{201c}{}\u{201d}.", workbench.title)
+                format!(
+                    "Opened the shared scenario \u{201c}{}\u{201d}.",
+                    workbench.title
+                )
             };
             let notice = Notice {
                 text: if undo {

@@ -13,16 +13,58 @@ use crate::evaluation::{path, Stage, StageOutcome};
 const SHOWN_HEAD: usize = 40;
 const SHOWN_TAIL: usize = 10;
 
-/// The result panel.
+/// The verdict without its trace (what the badge and the facts show).
+fn summary(verdict: &Verdict) -> Verdict {
+    Verdict {
+        trace: Vec::new(),
+        ..verdict.clone()
+    }
+}
+
+/// The result panel. Each part is a memo of its own, so a keystroke re-renders only the parts
+/// whose content changed, and the trace keeps the rows that stayed the same.
 #[component]
 pub fn Result(page: Page) -> impl IntoView {
     let expanded = RwSignal::new(Vec::<String>::new());
-    let body = move || {
-        let i = page.selected.get();
-        let outcomes = page.outcomes.get();
-        let assembled = page.assembled.get();
-        let errors = assembled.error_count();
-        let note = (errors > 0).then(|| {
+    let errors = Memo::new(move |_| page.assembled.get().error_count());
+    let verdict = Memo::new(move |_| {
+        page.current
+            .get()
+            .as_ref()
+            .as_ref()
+            .and_then(|o| o.verdict.as_ref().map(summary))
+    });
+    let problems = Memo::new(move |_| {
+        page.current.get().as_ref().as_ref().map(|o| {
+            o.problems
+                .iter()
+                .map(|p| p.message().to_string())
+                .collect::<Vec<_>>()
+        })
+    });
+    let stages = Memo::new(move |_| {
+        let current = page.current.get();
+        let outcome = current.0.as_ref().as_ref()?;
+        let verdict = outcome.verdict.as_ref()?;
+        let direction = if verdict.flow.direction == "Outbound" {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        };
+        let stages = path(&page.assembled.get().inputs, verdict, direction);
+        Some((stages, summary(verdict), direction))
+    });
+    let layers = Memo::new(move |_| {
+        page.current
+            .get()
+            .as_ref()
+            .as_ref()
+            .and_then(|o| o.verdict.as_ref().map(|v| v.trace.clone()))
+            .unwrap_or_default()
+    });
+    let note = move || {
+        let errors = errors.get();
+        (errors > 0).then(|| {
             view! {
                 <p class="note bad" data-testid="inputs-in-error">
                     {if errors == 1 {
@@ -32,41 +74,40 @@ pub fn Result(page: Page) -> impl IntoView {
                     }}
                 </p>
             }
-        });
-        let Some(outcome) = outcomes.get(i) else {
-            return view! { <p class="verdict none" data-testid="verdict">"No flow selected"</p> }
-                .into_any();
-        };
-        let Some(verdict) = outcome.verdict.clone() else {
-            return view! {
-                {note}
-                <div class="verdict-card none">
-                    <p class="verdict" data-testid="verdict">"No verdict: complete the flow above"</p>
-                    <ul class="problems">
-                        {outcome.problems.iter().map(|p| view! { <li>{p.message().to_string()}</li> }).collect_view()}
-                    </ul>
-                </div>
-            }
-            .into_any();
-        };
-        let direction = if verdict.flow.direction == "Outbound" {
-            Direction::Outbound
-        } else {
-            Direction::Inbound
-        };
-        let stages = path(&assembled.inputs, &verdict, direction);
-        view! {
-            {note}
-            <VerdictCard verdict=verdict.clone() />
-            <Path stages=stages verdict=verdict.clone() direction=direction />
-            <Trace verdict=verdict expanded=expanded />
+        })
+    };
+    let card = move || match (verdict.get(), problems.get()) {
+        (Some(v), _) => view! { <VerdictCard verdict=v /> }.into_any(),
+        (None, Some(problems)) => view! {
+            <div class="verdict-card none">
+                <p class="verdict" data-testid="verdict">"No verdict: complete the flow above"</p>
+                <ul class="problems">
+                    {problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                </ul>
+            </div>
         }
-        .into_any()
+        .into_any(),
+        (None, None) => {
+            view! { <p class="verdict none" data-testid="verdict">"No flow selected"</p> }
+                .into_any()
+        }
+    };
+    let picture = move || {
+        stages.get().map(|(stages, verdict, direction)| {
+            view! { <Path stages=stages verdict=verdict direction=direction /> }
+        })
     };
     view! {
         <section class="result" aria-labelledby="result-heading">
             <h2 id="result-heading">"Verdict"</h2>
-            <div aria-live="polite" aria-atomic="false">{body}</div>
+            <div aria-live="polite" aria-atomic="false">
+                {note}
+                {card}
+            </div>
+            {picture}
+            <Show when=move || verdict.with(Option::is_some)>
+                <Trace layers=layers expanded=expanded />
+            </Show>
         </section>
     }
 }
@@ -84,7 +125,11 @@ fn layer_name(layer: Layer) -> &'static str {
 #[component]
 fn VerdictCard(verdict: Verdict) -> impl IntoView {
     let allow = verdict.access.as_str() == "Allow";
-    let class = if allow { "verdict-card allow" } else { "verdict-card deny" };
+    let class = if allow {
+        "verdict-card allow"
+    } else {
+        "verdict-card deny"
+    };
     let word = verdict.access.to_string();
     let rule = verdict.rule_name.clone();
     let decided = match &verdict.decided_by.resource {
@@ -161,8 +206,16 @@ fn Path(stages: Vec<Stage>, verdict: Verdict, direction: Direction) -> impl Into
             format!("To {}", verdict.flow.destination),
         ),
     };
-    let end_class = if allowed { "stage end allow" } else { "stage end deny" };
-    let end_word = if allowed { "Delivered" } else { "Never arrives" };
+    let end_class = if allowed {
+        "stage end allow"
+    } else {
+        "stage end deny"
+    };
+    let end_word = if allowed {
+        "Delivered"
+    } else {
+        "Never arrives"
+    };
     view! {
         <h3 class="sub">"Path"</h3>
         <ol class="path" data-testid="path" aria-label="Evaluation path, in order">
@@ -210,123 +263,196 @@ fn decision_class(decision: LayerDecision) -> &'static str {
     }
 }
 
-fn mark(ok: bool, uncertain: bool) -> impl IntoView {
-    let (class, symbol, words) = match (ok, uncertain) {
-        (true, _) => ("mark yes", "✓", "matched"),
-        (false, true) => ("mark maybe", "?", "could not be evaluated"),
-        (false, false) => ("mark no", "✗", "not matched"),
+/// One rule of a layer's table. The row stays while the same rule sits at the same place;
+/// its cells follow the rule's current flags and reason (a keystroke in the flow form changes
+/// a few text nodes, not the table).
+#[component]
+fn TraceRow(rules: Memo<Vec<RuleTrace>>, index: usize) -> impl IntoView {
+    let rule = Memo::new(move |_| rules.with(|r| r.get(index).cloned()));
+    let field = move |f: fn(&RuleTrace) -> bool| move || rule.with(|r| r.as_ref().is_some_and(f));
+    let uncertain = field(|r| r.uncertain);
+    let mark = move |ok: fn(&RuleTrace) -> bool, address: bool| {
+        let state = move || {
+            let ok = rule.with(|r| r.as_ref().is_some_and(ok));
+            match (ok, address && uncertain()) {
+                (true, _) => ("mark yes", "✓", "matched"),
+                (false, true) => ("mark maybe", "?", "could not be evaluated"),
+                (false, false) => ("mark no", "✗", "not matched"),
+            }
+        };
+        view! {
+            <td class=move || state().0 title=move || state().2>
+                <span aria-hidden="true">{move || state().1}</span>
+                <span class="sr-only">{move || state().2}</span>
+            </td>
+        }
     };
-    view! {
-        <td class=class title=words>
-            <span aria-hidden="true">{symbol}</span>
-            <span class="sr-only">{words}</span>
-        </td>
-    }
-}
-
-fn rule_row(rule: RuleTrace) -> impl IntoView {
-    let address_uncertain = rule.uncertain;
-    let outcome = if rule.matched {
-        "Matched: decides this layer".to_string()
-    } else {
-        rule.reason.clone().unwrap_or_else(|| "Not matched".to_string())
+    let text = move |f: fn(&RuleTrace) -> String| {
+        move || rule.with(|r| r.as_ref().map(f).unwrap_or_default())
     };
-    let access_class = format!("access {}", rule.access.to_ascii_lowercase());
+    let outcome = text(|r| {
+        if r.matched {
+            "Matched: decides this layer".to_string()
+        } else {
+            r.reason
+                .clone()
+                .unwrap_or_else(|| "Not matched".to_string())
+        }
+    });
     view! {
-        <tr class:matched=rule.matched class:uncertain=rule.uncertain>
-            <td class="num">{rule.priority}</td>
-            <th scope="row" class="code rule-name">{rule.name.clone()}</th>
-            <td class=access_class>{rule.access.clone()}</td>
-            {mark(rule.protocol_matched, false)}
-            {mark(rule.source_matched, address_uncertain && !rule.source_matched)}
-            {mark(rule.source_port_matched, false)}
-            {mark(rule.destination_matched, address_uncertain && !rule.destination_matched)}
-            {mark(rule.destination_port_matched, false)}
+        <tr class:matched=field(|r| r.matched) class:uncertain=uncertain>
+            <td class="num">{text(|r| r.priority.to_string())}</td>
+            <th scope="row" class="code rule-name">{text(|r| r.name.clone())}</th>
+            <td class=text(|r| format!("access {}", r.access.to_ascii_lowercase()))>{text(|r| r.access.clone())}</td>
+            {mark(|r| r.protocol_matched, false)}
+            {mark(|r| r.source_matched, true)}
+            {mark(|r| r.source_port_matched, false)}
+            {mark(|r| r.destination_matched, true)}
+            {mark(|r| r.destination_port_matched, false)}
             <td class="reason">{outcome}</td>
         </tr>
     }
 }
 
+/// A row of a layer's table: the rule at an index (with its name, so that another rule at
+/// that place gets a row of its own), or the gap standing for the rules not shown.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Row {
+    Rule(usize, String),
+    Gap(usize),
+}
+
+/// The rows shown for a layer: all of them, or the first and last ones around a gap.
+fn rows_of(rules: &[RuleTrace], open: bool) -> Vec<Row> {
+    let total = rules.len();
+    let row = |(i, r): (usize, &RuleTrace)| Row::Rule(i, r.name.clone());
+    if open || total <= SHOWN_HEAD + SHOWN_TAIL {
+        return rules.iter().enumerate().map(row).collect();
+    }
+    let mut rows: Vec<Row> = rules[..SHOWN_HEAD].iter().enumerate().map(row).collect();
+    rows.push(Row::Gap(total - SHOWN_HEAD - SHOWN_TAIL));
+    rows.extend(
+        rules[total - SHOWN_TAIL..]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| row((i + total - SHOWN_TAIL, r))),
+    );
+    rows
+}
+
 /// The trace: every layer evaluated, every rule considered up to and including the match.
+/// Layers and rows are keyed: what did not change keeps its DOM.
 #[component]
-fn Trace(verdict: Verdict, expanded: RwSignal<Vec<String>>) -> impl IntoView {
-    let layers = verdict.trace;
+fn Trace(layers: Memo<Vec<LayerTrace>>, expanded: RwSignal<Vec<String>>) -> impl IntoView {
+    let keyed = move || {
+        layers.with(|ls| {
+            ls.iter()
+                .enumerate()
+                .map(|(i, l)| (i, l.layer, l.resource.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <h3 class="sub">"Trace"</h3>
         <div class="trace" data-testid="trace">
-            {if layers.is_empty() {
-                view! { <p class="help">"No layer was evaluated: no admin rules and no NSG."</p> }.into_any()
-            } else {
-                layers.into_iter().map(|layer| {
-                    let key = format!("{}:{}", layer.layer, layer.resource);
-                    let total = layer.rules.len();
-                    let long = total > SHOWN_HEAD + SHOWN_TAIL;
-                    let key_for_button = key.clone();
-                    let is_open = move || expanded.with(|e| e.contains(&key));
-                    let rules = layer.rules.clone();
-                    let is_open_for_rows = is_open.clone();
-                    let rows = move || {
-                        let is_open = is_open_for_rows.clone();
-                        if !long || is_open() {
-                            rules.clone().into_iter().map(rule_row).collect_view().into_any()
-                        } else {
-                            let hidden = total - SHOWN_HEAD - SHOWN_TAIL;
-                            view! {
-                                {rules[..SHOWN_HEAD].iter().cloned().map(rule_row).collect_view()}
-                                <tr class="gap"><td colspan="9">
-                                    {format!("… {hidden} more rules not matched …")}
-                                </td></tr>
-                                {rules[total - SHOWN_TAIL..].iter().cloned().map(rule_row).collect_view()}
-                            }.into_any()
-                        }
-                    };
-                    let toggle = move |_| {
-                        let k = key_for_button.clone();
-                        expanded.update(|e| {
-                            if let Some(at) = e.iter().position(|x| *x == k) {
-                                e.remove(at);
-                            } else {
-                                e.push(k);
-                            }
-                        });
-                    };
-                    let badge = format!("badge {}", decision_class(layer.decision));
-                    view! {
-                        <section class="trace-layer" data-layer=layer.layer.to_string()>
-                            <h4>
-                                {layer_name(layer.layer)}" "
-                                <span class="code">{layer.resource.clone()}</span>" "
-                                <span class=badge>{decision_word(&layer)}</span>
-                                <span class="count">{format!(" {total} rule{} considered", if total == 1 { "" } else { "s" })}</span>
-                            </h4>
-                            <div class="table-scroll">
-                                <table class="trace-table">
-                                    <caption class="sr-only">
-                                        {format!("Rules of {} considered, in evaluation order", layer.resource)}
-                                    </caption>
-                                    <thead><tr>
-                                        <th scope="col">"Priority"</th>
-                                        <th scope="col">"Rule"</th>
-                                        <th scope="col">"Access"</th>
-                                        <th scope="col" title="Protocol">"Proto"</th>
-                                        <th scope="col" title="Source address">"Source"</th>
-                                        <th scope="col" title="Source port">"Src port"</th>
-                                        <th scope="col" title="Destination address">"Dest"</th>
-                                        <th scope="col" title="Destination port">"Dst port"</th>
-                                        <th scope="col">"Outcome"</th>
-                                    </tr></thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
-                            </div>
-                            {long.then(|| view! {
-                                <button type="button" class="button small" on:click=toggle>
-                                    {move || if is_open() { "Show fewer rules".to_string() } else { format!("Show all {total} rules") }}
-                                </button>
-                            })}
-                        </section>
-                    }
-                }).collect_view().into_any()
-            }}
+            <Show when=move || layers.with(Vec::is_empty)>
+                <p class="help">"No layer was evaluated: no admin rules and no NSG."</p>
+            </Show>
+            <For each=keyed key=|k| k.clone() let:((index, layer, resource))>
+                <TraceLayer layers=layers index=index layer=layer resource=resource expanded=expanded />
+            </For>
         </div>
+    }
+}
+
+/// One layer of the trace.
+#[component]
+fn TraceLayer(
+    layers: Memo<Vec<LayerTrace>>,
+    index: usize,
+    layer: Layer,
+    resource: String,
+    expanded: RwSignal<Vec<String>>,
+) -> impl IntoView {
+    let key = format!("{index}:{layer}:{resource}");
+    let decision = Memo::new(move |_| {
+        layers.with(|ls| ls.get(index).map_or(LayerDecision::NoMatch, |l| l.decision))
+    });
+    let rules = Memo::new(move |_| {
+        layers.with(|ls| ls.get(index).map(|l| l.rules.clone()).unwrap_or_default())
+    });
+    let open = {
+        let key = key.clone();
+        Memo::new(move |_| expanded.with(|e| e.contains(&key)))
+    };
+    let total = Memo::new(move |_| rules.with(Vec::len));
+    let long = move || total.get() > SHOWN_HEAD + SHOWN_TAIL;
+    let rows = Memo::new(move |_| rules.with(|r| rows_of(r, open.get())));
+    let toggle = move |_| {
+        let k = key.clone();
+        expanded.update(|e| {
+            if let Some(at) = e.iter().position(|x| *x == k) {
+                e.remove(at);
+            } else {
+                e.push(k);
+            }
+        });
+    };
+    let badge = move || {
+        let decision = decision.get();
+        let trace = LayerTrace {
+            layer,
+            resource: String::new(),
+            decision,
+            rules: Vec::new(),
+        };
+        view! { <span class=format!("badge {}", decision_class(decision))>{decision_word(&trace)}</span> }
+    };
+    let caption = format!("Rules of {resource} considered, in evaluation order");
+    view! {
+        <section class="trace-layer" data-layer=layer.to_string()>
+            <h4>
+                {layer_name(layer)}" "
+                <span class="code">{resource.clone()}</span>" "
+                {badge}
+                <span class="count">{move || {
+                    let n = total.get();
+                    format!(" {n} rule{} considered", if n == 1 { "" } else { "s" })
+                }}</span>
+            </h4>
+            <div class="table-scroll">
+                <table class="trace-table">
+                    <caption class="sr-only">{caption}</caption>
+                    <thead><tr>
+                        <th scope="col">"Priority"</th>
+                        <th scope="col">"Rule"</th>
+                        <th scope="col">"Access"</th>
+                        <th scope="col" title="Protocol">"Proto"</th>
+                        <th scope="col" title="Source address">"Source"</th>
+                        <th scope="col" title="Source port">"Src port"</th>
+                        <th scope="col" title="Destination address">"Dest"</th>
+                        <th scope="col" title="Destination port">"Dst port"</th>
+                        <th scope="col">"Outcome"</th>
+                    </tr></thead>
+                    <tbody>
+                        <For each=move || rows.get() key=|row| row.clone() let:row>
+                            {match row {
+                                Row::Rule(index, _) => view! { <TraceRow rules=rules index=index /> }.into_any(),
+                                Row::Gap(hidden) => view! {
+                                    <tr class="gap"><td colspan="9">
+                                        {format!("… {hidden} more rules not matched …")}
+                                    </td></tr>
+                                }.into_any(),
+                            }}
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+            <Show when=long>
+                <button type="button" class="button small" on:click=toggle.clone()>
+                    {move || if open.get() { "Show fewer rules".to_string() } else { format!("Show all {} rules", total.get()) }}
+                </button>
+            </Show>
+        </section>
     }
 }

@@ -1,0 +1,76 @@
+// Shared by every test: a page that fails the test on any page error, console error (CSP
+// violations included) or request to anywhere but 127.0.0.1.
+import { test as base, expect } from '@playwright/test';
+
+/** Watches a page; returns the list of problems seen so far (checked after each test). */
+export function watch(page) {
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('dialog', (dialog) => {
+    problems.push(`unexpected dialog: ${dialog.message()}`);
+    dialog.dismiss().catch(() => {});
+  });
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (['data:', 'blob:'].includes(url.protocol)) return;
+    if (url.hostname !== '127.0.0.1') problems.push(`request left 127.0.0.1: ${request.url()}`);
+  });
+  return problems;
+}
+
+export const test = base.extend({
+  // Every page a test opens, in any context, is watched.
+  context: async ({ context }, use) => {
+    const seen = [];
+    context.on('page', (page) => seen.push(watch(page)));
+    await use(context);
+    expect(seen.flat(), 'page errors, console errors or requests leaving 127.0.0.1').toEqual([]);
+  },
+});
+
+export { expect };
+
+/** Opens the page on its first visit (empty storage) and waits for the first verdict. */
+export async function openFresh(page, path = '/') {
+  await page.goto(path);
+  await expect(page.getByTestId('verdict')).toBeVisible();
+}
+
+/** Starts over (answering the confirmation) so a test begins from empty inputs. */
+export async function startOver(page) {
+  await page.getByTestId('start-over').click();
+  await page.getByTestId('confirm-start-over-yes').click();
+  await expect(page.getByTestId('slot-subnet-nsg')).toHaveValue('');
+}
+
+/** An az CLI-shaped NSG (flattened rules) with the given rules. */
+export function azNsg(name, rules) {
+  return {
+    name,
+    id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/${name}`,
+    type: 'Microsoft.Network/networkSecurityGroups',
+    location: 'westeurope',
+    resourceGroup: 'rg',
+    securityRules: rules.map((r) => ({
+      access: r.access,
+      destinationAddressPrefix: r.dst ?? '*',
+      destinationAddressPrefixes: [],
+      destinationPortRange: r.dport ?? '*',
+      destinationPortRanges: [],
+      direction: r.direction ?? 'Inbound',
+      name: r.name,
+      priority: r.priority,
+      protocol: r.protocol ?? 'Tcp',
+      provisioningState: 'Succeeded',
+      resourceGroup: 'rg',
+      sourceAddressPrefix: r.src ?? '*',
+      sourceAddressPrefixes: [],
+      sourcePortRange: '*',
+      sourcePortRanges: [],
+      type: 'Microsoft.Network/networkSecurityGroups/securityRules',
+    })),
+  };
+}
