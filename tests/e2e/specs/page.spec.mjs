@@ -132,7 +132,7 @@ test('flows can be added, selected from the list and removed', async ({ page }) 
   await openFresh(page);
   await page.getByTestId('add-flow').click();
   await expect(page.getByTestId('flow-row')).toHaveCount(12);
-  await expect(page.locator('legend')).toContainText('Flow 12 of 12');
+  await expect(page.locator('#flow-form legend')).toHaveText('Flow 12 of 12');
   await page.getByTestId('flow-expect').selectOption('Deny');
   await expect(page.getByTestId('flow-row').nth(11).getByTestId('flow-row-check')).toContainText('not met');
   await expect(page.getByTestId('flows-summary')).toHaveText('11 of 12 expectations met');

@@ -24,9 +24,12 @@ test('a permalink opened in a fresh browser context restores the scenario and ve
   const other = await fresh.newPage();
   const problems = watch(other);
   await other.goto(url);
-  await expect(other.getByTestId('verdict')).toHaveText(/^Deny/);
-  await expect(other.getByTestId('matched-rule')).toHaveText('securityRules/DenyInternetToApp');
+  // A link opens on its first flow, with its verdict.
+  await expect(other.getByTestId('verdict')).toHaveText(/^Allow/);
+  await expect(other.getByTestId('matched-rule')).toHaveText('securityRules/AllowHttpsFromAny');
+  await other.getByTestId('flow-row').nth(4).getByRole('button').click();
   await expect(other.getByTestId('flow-remote')).toHaveValue('198.51.100.99:41000');
+  await expect(other.getByTestId('matched-rule')).toHaveText('securityRules/DenyInternetToApp');
   await expect(other.getByTestId('scenario-title')).toHaveValue('Shared from a test');
   await expect(other.getByTestId('flow-row')).toHaveCount(11);
   await expect(other.getByTestId('flows-summary')).toHaveText('11 of 11 expectations met');
