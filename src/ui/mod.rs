@@ -444,3 +444,6 @@ fn NoticeBar(page: Page) -> impl IntoView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
