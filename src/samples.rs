@@ -24,6 +24,24 @@ pub const SAMPLES: &[Sample] = &[
         about: "Subnet NSG (az CLI) and NIC NSG (REST) under an AVNM configuration that denies high-risk ports, with an AlwaysAllow exception for jump hosts and an Allow that hands HTTPS over to the NSGs",
         json: include_str!("../samples/web-tier.json"),
     },
+    Sample {
+        id: "effective-rules",
+        name: "App tier from its effective security rules",
+        about: "az network nic list-effective-nsg output with the subnet's and the NIC's groups and expanded tags (VirtualNetwork, Internet)",
+        json: include_str!("../samples/effective-rules.json"),
+    },
+    Sample {
+        id: "asgs-and-service-tags",
+        name: "Data tier: application security groups and service tags",
+        about: "NIC NSG from PowerShell, subnet NSG from an ARM template, ASG membership from a network interface document and a list, Storage and Sql tags from the service tag discovery API",
+        json: include_str!("../samples/asgs-and-service-tags.json"),
+    },
+    Sample {
+        id: "ipv6",
+        name: "Dual-stack edge subnet (IPv6)",
+        about: "IPv6 rules and flows, Icmp without ports, an IPv6 VirtualNetwork prefix, and no NIC NSG",
+        json: include_str!("../samples/ipv6.json"),
+    },
 ];
 
 impl Sample {
