@@ -43,7 +43,7 @@ pub fn FlowForm(page: Page) -> impl IntoView {
     let problem = move |pick: fn(&FlowProblem) -> bool| {
         problems()
             .into_iter()
-            .find(|p| pick(p))
+            .find(pick)
             .map(|p| p.message().to_string())
     };
     let local_problem = move || problem(|p| matches!(p, FlowProblem::Local(_)));

@@ -34,17 +34,16 @@ fn type_into(id: &str, value: &str) {
     } else if let Some(area) = element.dyn_ref::<web_sys::HtmlTextAreaElement>() {
         area.set_value(value);
     }
-    let event = web_sys::Event::new("input").unwrap();
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);
-    let event = web_sys::Event::new_with_event_init_dict(event.type_().as_str(), &init).unwrap_or(event);
+    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
     element.dispatch_event(&event).unwrap();
 }
 
 #[wasm_bindgen_test]
 async fn the_app_shows_the_sample_verdict_and_reacts_to_the_flow_form() {
     browser::forget(SAVED_KEY);
-    let _handle = mount_to_body(App);
+    mount_to_body(App);
     settle().await;
     assert!(text("verdict").starts_with("Allow"), "{}", text("verdict"));
     assert_eq!(text("matched-rule"), "securityRules/AllowHttpsFromAny");
@@ -64,11 +63,17 @@ async fn the_app_shows_the_sample_verdict_and_reacts_to_the_flow_form() {
 
     type_into("slot-subnet-nsg", "{ \"name\": ");
     settle().await;
-    assert!(text("input-error").contains("subnetNsg: line 1"), "{}", text("input-error"));
+    assert!(
+        text("input-error").contains("subnetNsg: line 1"),
+        "{}",
+        text("input-error")
+    );
 
     // The work is saved for the next visit.
     TimeoutFuture::new(500).await;
-    let saved = browser::load(SAVED_KEY).and_then(|s| Saved::parse(&s)).expect("autosaved");
+    let saved = browser::load(SAVED_KEY)
+        .and_then(|s| Saved::parse(&s))
+        .expect("autosaved");
     assert_eq!(saved.workbench.subnet_nsg, "{ \"name\": ");
 }
 
@@ -76,7 +81,9 @@ async fn the_app_shows_the_sample_verdict_and_reacts_to_the_flow_form() {
 fn window_flowverify_verifies_scenarios_and_throws_errors() {
     script_api::install();
     let api = js_sys::Reflect::get(&window(), &"flowverify".into()).unwrap();
-    let verify: js_sys::Function = js_sys::Reflect::get(&api, &"verify".into()).unwrap().unchecked_into();
+    let verify: js_sys::Function = js_sys::Reflect::get(&api, &"verify".into())
+        .unwrap()
+        .unchecked_into();
     let scenario = js_sys::JSON::parse(
         r#"{"version": 1, "flows": [{"direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:443", "remote": "203.0.113.7:5000"}]}"#,
     )
@@ -95,7 +102,9 @@ fn window_flowverify_verifies_scenarios_and_throws_errors() {
     let error: js_sys::Error = error.dyn_into().expect("an Error object");
     assert!(String::from(error.message()).starts_with("scenario: version: version 3"));
 
-    let decode: js_sys::Function = js_sys::Reflect::get(&api, &"decodePermalink".into()).unwrap().unchecked_into();
+    let decode: js_sys::Function = js_sys::Reflect::get(&api, &"decodePermalink".into())
+        .unwrap()
+        .unchecked_into();
     let error = decode.call1(&api, &"#v1.%%%".into()).unwrap_err();
     assert!(error.is_instance_of::<js_sys::Error>());
 }
