@@ -263,53 +263,51 @@ fn decision_class(decision: LayerDecision) -> &'static str {
     }
 }
 
-/// One rule of a layer's table. The row stays while the same rule sits at the same place;
-/// its cells follow the rule's current flags and reason (a keystroke in the flow form changes
-/// a few text nodes, not the table).
-#[component]
-fn TraceRow(rules: Memo<Vec<RuleTrace>>, index: usize) -> impl IntoView {
-    let rule = Memo::new(move |_| rules.with(|r| r.get(index).cloned()));
-    let field = move |f: fn(&RuleTrace) -> bool| move || rule.with(|r| r.as_ref().is_some_and(f));
-    let uncertain = field(|r| r.uncertain);
-    let mark = move |ok: fn(&RuleTrace) -> bool, address: bool| {
-        let state = move || {
-            let ok = rule.with(|r| r.as_ref().is_some_and(ok));
-            match (ok, address && uncertain()) {
-                (true, _) => ("mark yes", "✓", "matched"),
-                (false, true) => ("mark maybe", "?", "could not be evaluated"),
-                (false, false) => ("mark no", "✗", "not matched"),
-            }
+/// The cells of one rule's row.
+fn rule_cells(rule: RuleTrace) -> impl IntoView {
+    let uncertain = rule.uncertain;
+    let mark = move |ok: bool, address: bool| {
+        let (class, symbol, words) = match (ok, address && uncertain) {
+            (true, _) => ("mark yes", "✓", "matched"),
+            (false, true) => ("mark maybe", "?", "could not be evaluated"),
+            (false, false) => ("mark no", "✗", "not matched"),
         };
         view! {
-            <td class=move || state().0 title=move || state().2>
-                <span aria-hidden="true">{move || state().1}</span>
-                <span class="sr-only">{move || state().2}</span>
+            <td class=class title=words>
+                <span aria-hidden="true">{symbol}</span>
+                <span class="sr-only">{words}</span>
             </td>
         }
     };
-    let text = move |f: fn(&RuleTrace) -> String| {
-        move || rule.with(|r| r.as_ref().map(f).unwrap_or_default())
+    let outcome = if rule.matched {
+        "Matched: decides this layer".to_string()
+    } else {
+        rule.reason.unwrap_or_else(|| "Not matched".to_string())
     };
-    let outcome = text(|r| {
-        if r.matched {
-            "Matched: decides this layer".to_string()
-        } else {
-            r.reason
-                .clone()
-                .unwrap_or_else(|| "Not matched".to_string())
-        }
-    });
+    let access_class = format!("access {}", rule.access.to_ascii_lowercase());
     view! {
-        <tr class:matched=field(|r| r.matched) class:uncertain=uncertain>
-            <td class="num">{text(|r| r.priority.to_string())}</td>
-            <th scope="row" class="code rule-name">{text(|r| r.name.clone())}</th>
-            <td class=text(|r| format!("access {}", r.access.to_ascii_lowercase()))>{text(|r| r.access.clone())}</td>
-            {mark(|r| r.protocol_matched, false)}
-            {mark(|r| r.source_matched, true)}
-            {mark(|r| r.source_port_matched, false)}
-            {mark(|r| r.destination_matched, true)}
-            {mark(|r| r.destination_port_matched, false)}
-            <td class="reason">{outcome}</td>
+        <td class="num">{rule.priority}</td>
+        <th scope="row" class="code rule-name">{rule.name}</th>
+        <td class=access_class>{rule.access}</td>
+        {mark(rule.protocol_matched, false)}
+        {mark(rule.source_matched, true)}
+        {mark(rule.source_port_matched, false)}
+        {mark(rule.destination_matched, true)}
+        {mark(rule.destination_port_matched, false)}
+        <td class="reason">{outcome}</td>
+    }
+}
+
+/// One rule of a layer's table. The row stays while the same rule sits at the same place; its
+/// cells are redrawn only when that rule's flags or reason change.
+#[component]
+fn TraceRow(rules: Memo<Vec<RuleTrace>>, index: usize) -> impl IntoView {
+    let rule = Memo::new(move |_| rules.with(|r| r.get(index).cloned()));
+    let matched = move || rule.with(|r| r.as_ref().is_some_and(|r| r.matched));
+    let uncertain = move || rule.with(|r| r.as_ref().is_some_and(|r| r.uncertain));
+    view! {
+        <tr class:matched=matched class:uncertain=uncertain>
+            {move || rule.get().map(rule_cells)}
         </tr>
     }
 }
