@@ -3,6 +3,7 @@
 //! packet takes through the layers. No evaluation logic lives here: verdicts come from
 //! [`flowverify::verify`].
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -300,6 +301,76 @@ pub fn evaluate_row(inputs: &Inputs, row: &FlowRow, trace: bool) -> FlowOutcome 
     }
 }
 
+/// The flows of the list verified against one set of inputs. Each row's outcome is kept, so
+/// that editing one flow (or selecting another) verifies that flow only, and new inputs verify
+/// every flow again.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluated {
+    inputs: Option<Arc<Assembled>>,
+    rows: Vec<FlowRow>,
+    /// One outcome per row, in order (verdicts without traces).
+    pub outcomes: Vec<Arc<FlowOutcome>>,
+    /// How many rows were verified afresh (the others were unchanged).
+    pub fresh: usize,
+}
+
+impl PartialEq for Evaluated {
+    fn eq(&self, other: &Self) -> bool {
+        self.outcomes.len() == other.outcomes.len()
+            && self
+                .outcomes
+                .iter()
+                .zip(&other.outcomes)
+                .all(|(a, b)| Arc::ptr_eq(a, b) || a == b)
+    }
+}
+
+impl Evaluated {
+    /// Verifies `rows` against `inputs`, reusing the outcomes of `previous` for the rows it
+    /// verified against the same inputs (the same `Arc`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use flowverify_web::evaluation::{assemble, Evaluated};
+    /// use flowverify_web::workbench::FlowRow;
+    /// let inputs = Arc::new(assemble(&[], "10.0.0.0/16", ""));
+    /// let mut rows = vec![FlowRow::default(), FlowRow { local: "10.0.1.4:22".into(), ..FlowRow::default() }];
+    /// let first = Evaluated::new(&inputs, &rows, None);
+    /// assert_eq!(first.fresh, 2);
+    /// rows[1].local = "10.0.1.4:23".into();
+    /// let second = Evaluated::new(&inputs, &rows, Some(&first));
+    /// assert_eq!(second.fresh, 1);
+    /// assert!(Arc::ptr_eq(&first.outcomes[0], &second.outcomes[0]));
+    /// ```
+    pub fn new(
+        inputs: &Arc<Assembled>,
+        rows: &[FlowRow],
+        previous: Option<&Evaluated>,
+    ) -> Evaluated {
+        let reusable: HashMap<&FlowRow, &Arc<FlowOutcome>> = previous
+            .filter(|p| p.inputs.as_ref().is_some_and(|i| Arc::ptr_eq(i, inputs)))
+            .map(|p| p.rows.iter().zip(&p.outcomes).collect())
+            .unwrap_or_default();
+        let mut fresh = 0;
+        let outcomes = rows
+            .iter()
+            .map(|row| match reusable.get(row) {
+                Some(outcome) => Arc::clone(outcome),
+                None => {
+                    fresh += 1;
+                    Arc::new(evaluate_row(&inputs.inputs, row, false))
+                }
+            })
+            .collect();
+        Evaluated {
+            inputs: Some(Arc::clone(inputs)),
+            rows: rows.to_vec(),
+            outcomes,
+            fresh,
+        }
+    }
+}
+
 /// What happened at one stage of the evaluation path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StageOutcome {
@@ -519,6 +590,39 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert_eq!(cache.import_count(), 4);
         assert!(matches!(all[0].1.as_ref(), Ok(None)));
+    }
+
+    #[test]
+    fn only_changed_rows_or_new_inputs_are_verified_again() {
+        let inputs = Arc::new(assemble(&[], "10.0.0.0/16", ""));
+        let row = |local: &str| FlowRow {
+            local: local.into(),
+            ..FlowRow::default()
+        };
+        let mut rows = vec![row("10.0.1.4:443"), row("10.0.1.4:22"), row("bad")];
+        let first = Evaluated::new(&inputs, &rows, None);
+        assert_eq!(first.fresh, 3);
+        assert!(first.outcomes[2].verdict.is_none());
+        // Same inputs, one row edited, one removed: only the edited row is verified.
+        rows[0].local = "10.0.1.4:80".into();
+        rows.remove(2);
+        let second = Evaluated::new(&inputs, &rows, Some(&first));
+        assert_eq!(second.fresh, 1);
+        assert_eq!(second.outcomes.len(), 2);
+        assert!(Arc::ptr_eq(&first.outcomes[1], &second.outcomes[1]));
+        assert_eq!(
+            second.outcomes[0]
+                .verdict
+                .as_ref()
+                .map(|v| v.flow.destination.as_str()),
+            Some("10.0.1.4:80")
+        );
+        assert_ne!(first, second);
+        // New inputs (even equal ones): every row again.
+        let other = Arc::new(assemble(&[], "10.0.0.0/16", ""));
+        let third = Evaluated::new(&other, &rows, Some(&second));
+        assert_eq!(third.fresh, 2);
+        assert_eq!(third, second);
     }
 
     #[test]

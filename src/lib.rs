@@ -3,13 +3,14 @@
 //! The page is a thin view over the engine (`flowverify`). Its logic is plain Rust, tested
 //! natively with `cargo test -p flowverify-web`: [`workbench`] (what the user typed, autosaved,
 //! and its scenario document), [`evaluation`] (import per slot, inputs, verdicts, the path
-//! through the layers), [`samples`]. The Leptos components (`ui`) exist only on wasm32.
+//! through the layers), [`trace`] (the trace as shown), [`samples`]. The Leptos components (`ui`) exist only on wasm32.
 #![deny(missing_docs)]
 
 pub mod evaluation;
 pub mod samples;
 pub mod script;
 pub mod startup;
+pub mod trace;
 pub mod workbench;
 
 #[cfg(target_arch = "wasm32")]

@@ -32,19 +32,13 @@ pub fn FlowForm(page: Page) -> impl IntoView {
             }
         });
     };
-    let problems = move || {
-        page.current
-            .get()
-            .as_ref()
-            .as_ref()
-            .map(|o| o.problems.clone())
-            .unwrap_or_default()
-    };
     let problem = move |pick: fn(&FlowProblem) -> bool| {
-        problems()
-            .into_iter()
-            .find(pick)
-            .map(|p| p.message().to_string())
+        page.current.with(|c| {
+            c.0.as_ref()
+                .as_ref()
+                .and_then(|o| o.problems.iter().find(|p| pick(p)))
+                .map(|p| p.message().to_string())
+        })
     };
     let local_problem = move || problem(|p| matches!(p, FlowProblem::Local(_)));
     let remote_problem = move || problem(|p| matches!(p, FlowProblem::Remote(_)));
@@ -60,10 +54,7 @@ pub fn FlowForm(page: Page) -> impl IntoView {
     let portless = move || row.with(FlowRow::portless);
     let port_ignored = move || {
         page.current
-            .get()
-            .as_ref()
-            .as_ref()
-            .is_some_and(|o| o.port_ignored)
+            .with(|c| c.0.as_ref().as_ref().is_some_and(|o| o.port_ignored))
     };
     let count = move || page.flows.with(Vec::len);
     let address_placeholder = move |local: bool| match (portless(), local) {
@@ -74,10 +65,9 @@ pub fn FlowForm(page: Page) -> impl IntoView {
     };
     let option = move |value: &'static str, protocol: bool| {
         view! {
-            <option value=value prop:selected=move || {
-                let r = row.get();
+            <option value=value prop:selected=move || row.with(|r| {
                 canonical(if protocol { &r.protocol } else { &r.direction }, protocol) == value
-            }>{value}</option>
+            })>{value}</option>
         }
     };
     view! {
@@ -91,7 +81,7 @@ pub fn FlowForm(page: Page) -> impl IntoView {
                     <div class="field">
                         <label for="flow-direction">"Direction"</label>
                         <select id="flow-direction" data-testid="flow-direction"
-                            prop:value=move || canonical(&row.get().direction, false)
+                            prop:value=move || row.with(|r| canonical(&r.direction, false))
                             on:change=move |ev| {
                                 let v = event_target_value(&ev);
                                 edit(&|r| r.direction = v.clone());
@@ -103,7 +93,7 @@ pub fn FlowForm(page: Page) -> impl IntoView {
                     <div class="field">
                         <label for="flow-protocol">"Protocol"</label>
                         <select id="flow-protocol" data-testid="flow-protocol"
-                            prop:value=move || canonical(&row.get().protocol, true)
+                            prop:value=move || row.with(|r| canonical(&r.protocol, true))
                             on:change=move |ev| {
                                 let v = event_target_value(&ev);
                                 edit(&|r| r.protocol = v.clone());
@@ -124,7 +114,7 @@ pub fn FlowForm(page: Page) -> impl IntoView {
                             placeholder=move || address_placeholder(true)
                             aria-invalid=move || if local_problem().is_some() { "true" } else { "false" }
                             aria-describedby="flow-local-error flow-port-note"
-                            prop:value=move || row.get().local
+                            prop:value=move || row.with(|r| r.local.clone())
                             on:input=move |ev| {
                                 let v = event_target_value(&ev);
                                 edit(&|r| r.local = v.clone());
@@ -142,7 +132,7 @@ pub fn FlowForm(page: Page) -> impl IntoView {
                             placeholder=move || address_placeholder(false)
                             aria-invalid=move || if remote_problem().is_some() { "true" } else { "false" }
                             aria-describedby="flow-remote-error flow-port-note"
-                            prop:value=move || row.get().remote
+                            prop:value=move || row.with(|r| r.remote.clone())
                             on:input=move |ev| {
                                 let v = event_target_value(&ev);
                                 edit(&|r| r.remote = v.clone());
@@ -154,11 +144,11 @@ pub fn FlowForm(page: Page) -> impl IntoView {
                 </div>
                 <p id="flow-port-note" class="help" aria-live="polite">
                     {move || {
-                        let r = row.get();
+                        let protocol = row.with(|r| r.protocol.clone());
                         if port_ignored() {
-                            format!("{} flows have no ports: the ports typed are ignored.", r.protocol)
+                            format!("{protocol} flows have no ports: the ports typed are ignored.")
                         } else if portless() {
-                            format!("{} flows have no ports: write IP addresses only.", r.protocol)
+                            format!("{protocol} flows have no ports: write IP addresses only.")
                         } else {
                             "IPv6: [2001:db8::4]:443. Inbound: the remote end is the source.".to_string()
                         }
@@ -169,14 +159,14 @@ pub fn FlowForm(page: Page) -> impl IntoView {
                     <div class="field">
                         <label for="flow-expect">"Expected verdict"</label>
                         <select id="flow-expect" data-testid="flow-expect"
-                            prop:value=move || row.get().expect_access
+                            prop:value=move || row.with(|r| r.expect_access.clone())
                             on:change=move |ev| {
                                 let v = event_target_value(&ev);
                                 edit(&|r| r.expect_access = v.clone());
                             }>
-                            <option value="" prop:selected=move || row.get().expect_access.is_empty()>"None"</option>
-                            <option value="Allow" prop:selected=move || row.get().expect_access.eq_ignore_ascii_case("allow")>"Allow"</option>
-                            <option value="Deny" prop:selected=move || row.get().expect_access.eq_ignore_ascii_case("deny")>"Deny"</option>
+                            <option value="" prop:selected=move || row.with(|r| r.expect_access.is_empty())>"None"</option>
+                            <option value="Allow" prop:selected=move || row.with(|r| r.expect_access.eq_ignore_ascii_case("allow"))>"Allow"</option>
+                            <option value="Deny" prop:selected=move || row.with(|r| r.expect_access.eq_ignore_ascii_case("deny"))>"Deny"</option>
                         </select>
                     </div>
                     <div class="field wide">
@@ -184,7 +174,7 @@ pub fn FlowForm(page: Page) -> impl IntoView {
                         <input id="flow-expect-rule" data-testid="flow-expect-rule" type="text"
                             class="code" autocomplete="off" spellcheck="false"
                             placeholder="securityRules/AllowHttps"
-                            prop:value=move || row.get().expect_rule
+                            prop:value=move || row.with(|r| r.expect_rule.clone())
                             on:input=move |ev| {
                                 let v = event_target_value(&ev);
                                 edit(&|r| r.expect_rule = v.clone());

@@ -11,7 +11,8 @@ use crate::workbench::FlowRow;
 #[component]
 pub fn FlowsList(page: Page) -> impl IntoView {
     let summary = move || {
-        let outcomes = page.outcomes.get();
+        let evaluated = page.outcomes.get();
+        let outcomes = &evaluated.outcomes;
         let expected = outcomes.iter().filter(|o| o.check != Check::None).count();
         let met = outcomes.iter().filter(|o| o.check == Check::Met).count();
         if expected == 0 {
@@ -25,8 +26,11 @@ pub fn FlowsList(page: Page) -> impl IntoView {
         }
     };
     let all_met = move || {
-        let outcomes = page.outcomes.get();
-        outcomes.iter().all(|o| !matches!(o.check, Check::Unmet(_)))
+        page.outcomes.with(|e| {
+            e.outcomes
+                .iter()
+                .all(|o| !matches!(o.check, Check::Unmet(_)))
+        })
     };
     let add = move |_| {
         let i = page.selected.get_untracked();
@@ -52,7 +56,8 @@ pub fn FlowsList(page: Page) -> impl IntoView {
     // One entry per row with everything it shows; rows are keyed by their content, so a
     // keystroke in the form re-renders the selected row only.
     let rows = move || {
-        let outcomes = page.outcomes.get();
+        let evaluated = page.outcomes.get();
+        let outcomes = &evaluated.outcomes;
         let selected = page.selected.get();
         page.flows.with(|flows| {
             flows

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::evaluation::{assemble, evaluate_row, Assembled, FlowOutcome, ImportCache};
+use crate::evaluation::{assemble, evaluate_row, Assembled, Evaluated, FlowOutcome, ImportCache};
 use crate::startup::{choose, Opening, Saved, PREVIOUS_KEY, SAVED_KEY};
 use crate::workbench::{DocSlot, FlowRow, Workbench};
 
@@ -85,7 +85,7 @@ pub(crate) struct Page {
     pub notice: RwSignal<Option<Notice>>,
     pub assembled: Memo<Shared<Assembled>>,
     /// Every flow's verdict, without traces (for the flows list).
-    pub outcomes: Memo<Shared<Vec<FlowOutcome>>>,
+    pub outcomes: Memo<Shared<Evaluated>>,
     /// The selected flow's verdict with its trace (for the form and the result).
     pub current: Memo<Shared<Option<FlowOutcome>>>,
 }
@@ -133,26 +133,36 @@ impl Page {
                 .unwrap_or_default();
             Shared(Arc::new(assemble(&imported, &vnet.read(), &asgs.read())))
         });
-        let outcomes = Memo::new(move |_| {
+        // Every flow's verdict: a flow edited (or new inputs) is verified again, the others keep
+        // their outcome.
+        let outcomes = Memo::new(move |previous: Option<&Shared<Evaluated>>| {
             let assembled = assembled.get();
             flows.with(|rows| {
-                Shared(Arc::new(
-                    rows.iter()
-                        .map(|row| evaluate_row(&assembled.inputs, row, false))
-                        .collect(),
-                ))
+                Shared(Arc::new(Evaluated::new(
+                    &assembled.0,
+                    rows,
+                    previous.map(|p| &*p.0),
+                )))
             })
         });
-        let current = Memo::new(move |_| {
-            let assembled = assembled.get();
-            let i = selected.get();
-            flows.with(|rows| {
-                Shared(Arc::new(
-                    rows.get(i)
-                        .map(|row| evaluate_row(&assembled.inputs, row, true)),
-                ))
-            })
-        });
+        // The selected flow with its trace. Never compared with the previous one (a trace of a
+        // 1,000-rule layer is long): the memos that show parts of it compare those parts.
+        let current = Memo::new_with_compare(
+            move |_| {
+                let assembled = assembled.get();
+                let i = selected.get();
+                flows.with(|rows| {
+                    Shared(Arc::new(
+                        rows.get(i)
+                            .map(|row| evaluate_row(&assembled.inputs, row, true)),
+                    ))
+                })
+            },
+            |old, new| match (old, new) {
+                (Some(old), Some(new)) => !Arc::ptr_eq(&old.0, &new.0),
+                _ => true,
+            },
+        );
         Page {
             title,
             subnet_nsg,

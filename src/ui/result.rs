@@ -1,67 +1,136 @@
 //! The verdict of the selected flow, live: the badge (words, symbol and colour), the deciding
 //! rule, layer and resource, warnings, the path through the layers, and the trace per layer.
 
+use std::collections::HashMap;
+
 use flowverify::model::Direction;
-use flowverify::verdict::{Layer, LayerDecision, LayerTrace, RuleTrace};
+use flowverify::verdict::{DecidedBy, Decision, Layer, LayerDecision};
 use flowverify::Verdict;
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::Page;
 use crate::evaluation::{path, Stage, StageOutcome};
+use crate::trace::{
+    decision_class, decision_word, layer_views, LayerKey, LayerView, Mark, Row, RuleRow, HEAD,
+    STEP, TAIL,
+};
 
-/// Rules shown per layer before "Show all": the first ones and, always, the last (the match).
-const SHOWN_HEAD: usize = 40;
-const SHOWN_TAIL: usize = 10;
+/// What the verdict card shows (everything but the flow, which changes with each keystroke in
+/// the form and is a text of its own).
+#[derive(Clone, PartialEq)]
+struct Card {
+    access: Decision,
+    rule: Option<String>,
+    decided_by: DecidedBy,
+    uncertain: bool,
+    warnings: Vec<String>,
+}
 
-/// The verdict without its trace (what the badge and the facts show).
-fn summary(verdict: &Verdict) -> Verdict {
-    Verdict {
-        trace: Vec::new(),
-        ..verdict.clone()
+impl Card {
+    fn of(verdict: &Verdict) -> Card {
+        Card {
+            access: verdict.access,
+            rule: verdict.rule_name.clone(),
+            decided_by: verdict.decided_by.clone(),
+            uncertain: verdict.uncertain,
+            warnings: verdict.warnings.clone(),
+        }
+    }
+}
+
+/// The picture of the path, without its two ends (texts of their own, like the card's flow).
+#[derive(Clone, PartialEq)]
+struct PathView {
+    stages: Vec<Stage>,
+    allowed: bool,
+    direction: Direction,
+}
+
+fn direction_of(verdict: &Verdict) -> Direction {
+    if verdict.flow.direction == "Outbound" {
+        Direction::Outbound
+    } else {
+        Direction::Inbound
     }
 }
 
 /// The result panel. Each part is a memo of its own, so a keystroke re-renders only the parts
-/// whose content changed, and the trace keeps the rows that stayed the same.
+/// whose content changed; the trace shows the rows on screen only (see [`crate::trace`]), keyed
+/// by content, so a row is redrawn only when what it says changes.
 #[component]
 pub fn Result(page: Page) -> impl IntoView {
-    let expanded = RwSignal::new(Vec::<String>::new());
-    let errors = Memo::new(move |_| page.assembled.get().error_count());
-    let verdict = Memo::new(move |_| {
+    // Expanded layers, with how many of their rules to show (grows in steps to all of them).
+    let shown = RwSignal::new(HashMap::<LayerKey, usize>::new());
+    let errors = Memo::new(move |_| page.assembled.with(|a| a.error_count()));
+    let verdict_of = move |f: &dyn Fn(&Verdict) -> String| {
         page.current
-            .get()
-            .as_ref()
-            .as_ref()
-            .and_then(|o| o.verdict.as_ref().map(summary))
-    });
-    let problems = Memo::new(move |_| {
-        page.current.get().as_ref().as_ref().map(|o| {
-            o.problems
-                .iter()
-                .map(|p| p.message().to_string())
-                .collect::<Vec<_>>()
+            .with(|c| {
+                c.0.as_ref()
+                    .as_ref()
+                    .and_then(|o| o.verdict.as_ref().map(f))
+            })
+            .unwrap_or_default()
+    };
+    let card = Memo::new(move |_| {
+        page.current.with(|c| {
+            c.0.as_ref()
+                .as_ref()
+                .and_then(|o| o.verdict.as_ref().map(Card::of))
         })
     });
-    let stages = Memo::new(move |_| {
-        let current = page.current.get();
-        let outcome = current.0.as_ref().as_ref()?;
-        let verdict = outcome.verdict.as_ref()?;
-        let direction = if verdict.flow.direction == "Outbound" {
-            Direction::Outbound
-        } else {
-            Direction::Inbound
-        };
-        let stages = path(&page.assembled.get().inputs, verdict, direction);
-        Some((stages, summary(verdict), direction))
+    let flow_text = Memo::new(move |_| {
+        verdict_of(&|v| {
+            let f = &v.flow;
+            format!(
+                "{} {} from {} to {}",
+                f.direction, f.protocol, f.source, f.destination
+            )
+        })
     });
-    let layers = Memo::new(move |_| {
-        page.current
-            .get()
-            .as_ref()
-            .as_ref()
-            .and_then(|o| o.verdict.as_ref().map(|v| v.trace.clone()))
-            .unwrap_or_default()
+    let ends = Memo::new(move |_| {
+        let from = verdict_of(&|v| match direction_of(v) {
+            Direction::Inbound => format!("From {}", v.flow.source),
+            Direction::Outbound => format!("From the VM, {}", v.flow.source),
+        });
+        let to = verdict_of(&|v| match direction_of(v) {
+            Direction::Inbound => format!("To the VM, {}", v.flow.destination),
+            Direction::Outbound => format!("To {}", v.flow.destination),
+        });
+        (from, to)
     });
+    let problems = Memo::new(move |_| {
+        page.current.with(|c| {
+            c.0.as_ref().as_ref().map(|o| {
+                o.problems
+                    .iter()
+                    .map(|p| p.message().to_string())
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let picture = Memo::new(move |_| {
+        page.current.with(|c| {
+            let verdict = c.0.as_ref().as_ref()?.verdict.as_ref()?;
+            let direction = direction_of(verdict);
+            let stages = page.assembled.with(|a| path(&a.inputs, verdict, direction));
+            Some(PathView {
+                stages,
+                allowed: verdict.access == Decision::Allow,
+                direction,
+            })
+        })
+    });
+    let views = Memo::new(move |_| {
+        page.current.with(|c| {
+            c.0.as_ref()
+                .as_ref()
+                .and_then(|o| o.verdict.as_ref())
+                .map(|v| layer_views(&v.trace, |key| shown.with(|s| s.get(key).copied())))
+                .unwrap_or_default()
+        })
+    });
+    let has_verdict = Memo::new(move |_| card.with(Option::is_some));
     let note = move || {
         let errors = errors.get();
         (errors > 0).then(|| {
@@ -76,8 +145,8 @@ pub fn Result(page: Page) -> impl IntoView {
             }
         })
     };
-    let card = move || match (verdict.get(), problems.get()) {
-        (Some(v), _) => view! { <VerdictCard verdict=v /> }.into_any(),
+    let card_view = move || match (card.get(), problems.get()) {
+        (Some(c), _) => view! { <VerdictCard card=c flow=flow_text /> }.into_any(),
         (None, Some(problems)) => view! {
             <div class="verdict-card none">
                 <p class="verdict" data-testid="verdict">"No verdict: complete the flow above"</p>
@@ -92,23 +161,40 @@ pub fn Result(page: Page) -> impl IntoView {
                 .into_any()
         }
     };
-    let picture = move || {
-        stages.get().map(|(stages, verdict, direction)| {
-            view! { <Path stages=stages verdict=verdict direction=direction /> }
-        })
-    };
+    let path_view = move || picture.get().map(|p| view! { <Path view=p ends=ends /> });
     view! {
         <section class="result" aria-labelledby="result-heading">
             <h2 id="result-heading">"Verdict"</h2>
             <div aria-live="polite" aria-atomic="false">
                 {note}
-                {card}
+                {card_view}
             </div>
-            {picture}
-            <Show when=move || verdict.with(Option::is_some)>
-                <Trace layers=layers expanded=expanded />
+            {path_view}
+            <Show when=move || has_verdict.get()>
+                <Trace views=views shown=shown />
             </Show>
         </section>
+    }
+}
+
+/// A rule name that may break after its last slash (`securityRules/` then the name), never
+/// inside a word.
+fn breakable(name: String) -> impl IntoView {
+    match name.rsplit_once('/') {
+        Some((prefix, rest)) if !rest.is_empty() => {
+            let (prefix, rest) = (format!("{prefix}/"), rest.to_string());
+            Either::Left(view! { {prefix}<wbr />{rest} })
+        }
+        _ => Either::Right(name),
+    }
+}
+
+/// An access word that may break in two (`Always` `Allow`) in a narrow column.
+fn access_text(access: String) -> impl IntoView {
+    if access == "AlwaysAllow" {
+        Either::Left(view! { "Always"<wbr />"Allow" })
+    } else {
+        Either::Right(access)
     }
 }
 
@@ -123,49 +209,46 @@ fn layer_name(layer: Layer) -> &'static str {
 
 /// The verdict badge and the facts IP flow verify gives, and more.
 #[component]
-fn VerdictCard(verdict: Verdict) -> impl IntoView {
-    let allow = verdict.access.as_str() == "Allow";
+fn VerdictCard(card: Card, flow: Memo<String>) -> impl IntoView {
+    let allow = card.access == Decision::Allow;
     let class = if allow {
         "verdict-card allow"
     } else {
         "verdict-card deny"
     };
-    let word = verdict.access.to_string();
-    let rule = verdict.rule_name.clone();
-    let decided = match &verdict.decided_by.resource {
+    let layer = card.decided_by.layer;
+    let decided = match card.decided_by.resource {
         Some(resource) => view! {
-            <strong>{verdict.decided_by.layer.to_string()}</strong>" layer ("
-            {layer_name(verdict.decided_by.layer)}"): "<span class="code">{resource.clone()}</span>
+            <strong>{layer.as_str()}</strong>" layer ("
+            {layer_name(layer)}"): "<span class="code">{resource}</span>
         }
         .into_any(),
         None => view! {
-            <strong>{verdict.decided_by.layer.to_string()}</strong>
+            <strong>{layer.as_str()}</strong>
             ": no admin rule matched and there is no NSG, so nothing blocks the flow"
         }
         .into_any(),
     };
-    let f = &verdict.flow;
-    let flow = format!(
-        "{} {} from {} to {}",
-        f.direction, f.protocol, f.source, f.destination
-    );
-    let warnings = verdict.warnings.clone();
-    let uncertain = verdict.uncertain;
+    let warnings = card.warnings;
+    let uncertain = card.uncertain;
     view! {
         <div class=class>
             <p class="verdict" data-testid="verdict">
-                {word}
+                {card.access.as_str()}
                 {uncertain.then(|| view! { <span class="uncertain-tag">" (uncertain)"</span> })}
             </p>
             <dl class="facts">
                 <dt>"Rule"</dt>
                 <dd data-testid="matched-rule" class="code">
-                    {rule.unwrap_or_else(|| "none (nothing decided)".to_string())}
+                    {match card.rule {
+                        Some(rule) => Either::Left(breakable(rule)),
+                        None => Either::Right("none (nothing decided)"),
+                    }}
                 </dd>
                 <dt>"Decided by"</dt>
                 <dd data-testid="decided-by">{decided}</dd>
                 <dt>"Flow"</dt>
-                <dd class="code">{flow}</dd>
+                <dd class="code">{move || flow.get()}</dd>
             </dl>
             {(!warnings.is_empty()).then(|| view! {
                 <div class="warnings" data-testid="warnings" role="note">
@@ -194,37 +277,24 @@ fn stage_symbol(outcome: &StageOutcome) -> &'static str {
 
 /// The picture of the evaluation path: source, each stage with its outcome, destination.
 #[component]
-fn Path(stages: Vec<Stage>, verdict: Verdict, direction: Direction) -> impl IntoView {
-    let allowed = verdict.access.as_str() == "Allow";
-    let (from, to) = match direction {
-        Direction::Inbound => (
-            format!("From {}", verdict.flow.source),
-            format!("To the VM, {}", verdict.flow.destination),
-        ),
-        Direction::Outbound => (
-            format!("From the VM, {}", verdict.flow.source),
-            format!("To {}", verdict.flow.destination),
-        ),
-    };
-    let end_class = if allowed {
-        "stage end allow"
+fn Path(view: PathView, ends: Memo<(String, String)>) -> impl IntoView {
+    let _ = view.direction;
+    let (end_class, end_word) = if view.allowed {
+        ("stage end allow", "Delivered")
     } else {
-        "stage end deny"
-    };
-    let end_word = if allowed {
-        "Delivered"
-    } else {
-        "Never arrives"
+        ("stage end deny", "Never arrives")
     };
     view! {
         <h3 class="sub">"Path"</h3>
         <ol class="path" data-testid="path" aria-label="Evaluation path, in order">
-            <li class="stage end"><span class="stage-title">{from}</span></li>
-            {stages.into_iter().map(|s| {
+            <li class="stage end">
+                <span class="stage-title">{move || ends.with(|e| e.0.clone())}</span>
+            </li>
+            {view.stages.into_iter().map(|s| {
                 let class = format!("stage {}", s.outcome.class());
                 let rule = s.outcome.rule().map(str::to_string);
                 view! {
-                    <li class=class data-layer=s.layer.to_string()>
+                    <li class=class data-layer=s.layer.as_str()>
                         <span class="stage-title">{s.title.clone()}</span>
                         <span class="stage-resource code">
                             {s.resource.clone().unwrap_or_else(|| "none given".to_string())}
@@ -233,185 +303,155 @@ fn Path(stages: Vec<Stage>, verdict: Verdict, direction: Direction) -> impl Into
                             <span aria-hidden="true" class="symbol">{stage_symbol(&s.outcome)}</span>
                             " "{s.outcome.word()}
                         </span>
-                        {rule.map(|r| view! { <span class="stage-rule code">{r}</span> })}
+                        {rule.map(|r| view! { <span class="stage-rule code">{breakable(r)}</span> })}
                     </li>
                 }
             }).collect_view()}
             <li class=end_class>
-                <span class="stage-title">{to}</span>
+                <span class="stage-title">{move || ends.with(|e| e.1.clone())}</span>
                 <span class="stage-outcome">{end_word}</span>
             </li>
         </ol>
     }
 }
 
-fn decision_word(trace: &LayerTrace) -> &'static str {
-    match (trace.decision, trace.layer) {
-        (LayerDecision::Allow, Layer::Admin) => "Allow: the NSGs decide",
-        (LayerDecision::Allow, _) => "Allow",
-        (LayerDecision::Deny, _) => "Deny",
-        (LayerDecision::AlwaysAllow, _) => "Always allow",
-        (LayerDecision::NoMatch, _) => "No match",
-    }
-}
-
-fn decision_class(decision: LayerDecision) -> &'static str {
-    match decision {
-        LayerDecision::Allow | LayerDecision::AlwaysAllow => "allow",
-        LayerDecision::Deny => "deny",
-        LayerDecision::NoMatch => "none",
-    }
-}
-
-/// The cells of one rule's row.
-fn rule_cells(rule: RuleTrace) -> impl IntoView {
-    let uncertain = rule.uncertain;
-    let mark = move |ok: bool, address: bool| {
-        let (class, symbol, words) = match (ok, address && uncertain) {
-            (true, _) => ("mark yes", "✓", "matched"),
-            (false, true) => ("mark maybe", "?", "could not be evaluated"),
-            (false, false) => ("mark no", "✗", "not matched"),
-        };
-        view! {
-            <td class=class title=words>
-                <span aria-hidden="true">{symbol}</span>
-                <span class="sr-only">{words}</span>
-            </td>
-        }
+/// One rule: its row (priority, name, access, a mark per condition) and the line under it
+/// that says why it matched or not. Static: a rule whose row changes gets a new one.
+fn rule_rows(r: RuleRow) -> impl IntoView {
+    let class = match (r.matched, r.uncertain) {
+        (true, _) => "rule matched",
+        (false, true) => "rule uncertain",
+        (false, false) => "rule",
     };
-    let outcome = if rule.matched {
-        "Matched: decides this layer".to_string()
-    } else {
-        rule.reason.unwrap_or_else(|| "Not matched".to_string())
+    let why = if r.matched { "why decides" } else { "why" };
+    let access = format!("access {}", r.access.to_ascii_lowercase());
+    let mark = |m: Mark, what: &'static str| {
+        view! { <td class=m.class() title=format!("{what}: {}", m.words())>{m.symbol()}</td> }
     };
-    let access_class = format!("access {}", rule.access.to_ascii_lowercase());
+    let [protocol, source, source_port, destination, destination_port] = r.marks;
     view! {
-        <td class="num">{rule.priority}</td>
-        <th scope="row" class="code rule-name">{rule.name}</th>
-        <td class=access_class>{rule.access}</td>
-        {mark(rule.protocol_matched, false)}
-        {mark(rule.source_matched, true)}
-        {mark(rule.source_port_matched, false)}
-        {mark(rule.destination_matched, true)}
-        {mark(rule.destination_port_matched, false)}
-        <td class="reason">{outcome}</td>
-    }
-}
-
-/// One rule of a layer's table. The row stays while the same rule sits at the same place; its
-/// cells are redrawn only when that rule's flags or reason change.
-#[component]
-fn TraceRow(rules: Memo<Vec<RuleTrace>>, index: usize) -> impl IntoView {
-    let rule = Memo::new(move |_| rules.with(|r| r.get(index).cloned()));
-    let matched = move || rule.with(|r| r.as_ref().is_some_and(|r| r.matched));
-    let uncertain = move || rule.with(|r| r.as_ref().is_some_and(|r| r.uncertain));
-    view! {
-        <tr class:matched=matched class:uncertain=uncertain>
-            {move || rule.get().map(rule_cells)}
+        <tr class=class>
+            <td class="num">{r.priority}</td>
+            <th scope="row" class="code rule-name">{breakable(r.name)}</th>
+            <td class=access>{access_text(r.access)}</td>
+            {mark(protocol, "Protocol")}
+            {mark(source, "Source")}
+            {mark(source_port, "Source port")}
+            {mark(destination, "Destination")}
+            {mark(destination_port, "Destination port")}
+        </tr>
+        <tr class=why>
+            <td></td>
+            <td colspan="7" class="reason">{r.reason}</td>
         </tr>
     }
 }
 
-/// A row of a layer's table: the rule at an index (with its name, so that another rule at
-/// that place gets a row of its own), or the gap standing for the rules not shown.
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum Row {
-    Rule(usize, String),
-    Gap(usize),
-}
-
-/// The rows shown for a layer: all of them, or the first and last ones around a gap.
-fn rows_of(rules: &[RuleTrace], open: bool) -> Vec<Row> {
-    let total = rules.len();
-    let row = |(i, r): (usize, &RuleTrace)| Row::Rule(i, r.name.clone());
-    if open || total <= SHOWN_HEAD + SHOWN_TAIL {
-        return rules.iter().enumerate().map(row).collect();
+fn row_view(row: Row) -> impl IntoView {
+    match row {
+        Row::Rule(r) => rule_rows(r).into_any(),
+        Row::Gap { hidden } => view! {
+            <tr class="gap"><td colspan="8">
+                {format!("… {hidden} more rule{} not shown: none of them matched …", if hidden == 1 { "" } else { "s" })}
+            </td></tr>
+        }
+        .into_any(),
     }
-    let mut rows: Vec<Row> = rules[..SHOWN_HEAD].iter().enumerate().map(row).collect();
-    rows.push(Row::Gap(total - SHOWN_HEAD - SHOWN_TAIL));
-    rows.extend(
-        rules[total - SHOWN_TAIL..]
-            .iter()
-            .enumerate()
-            .map(|(i, r)| row((i + total - SHOWN_TAIL, r))),
-    );
-    rows
 }
 
-/// The trace: every layer evaluated, every rule considered up to and including the match.
-/// Layers and rows are keyed: what did not change keeps its DOM.
+/// The trace: every layer evaluated, every rule considered up to and including the match
+/// (a long layer collapsed). Layers and rows are keyed: what did not change keeps its DOM.
 #[component]
-fn Trace(layers: Memo<Vec<LayerTrace>>, expanded: RwSignal<Vec<String>>) -> impl IntoView {
-    let keyed = move || {
-        layers.with(|ls| {
-            ls.iter()
-                .enumerate()
-                .map(|(i, l)| (i, l.layer, l.resource.clone()))
-                .collect::<Vec<_>>()
-        })
-    };
+fn Trace(views: Memo<Vec<LayerView>>, shown: RwSignal<HashMap<LayerKey, usize>>) -> impl IntoView {
+    let keys = move || views.with(|v| v.iter().map(|l| l.key.clone()).collect::<Vec<_>>());
     view! {
         <h3 class="sub">"Trace"</h3>
+        <p class="help legend">
+            "Each rule considered, in evaluation order, with its conditions: protocol, source, \
+             source port, destination, destination port. "
+            <span class="mark yes">"✓"</span>" holds, "
+            <span class="mark no">"✗"</span>" fails, "
+            <span class="mark maybe">"?"</span>" unknown (an input is missing)."
+        </p>
         <div class="trace" data-testid="trace">
-            <Show when=move || layers.with(Vec::is_empty)>
+            <Show when=move || views.with(Vec::is_empty)>
                 <p class="help">"No layer was evaluated: no admin rules and no NSG."</p>
             </Show>
-            <For each=keyed key=|k| k.clone() let:((index, layer, resource))>
-                <TraceLayer layers=layers index=index layer=layer resource=resource expanded=expanded />
+            <For each=keys key=|k| k.clone() let:key>
+                <TraceLayer views=views shown=shown key=key />
             </For>
         </div>
     }
 }
 
+/// Shows `STEP` more rules of an expanded layer each frame until all of them are on screen.
+fn grow(shown: RwSignal<HashMap<LayerKey, usize>>, key: LayerKey, total: Memo<usize>) {
+    request_animation_frame(move || {
+        let all = total.try_get_untracked().unwrap_or(0);
+        let more = shown
+            .try_with_untracked(|s| s.get(&key).is_some_and(|n| n.saturating_add(TAIL) < all))
+            .unwrap_or(false);
+        if more {
+            shown.update(|s| {
+                if let Some(n) = s.get_mut(&key) {
+                    *n = n.saturating_add(STEP);
+                }
+            });
+            grow(shown, key, total);
+        }
+    });
+}
+
 /// One layer of the trace.
 #[component]
 fn TraceLayer(
-    layers: Memo<Vec<LayerTrace>>,
-    index: usize,
-    layer: Layer,
-    resource: String,
-    expanded: RwSignal<Vec<String>>,
+    views: Memo<Vec<LayerView>>,
+    shown: RwSignal<HashMap<LayerKey, usize>>,
+    key: LayerKey,
 ) -> impl IntoView {
-    let key = format!("{index}:{layer}:{resource}");
-    let decision = Memo::new(move |_| {
-        layers.with(|ls| ls.get(index).map_or(LayerDecision::NoMatch, |l| l.decision))
-    });
-    let rules = Memo::new(move |_| {
-        layers.with(|ls| ls.get(index).map(|l| l.rules.clone()).unwrap_or_default())
-    });
-    let open = {
+    let view = {
         let key = key.clone();
-        Memo::new(move |_| expanded.with(|e| e.contains(&key)))
+        Memo::new(move |_| views.with(|v| v.iter().find(|l| l.key == key).cloned()))
     };
-    let total = Memo::new(move |_| rules.with(Vec::len));
-    let long = move || total.get() > SHOWN_HEAD + SHOWN_TAIL;
-    let rows = Memo::new(move |_| rules.with(|r| rows_of(r, open.get())));
-    let toggle = move |_| {
-        let k = key.clone();
-        expanded.update(|e| {
-            if let Some(at) = e.iter().position(|x| *x == k) {
-                e.remove(at);
+    let decision = Memo::new(move |_| {
+        view.with(|v| v.as_ref().map_or(LayerDecision::NoMatch, |v| v.decision))
+    });
+    let total = Memo::new(move |_| view.with(|v| v.as_ref().map_or(0, |v| v.total)));
+    let long = Memo::new(move |_| view.with(|v| v.as_ref().is_some_and(|v| v.long)));
+    let expanded = {
+        let key = key.clone();
+        Memo::new(move |_| shown.with(|s| s.contains_key(&key)))
+    };
+    let rows = move || view.with(|v| v.as_ref().map(|v| v.rows.clone()).unwrap_or_default());
+    let toggle = {
+        let key = key.clone();
+        move |_| {
+            if expanded.get_untracked() {
+                shown.update(|s| {
+                    s.remove(&key);
+                });
             } else {
-                e.push(k);
+                shown.update(|s| {
+                    s.insert(key.clone(), HEAD + STEP);
+                });
+                grow(shown, key.clone(), total);
             }
-        });
+        }
     };
+    let layer = key.layer;
     let badge = move || {
-        let decision = decision.get();
-        let trace = LayerTrace {
-            layer,
-            resource: String::new(),
-            decision,
-            rules: Vec::new(),
-        };
-        view! { <span class=format!("badge {}", decision_class(decision))>{decision_word(&trace)}</span> }
+        let d = decision.get();
+        view! { <span class=format!("badge {}", decision_class(d))>{decision_word(layer, d)}</span> }
     };
-    let caption = format!("Rules of {resource} considered, in evaluation order");
+    let caption = format!(
+        "Rules of {} considered, in evaluation order; under each, why it matched or not",
+        key.resource
+    );
     view! {
-        <section class="trace-layer" data-layer=layer.to_string()>
+        <section class="trace-layer" data-layer=layer.as_str()>
             <h4>
                 {layer_name(layer)}" "
-                <span class="code">{resource.clone()}</span>" "
+                <span class="code">{key.resource.clone()}</span>" "
                 {badge}
                 <span class="count">{move || {
                     let n = total.get();
@@ -422,33 +462,44 @@ fn TraceLayer(
                 <table class="trace-table">
                     <caption class="sr-only">{caption}</caption>
                     <thead><tr>
-                        <th scope="col">"Priority"</th>
+                        <th scope="col" class="num">"Priority"</th>
                         <th scope="col">"Rule"</th>
                         <th scope="col">"Access"</th>
-                        <th scope="col" title="Protocol">"Proto"</th>
-                        <th scope="col" title="Source address">"Source"</th>
-                        <th scope="col" title="Source port">"Src port"</th>
-                        <th scope="col" title="Destination address">"Dest"</th>
-                        <th scope="col" title="Destination port">"Dst port"</th>
-                        <th scope="col">"Outcome"</th>
+                        <th scope="col" class="mark" title="Protocol">
+                            <span class="long" aria-hidden="true">"Proto"</span>
+                            <span class="short" aria-hidden="true">"P"</span>
+                            <span class="sr-only">"Protocol"</span>
+                        </th>
+                        <th scope="col" class="mark" title="Source address">
+                            <span class="long" aria-hidden="true">"Src"</span>
+                            <span class="short" aria-hidden="true">"S"</span>
+                            <span class="sr-only">"Source"</span>
+                        </th>
+                        <th scope="col" class="mark" title="Source port">
+                            <span class="long" aria-hidden="true">"Src port"</span>
+                            <span class="short" aria-hidden="true">"SP"</span>
+                            <span class="sr-only">"Source port"</span>
+                        </th>
+                        <th scope="col" class="mark" title="Destination address">
+                            <span class="long" aria-hidden="true">"Dst"</span>
+                            <span class="short" aria-hidden="true">"D"</span>
+                            <span class="sr-only">"Destination"</span>
+                        </th>
+                        <th scope="col" class="mark" title="Destination port">
+                            <span class="long" aria-hidden="true">"Dst port"</span>
+                            <span class="short" aria-hidden="true">"DP"</span>
+                            <span class="sr-only">"Destination port"</span>
+                        </th>
                     </tr></thead>
                     <tbody>
-                        <For each=move || rows.get() key=|row| row.clone() let:row>
-                            {match row {
-                                Row::Rule(index, _) => view! { <TraceRow rules=rules index=index /> }.into_any(),
-                                Row::Gap(hidden) => view! {
-                                    <tr class="gap"><td colspan="9">
-                                        {format!("… {hidden} more rules not matched …")}
-                                    </td></tr>
-                                }.into_any(),
-                            }}
-                        </For>
+                        <For each=rows key=|row| row.clone() children=row_view />
                     </tbody>
                 </table>
             </div>
-            <Show when=long>
-                <button type="button" class="button small" on:click=toggle.clone()>
-                    {move || if open.get() { "Show fewer rules".to_string() } else { format!("Show all {} rules", total.get()) }}
+            <Show when=move || long.get()>
+                <button type="button" class="button small" aria-expanded=move || if expanded.get() { "true" } else { "false" }
+                    on:click=toggle.clone()>
+                    {move || if expanded.get() { "Show fewer rules".to_string() } else { format!("Show all {} rules", total.get()) }}
                 </button>
             </Show>
         </section>

@@ -135,8 +135,13 @@ test('a 1,000-rule NSG is imported and evaluated, and typing in it stays live', 
   const layer = page.getByTestId('trace').locator('section[data-layer="nic"]');
   await expect(layer.locator('h4')).toContainText('1003 rules considered');
   await expect(layer.locator('tr.matched')).toContainText('DenyAllInBound');
+  await expect(layer.locator('tr.rule')).toHaveCount(20);
+  await expect(layer.locator('tr.gap')).toContainText('983 more rules not shown');
+  // Each rule says why it did not match, on its own line.
+  await expect(layer.locator('tr.why').first()).toContainText('source 203.0.113.7 is not in 172.16.0.0');
   await layer.getByRole('button', { name: 'Show all 1003 rules' }).click();
-  await expect(layer.locator('tbody tr')).toHaveCount(1003);
+  await expect(layer.locator('tr.rule')).toHaveCount(1003);
+  await expect(layer.locator('tr.gap')).toHaveCount(0);
   // A keystroke in the big slot re-evaluates.
   const area = page.getByTestId('slot-nic-nsg');
   await area.evaluate((a) => { a.focus(); a.setSelectionRange(a.value.indexOf('"Allow-999"') + 1, a.value.indexOf('"Allow-999"') + 1); });

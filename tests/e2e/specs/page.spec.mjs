@@ -41,7 +41,7 @@ test('each layer decides and shows its decision in the path and the trace', asyn
   await expect(trace.locator('section[data-layer="subnet"] .badge')).toHaveText('Allow');
   await expect(trace.locator('section[data-layer="nic"] .badge')).toHaveText('Allow');
   // A rule that did not match says why, field by field.
-  await expect(trace.locator('section[data-layer="admin"] tr').nth(1)).toContainText('not in 10.10.0.0/24');
+  await expect(trace.locator('section[data-layer="admin"] tr.why').first()).toContainText('not in 10.10.0.0/24');
   // The path: an admin Deny stops the packet before the NSGs.
   await rows.nth(1).getByRole('button').click();
   const path = page.getByTestId('path');

@@ -1,0 +1,377 @@
+//! The trace as the page shows it: for each layer evaluated, its decision, how many rules it
+//! considered, and the rows on screen. A long layer (a 1,000-rule NSG) is collapsed to its first
+//! and last rules around a gap (the last one is the match, or the last rule tried); "show all"
+//! renders it in steps, so that neither the first render nor each keystroke pays for a thousand
+//! rows nobody looks at.
+//!
+//! Rows carry everything they show, so the page keys them by content: a keystroke that changes
+//! one rule's reason redraws that row only.
+
+use flowverify::verdict::{Layer, LayerDecision, LayerTrace, RuleTrace};
+
+/// Layers with at most this many rules are shown in full.
+pub const SHOWN_IN_FULL: usize = 25;
+/// Rules shown at the start of a collapsed layer.
+pub const HEAD: usize = 10;
+/// Rules shown at the end of a collapsed layer (the match is the last one).
+pub const TAIL: usize = 10;
+/// Rules added per step while "show all" renders a long layer.
+pub const STEP: usize = 150;
+
+/// Which layer of a trace: its place in the trace, its kind and its resource. The page keeps
+/// what it shows of a layer (expanded or not) while the same key stays in the trace.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LayerKey {
+    /// Its position in the verdict's trace.
+    pub index: usize,
+    /// Admin, subnet or NIC.
+    pub layer: Layer,
+    /// The NSG or admin configuration.
+    pub resource: String,
+}
+
+/// The outcome of one condition of a rule (protocol, source, source port, destination,
+/// destination port).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mark {
+    /// The condition holds.
+    Yes,
+    /// It does not.
+    No,
+    /// It could not be evaluated: an input is missing (an unknown service tag or ASG).
+    Unknown,
+}
+
+impl Mark {
+    /// The symbol shown (`✓`, `✗`, `?`).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Mark::Yes => "✓",
+            Mark::No => "✗",
+            Mark::Unknown => "?",
+        }
+    }
+
+    /// The CSS class of its cell.
+    pub fn class(self) -> &'static str {
+        match self {
+            Mark::Yes => "mark yes",
+            Mark::No => "mark no",
+            Mark::Unknown => "mark maybe",
+        }
+    }
+
+    /// In words, for assistive technology and tooltips.
+    pub fn words(self) -> &'static str {
+        match self {
+            Mark::Yes => "holds",
+            Mark::No => "fails",
+            Mark::Unknown => "unknown",
+        }
+    }
+}
+
+/// One rule of a layer as shown: its row and the line under it that says why it matched or not.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuleRow {
+    /// Its position among the layer's rules considered (0-based).
+    pub index: usize,
+    /// Its priority.
+    pub priority: u32,
+    /// Its reported name (`securityRules/AllowWeb`).
+    pub name: String,
+    /// `Allow`, `Deny` or `AlwaysAllow`.
+    pub access: String,
+    /// Protocol, source, source port, destination, destination port.
+    pub marks: [Mark; 5],
+    /// It matched, and so decided its layer.
+    pub matched: bool,
+    /// It could not be fully evaluated.
+    pub uncertain: bool,
+    /// Why it matched or not, in words.
+    pub reason: String,
+}
+
+impl RuleRow {
+    fn of(index: usize, rule: &RuleTrace) -> RuleRow {
+        // An address condition that failed on a rule marked uncertain is the one that lacked input.
+        let address = |ok: bool| match (ok, rule.uncertain) {
+            (true, _) => Mark::Yes,
+            (false, true) => Mark::Unknown,
+            (false, false) => Mark::No,
+        };
+        let plain = |ok: bool| if ok { Mark::Yes } else { Mark::No };
+        RuleRow {
+            index,
+            priority: rule.priority,
+            name: rule.name.clone(),
+            access: rule.access.clone(),
+            marks: [
+                plain(rule.protocol_matched),
+                address(rule.source_matched),
+                plain(rule.source_port_matched),
+                address(rule.destination_matched),
+                plain(rule.destination_port_matched),
+            ],
+            matched: rule.matched,
+            uncertain: rule.uncertain,
+            reason: if rule.matched {
+                "Matched: this rule decides the layer".to_string()
+            } else {
+                rule.reason
+                    .clone()
+                    .unwrap_or_else(|| "Not matched".to_string())
+            },
+        }
+    }
+}
+
+/// A row of a layer's table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Row {
+    /// A rule.
+    Rule(RuleRow),
+    /// The rules not shown (`hidden` of them, none of which matched), between the first and the
+    /// last ones.
+    Gap {
+        /// How many.
+        hidden: usize,
+    },
+}
+
+/// One layer of the trace as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerView {
+    /// Which layer.
+    pub key: LayerKey,
+    /// What it decided.
+    pub decision: LayerDecision,
+    /// How many rules it considered.
+    pub total: usize,
+    /// Whether it is long enough to be collapsed.
+    pub long: bool,
+    /// The rows on screen.
+    pub rows: Vec<Row>,
+}
+
+/// The words of a layer's decision (`Allow: the NSGs decide` for an admin Allow).
+pub fn decision_word(layer: Layer, decision: LayerDecision) -> &'static str {
+    match (decision, layer) {
+        (LayerDecision::Allow, Layer::Admin) => "Allow: the NSGs decide",
+        (LayerDecision::Allow, _) => "Allow",
+        (LayerDecision::Deny, _) => "Deny",
+        (LayerDecision::AlwaysAllow, _) => "Always allow",
+        (LayerDecision::NoMatch, _) => "No match",
+    }
+}
+
+/// The CSS class of a decision (`allow`, `deny`, `none`).
+pub fn decision_class(decision: LayerDecision) -> &'static str {
+    match decision {
+        LayerDecision::Allow | LayerDecision::AlwaysAllow => "allow",
+        LayerDecision::Deny => "deny",
+        LayerDecision::NoMatch => "none",
+    }
+}
+
+/// The keys of a trace's layers, in order.
+pub fn layer_keys(trace: &[LayerTrace]) -> Vec<LayerKey> {
+    trace
+        .iter()
+        .enumerate()
+        .map(|(index, l)| LayerKey {
+            index,
+            layer: l.layer,
+            resource: l.resource.clone(),
+        })
+        .collect()
+}
+
+/// The rows shown for `rules`: all of them when there are few; otherwise, collapsed
+/// (`shown` = `None`), the first [`HEAD`] and last [`TAIL`] around a gap, or, expanded, the first
+/// `shown` (at least [`HEAD`]) and the last [`TAIL`] until they meet.
+///
+/// ```
+/// use flowverify_web::trace::{rows, Row, HEAD, TAIL};
+/// use flowverify::verdict::RuleTrace;
+/// let rule = |i: u32| RuleTrace { name: format!("securityRules/R{i}"), priority: 100 + i,
+///     access: "Allow".into(), matched: i == 999, protocol_matched: true, source_matched: false,
+///     source_port_matched: true, destination_matched: true, destination_port_matched: true,
+///     reason: (i != 999).then(|| "source 203.0.113.7 is not in 172.16.0.1".into()),
+///     uncertain: false };
+/// let rules: Vec<RuleTrace> = (0..1000).map(rule).collect();
+/// let collapsed = rows(&rules, None);
+/// assert_eq!(collapsed.len(), HEAD + 1 + TAIL);
+/// assert_eq!(collapsed[HEAD], Row::Gap { hidden: 1000 - HEAD - TAIL });
+/// assert!(matches!(&collapsed[HEAD + TAIL], Row::Rule(r) if r.matched && r.index == 999));
+/// assert_eq!(rows(&rules, Some(usize::MAX)).len(), 1000);
+/// ```
+pub fn rows(rules: &[RuleTrace], shown: Option<usize>) -> Vec<Row> {
+    let total = rules.len();
+    let all = |range: std::ops::Range<usize>| {
+        rules[range.clone()]
+            .iter()
+            .zip(range)
+            .map(|(r, i)| Row::Rule(RuleRow::of(i, r)))
+    };
+    let head = match shown {
+        _ if total <= SHOWN_IN_FULL => total,
+        None => HEAD,
+        Some(n) => n.max(HEAD),
+    };
+    if head.saturating_add(TAIL) >= total {
+        return all(0..total).collect();
+    }
+    let mut out: Vec<Row> = all(0..head).collect();
+    out.push(Row::Gap {
+        hidden: total - head - TAIL,
+    });
+    out.extend(all(total - TAIL..total));
+    out
+}
+
+/// The layers of a trace as shown; `shown(key)` says how many rules of an expanded layer to
+/// show (`None`: collapsed).
+pub fn layer_views(
+    trace: &[LayerTrace],
+    shown: impl Fn(&LayerKey) -> Option<usize>,
+) -> Vec<LayerView> {
+    trace
+        .iter()
+        .zip(layer_keys(trace))
+        .map(|(l, key)| LayerView {
+            decision: l.decision,
+            total: l.rules.len(),
+            long: l.rules.len() > SHOWN_IN_FULL,
+            rows: rows(&l.rules, shown(&key)),
+            key,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(i: usize, matched: bool, uncertain: bool) -> RuleTrace {
+        RuleTrace {
+            name: format!("securityRules/R{i}"),
+            priority: 100 + i as u32,
+            access: "Deny".into(),
+            matched,
+            protocol_matched: true,
+            source_matched: matched,
+            source_port_matched: true,
+            destination_matched: true,
+            destination_port_matched: matched,
+            reason: (!matched).then(|| format!("source 10.0.2.5 is not in R{i}")),
+            uncertain,
+        }
+    }
+
+    fn layer(n: usize) -> LayerTrace {
+        LayerTrace {
+            layer: Layer::Nic,
+            resource: "nsg".into(),
+            decision: LayerDecision::Deny,
+            rules: (0..n).map(|i| rule(i, i + 1 == n, false)).collect(),
+        }
+    }
+
+    fn indexes(rows: &[Row]) -> Vec<Option<usize>> {
+        rows.iter()
+            .map(|r| match r {
+                Row::Rule(r) => Some(r.index),
+                Row::Gap { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn short_layers_are_shown_in_full() {
+        let l = layer(SHOWN_IN_FULL);
+        let shown = rows(&l.rules, None);
+        assert_eq!(shown.len(), SHOWN_IN_FULL);
+        assert!(shown.iter().all(|r| matches!(r, Row::Rule(_))));
+        assert!(rows(&[], None).is_empty());
+    }
+
+    #[test]
+    fn long_layers_collapse_around_a_gap_and_keep_the_match() {
+        let l = layer(SHOWN_IN_FULL + 1);
+        let shown = rows(&l.rules, None);
+        assert_eq!(shown.len(), HEAD + 1 + TAIL);
+        assert_eq!(
+            shown[HEAD],
+            Row::Gap {
+                hidden: SHOWN_IN_FULL + 1 - HEAD - TAIL
+            }
+        );
+        let Some(Row::Rule(last)) = shown.last() else {
+            panic!("the last row is a rule")
+        };
+        assert!(last.matched);
+        assert_eq!(last.reason, "Matched: this rule decides the layer");
+        assert_eq!(last.marks, [Mark::Yes; 5]);
+    }
+
+    #[test]
+    fn expanding_shows_more_in_steps_until_all() {
+        let l = layer(1003);
+        let step = rows(&l.rules, Some(HEAD + STEP));
+        assert_eq!(step.len(), HEAD + STEP + 1 + TAIL);
+        assert_eq!(
+            step[HEAD + STEP],
+            Row::Gap {
+                hidden: 1003 - HEAD - STEP - TAIL
+            }
+        );
+        let all = rows(&l.rules, Some(1003 - TAIL));
+        assert_eq!(indexes(&all), (0..1003).map(Some).collect::<Vec<_>>());
+        // Fewer than HEAD asked for still shows the head.
+        assert_eq!(rows(&l.rules, Some(1)).len(), HEAD + 1 + TAIL);
+    }
+
+    #[test]
+    fn marks_say_which_condition_failed_and_which_lacked_input() {
+        let mut r = rule(0, false, true);
+        r.source_matched = false;
+        r.destination_matched = true;
+        let row = RuleRow::of(0, &r);
+        assert_eq!(
+            row.marks,
+            [Mark::Yes, Mark::Unknown, Mark::Yes, Mark::Yes, Mark::No]
+        );
+        assert_eq!(row.reason, "source 10.0.2.5 is not in R0");
+        let plain = RuleRow::of(0, &rule(0, false, false));
+        assert_eq!(plain.marks[1], Mark::No);
+    }
+
+    #[test]
+    fn views_follow_the_trace_and_the_expanded_layers() {
+        let trace = vec![
+            LayerTrace {
+                layer: Layer::Admin,
+                resource: "cfg".into(),
+                decision: LayerDecision::Allow,
+                rules: vec![rule(0, true, false)],
+            },
+            layer(100),
+        ];
+        let views = layer_views(&trace, |k| (k.layer == Layer::Nic).then_some(usize::MAX));
+        assert_eq!(views.len(), 2);
+        assert_eq!(views[0].key.resource, "cfg");
+        assert!(!views[0].long);
+        assert_eq!(views[1].key.index, 1);
+        assert!(views[1].long);
+        assert_eq!(views[1].total, 100);
+        assert_eq!(views[1].rows.len(), 100);
+        let collapsed = layer_views(&trace, |_| None);
+        assert_eq!(collapsed[1].rows.len(), HEAD + 1 + TAIL);
+        assert_eq!(
+            decision_word(Layer::Admin, LayerDecision::Allow),
+            "Allow: the NSGs decide"
+        );
+        assert_eq!(decision_class(LayerDecision::AlwaysAllow), "allow");
+    }
+}
