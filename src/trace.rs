@@ -12,7 +12,7 @@ use flowverify::verdict::{Layer, LayerDecision, LayerTrace, RuleTrace};
 /// Layers with at most this many rules are shown in full.
 pub const SHOWN_IN_FULL: usize = 25;
 /// Rules shown at the start of a collapsed layer.
-pub const HEAD: usize = 10;
+pub const HEAD: usize = 5;
 /// Rules shown at the end of a collapsed layer (the match is the last one).
 pub const TAIL: usize = 10;
 /// Rules added per step while "show all" renders a long layer.
@@ -58,15 +58,6 @@ impl Mark {
             Mark::Yes => "mark yes",
             Mark::No => "mark no",
             Mark::Unknown => "mark maybe",
-        }
-    }
-
-    /// In words, for assistive technology and tooltips.
-    pub fn words(self) -> &'static str {
-        match self {
-            Mark::Yes => "holds",
-            Mark::No => "fails",
-            Mark::Unknown => "unknown",
         }
     }
 }

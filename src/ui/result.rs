@@ -325,20 +325,20 @@ fn rule_rows(r: RuleRow) -> impl IntoView {
     };
     let why = if r.matched { "why decides" } else { "why" };
     let access = format!("access {}", r.access.to_ascii_lowercase());
-    let mark = |m: Mark, what: &'static str| {
-        view! { <td class=m.class() title=format!("{what}: {}", m.words())>{m.symbol()}</td> }
-    };
+    // The column headers say which condition; the legend above the trace says what the symbols
+    // mean (a title per cell would cost five attributes per row).
+    let mark = |m: Mark| view! { <td class=m.class()>{m.symbol()}</td> };
     let [protocol, source, source_port, destination, destination_port] = r.marks;
     view! {
         <tr class=class>
             <td class="num">{r.priority}</td>
             <th scope="row" class="code rule-name">{breakable(r.name)}</th>
             <td class=access>{access_text(r.access)}</td>
-            {mark(protocol, "Protocol")}
-            {mark(source, "Source")}
-            {mark(source_port, "Source port")}
-            {mark(destination, "Destination")}
-            {mark(destination_port, "Destination port")}
+            {mark(protocol)}
+            {mark(source)}
+            {mark(source_port)}
+            {mark(destination)}
+            {mark(destination_port)}
         </tr>
         <tr class=why>
             <td></td>
