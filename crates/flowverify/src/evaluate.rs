@@ -140,7 +140,7 @@ impl<'a> Evaluation<'a> {
             source: flow.source(),
             destination: flow.destination(),
             uncertain: false,
-            warnings: Vec::new(),
+            warnings: inputs.notes.clone(),
             trace: Vec::new(),
         }
     }

@@ -72,6 +72,9 @@ pub struct Inputs {
     pub virtual_network: Vec<IpNet>,
     /// ASG membership given directly: name -> IPs.
     pub asgs: Vec<(String, Vec<IpAddr>)>,
+    /// What importing the documents noticed (each `SOURCE: PLACE: message`); every verdict
+    /// repeats them among its warnings.
+    pub notes: Vec<String>,
 }
 
 impl Inputs {
@@ -84,6 +87,7 @@ impl Inputs {
     pub fn add(&mut self, slot: Slot, document: Document) -> Result<(), InputError> {
         let label = document.source().to_string();
         let found = document.describe();
+        let notes = document.warnings().to_vec();
         let mismatch = || {
             InputError::whole(
                 label.clone(),
@@ -110,6 +114,7 @@ impl Inputs {
             (Slot::ServiceTags, Content::ServiceTags(tags)) => self.service_tags.extend(&tags),
             _ => return Err(mismatch()),
         }
+        self.notes.extend(notes);
         Ok(())
     }
 

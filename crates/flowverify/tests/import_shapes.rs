@@ -588,3 +588,56 @@ fn an_expanded_zero_prefix_means_any_address_of_either_family() {
     let allow = rule(&eff.nic.as_ref().unwrap().rules, "AllowAnySource");
     assert!(allow.source.entries().is_empty(), "{:?}", allow.source);
 }
+
+#[test]
+fn a_rule_that_sets_no_side_is_read_as_any_with_a_warning_every_verdict_repeats() {
+    // `sourceAddressPrefixs` is misspelt: the rule sets no source at all, which Azure refuses.
+    let doc = import_value(
+        "nsg.json",
+        &serde_json::json!({
+            "type": "Microsoft.Network/networkSecurityGroups", "name": "nsg-typo",
+            "properties": { "securityRules": [ { "name": "AllowPartner", "properties": {
+                "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+                "sourceAddressPrefixs": ["198.51.100.0/24"], "sourcePortRange": "*",
+                "destinationAddressPrefix": "*", "destinationPortRange": "443" } } ] }
+        }),
+    )
+    .unwrap();
+    assert_eq!(doc.warnings().len(), 1, "{:?}", doc.warnings());
+    let warning = doc.warnings()[0].clone();
+    assert!(
+        warning.starts_with(
+            "nsg.json: securityRules[0] (AllowPartner): the rule sets no source address"
+        ),
+        "{warning}"
+    );
+    assert!(warning.contains("sourceAddressPrefixes"), "{warning}");
+
+    let mut inputs = Inputs::new();
+    inputs.add(Slot::NicNsg, doc).unwrap();
+    let flow =
+        flowverify::Flow::parse("Inbound", "Tcp", "10.0.1.4:443", "203.0.113.9:5000").unwrap();
+    let verdict = flowverify::verify(&inputs, &flow);
+    assert_eq!(
+        verdict.rule_name.as_deref(),
+        Some("securityRules/AllowPartner")
+    );
+    assert!(
+        verdict.warnings.contains(&warning),
+        "{:?}",
+        verdict.warnings
+    );
+
+    // Documents Azure tools print set every side: no warning.
+    for name in [
+        "az-nsg-show.json",
+        "powershell-nsg.json",
+        "arm-nsg-template.json",
+    ] {
+        assert!(
+            load(name).warnings().is_empty(),
+            "{name}: {:?}",
+            load(name).warnings()
+        );
+    }
+}

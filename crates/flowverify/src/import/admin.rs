@@ -374,7 +374,9 @@ mod tests {
     use crate::model::{Access, RuleProtocol};
     use serde_json::json;
 
-    const CTX: Ctx = Ctx { source: "t.json" };
+    fn ctx() -> Ctx<'static> {
+        Ctx::new("t.json")
+    }
 
     fn rule(name: &str, rc: &str, priority: u32) -> Value {
         json!({
@@ -402,7 +404,7 @@ mod tests {
     #[test]
     fn reads_rules_of_two_collections_as_one_configuration() {
         let values = [rule("a", "rc1", 10), rule("b", "rc2", 10)];
-        let (cfg, counts) = from_items(&CTX, &items(&values), None).unwrap();
+        let (cfg, counts) = from_items(&ctx(), &items(&values), None).unwrap();
         assert_eq!(cfg.name, "cfg");
         assert_eq!(counts.summary(), "2 rules in 2 collections");
         let a = &cfg.rules[0];
@@ -422,7 +424,7 @@ mod tests {
     #[test]
     fn duplicate_priority_in_a_collection() {
         let values = [rule("a", "rc1", 10), rule("b", "rc1", 10)];
-        let e = from_items(&CTX, &items(&values), None)
+        let e = from_items(&ctx(), &items(&values), None)
             .unwrap_err()
             .to_string();
         assert_eq!(e, "t.json: value[1] (b).priority: rules 'a' (value[0] (a)) and 'b' both have priority 10 for Inbound traffic in rule collection rc1; priorities must be unique per direction in a rule collection");
@@ -431,14 +433,14 @@ mod tests {
     #[test]
     fn errors() {
         let mut v = rule("a", "rc1", 0);
-        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None)
+        let e = from_items(&ctx(), &items(std::slice::from_ref(&v)), None)
             .unwrap_err()
             .to_string();
         assert!(e.ends_with("value[0] (a).priority: priority '0' is outside 1-4096, the range of security admin rules"), "{e}");
         v["properties"]["priority"] = json!(5);
         v["properties"]["sources"] =
             json!([{"addressPrefix": "Internet", "addressPrefixType": "IPPrefix"}]);
-        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None)
+        let e = from_items(&ctx(), &items(std::slice::from_ref(&v)), None)
             .unwrap_err()
             .to_string();
         assert!(
@@ -446,7 +448,7 @@ mod tests {
             "{e}"
         );
         v["properties"]["sources"] = json!([{"addressPrefix": "x", "addressPrefixType": "Weird"}]);
-        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None)
+        let e = from_items(&ctx(), &items(std::slice::from_ref(&v)), None)
             .unwrap_err()
             .to_string();
         assert!(
@@ -455,7 +457,7 @@ mod tests {
         );
         v["properties"]["sources"] = json!(null);
         v["properties"]["protocol"] = json!("Tcpx");
-        let e = from_items(&CTX, &items(std::slice::from_ref(&v)), None)
+        let e = from_items(&ctx(), &items(std::slice::from_ref(&v)), None)
             .unwrap_err()
             .to_string();
         assert!(
@@ -471,7 +473,7 @@ mod tests {
             "/x/networkManagers/nm/securityAdminConfigurations/other/ruleCollections/rc1/rules/b"
         );
         let values = [rule("a", "rc1", 10), b];
-        let e = from_items(&CTX, &items(&values), None)
+        let e = from_items(&ctx(), &items(&values), None)
             .unwrap_err()
             .to_string();
         assert!(

@@ -809,7 +809,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const CTX: Ctx = Ctx { source: "t.json" };
+    fn ctx() -> Ctx<'static> {
+        Ctx::new("t.json")
+    }
 
     fn eval_in(template: &Value, text: &str) -> Result<Value, String> {
         let o = template.as_object().cloned().unwrap_or_default();
@@ -892,7 +894,7 @@ mod tests {
             ]
         });
         assert!(is_template(template.as_object().unwrap()));
-        let rs = template_resources(&CTX, template.as_object().unwrap()).unwrap();
+        let rs = template_resources(&ctx(), template.as_object().unwrap()).unwrap();
         let names: Vec<(&str, &str)> = rs
             .iter()
             .map(|r| (r.rtype.as_str(), r.name.as_str()))

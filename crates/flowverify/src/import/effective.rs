@@ -300,7 +300,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const CTX: Ctx = Ctx { source: "t.json" };
+    fn ctx() -> Ctx<'static> {
+        Ctx::new("t.json")
+    }
 
     fn r(name: &str, priority: u32, access: &str) -> Value {
         json!({"name": name, "protocol": "All", "sourcePortRange": "0-65535", "destinationPortRange": "22-22",
@@ -318,7 +320,7 @@ mod tests {
                     .collect()
             })
             .unwrap_or_default();
-        from_entries(&CTX, &entries, None).map_err(|e| e.to_string())
+        from_entries(&ctx(), &entries, None).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -8,13 +8,38 @@ use crate::error::InputError;
 /// A JSON object.
 pub(crate) type Obj = Map<String, Value>;
 
-/// Where errors go: the input's name.
-#[derive(Debug, Clone, Copy)]
+/// Where errors go: the input's name; and what the import noticed but accepted.
+#[derive(Debug)]
 pub(crate) struct Ctx<'s> {
     pub source: &'s str,
+    warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'s> Ctx<'s> {
+    /// A context for the input named `source`.
+    pub const fn new(source: &'s str) -> Ctx<'s> {
+        Ctx {
+            source,
+            warnings: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Notes something accepted but probably not meant, at a path in the document.
+    pub fn warn(&self, path: &str, message: impl Into<String>) {
+        let message = message.into();
+        let text = if path.is_empty() {
+            format!("{}: {message}", self.source)
+        } else {
+            format!("{}: {path}: {message}", self.source)
+        };
+        self.warnings.borrow_mut().push(text);
+    }
+
+    /// The warnings noted so far.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.borrow_mut())
+    }
+
     /// An error at a path in the document.
     pub fn err(&self, path: impl Into<String>, message: impl Into<String>) -> InputError {
         let path = path.into();

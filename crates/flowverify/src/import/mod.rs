@@ -125,6 +125,7 @@ pub struct Document {
     shape: Shape,
     description: String,
     content: Content,
+    warnings: Vec<String>,
 }
 
 impl Document {
@@ -142,6 +143,12 @@ impl Document {
     /// Its recognised shape.
     pub fn shape(&self) -> Shape {
         self.shape
+    }
+
+    /// What the import accepted but that is probably not meant (e.g. a rule that sets no
+    /// source at all and so matches any), each as `SOURCE: PLACE: message`.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Its content.
@@ -197,13 +204,14 @@ pub fn import(source: &str, text: &str) -> Result<Document, InputError> {
 /// assert!(matches!(doc.content(), Content::ServiceTags(_)));
 /// ```
 pub fn import_value(source: &str, value: &Value) -> Result<Document, InputError> {
-    let ctx = json::Ctx { source };
+    let ctx = json::Ctx::new(source);
     let recognised = detect::recognise(&ctx, value)?;
     Ok(Document {
         source: source.to_string(),
         shape: recognised.shape,
         description: recognised.description,
         content: recognised.content,
+        warnings: ctx.take_warnings(),
     })
 }
 

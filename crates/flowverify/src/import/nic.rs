@@ -149,7 +149,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const CTX: Ctx = Ctx { source: "t.json" };
+    fn ctx() -> Ctx<'static> {
+        Ctx::new("t.json")
+    }
 
     #[test]
     fn rest_and_flattened() {
@@ -158,14 +160,14 @@ mod tests {
               "applicationSecurityGroups": [{"id": "/x/applicationSecurityGroups/asg-web"}, {"id": "/x/applicationSecurityGroups/asg-all"}]}},
             {"name": "ip2", "properties": {"privateIPAddress": "10.0.1.5", "applicationSecurityGroups": [{"id": "/x/applicationSecurityGroups/ASG-WEB"}]}}
         ]}});
-        let (nic, d) = from_document(&CTX, "", rest.as_object().unwrap(), None).unwrap();
+        let (nic, d) = from_document(&ctx(), "", rest.as_object().unwrap(), None).unwrap();
         assert_eq!(
             d,
             "network interface nic1: 10.0.1.4, 10.0.1.5, ASGs asg-web, asg-all"
         );
         assert_eq!(nic.asgs[0].1.len(), 2);
         let flat = json!({"name": "nic2", "ipConfigurations": [{"privateIpAddress": "fd00::4", "applicationSecurityGroups": null}]});
-        let (nic, d) = from_document(&CTX, "", flat.as_object().unwrap(), None).unwrap();
+        let (nic, d) = from_document(&ctx(), "", flat.as_object().unwrap(), None).unwrap();
         assert_eq!(nic.ips.len(), 1);
         assert_eq!(d, "network interface nic2: fd00::4, no ASGs");
     }
@@ -173,13 +175,13 @@ mod tests {
     #[test]
     fn errors() {
         let bad = json!({"name": "n", "ipConfigurations": [{"privateIPAddress": "10.0.0.300"}]});
-        let e = from_document(&CTX, "", bad.as_object().unwrap(), None)
+        let e = from_document(&ctx(), "", bad.as_object().unwrap(), None)
             .unwrap_err()
             .to_string();
         assert_eq!(e, "t.json: ipConfigurations[0].privateIPAddress: private IP address '10.0.0.300' is not an IP address");
         let none =
             json!({"name": "n", "ipConfigurations": [{"privateIPAllocationMethod": "Dynamic"}]});
-        let e = from_document(&CTX, "", none.as_object().unwrap(), None)
+        let e = from_document(&ctx(), "", none.as_object().unwrap(), None)
             .unwrap_err()
             .to_string();
         assert!(e.contains("has no private IP address"), "{e}");

@@ -318,7 +318,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const CTX: Ctx = Ctx { source: "t.json" };
+    fn ctx() -> Ctx<'static> {
+        Ctx::new("t.json")
+    }
 
     fn rule(name: &str, priority: u32, direction: &str) -> Value {
         json!({"name": name, "priority": priority, "direction": direction, "access": "Allow",
@@ -329,7 +331,7 @@ mod tests {
     #[test]
     fn duplicate_priorities_name_both_rules() {
         let doc = json!({"name": "n", "securityRules": [rule("A", 200, "Inbound"), rule("B", 200, "Outbound"), rule("C", 200, "inbound")]});
-        let e = from_document(&CTX, doc.as_object().unwrap(), None).unwrap_err();
+        let e = from_document(&ctx(), doc.as_object().unwrap(), None).unwrap_err();
         assert_eq!(
             e.to_string(),
             "t.json: securityRules[2] (C).priority: rules 'A' (securityRules[0] (A)) and 'C' both \
@@ -344,13 +346,13 @@ mod tests {
                        "protocol": "*", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*",
                        "sourcePortRange": "*", "destinationPortRange": "*"});
         let doc = json!({"name": "n", "defaultSecurityRules": [d.clone(), d]});
-        assert!(from_document(&CTX, doc.as_object().unwrap(), None).is_err());
+        assert!(from_document(&ctx(), doc.as_object().unwrap(), None).is_err());
     }
 
     #[test]
     fn counts_and_defaults() {
         let doc = json!({"name": "n", "securityRules": [rule("A", 200, "Inbound")], "defaultSecurityRules": null});
-        let (nsg, counts) = from_document(&CTX, doc.as_object().unwrap(), None).unwrap();
+        let (nsg, counts) = from_document(&ctx(), doc.as_object().unwrap(), None).unwrap();
         assert_eq!(nsg.rules.len(), 7);
         assert_eq!(
             counts,
@@ -377,16 +379,16 @@ mod tests {
         let rules_text = serde_json::to_string(&json!([rule("FromText", 300, "Inbound")])).unwrap();
         let doc = json!({"Name": "ps", "SecurityRules": ["Microsoft.Azure.Commands.Network.Models.PSSecurityRule"],
                          "SecurityRulesText": rules_text});
-        let (nsg, _) = from_document(&CTX, doc.as_object().unwrap(), None).unwrap();
+        let (nsg, _) = from_document(&ctx(), doc.as_object().unwrap(), None).unwrap();
         assert_eq!(nsg.rules[0].name, "FromText");
         let doc = json!({"Name": "ps", "SecurityRules": ["Microsoft.Azure.Commands.Network.Models.PSSecurityRule"]});
-        let e = from_document(&CTX, doc.as_object().unwrap(), None).unwrap_err();
+        let e = from_document(&ctx(), doc.as_object().unwrap(), None).unwrap_err();
         assert!(e.to_string().contains("-Depth 10"), "{e}");
     }
 
     #[test]
     fn several_nsgs_message() {
-        let e = several(&CTX, &["a".into(), "b".into()], Some("rg1"));
+        let e = several(&ctx(), &["a".into(), "b".into()], Some("rg1"));
         assert_eq!(
             e.to_string(),
             "t.json: the document holds 2 network security groups (a, b); paste one of them, \

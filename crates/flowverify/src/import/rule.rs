@@ -715,6 +715,39 @@ pub(crate) fn nsg_rule(
         ],
     )?;
 
+    if set != RuleSet::Effective {
+        // Azure requires every side to be set; nothing at all is most likely a misspelt key.
+        let sides = [
+            ("source", &SOURCE, &source, &source_ports),
+            (
+                "destination",
+                &DESTINATION,
+                &destination,
+                &destination_ports,
+            ),
+        ];
+        for (what, keys, addresses, ports) in sides {
+            if addresses.entries().is_empty() {
+                ctx.warn(
+                    &label,
+                    format!(
+                        "the rule sets no {what} address ({}, {} or {}), so it matches any {what}; Azure requires one: check the property names",
+                        keys.prefix, keys.prefixes, keys.asgs
+                    ),
+                );
+            }
+            if ports.ranges().is_empty() {
+                ctx.warn(
+                    &label,
+                    format!(
+                        "the rule sets no {what} port ({} or {}), so it matches any {what} port; Azure requires one: check the property names",
+                        keys.port, keys.ports
+                    ),
+                );
+            }
+        }
+    }
+
     Ok((
         Rule {
             name: bare,
@@ -739,10 +772,12 @@ mod tests {
     use crate::model::Protocol;
     use serde_json::json;
 
-    const CTX: Ctx = Ctx { source: "t.json" };
+    fn ctx() -> Ctx<'static> {
+        Ctx::new("t.json")
+    }
 
     fn rule(v: Value, set: RuleSet) -> Result<Rule, String> {
-        nsg_rule(&CTX, "securityRules[0]", &v, set, None)
+        nsg_rule(&ctx(), "securityRules[0]", &v, set, None)
             .map(|(r, _)| r)
             .map_err(|e| e.to_string())
     }

@@ -97,7 +97,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const CTX: Ctx = Ctx { source: "t.json" };
+    fn ctx() -> Ctx<'static> {
+        Ctx::new("t.json")
+    }
 
     #[test]
     fn download_format() {
@@ -109,7 +111,7 @@ mod tests {
         let obj = doc.as_object().unwrap();
         assert!(is_service_tags(obj));
         let values = obj["values"].as_array().unwrap();
-        let (tags, format, d) = from_values(&CTX, "values", values, Some(obj)).unwrap();
+        let (tags, format, d) = from_values(&ctx(), "values", values, Some(obj)).unwrap();
         assert_eq!(format, TagsFormat::Download);
         assert_eq!(d, "service tags (Public, 2 tags)");
         assert_eq!(tags.get("storage.westus").map(<[_]>::len), Some(1));
@@ -119,7 +121,7 @@ mod tests {
     #[test]
     fn bad_prefix() {
         let values = vec![json!({"name": "X", "properties": {"addressPrefixes": ["1.2.3.4/40"]}})];
-        let e = from_values(&CTX, "values", &values, None)
+        let e = from_values(&ctx(), "values", &values, None)
             .unwrap_err()
             .to_string();
         assert_eq!(e, "t.json: values[0] (X).addressPrefixes[0]: address prefix '1.2.3.4/40' is not a valid IP address or CIDR block");
