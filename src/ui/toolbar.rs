@@ -233,7 +233,7 @@ pub fn About() -> impl IntoView {
                 <ul>
                     <li>"AVNM security admin rules first, configuration by configuration, highest scope first; within one, all rule collections merged by priority. The first matching rule decides: Deny stops the flow, Always allow lets it through without the NSGs, Allow hands it to the NSGs."</li>
                     <li>"Then the NSGs: inbound, the subnet's NSG then the network interface's; outbound, the network interface's then the subnet's. In each, the first rule of the flow's direction that matches, by priority, decides; the six default rules are added when missing. A Deny stops the flow. A missing NSG allows everything at its level."</li>
-                    <li>"When every NSG allows, the rule reported is the last NSG's (inbound: the NIC NSG's; outbound: the subnet NSG's). With no NSG and no matching admin rule the flow is allowed and no rule is named."</li>
+                    <li>"When every NSG allows, the rule reported is the last NSG's (inbound: the NIC NSG's; outbound: the subnet NSG's). With no NSG and no matching admin rule the flow is allowed and no rule is named; an admin Allow with no NSG after it is named as the deciding rule."</li>
                 </ul>
                 <h3>"Flows and rules"</h3>
                 <ul>
