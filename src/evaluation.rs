@@ -3,7 +3,6 @@
 //! packet takes through the layers. No evaluation logic lives here: verdicts come from
 //! [`flowverify::verify`].
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -347,14 +346,18 @@ impl Evaluated {
         rows: &[FlowRow],
         previous: Option<&Evaluated>,
     ) -> Evaluated {
-        let reusable: HashMap<&FlowRow, &Arc<FlowOutcome>> = previous
-            .filter(|p| p.inputs.as_ref().is_some_and(|i| Arc::ptr_eq(i, inputs)))
-            .map(|p| p.rows.iter().zip(&p.outcomes).collect())
-            .unwrap_or_default();
+        // A linear search: flows lists are short, and a hash map would add code to the page.
+        let reusable =
+            previous.filter(|p| p.inputs.as_ref().is_some_and(|i| Arc::ptr_eq(i, inputs)));
+        let reuse = |row: &FlowRow| {
+            let p = reusable?;
+            let at = p.rows.iter().position(|r| r == row)?;
+            p.outcomes.get(at)
+        };
         let mut fresh = 0;
         let outcomes = rows
             .iter()
-            .map(|row| match reusable.get(row) {
+            .map(|row| match reuse(row) {
                 Some(outcome) => Arc::clone(outcome),
                 None => {
                     fresh += 1;

@@ -145,6 +145,59 @@ pub struct LayerView {
     pub rows: Vec<Row>,
 }
 
+/// The expanded layers, each with how many of its rules to show (it grows in steps of [`STEP`]
+/// until all are shown). A short list: a trace has a few layers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shown(Vec<(LayerKey, usize)>);
+
+impl Shown {
+    /// How many rules of `key` to show; `None` when it is collapsed.
+    pub fn get(&self, key: &LayerKey) -> Option<usize> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, n)| *n)
+    }
+
+    /// Expands `key` (its first step) or collapses it.
+    ///
+    /// ```
+    /// use flowverify::verdict::Layer;
+    /// use flowverify_web::trace::{LayerKey, Shown, HEAD, STEP};
+    /// let key = LayerKey { index: 1, layer: Layer::Nic, resource: "nsg".into() };
+    /// let mut shown = Shown::default();
+    /// shown.toggle(&key);
+    /// assert_eq!(shown.get(&key), Some(HEAD + STEP));
+    /// assert!(shown.grow(&key, 1003));
+    /// assert_eq!(shown.get(&key), Some(HEAD + 2 * STEP));
+    /// shown.toggle(&key);
+    /// assert_eq!(shown.get(&key), None);
+    /// ```
+    pub fn toggle(&mut self, key: &LayerKey) {
+        match self.0.iter().position(|(k, _)| k == key) {
+            Some(at) => {
+                self.0.remove(at);
+            }
+            None => self.0.push((key.clone(), HEAD + STEP)),
+        }
+    }
+
+    /// Shows [`STEP`] more rules of `key` if it is expanded and some of its `total` rules are
+    /// still hidden; says whether it did.
+    pub fn grow(&mut self, key: &LayerKey, total: usize) -> bool {
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            Some((_, n)) if n.saturating_add(TAIL) < total => {
+                *n = n.saturating_add(STEP);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `key` is expanded and has rules still hidden.
+    pub fn growing(&self, key: &LayerKey, total: usize) -> bool {
+        self.get(key)
+            .is_some_and(|n| n.saturating_add(TAIL) < total)
+    }
+}
+
 /// The words of a layer's decision (`Allow: the NSGs decide` for an admin Allow).
 pub fn decision_word(layer: Layer, decision: LayerDecision) -> &'static str {
     match (decision, layer) {
@@ -221,23 +274,16 @@ pub fn rows(rules: &[RuleTrace], shown: Option<usize>) -> Vec<Row> {
     out
 }
 
-/// The layers of a trace as shown; `shown(key)` says how many rules of an expanded layer to
-/// show (`None`: collapsed).
-pub fn layer_views(
-    trace: &[LayerTrace],
-    shown: impl Fn(&LayerKey) -> Option<usize>,
-) -> Vec<LayerView> {
-    trace
-        .iter()
-        .zip(layer_keys(trace))
-        .map(|(l, key)| LayerView {
-            decision: l.decision,
-            total: l.rules.len(),
-            long: l.rules.len() > SHOWN_IN_FULL,
-            rows: rows(&l.rules, shown(&key)),
-            key,
-        })
-        .collect()
+/// A layer of a trace as shown; `shown` says how many of its rules to show when it is expanded
+/// (`None`: collapsed).
+pub fn layer_view(trace: &LayerTrace, key: LayerKey, shown: Option<usize>) -> LayerView {
+    LayerView {
+        key,
+        decision: trace.decision,
+        total: trace.rules.len(),
+        long: trace.rules.len() > SHOWN_IN_FULL,
+        rows: rows(&trace.rules, shown),
+    }
 }
 
 #[cfg(test)]
@@ -324,6 +370,32 @@ mod tests {
     }
 
     #[test]
+    fn an_expanded_layer_grows_until_every_rule_is_shown() {
+        let key = LayerKey {
+            index: 0,
+            layer: Layer::Nic,
+            resource: "nsg".into(),
+        };
+        let other = LayerKey {
+            index: 1,
+            ..key.clone()
+        };
+        let l = layer(1003);
+        let mut shown = Shown::default();
+        assert!(!shown.grow(&key, 1003), "a collapsed layer does not grow");
+        shown.toggle(&key);
+        let mut steps = 0;
+        while shown.grow(&key, 1003) {
+            steps += 1;
+            assert!(steps < 100);
+        }
+        assert_eq!(steps, (1003 - TAIL - HEAD - STEP).div_ceil(STEP));
+        assert!(!shown.growing(&key, 1003));
+        assert_eq!(rows(&l.rules, shown.get(&key)).len(), 1003);
+        assert_eq!(shown.get(&other), None);
+    }
+
+    #[test]
     fn marks_say_which_condition_failed_and_which_lacked_input() {
         let mut r = rule(0, false, true);
         r.source_matched = false;
@@ -349,7 +421,14 @@ mod tests {
             },
             layer(100),
         ];
-        let views = layer_views(&trace, |k| (k.layer == Layer::Nic).then_some(usize::MAX));
+        let view_of = |shown: &dyn Fn(&LayerKey) -> Option<usize>| -> Vec<LayerView> {
+            trace
+                .iter()
+                .zip(layer_keys(&trace))
+                .map(|(l, key)| layer_view(l, key.clone(), shown(&key)))
+                .collect()
+        };
+        let views = view_of(&|k| (k.layer == Layer::Nic).then_some(usize::MAX));
         assert_eq!(views.len(), 2);
         assert_eq!(views[0].key.resource, "cfg");
         assert!(!views[0].long);
@@ -357,7 +436,7 @@ mod tests {
         assert!(views[1].long);
         assert_eq!(views[1].total, 100);
         assert_eq!(views[1].rows.len(), 100);
-        let collapsed = layer_views(&trace, |_| None);
+        let collapsed = view_of(&|_| None);
         assert_eq!(collapsed[1].rows.len(), HEAD + 1 + TAIL);
         assert_eq!(
             decision_word(Layer::Admin, LayerDecision::Allow),

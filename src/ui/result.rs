@@ -1,19 +1,15 @@
 //! The verdict of the selected flow, live: the badge (words, symbol and colour), the deciding
 //! rule, layer and resource, warnings, the path through the layers, and the trace per layer.
 
-use std::collections::HashMap;
-
 use flowverify::model::Direction;
 use flowverify::verdict::{DecidedBy, Decision, Layer, LayerDecision};
 use flowverify::Verdict;
-use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::Page;
 use crate::evaluation::{path, Stage, StageOutcome};
 use crate::trace::{
-    decision_class, decision_word, layer_views, LayerKey, LayerView, Mark, Row, RuleRow, HEAD,
-    STEP, TAIL,
+    decision_class, decision_word, layer_keys, layer_view, LayerKey, Mark, Row, RuleRow, Shown,
 };
 
 /// What the verdict card shows (everything but the flow, which changes with each keystroke in
@@ -61,7 +57,7 @@ fn direction_of(verdict: &Verdict) -> Direction {
 #[component]
 pub fn Result(page: Page) -> impl IntoView {
     // Expanded layers, with how many of their rules to show (grows in steps to all of them).
-    let shown = RwSignal::new(HashMap::<LayerKey, usize>::new());
+    let shown = RwSignal::new(Shown::default());
     let errors = Memo::new(move |_| page.assembled.with(|a| a.error_count()));
     let verdict_of = move |f: &dyn Fn(&Verdict) -> String| {
         page.current
@@ -88,16 +84,17 @@ pub fn Result(page: Page) -> impl IntoView {
             )
         })
     });
-    let ends = Memo::new(move |_| {
-        let from = verdict_of(&|v| match direction_of(v) {
+    let from = Memo::new(move |_| {
+        verdict_of(&|v| match direction_of(v) {
             Direction::Inbound => format!("From {}", v.flow.source),
             Direction::Outbound => format!("From the VM, {}", v.flow.source),
-        });
-        let to = verdict_of(&|v| match direction_of(v) {
+        })
+    });
+    let to = Memo::new(move |_| {
+        verdict_of(&|v| match direction_of(v) {
             Direction::Inbound => format!("To the VM, {}", v.flow.destination),
             Direction::Outbound => format!("To {}", v.flow.destination),
-        });
-        (from, to)
+        })
     });
     let problems = Memo::new(move |_| {
         page.current.with(|c| {
@@ -119,15 +116,6 @@ pub fn Result(page: Page) -> impl IntoView {
                 allowed: verdict.access == Decision::Allow,
                 direction,
             })
-        })
-    });
-    let views = Memo::new(move |_| {
-        page.current.with(|c| {
-            c.0.as_ref()
-                .as_ref()
-                .and_then(|o| o.verdict.as_ref())
-                .map(|v| layer_views(&v.trace, |key| shown.with(|s| s.get(key).copied())))
-                .unwrap_or_default()
         })
     });
     let has_verdict = Memo::new(move |_| card.with(Option::is_some));
@@ -161,7 +149,11 @@ pub fn Result(page: Page) -> impl IntoView {
                 .into_any()
         }
     };
-    let path_view = move || picture.get().map(|p| view! { <Path view=p ends=ends /> });
+    let path_view = move || {
+        picture
+            .get()
+            .map(|p| view! { <Path view=p from=from to=to /> })
+    };
     view! {
         <section class="result" aria-labelledby="result-heading">
             <h2 id="result-heading">"Verdict"</h2>
@@ -171,7 +163,7 @@ pub fn Result(page: Page) -> impl IntoView {
             </div>
             {path_view}
             <Show when=move || has_verdict.get()>
-                <Trace views=views shown=shown />
+                <Trace page=page shown=shown />
             </Show>
         </section>
     }
@@ -180,22 +172,11 @@ pub fn Result(page: Page) -> impl IntoView {
 /// A rule name that may break after its last slash (`securityRules/` then the name), never
 /// inside a word.
 fn breakable(name: String) -> impl IntoView {
-    match name.rsplit_once('/') {
-        Some((prefix, rest)) if !rest.is_empty() => {
-            let (prefix, rest) = (format!("{prefix}/"), rest.to_string());
-            Either::Left(view! { {prefix}<wbr />{rest} })
-        }
-        _ => Either::Right(name),
-    }
-}
-
-/// An access word that may break in two (`Always` `Allow`) in a narrow column.
-fn access_text(access: String) -> impl IntoView {
-    if access == "AlwaysAllow" {
-        Either::Left(view! { "Always"<wbr />"Allow" })
-    } else {
-        Either::Right(access)
-    }
+    let (prefix, rest) = match name.rfind('/') {
+        Some(at) => (name[..=at].to_string(), name[at + 1..].to_string()),
+        None => (String::new(), name),
+    };
+    view! { {prefix}<wbr />{rest} }
 }
 
 fn layer_name(layer: Layer) -> &'static str {
@@ -240,10 +221,7 @@ fn VerdictCard(card: Card, flow: Memo<String>) -> impl IntoView {
             <dl class="facts">
                 <dt>"Rule"</dt>
                 <dd data-testid="matched-rule" class="code">
-                    {match card.rule {
-                        Some(rule) => Either::Left(breakable(rule)),
-                        None => Either::Right("none (nothing decided)"),
-                    }}
+                    {breakable(card.rule.unwrap_or_else(|| "none (nothing decided)".to_string()))}
                 </dd>
                 <dt>"Decided by"</dt>
                 <dd data-testid="decided-by">{decided}</dd>
@@ -277,7 +255,7 @@ fn stage_symbol(outcome: &StageOutcome) -> &'static str {
 
 /// The picture of the evaluation path: source, each stage with its outcome, destination.
 #[component]
-fn Path(view: PathView, ends: Memo<(String, String)>) -> impl IntoView {
+fn Path(view: PathView, from: Memo<String>, to: Memo<String>) -> impl IntoView {
     let _ = view.direction;
     let (end_class, end_word) = if view.allowed {
         ("stage end allow", "Delivered")
@@ -288,7 +266,7 @@ fn Path(view: PathView, ends: Memo<(String, String)>) -> impl IntoView {
         <h3 class="sub">"Path"</h3>
         <ol class="path" data-testid="path" aria-label="Evaluation path, in order">
             <li class="stage end">
-                <span class="stage-title">{move || ends.with(|e| e.0.clone())}</span>
+                <span class="stage-title">{move || from.get()}</span>
             </li>
             {view.stages.into_iter().map(|s| {
                 let class = format!("stage {}", s.outcome.class());
@@ -308,7 +286,7 @@ fn Path(view: PathView, ends: Memo<(String, String)>) -> impl IntoView {
                 }
             }).collect_view()}
             <li class=end_class>
-                <span class="stage-title">{move || ends.with(|e| e.1.clone())}</span>
+                <span class="stage-title">{move || to.get()}</span>
                 <span class="stage-outcome">{end_word}</span>
             </li>
         </ol>
@@ -333,7 +311,7 @@ fn rule_rows(r: RuleRow) -> impl IntoView {
         <tr class=class>
             <td class="num">{r.priority}</td>
             <th scope="row" class="code rule-name">{breakable(r.name)}</th>
-            <td class=access>{access_text(r.access)}</td>
+            <td class=access>{r.access}</td>
             {mark(protocol)}
             {mark(source)}
             {mark(source_port)}
@@ -362,8 +340,16 @@ fn row_view(row: Row) -> impl IntoView {
 /// The trace: every layer evaluated, every rule considered up to and including the match
 /// (a long layer collapsed). Layers and rows are keyed: what did not change keeps its DOM.
 #[component]
-fn Trace(views: Memo<Vec<LayerView>>, shown: RwSignal<HashMap<LayerKey, usize>>) -> impl IntoView {
-    let keys = move || views.with(|v| v.iter().map(|l| l.key.clone()).collect::<Vec<_>>());
+fn Trace(page: Page, shown: RwSignal<Shown>) -> impl IntoView {
+    let keys = move || {
+        page.current.with(|c| {
+            c.0.as_ref()
+                .as_ref()
+                .and_then(|o| o.verdict.as_ref())
+                .map(|v| layer_keys(&v.trace))
+                .unwrap_or_default()
+        })
+    };
     view! {
         <h3 class="sub">"Trace"</h3>
         <p class="help legend">
@@ -374,28 +360,26 @@ fn Trace(views: Memo<Vec<LayerView>>, shown: RwSignal<HashMap<LayerKey, usize>>)
             <span class="mark maybe">"?"</span>" unknown (an input is missing)."
         </p>
         <div class="trace" data-testid="trace">
-            <Show when=move || views.with(Vec::is_empty)>
-                <p class="help">"No layer was evaluated: no admin rules and no NSG."</p>
-            </Show>
             <For each=keys key=|k| k.clone() let:key>
-                <TraceLayer views=views shown=shown key=key />
+                <TraceLayer page=page shown=shown key=key />
             </For>
+            {move || keys().is_empty().then(|| view! {
+                <p class="help">"No layer was evaluated: no admin rules and no NSG."</p>
+            })}
         </div>
     }
 }
 
 /// Shows `STEP` more rules of an expanded layer each frame until all of them are on screen.
-fn grow(shown: RwSignal<HashMap<LayerKey, usize>>, key: LayerKey, total: Memo<usize>) {
+fn grow(shown: RwSignal<Shown>, key: LayerKey, total: Memo<usize>) {
     request_animation_frame(move || {
         let all = total.try_get_untracked().unwrap_or(0);
-        let more = shown
-            .try_with_untracked(|s| s.get(&key).is_some_and(|n| n.saturating_add(TAIL) < all))
-            .unwrap_or(false);
-        if more {
+        if shown
+            .try_with_untracked(|s| s.growing(&key, all))
+            .unwrap_or(false)
+        {
             shown.update(|s| {
-                if let Some(n) = s.get_mut(&key) {
-                    *n = n.saturating_add(STEP);
-                }
+                s.grow(&key, all);
             });
             grow(shown, key, total);
         }
@@ -404,43 +388,45 @@ fn grow(shown: RwSignal<HashMap<LayerKey, usize>>, key: LayerKey, total: Memo<us
 
 /// One layer of the trace.
 #[component]
-fn TraceLayer(
-    views: Memo<Vec<LayerView>>,
-    shown: RwSignal<HashMap<LayerKey, usize>>,
-    key: LayerKey,
-) -> impl IntoView {
+fn TraceLayer(page: Page, shown: RwSignal<Shown>, key: LayerKey) -> impl IntoView {
+    // What this layer shows: recomputed from the verdict, compared, and passed on only when it
+    // changed (rows on screen only: at most a few dozen).
     let view = {
         let key = key.clone();
-        Memo::new(move |_| views.with(|v| v.iter().find(|l| l.key == key).cloned()))
+        Memo::new(move |_| {
+            let n = shown.with(|s| s.get(&key));
+            page.current.with(|c| {
+                let trace =
+                    c.0.as_ref()
+                        .as_ref()?
+                        .verdict
+                        .as_ref()?
+                        .trace
+                        .get(key.index)?;
+                (trace.layer == key.layer && trace.resource == key.resource)
+                    .then(|| layer_view(trace, key.clone(), n))
+            })
+        })
     };
-    let decision = Memo::new(move |_| {
-        view.with(|v| v.as_ref().map_or(LayerDecision::NoMatch, |v| v.decision))
-    });
     let total = Memo::new(move |_| view.with(|v| v.as_ref().map_or(0, |v| v.total)));
     let long = Memo::new(move |_| view.with(|v| v.as_ref().is_some_and(|v| v.long)));
     let expanded = {
         let key = key.clone();
-        Memo::new(move |_| shown.with(|s| s.contains_key(&key)))
+        Memo::new(move |_| shown.with(|s| s.get(&key).is_some()))
     };
     let rows = move || view.with(|v| v.as_ref().map(|v| v.rows.clone()).unwrap_or_default());
     let toggle = {
         let key = key.clone();
         move |_| {
+            shown.update(|s| s.toggle(&key));
             if expanded.get_untracked() {
-                shown.update(|s| {
-                    s.remove(&key);
-                });
-            } else {
-                shown.update(|s| {
-                    s.insert(key.clone(), HEAD + STEP);
-                });
                 grow(shown, key.clone(), total);
             }
         }
     };
     let layer = key.layer;
     let badge = move || {
-        let d = decision.get();
+        let d = view.with(|v| v.as_ref().map_or(LayerDecision::NoMatch, |v| v.decision));
         view! { <span class=format!("badge {}", decision_class(d))>{decision_word(layer, d)}</span> }
     };
     let caption = format!(
