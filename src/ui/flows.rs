@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::Page;
+use super::{breakable, Page};
 use crate::evaluation::Check;
 use crate::workbench::FlowRow;
 
@@ -99,7 +99,7 @@ pub fn FlowsList(page: Page) -> impl IntoView {
                         <th scope="col">"#"</th>
                         <th scope="col">"Flow"</th>
                         <th scope="col">"Verdict"</th>
-                        <th scope="col">"Expected"</th>
+                        <th scope="col" class="expected">"Expected"</th>
                         <th scope="col">"Check"</th>
                     </tr></thead>
                     <tbody>
@@ -153,9 +153,9 @@ fn row_view(page: Page, r: RowView) -> impl IntoView {
             </td>
             <td class="code">{describe(&r.row)}</td>
             <td class=format!("verdict-cell {}", r.class) data-testid="flow-row-verdict">
-                {r.word}<span class="code rule">{format!(" {}", r.rule)}</span>
+                {r.word}" "<span class="code rule">{breakable(r.rule)}</span>
             </td>
-            <td class="code">{expectation(&r.row)}</td>
+            <td class="code expected">{expectation(&r.row)}</td>
             <td class=check_class data-testid="flow-row-check" title=why.clone()>
                 <span aria-hidden="true">{check_symbol}</span>" "{check_word}
                 {(!why.is_empty()).then(|| view! { <span class="why">{format!(": {why}")}</span> })}
@@ -177,18 +177,21 @@ fn describe(row: &FlowRow) -> String {
     )
 }
 
-/// The expectation in words, or a dash.
-fn expectation(row: &FlowRow) -> String {
+/// The expectation in words (`Allow securityRules/AllowWeb at nic`), or a dash; the rule may
+/// break after its slash.
+fn expectation(row: &FlowRow) -> impl IntoView {
     if row.expect_access.is_empty() {
-        return "–".into();
+        return view! { "–" }.into_any();
     }
-    let mut text = row.expect_access.clone();
-    if !row.expect_rule.is_empty() {
-        text.push(' ');
-        text.push_str(&row.expect_rule);
+    let layer = if row.expect_layer.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", row.expect_layer)
+    };
+    view! {
+        {row.expect_access.clone()}
+        <span class="rule">{breakable(row.expect_rule.clone())}</span>
+        {layer}
     }
-    if !row.expect_layer.is_empty() {
-        text.push_str(&format!(" at {}", row.expect_layer));
-    }
-    text
+    .into_any()
 }

@@ -52,6 +52,16 @@ impl<T> std::ops::Deref for Shared<T> {
     }
 }
 
+/// A rule name that may break after its last slash (`securityRules/` then the name), never
+/// inside a word (the cell's CSS lets it break anywhere only on narrow screens).
+pub(crate) fn breakable(name: String) -> impl IntoView {
+    let (prefix, rest) = match name.rfind('/') {
+        Some(at) => (name[..=at].to_string(), name[at + 1..].to_string()),
+        None => (String::new(), name),
+    };
+    view! { {prefix}<wbr />{rest} }
+}
+
 /// A message across the top of the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Notice {

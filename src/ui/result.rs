@@ -6,7 +6,7 @@ use flowverify::verdict::{DecidedBy, Decision, Layer, LayerDecision};
 use flowverify::Verdict;
 use leptos::prelude::*;
 
-use super::Page;
+use super::{breakable, Page};
 use crate::evaluation::{path, Stage, StageOutcome};
 use crate::trace::{
     decision_class, decision_word, layer_keys, layer_view, LayerKey, Mark, Row, RuleRow, Shown,
@@ -167,16 +167,6 @@ pub fn Result(page: Page) -> impl IntoView {
             </Show>
         </section>
     }
-}
-
-/// A rule name that may break after its last slash (`securityRules/` then the name), never
-/// inside a word.
-fn breakable(name: String) -> impl IntoView {
-    let (prefix, rest) = match name.rfind('/') {
-        Some(at) => (name[..=at].to_string(), name[at + 1..].to_string()),
-        None => (String::new(), name),
-    };
-    view! { {prefix}<wbr />{rest} }
 }
 
 fn layer_name(layer: Layer) -> &'static str {
