@@ -55,11 +55,23 @@ impl<T> std::ops::Deref for Shared<T> {
 /// A rule name that may break after its last slash (`securityRules/` then the name), never
 /// inside a word (the cell's CSS lets it break anywhere only on narrow screens).
 pub(crate) fn breakable(name: String) -> impl IntoView {
-    let (prefix, rest) = match name.rfind('/') {
-        Some(at) => (name[..=at].to_string(), name[at + 1..].to_string()),
-        None => (String::new(), name),
-    };
-    view! { {prefix}<wbr />{rest} }
+    match name.rfind('/') {
+        Some(at) => broken(name[..=at].to_string(), name[at + 1..].to_string()),
+        None => broken(String::new(), name),
+    }
+}
+
+/// An access word that may break in two (`Always` `Allow`) in a narrow column.
+pub(crate) fn access_text(access: String) -> impl IntoView {
+    match access.strip_suffix("Allow") {
+        Some(head) if !head.is_empty() => broken(head.to_string(), "Allow".to_string()),
+        _ => broken(String::new(), access),
+    }
+}
+
+/// Two texts with a line break opportunity between them.
+fn broken(head: String, tail: String) -> impl IntoView {
+    view! { {head}<wbr />{tail} }
 }
 
 /// A message across the top of the page.

@@ -6,7 +6,7 @@ use flowverify::verdict::{DecidedBy, Decision, Layer, LayerDecision};
 use flowverify::Verdict;
 use leptos::prelude::*;
 
-use super::{breakable, Page};
+use super::{access_text, breakable, Page};
 use crate::evaluation::{path, Stage, StageOutcome};
 use crate::trace::{
     decision_class, decision_word, layer_keys, layer_view, LayerKey, Mark, Row, RuleRow, Shown,
@@ -40,7 +40,6 @@ impl Card {
 struct PathView {
     stages: Vec<Stage>,
     allowed: bool,
-    direction: Direction,
 }
 
 fn direction_of(verdict: &Verdict) -> Direction {
@@ -114,7 +113,6 @@ pub fn Result(page: Page) -> impl IntoView {
             Some(PathView {
                 stages,
                 allowed: verdict.access == Decision::Allow,
-                direction,
             })
         })
     });
@@ -246,7 +244,6 @@ fn stage_symbol(outcome: &StageOutcome) -> &'static str {
 /// The picture of the evaluation path: source, each stage with its outcome, destination.
 #[component]
 fn Path(view: PathView, from: Memo<String>, to: Memo<String>) -> impl IntoView {
-    let _ = view.direction;
     let (end_class, end_word) = if view.allowed {
         ("stage end allow", "Delivered")
     } else {
@@ -301,7 +298,7 @@ fn rule_rows(r: RuleRow) -> impl IntoView {
         <tr class=class>
             <td class="num">{r.priority}</td>
             <th scope="row" class="code rule-name">{breakable(r.name)}</th>
-            <td class=access>{r.access}</td>
+            <td class=access>{access_text(r.access)}</td>
             {mark(protocol)}
             {mark(source)}
             {mark(source_port)}
