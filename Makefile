@@ -83,5 +83,5 @@ test: setup
 	$(MAKE) --no-print-directory e2e
 
 bench: dist
-	cargo bench -p flowverify
+	cargo bench -p flowverify --bench engine
 	node $(E2E)/bench.mjs --dist $(CURDIR)/dist
