@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use flowverify::error::Place;
+use flowverify::flow::FlowField;
 use flowverify::import::{import, Document};
 use flowverify::model::Direction;
 use flowverify::scenario::{parse_cidr, parse_ip};
@@ -246,20 +247,16 @@ pub struct FlowOutcome {
 /// Reads a row into a flow, naming the field at fault.
 pub fn read_flow(row: &FlowRow) -> Result<Flow, FlowProblem> {
     let spec = row.spec();
-    match spec.to_flow() {
-        Ok(flow) => Ok(flow),
-        Err(message) => Err(if message.starts_with("direction") {
-            FlowProblem::Direction(message)
-        } else if message.starts_with("protocol") {
-            FlowProblem::Protocol(message)
-        } else if let Some(m) = message.strip_prefix("local: ") {
-            FlowProblem::Local(m.to_string())
-        } else if let Some(m) = message.strip_prefix("remote: ") {
-            FlowProblem::Remote(m.to_string())
-        } else {
-            FlowProblem::Flow(message)
-        }),
-    }
+    Flow::parse_parts(&spec.direction, &spec.protocol, &spec.local, &spec.remote).map_err(|e| {
+        let message = e.message().to_string();
+        match e.field() {
+            FlowField::Direction => FlowProblem::Direction(message),
+            FlowField::Protocol => FlowProblem::Protocol(message),
+            FlowField::Local => FlowProblem::Local(message),
+            FlowField::Remote => FlowProblem::Remote(message),
+            FlowField::Whole => FlowProblem::Flow(message),
+        }
+    })
 }
 
 /// Verifies one row of the flows list against `inputs` and checks its expectation; with

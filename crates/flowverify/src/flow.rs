@@ -166,14 +166,40 @@ impl Flow {
         local: &str,
         remote: &str,
     ) -> Result<Flow, String> {
-        let d = Direction::parse(direction)
-            .ok_or_else(|| format!("direction '{direction}' is not Inbound or Outbound"))?;
-        let p = Protocol::parse(protocol).ok_or_else(|| {
-            format!("protocol '{protocol}' is not one of Tcp, Udp, Icmp, Esp, Ah")
+        Flow::parse_parts(direction, protocol, local, remote).map_err(|e| e.to_string())
+    }
+
+    /// As [`Flow::parse`], saying which part of the flow a problem is in (for a form that
+    /// shows each message beside its field).
+    ///
+    /// ```
+    /// use flowverify::flow::{Flow, FlowField};
+    /// let err = Flow::parse_parts("inbound", "tcp", "10.0.1.4:99999", "8.8.8.8:53").unwrap_err();
+    /// assert_eq!(err.field(), FlowField::Local);
+    /// assert_eq!(err.to_string(), format!("local: {}", err.message()));
+    /// ```
+    pub fn parse_parts(
+        direction: &str,
+        protocol: &str,
+        local: &str,
+        remote: &str,
+    ) -> Result<Flow, FlowError> {
+        let fail = |field, message| FlowError { field, message };
+        let d = Direction::parse(direction).ok_or_else(|| {
+            fail(
+                FlowField::Direction,
+                format!("direction '{direction}' is not Inbound or Outbound"),
+            )
         })?;
-        let l = Endpoint::parse(local).map_err(|e| format!("local: {e}"))?;
-        let r = Endpoint::parse(remote).map_err(|e| format!("remote: {e}"))?;
-        Flow::new(d, p, l, r)
+        let p = Protocol::parse(protocol).ok_or_else(|| {
+            fail(
+                FlowField::Protocol,
+                format!("protocol '{protocol}' is not one of Tcp, Udp, Icmp, Esp, Ah"),
+            )
+        })?;
+        let l = Endpoint::parse(local).map_err(|m| fail(FlowField::Local, m))?;
+        let r = Endpoint::parse(remote).map_err(|m| fail(FlowField::Remote, m))?;
+        Flow::new(d, p, l, r).map_err(|m| fail(FlowField::Whole, m))
     }
 
     /// Inbound or Outbound.
@@ -212,3 +238,50 @@ impl Flow {
         }
     }
 }
+
+/// The part of a flow a problem is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlowField {
+    /// The direction.
+    Direction,
+    /// The protocol.
+    Protocol,
+    /// The local endpoint.
+    Local,
+    /// The remote endpoint.
+    Remote,
+    /// The flow as a whole (address families differ, a port is missing or extra).
+    Whole,
+}
+
+/// A problem with a flow: the part it is in and what is wrong, quoting the value. Displayed as
+/// the message, prefixed with `local: ` or `remote: ` for an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowError {
+    field: FlowField,
+    message: String,
+}
+
+impl FlowError {
+    /// The part of the flow.
+    pub fn field(&self) -> FlowField {
+        self.field
+    }
+
+    /// What is wrong, without the part's name.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for FlowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.field {
+            FlowField::Local => write!(f, "local: {}", self.message),
+            FlowField::Remote => write!(f, "remote: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for FlowError {}

@@ -20,6 +20,6 @@ pub mod verdict;
 
 pub use error::{InputError, Place};
 pub use evaluate::{verify, verify_with, Options};
-pub use flow::{Endpoint, Flow};
+pub use flow::{Endpoint, Flow, FlowError, FlowField};
 pub use inputs::{Inputs, Slot};
 pub use verdict::{Decision, Layer, Verdict};

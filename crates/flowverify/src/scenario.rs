@@ -32,10 +32,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{InputError, Place};
-use crate::flow::{Endpoint, Flow};
+use crate::flow::Flow;
 use crate::import::{import_value, Document};
 use crate::inputs::{Inputs, Slot};
-use crate::model::{parse_prefix, Direction, Protocol};
+use crate::model::{parse_prefix, Direction};
 use crate::verdict::{Decision, Layer, Verdict};
 
 /// The scenario format version this code reads and writes.
@@ -398,17 +398,7 @@ impl FlowSpec {
     /// assert_eq!(spec.to_flow().unwrap().destination().to_string(), "8.8.8.8:53");
     /// ```
     pub fn to_flow(&self) -> Result<Flow, String> {
-        let direction = Direction::parse(&self.direction)
-            .ok_or_else(|| format!("direction '{}' is not Inbound or Outbound", self.direction))?;
-        let protocol = Protocol::parse(&self.protocol).ok_or_else(|| {
-            format!(
-                "protocol '{}' is not one of Tcp, Udp, Icmp, Esp, Ah",
-                self.protocol
-            )
-        })?;
-        let local = Endpoint::parse(&self.local).map_err(|e| format!("local: {e}"))?;
-        let remote = Endpoint::parse(&self.remote).map_err(|e| format!("remote: {e}"))?;
-        Flow::new(direction, protocol, local, remote)
+        Flow::parse(&self.direction, &self.protocol, &self.local, &self.remote)
     }
 
     /// The flow in words, as written: `Inbound Tcp 10.0.1.4:443 <- 203.0.113.7:50000`.
