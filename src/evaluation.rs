@@ -500,15 +500,7 @@ pub fn path(inputs: &Inputs, verdict: &Verdict, direction: Direction) -> Vec<Sta
                 .map_or(StageOutcome::NotReached, outcome_of),
         });
     }
-    let order = match direction {
-        Direction::Inbound => [Layer::Subnet, Layer::Nic],
-        Direction::Outbound => [Layer::Nic, Layer::Subnet],
-    };
-    for layer in order {
-        let nsg = match layer {
-            Layer::Subnet => inputs.subnet_layer(),
-            _ => inputs.nic_layer(),
-        };
+    for (layer, nsg) in inputs.nsg_chain(direction) {
         let outcome = match nsg {
             None => StageOutcome::Absent,
             Some(nsg) => traced(layer, &nsg.name, 0).map_or(StageOutcome::NotReached, outcome_of),

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use crate::flow::{Endpoint, Flow};
 use crate::inputs::Inputs;
-use crate::model::{Access, AddressEntry, AddressSide, Direction, PortSide, Rule};
+use crate::model::{Access, AddressEntry, AddressSide, PortSide, Rule};
 use crate::tags::{builtin_name, is_internet, AZURE_HOST};
 use crate::verdict::{
     DecidedBy, Decision, FlowSummary, Layer, LayerDecision, LayerTrace, RuleTrace, Verdict,
@@ -170,16 +170,7 @@ impl<'a> Evaluation<'a> {
         }
 
         // 2. The NSGs in the direction's order; a missing NSG allows everything at its level.
-        let chain = match direction {
-            Direction::Inbound => [
-                (Layer::Subnet, self.inputs.subnet_layer()),
-                (Layer::Nic, self.inputs.nic_layer()),
-            ],
-            Direction::Outbound => [
-                (Layer::Nic, self.inputs.nic_layer()),
-                (Layer::Subnet, self.inputs.subnet_layer()),
-            ],
-        };
+        let chain = self.inputs.nsg_chain(direction);
         let mut last_allow: Option<Decider<'a>> = None;
         for (layer, nsg) in chain {
             let Some(nsg) = nsg else { continue };
@@ -430,7 +421,7 @@ fn port_matches(side: &PortSide, port: Option<u16>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AdminConfiguration, Nsg, PortRange, RuleKind, RuleProtocol};
+    use crate::model::{AdminConfiguration, Direction, Nsg, PortRange, RuleKind, RuleProtocol};
 
     fn side(text: &str) -> AddressSide {
         if text.is_empty() {

@@ -7,8 +7,9 @@ use ipnet::IpNet;
 
 use crate::error::InputError;
 use crate::import::{Content, Document};
-use crate::model::{AdminConfiguration, EffectiveRules, NetworkInterface, Nsg};
+use crate::model::{AdminConfiguration, Direction, EffectiveRules, NetworkInterface, Nsg};
 use crate::tags::ServiceTags;
+use crate::verdict::Layer;
 
 /// The input slots of a scenario (and of the command line's flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -130,6 +131,24 @@ impl Inputs {
         self.nic_nsg
             .as_ref()
             .or_else(|| self.effective.as_ref().and_then(|e| e.nic.as_ref()))
+    }
+
+    /// The NSG levels in the order a flow of `direction` meets them (Inbound: subnet, then NIC;
+    /// Outbound: NIC, then subnet), each with its NSG if there is one.
+    ///
+    /// ```
+    /// use flowverify::model::Direction;
+    /// use flowverify::{Inputs, Layer};
+    /// let order: Vec<Layer> = Inputs::new().nsg_chain(Direction::Outbound).iter().map(|l| l.0).collect();
+    /// assert_eq!(order, [Layer::Nic, Layer::Subnet]);
+    /// ```
+    pub fn nsg_chain(&self, direction: Direction) -> [(Layer, Option<&Nsg>); 2] {
+        let subnet = (Layer::Subnet, self.subnet_layer());
+        let nic = (Layer::Nic, self.nic_layer());
+        match direction {
+            Direction::Inbound => [subnet, nic],
+            Direction::Outbound => [nic, subnet],
+        }
     }
 
     /// Admin configurations in evaluation order (highest scope first).
