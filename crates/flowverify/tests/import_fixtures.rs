@@ -1,4 +1,4 @@
-//! Every document in the shared fixtures (verbatim `x-ms-examples` files of the Azure REST API
+//! Every document in `tests/data/azure-rest-api-specs` (verbatim `x-ms-examples` files of the Azure REST API
 //! specs) imports with the rules it holds, or, when it is not an input, says so.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use flowverify::model::{Access, AddressEntry, Direction, Nsg, Protocol, RuleKind
 use flowverify::{InputError, Place};
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/azure-rest-api-specs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/azure-rest-api-specs")
 }
 
 fn load(name: &str) -> Result<Document, InputError> {
