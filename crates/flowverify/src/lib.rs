@@ -16,6 +16,7 @@ pub mod model;
 pub mod permalink;
 pub mod scenario;
 pub mod tags;
+pub mod text;
 pub mod verdict;
 
 pub use error::{InputError, Place};
