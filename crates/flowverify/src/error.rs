@@ -3,6 +3,28 @@
 
 use std::fmt;
 
+/// The most characters of a user's value that a message quotes.
+pub const QUOTE_LIMIT: usize = 80;
+
+/// A user's value as a message quotes it: whole when short, else its first [`QUOTE_LIMIT`]
+/// characters and how long it really is, so that a 100 MB value never fills a message.
+///
+/// ```
+/// use flowverify::error::clip;
+/// assert_eq!(clip("AllowWeb"), "AllowWeb");
+/// let long = "x".repeat(1000);
+/// assert_eq!(clip(&long), format!("{}... (1000 characters)", "x".repeat(80)));
+/// ```
+pub fn clip(text: &str) -> String {
+    match text.char_indices().nth(QUOTE_LIMIT) {
+        None => text.to_string(),
+        Some((cut, _)) => {
+            let total = text.chars().count();
+            format!("{}... ({total} characters)", &text[..cut])
+        }
+    }
+}
+
 /// Where in an input a problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {

@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 
+use crate::error::clip;
 use crate::flow::{Endpoint, Flow};
 use crate::inputs::Inputs;
 use crate::model::{Access, AddressEntry, AddressSide, PortSide, Rule};
@@ -51,28 +52,45 @@ enum Missing {
     Tag(String),
     Asg(String),
     NetworkGroup(String),
+    BareNumber(String),
 }
 
 impl Missing {
     fn warning(&self) -> String {
         match self {
             Missing::Tag(tag) => format!(
-                "service tag '{tag}' is not defined by any input: rules naming it did not match; supply a service tags file (ServiceTags_Public_*.json or the discovery API response) that defines it"
+                "service tag '{}' is not defined by any input: rules naming it did not match; supply a service tags file (ServiceTags_Public_*.json or the discovery API response) that defines it",
+                clip(tag)
             ),
-            Missing::Asg(asg) => format!(
-                "application security group '{asg}' has no membership in the input: rules naming it did not match; give its members (asgs: {{\"{asg}\": [IP, ...]}}, --asg {asg}=IP) or the network interface document"
-            ),
+            Missing::Asg(asg) => {
+                let asg = clip(asg);
+                format!(
+                    "application security group '{asg}' has no membership in the input: rules naming it did not match; give its members (asgs: {{\"{asg}\": [IP, ...]}}, --asg {asg}=IP) or the network interface document"
+                )
+            }
             Missing::NetworkGroup(group) => format!(
-                "network group '{group}' members are not in any input: admin rules naming it did not match; use the effective admin rules of the virtual network, which list its prefixes"
+                "network group '{}' members are not in any input: admin rules naming it did not match; use the effective admin rules of the virtual network, which list its prefixes",
+                clip(group)
+            ),
+            Missing::BareNumber(n) => format!(
+                "address prefix '{}' is a bare number: how Azure matches it is undocumented, so rules holding it matched no address through it; replace it with the IP address or CIDR block meant",
+                clip(n)
             ),
         }
     }
 
     fn short(&self) -> String {
         match self {
-            Missing::Tag(tag) => format!("service tag {tag} is not defined by any input"),
-            Missing::Asg(asg) => format!("application security group {asg} has no known members"),
-            Missing::NetworkGroup(g) => format!("network group {g} has no known members"),
+            Missing::Tag(tag) => format!("service tag {} is not defined by any input", clip(tag)),
+            Missing::Asg(asg) => format!(
+                "application security group {} has no known members",
+                clip(asg)
+            ),
+            Missing::NetworkGroup(g) => format!("network group {} has no known members", clip(g)),
+            Missing::BareNumber(n) => format!(
+                "how Azure matches the bare number {} is undocumented",
+                clip(n)
+            ),
         }
     }
 }
@@ -83,33 +101,61 @@ struct SideMatch {
     missing: Vec<Missing>,
 }
 
+/// The outcome of one port condition: held or not, and whether the flow's port `*` made it
+/// impossible to tell (the rule covers only some ports).
+#[derive(Debug, Clone, Copy)]
+struct PortMatch {
+    matched: bool,
+    unknown: bool,
+}
+
 /// The outcome of one rule: the five NSG-diagnostics flags and what was missing.
 struct RuleMatch {
     protocol: bool,
     source: SideMatch,
-    source_port: bool,
+    source_port: PortMatch,
     destination: SideMatch,
-    destination_port: bool,
+    destination_port: PortMatch,
 }
 
 impl RuleMatch {
     fn matched(&self) -> bool {
         self.protocol
             && self.source.matched
-            && self.source_port
+            && self.source_port.matched
             && self.destination.matched
-            && self.destination_port
+            && self.destination_port.matched
     }
 
-    /// Whether the rule would have matched but for an input that is missing.
+    /// Whether the rule would have matched but for an input that is missing (or a flow port
+    /// `*` against a rule that covers only some ports).
     fn undetermined(&self) -> bool {
         let side_ok = |s: &SideMatch| s.matched || !s.missing.is_empty();
+        let port_ok = |p: &PortMatch| p.matched || p.unknown;
         !self.matched()
             && self.protocol
-            && self.source_port
-            && self.destination_port
+            && port_ok(&self.source_port)
+            && port_ok(&self.destination_port)
             && side_ok(&self.source)
             && side_ok(&self.destination)
+    }
+
+    /// The conditions that could not be evaluated, by their names in the result object.
+    fn unknown(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.source.matched && !self.source.missing.is_empty() {
+            out.push("source".to_string());
+        }
+        if self.source_port.unknown {
+            out.push("sourcePort".to_string());
+        }
+        if !self.destination.matched && !self.destination.missing.is_empty() {
+            out.push("destination".to_string());
+        }
+        if self.destination_port.unknown {
+            out.push("destinationPort".to_string());
+        }
+        out
     }
 }
 
@@ -209,10 +255,29 @@ impl<'a> Evaluation<'a> {
         for rule in ordered {
             let m = self.match_rule(rule);
             let matched = m.matched();
+            for warning in &rule.warnings {
+                self.warn(warning.clone());
+            }
             if m.undetermined() {
                 self.uncertain = true;
                 for missing in m.source.missing.iter().chain(&m.destination.missing) {
                     self.warn(missing.warning());
+                }
+                for (what, port) in [
+                    ("source", &m.source_port),
+                    ("destination", &m.destination_port),
+                ] {
+                    if port.unknown {
+                        let ports = if what == "source" {
+                            &rule.source_ports
+                        } else {
+                            &rule.destination_ports
+                        };
+                        self.warn(format!(
+                            "the flow's {what} port is * (any port), and rule {} covers only {what} ports {ports}: whether it applies depends on the port, so the verdict is uncertain; give a port number to settle it",
+                            clip(&rule.reported_name())
+                        ));
+                    }
                 }
             }
             if self.options.trace {
@@ -244,9 +309,9 @@ impl<'a> Evaluation<'a> {
         RuleMatch {
             protocol: rule.protocol.contains(self.flow.protocol()),
             source: self.match_side(&rule.source, self.source.ip()),
-            source_port: port_matches(&rule.source_ports, self.source.port()),
+            source_port: port_matches(&rule.source_ports, &self.source),
             destination: self.match_side(&rule.destination, self.destination.ip()),
-            destination_port: port_matches(&rule.destination_ports, self.destination.port()),
+            destination_port: port_matches(&rule.destination_ports, &self.destination),
         }
     }
 
@@ -288,6 +353,7 @@ impl<'a> Evaluation<'a> {
                 None => Err(Missing::Asg(name.clone())),
             },
             AddressEntry::NetworkGroup(name) => Err(Missing::NetworkGroup(name.clone())),
+            AddressEntry::BareNumber(n) => Err(Missing::BareNumber(n.clone())),
         }
     }
 
@@ -322,11 +388,13 @@ impl<'a> Evaluation<'a> {
             matched: m.matched(),
             protocol_matched: m.protocol,
             source_matched: m.source.matched,
-            source_port_matched: m.source_port,
+            source_port_matched: m.source_port.matched,
             destination_matched: m.destination.matched,
-            destination_port_matched: m.destination_port,
+            destination_port_matched: m.destination_port.matched,
             reason: (!m.matched()).then(|| self.reason(rule, m)),
             uncertain: m.undetermined(),
+            unknown: m.unknown(),
+            warnings: rule.warnings.clone(),
         }
     }
 
@@ -340,19 +408,24 @@ impl<'a> Evaluation<'a> {
             }
             text
         };
-        let port_reason = |what: &str, port: Option<u16>, side: &PortSide| match port {
+        let port_reason = |what: &str, end: &Endpoint, side: &PortSide| {
+            match end.port() {
             Some(p) => format!("{what} port {p} is not in {side}"),
+            None if end.has_any_port() => format!(
+                "{what} port * (any port) may or may not be in {side}: the rule covers only some ports"
+            ),
             None => format!(
                 "{} has no ports and the rule's {what} ports {side} do not cover every port",
                 self.flow.protocol()
             ),
+        }
         };
         if !m.protocol {
             format!("protocol {} is not {}", self.flow.protocol(), rule.protocol)
         } else if !m.source.matched {
             side_reason("source", self.source.ip(), &rule.source, &m.source)
-        } else if !m.source_port {
-            port_reason("source", self.source.port(), &rule.source_ports)
+        } else if !m.source_port.matched {
+            port_reason("source", &self.source, &rule.source_ports)
         } else if !m.destination.matched {
             side_reason(
                 "destination",
@@ -361,11 +434,7 @@ impl<'a> Evaluation<'a> {
                 &m.destination,
             )
         } else {
-            port_reason(
-                "destination",
-                self.destination.port(),
-                &rule.destination_ports,
-            )
+            port_reason("destination", &self.destination, &rule.destination_ports)
         }
     }
 
@@ -392,12 +461,17 @@ impl<'a> Evaluation<'a> {
                 },
             ),
         };
+        let mut notes = Vec::new();
+        if self.inputs.subnet_layer().is_none() && self.inputs.nic_layer().is_none() {
+            notes.push(NO_NSG_NOTE.to_string());
+        }
         Verdict {
             access,
             rule_name,
             decided_by,
             uncertain: self.uncertain,
             warnings: self.warnings,
+            notes,
             flow: FlowSummary {
                 direction: self.flow.direction().as_str().to_string(),
                 protocol: self.flow.protocol().as_str().to_string(),
@@ -409,12 +483,27 @@ impl<'a> Evaluation<'a> {
     }
 }
 
-/// A port condition against a flow's port; a portless flow (Icmp, Esp, Ah) needs a side that
-/// covers every port.
-fn port_matches(side: &PortSide, port: Option<u16>) -> bool {
-    match port {
-        Some(p) => side.contains(p),
-        None => side.covers_all(),
+/// The note on every verdict for a target without any NSG.
+pub const NO_NSG_NOTE: &str = "the target has no NSG (neither on its subnet nor on its network \
+    interface), so nothing filters its traffic and the verdict is Allow unless an admin rule \
+    denies it; Azure's IP flow verify itself does not answer for such a target: it returns the \
+    error NsgsNotAppliedOnNic";
+
+/// A port condition against a flow's port; a portless flow (Icmp, Esp, Ah) and a flow port `*`
+/// need a side that covers every port, and for `*` a narrower side is unknown, not a miss.
+fn port_matches(side: &PortSide, end: &Endpoint) -> PortMatch {
+    match end.port() {
+        Some(p) => PortMatch {
+            matched: side.contains(p),
+            unknown: false,
+        },
+        None => {
+            let matched = side.covers_all();
+            PortMatch {
+                matched,
+                unknown: !matched && end.has_any_port(),
+            }
+        }
     }
 }
 
@@ -474,6 +563,7 @@ mod tests {
             destination: side(dst),
             destination_ports: ports(dport),
             collection: None,
+            warnings: Vec::new(),
         }
     }
 

@@ -5,20 +5,43 @@ use std::net::IpAddr;
 
 use crate::model::{Direction, Protocol};
 
-/// An IP address with an optional port (ports exist only for Tcp and Udp).
+/// An IP address with an optional port (ports exist only for Tcp and Udp). The port may be
+/// `*`, any port, as IP flow verify's API accepts it (`semantics-decisions.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Endpoint {
     ip: IpAddr,
     port: Option<u16>,
+    any_port: bool,
 }
 
 impl Endpoint {
     /// An endpoint from its parts.
     pub fn new(ip: IpAddr, port: Option<u16>) -> Endpoint {
-        Endpoint { ip, port }
+        Endpoint {
+            ip,
+            port,
+            any_port: false,
+        }
     }
 
-    /// Parses `IP`, `IP:PORT` (IPv4) or `IP`, `[IP]:PORT` (IPv6).
+    /// An endpoint with the port `*`: any port.
+    ///
+    /// ```
+    /// use flowverify::flow::Endpoint;
+    /// let e = Endpoint::with_any_port("10.0.1.4".parse().unwrap());
+    /// assert!(e.has_any_port());
+    /// assert_eq!(e.port(), None);
+    /// assert_eq!(e.to_string(), "10.0.1.4:*");
+    /// ```
+    pub fn with_any_port(ip: IpAddr) -> Endpoint {
+        Endpoint {
+            ip,
+            port: None,
+            any_port: true,
+        }
+    }
+
+    /// Parses `IP`, `IP:PORT` (IPv4) or `IP`, `[IP]:PORT` (IPv6); the port may be `*` (any).
     ///
     /// ```
     /// use flowverify::flow::Endpoint;
@@ -26,6 +49,7 @@ impl Endpoint {
     /// assert_eq!(e.port(), Some(443));
     /// let v6 = Endpoint::parse("[2001:db8::4]:80").unwrap();
     /// assert_eq!(v6.ip().to_string(), "2001:db8::4");
+    /// assert!(Endpoint::parse("10.0.1.4:*").unwrap().has_any_port());
     /// assert!(Endpoint::parse("10.0.1.4:99999").is_err());
     /// ```
     pub fn parse(text: &str) -> Result<Endpoint, String> {
@@ -33,43 +57,57 @@ impl Endpoint {
         if text.is_empty() {
             return Err("the address is empty".into());
         }
-        let bad_port = |p: &str| format!("port '{p}' is not a number from 0 to 65535");
-        let parse_port = |p: &str| -> Result<u16, String> {
+        let bad_port = |p: &str| {
+            format!(
+                "port '{}' is not a number from 0 to 65535 (or * for any port)",
+                crate::error::clip(p)
+            )
+        };
+        let with_port = |ip: IpAddr, p: &str| -> Result<Endpoint, String> {
+            let p = p.trim();
+            if p == "*" {
+                return Ok(Endpoint::with_any_port(ip));
+            }
             if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad_port(p));
             }
-            p.parse::<u16>().map_err(|_| bad_port(p))
+            let port = p.parse::<u16>().map_err(|_| bad_port(p))?;
+            Ok(Endpoint::new(ip, Some(port)))
         };
+        let not_ip = |addr: &str| format!("'{}' is not an IP address", crate::error::clip(addr));
         if let Some(rest) = text.strip_prefix('[') {
-            let (addr, after) = rest
-                .split_once(']')
-                .ok_or_else(|| format!("'{text}' opens '[' but never closes it"))?;
-            let ip: IpAddr = addr
-                .parse()
-                .map_err(|_| format!("'{addr}' is not an IP address"))?;
-            let port = match after {
-                "" => None,
-                p => Some(parse_port(p.strip_prefix(':').ok_or_else(|| {
-                    format!("expected ':PORT' after ']' in '{text}', found '{p}'")
-                })?)?),
+            let (addr, after) = rest.split_once(']').ok_or_else(|| {
+                format!(
+                    "'{}' opens '[' but never closes it",
+                    crate::error::clip(text)
+                )
+            })?;
+            let ip: IpAddr = addr.parse().map_err(|_| not_ip(addr))?;
+            return match after {
+                "" => Ok(Endpoint::new(ip, None)),
+                p => with_port(
+                    ip,
+                    p.strip_prefix(':').ok_or_else(|| {
+                        format!(
+                            "expected ':PORT' after ']' in '{}', found '{}'",
+                            crate::error::clip(text),
+                            crate::error::clip(p)
+                        )
+                    })?,
+                ),
             };
-            return Ok(Endpoint { ip, port });
         }
         if let Ok(ip) = text.parse::<IpAddr>() {
-            return Ok(Endpoint { ip, port: None });
+            return Ok(Endpoint::new(ip, None));
         }
         match text.rsplit_once(':') {
             Some((addr, port)) if !addr.contains(':') => {
-                let ip: IpAddr = addr
-                    .parse()
-                    .map_err(|_| format!("'{addr}' is not an IP address"))?;
-                Ok(Endpoint {
-                    ip,
-                    port: Some(parse_port(port)?),
-                })
+                let ip: IpAddr = addr.parse().map_err(|_| not_ip(addr))?;
+                with_port(ip, port)
             }
             _ => Err(format!(
-                "'{text}' is not an IP address (write IP:PORT, or [IPv6]:PORT)"
+                "'{}' is not an IP address (write IP:PORT, or [IPv6]:PORT)",
+                crate::error::clip(text)
             )),
         }
     }
@@ -79,18 +117,32 @@ impl Endpoint {
         self.ip
     }
 
-    /// The port, if any.
+    /// The port, if it is one number (`None` for a portless protocol and for `*`).
     pub fn port(&self) -> Option<u16> {
         self.port
+    }
+
+    /// Whether the port is `*`: any port.
+    pub fn has_any_port(&self) -> bool {
+        self.any_port
+    }
+
+    /// Whether the endpoint has a port at all (a number or `*`).
+    fn has_port(&self) -> bool {
+        self.port.is_some() || self.any_port
     }
 }
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.ip, self.port) {
-            (ip, None) => write!(f, "{ip}"),
-            (IpAddr::V4(ip), Some(p)) => write!(f, "{ip}:{p}"),
-            (IpAddr::V6(ip), Some(p)) => write!(f, "[{ip}]:{p}"),
+        let port = match (self.port, self.any_port) {
+            (Some(p), _) => p.to_string(),
+            (None, true) => "*".to_string(),
+            (None, false) => return write!(f, "{}", self.ip),
+        };
+        match self.ip {
+            IpAddr::V4(ip) => write!(f, "{ip}:{port}"),
+            IpAddr::V6(ip) => write!(f, "[{ip}]:{port}"),
         }
     }
 }
@@ -130,13 +182,13 @@ impl Flow {
             ));
         }
         for (which, end) in [("local", local), ("remote", remote)] {
-            match (protocol.has_ports(), end.port) {
-                (true, None) => {
+            match (protocol.has_ports(), end.has_port()) {
+                (true, false) => {
                     return Err(format!(
                         "{which} address {end} has no port: {protocol} flows need IP:PORT"
                     ))
                 }
-                (false, Some(_)) => {
+                (false, true) => {
                     return Err(format!(
                         "{which} address {end} has a port, but {protocol} flows have no ports"
                     ))
@@ -188,13 +240,19 @@ impl Flow {
         let d = Direction::parse(direction).ok_or_else(|| {
             fail(
                 FlowField::Direction,
-                format!("direction '{direction}' is not Inbound or Outbound"),
+                format!(
+                    "direction '{}' is not Inbound or Outbound",
+                    crate::error::clip(direction)
+                ),
             )
         })?;
         let p = Protocol::parse(protocol).ok_or_else(|| {
             fail(
                 FlowField::Protocol,
-                format!("protocol '{protocol}' is not one of Tcp, Udp, Icmp, Esp, Ah"),
+                format!(
+                    "protocol '{}' is not one of Tcp, Udp, Icmp, Esp, Ah",
+                    crate::error::clip(protocol)
+                ),
             )
         })?;
         let l = Endpoint::parse(local).map_err(|m| fail(FlowField::Local, m))?;

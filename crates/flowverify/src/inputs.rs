@@ -73,8 +73,9 @@ pub struct Inputs {
     pub virtual_network: Vec<IpNet>,
     /// ASG membership given directly: name -> IPs.
     pub asgs: Vec<(String, Vec<IpAddr>)>,
-    /// What importing the documents noticed (each `SOURCE: PLACE: message`); every verdict
-    /// repeats them among its warnings.
+    /// What importing the documents noticed about them as a whole (each `SOURCE: PLACE:
+    /// message`); every verdict repeats them among its warnings. A rule's own warnings travel
+    /// with the rule ([`crate::model::Rule::warnings`]).
     pub notes: Vec<String>,
 }
 
@@ -88,7 +89,7 @@ impl Inputs {
     pub fn add(&mut self, slot: Slot, document: Document) -> Result<(), InputError> {
         let label = document.source().to_string();
         let found = document.describe();
-        let notes = document.warnings().to_vec();
+        let notes = document.document_warnings().to_vec();
         let mismatch = || {
             InputError::whole(
                 label.clone(),

@@ -12,6 +12,7 @@ pub mod evaluate;
 pub mod flow;
 pub mod import;
 pub mod inputs;
+mod json_text;
 pub mod model;
 pub mod permalink;
 pub mod scenario;

@@ -377,24 +377,37 @@ pub enum AddressEntry {
     Asg(String),
     /// An AVNM network group, by name: its members' prefixes are not in any input document.
     NetworkGroup(String),
+    /// A bare number (`"789"`): Azure accepted and stored such prefixes, but how it matches
+    /// them is undocumented. It matches no address, and a verdict that depends on it is
+    /// uncertain (`semantics-decisions.md`).
+    BareNumber(String),
 }
 
 impl AddressEntry {
     /// Parses an address prefix as Azure writes it: `*`/`Any`, `0.0.0.0/0`/`::/0`, an IP, a
-    /// CIDR, or otherwise a service tag name. `None` for text that looks like an address but is
-    /// not a valid one (`10.0.0.300/24`, `10.0.0.0/33`), or that is not a possible tag name.
+    /// CIDR, a bare number (see [`AddressEntry::BareNumber`]), or otherwise a service tag name.
+    /// `None` for text that looks like an address but is not a valid one (`10.0.0.300/24`,
+    /// `10.0.0.0/33`, an IP range `10.0.0.1-10.0.0.9`), or that is not a possible tag name.
     ///
     /// ```
     /// use flowverify::model::AddressEntry;
     /// assert_eq!(AddressEntry::parse("0.0.0.0/0"), Some(AddressEntry::Any));
     /// assert!(matches!(AddressEntry::parse("10.1.0.0/16"), Some(AddressEntry::Prefix(_))));
     /// assert_eq!(AddressEntry::parse("Storage.WestUS"), Some(AddressEntry::Tag("Storage.WestUS".into())));
+    /// assert_eq!(AddressEntry::parse("789"), Some(AddressEntry::BareNumber("789".into())));
     /// assert_eq!(AddressEntry::parse("10.0.0.0/33"), None);
+    /// assert_eq!(AddressEntry::parse("10.0.0.1-10.0.0.9"), None);
     /// ```
     pub fn parse(text: &str) -> Option<AddressEntry> {
         let text = text.trim();
         if text == "*" || text.eq_ignore_ascii_case("any") {
             return Some(AddressEntry::Any);
+        }
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(AddressEntry::BareNumber(text.to_string()));
+        }
+        if ip_range(text).is_some() {
+            return None;
         }
         if let Some(net) = parse_prefix(text) {
             return Some(if net.prefix_len() == 0 {
@@ -428,12 +441,31 @@ impl fmt::Display for AddressEntry {
                 IpNet::V6(n) if n.prefix_len() == 128 => write!(f, "{}", n.addr()),
                 _ => write!(f, "{net}"),
             },
-            AddressEntry::Tag(t) => f.write_str(t),
-            AddressEntry::Expanded { label, .. } => f.write_str(label),
-            AddressEntry::Asg(name) => write!(f, "asg {name}"),
-            AddressEntry::NetworkGroup(name) => write!(f, "network group {name}"),
+            AddressEntry::Tag(t) => f.write_str(&crate::error::clip(t)),
+            AddressEntry::Expanded { label, .. } => f.write_str(&crate::error::clip(label)),
+            AddressEntry::Asg(name) => write!(f, "asg {}", crate::error::clip(name)),
+            AddressEntry::NetworkGroup(name) => {
+                write!(f, "network group {}", crate::error::clip(name))
+            }
+            AddressEntry::BareNumber(n) => f.write_str(&crate::error::clip(n)),
         }
     }
+}
+
+/// The two ends of an IP range written `A-B` (`10.0.0.1-10.0.0.9`), which is not a form NSG
+/// rules take; `None` for anything else.
+///
+/// ```
+/// use flowverify::model::ip_range;
+/// let (a, b) = ip_range("10.0.0.1 - 10.0.0.9").unwrap();
+/// assert_eq!((a.to_string(), b.to_string()), ("10.0.0.1".into(), "10.0.0.9".into()));
+/// assert_eq!(ip_range("Storage.West-US"), None);
+/// ```
+pub fn ip_range(text: &str) -> Option<(IpAddr, IpAddr)> {
+    let (a, b) = text.split_once('-')?;
+    let a: IpAddr = a.trim().parse().ok()?;
+    let b: IpAddr = b.trim().parse().ok()?;
+    Some((a, b))
 }
 
 /// Parses an IP address or CIDR block (host bits are allowed and cleared, as Azure does).
@@ -538,6 +570,10 @@ pub struct Rule {
     pub destination_ports: PortSide,
     /// For admin rules: the rule collection it belongs to, when the input says.
     pub collection: Option<String>,
+    /// What importing the rule noticed but accepted (a misspelt property, host bits, a list in
+    /// a single-value field, ...), each naming the rule, the property and the value. Every
+    /// verdict that considers the rule repeats them, and its trace row is marked.
+    pub warnings: Vec<String>,
 }
 
 impl Rule {

@@ -191,7 +191,8 @@ impl Scenario {
                 source,
                 unknown.clone(),
                 format!(
-                    "unknown property '{unknown}' (a scenario has {})",
+                    "unknown property '{}' (a scenario has {})",
+                    crate::error::clip(unknown),
                     SCENARIO_KEYS.join(", ")
                 ),
             ));
@@ -433,7 +434,8 @@ impl FlowSpec {
                 source,
                 format!("{path}.{unknown}"),
                 format!(
-                    "unknown property '{unknown}' (a flow has {})",
+                    "unknown property '{}' (a flow has {})",
+                    crate::error::clip(unknown),
                     FLOW_KEYS.join(", ")
                 ),
             ));
@@ -478,8 +480,8 @@ impl FlowSpec {
 /// The verdict a flow is expected to get: `"Allow"`/`"Deny"`, or
 /// `{ "access": ..., "ruleName": ..., "layer": ... }`.
 ///
-/// `access` and `layer` are read in any case; `ruleName` is compared exactly, prefix included
-/// (`securityRules/DenyRdp`).
+/// `access` and `layer` are read in any case; `ruleName` is compared in any case, like every
+/// name, prefix included (`securityRules/DenyRdp`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value", into = "Value")]
 pub struct Expectation {
@@ -516,7 +518,7 @@ impl Expectation {
                 )),
                 _ => Err((
                     sub.to_string(),
-                    format!("access '{text}' is not Allow or Deny"),
+                    format!("access '{}' is not Allow or Deny", crate::error::clip(text)),
                 )),
             }
         };
@@ -556,7 +558,8 @@ impl Expectation {
                                     (
                                         sub.clone(),
                                         format!(
-                                            "layer '{s}' is not one of admin, subnet, nic, none"
+                                            "layer '{}' is not one of admin, subnet, nic, none",
+                                            crate::error::clip(&s)
                                         ),
                                     )
                                 })?),
@@ -567,7 +570,8 @@ impl Expectation {
                             return Err((
                                 sub,
                                 format!(
-                                    "unknown property '{key}' (an expectation has {})",
+                                    "unknown property '{}' (an expectation has {})",
+                                    crate::error::clip(key),
                                     EXPECT_KEYS.join(", ")
                                 ),
                             ))
@@ -608,6 +612,7 @@ impl Expectation {
     ///     decided_by: DecidedBy { layer: Layer::Subnet, resource: Some("nsg".into()) },
     ///     uncertain: false,
     ///     warnings: vec![],
+    ///     notes: vec![],
     ///     flow: FlowSummary { direction: "Inbound".into(), protocol: "Tcp".into(),
     ///                         source: "10.0.2.5:1234".into(), destination: "10.0.1.4:22".into() },
     ///     trace: vec![],
@@ -621,10 +626,12 @@ impl Expectation {
     /// ```
     pub fn check(&self, verdict: &Verdict) -> Result<(), String> {
         let access_ok = verdict.access == self.access;
-        let rule_ok = self
-            .rule_name
-            .as_ref()
-            .is_none_or(|r| verdict.rule_name.as_deref() == Some(r.as_str()));
+        let rule_ok = self.rule_name.as_ref().is_none_or(|r| {
+            verdict
+                .rule_name
+                .as_deref()
+                .is_some_and(|have| have.eq_ignore_ascii_case(r))
+        });
         let layer_ok = self.layer.is_none_or(|l| verdict.decided_by.layer == l);
         if access_ok && rule_ok && layer_ok {
             return Ok(());
@@ -641,9 +648,9 @@ impl Expectation {
         let mut message = format!("expected {self}, got {got}");
         if let (Some(want), Some(have)) = (&self.rule_name, &verdict.rule_name) {
             let bare = have.rsplit('/').next().unwrap_or(have);
-            if !rule_ok && (want.eq_ignore_ascii_case(have) || want == bare) {
+            if !rule_ok && want.eq_ignore_ascii_case(bare) {
                 message.push_str(&format!(
-                    " (ruleName is compared exactly, prefix included: write \"{have}\")"
+                    " (ruleName includes its prefix: write \"{have}\")"
                 ));
             }
         }
@@ -772,7 +779,13 @@ pub(crate) fn parse_json(source: &str, text: &str) -> Result<Value, InputError> 
             "the document is empty: expected JSON",
         ));
     }
-    serde_json::from_str(text).map_err(|e| {
+    crate::json_text::parse(text).map_err(|e| {
+        let e = match e {
+            crate::json_text::ParseError::Syntax(e) => e,
+            crate::json_text::ParseError::Duplicate { key, line, column } => {
+                return InputError::new(source, Place::LineColumn { line, column }, key.message())
+            }
+        };
         let (mut line, mut column) = (e.line(), e.column());
         let full = e.to_string();
         let suffix = format!(" at line {line} column {column}");
@@ -832,7 +845,11 @@ fn canonical_keys(
             return Err(InputError::at(
                 source,
                 place,
-                format!("property '{key}' is given twice (as '{canonical}' too)"),
+                format!(
+                    "property '{}' is given twice (as '{}' too)",
+                    crate::error::clip(&key),
+                    crate::error::clip(&canonical)
+                ),
             ));
         }
         out.insert(canonical, value);
@@ -873,14 +890,9 @@ fn kind_of(value: &Value) -> &'static str {
 
 /// A value as JSON, shortened for messages.
 fn short_json(value: &Value) -> String {
-    let text = match value {
+    match value {
         Value::Array(_) | Value::Object(_) => kind_of(value).to_string(),
-        other => other.to_string(),
-    };
-    if text.chars().count() > 60 {
-        format!("{}...", text.chars().take(60).collect::<String>())
-    } else {
-        text
+        other => crate::error::clip(&other.to_string()),
     }
 }
 
@@ -899,6 +911,7 @@ mod tests {
             },
             uncertain: false,
             warnings: vec![],
+            notes: vec![],
             flow: FlowSummary {
                 direction: "Inbound".into(),
                 protocol: "Tcp".into(),
@@ -1154,7 +1167,13 @@ mod tests {
             layer: None,
         };
         let msg = bare.check(&v).unwrap_err();
-        assert!(msg.contains("prefix included"), "{msg}");
+        assert!(msg.contains("ruleName includes its prefix"), "{msg}");
+        let other_case = Expectation {
+            access: Decision::Allow,
+            rule_name: Some("DEFAULTSECURITYRULES/allowvnetinbound".into()),
+            layer: None,
+        };
+        assert!(other_case.check(&v).is_ok());
         let exact = Expectation {
             access: Decision::Allow,
             rule_name: Some("defaultSecurityRules/AllowVnetInBound".into()),

@@ -125,6 +125,16 @@ pub struct RuleTrace {
     /// The rule could not be fully evaluated for lack of input (unknown tag or ASG).
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub uncertain: bool,
+    /// The conditions that could not be evaluated (`source`, `sourcePort`, `destination`,
+    /// `destinationPort`): an unknown tag, ASG membership or network group, a bare-number
+    /// prefix, or a flow port `*` against a rule that covers only some ports. Their
+    /// `...Matched` flags are false.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub unknown: Vec<String>,
+    /// What importing the rule noticed (a misspelt property, host bits, ...): a rule read with
+    /// a warning is marked in the trace.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub warnings: Vec<String>,
 }
 
 /// One layer of the trace.
@@ -155,6 +165,10 @@ pub struct Verdict {
     pub uncertain: bool,
     /// Warnings: what the tool assumed, and what input would settle an uncertain verdict.
     pub warnings: Vec<String>,
+    /// Facts about the verdict that are not warnings about the input (e.g. that Azure's IP
+    /// flow verify answers a target without NSGs with the error `NsgsNotAppliedOnNic`).
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// The flow as evaluated.
     pub flow: FlowSummary,
     /// Every layer evaluated, in order (empty when the trace was not asked for).

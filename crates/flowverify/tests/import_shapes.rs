@@ -603,8 +603,19 @@ fn a_rule_that_sets_no_side_is_read_as_any_with_a_warning_every_verdict_repeats(
         }),
     )
     .unwrap();
-    assert_eq!(doc.warnings().len(), 1, "{:?}", doc.warnings());
-    let warning = doc.warnings()[0].clone();
+    assert_eq!(doc.warnings().len(), 2, "{:?}", doc.warnings());
+    let misspelt = doc.warnings()[0].clone();
+    assert!(
+        misspelt.starts_with(
+            "nsg.json: securityRules[0] (AllowPartner).properties: 'sourceAddressPrefixs' is not a property of an NSG security rule"
+        ),
+        "{misspelt}"
+    );
+    assert!(
+        misspelt.contains("did you mean 'sourceAddressPrefixes'?"),
+        "{misspelt}"
+    );
+    let warning = doc.warnings()[1].clone();
     assert!(
         warning.starts_with(
             "nsg.json: securityRules[0] (AllowPartner): the rule sets no source address"
@@ -612,6 +623,7 @@ fn a_rule_that_sets_no_side_is_read_as_any_with_a_warning_every_verdict_repeats(
         "{warning}"
     );
     assert!(warning.contains("sourceAddressPrefixes"), "{warning}");
+    assert!(doc.document_warnings().is_empty());
 
     let mut inputs = Inputs::new();
     inputs.add(Slot::NicNsg, doc).unwrap();
@@ -623,7 +635,18 @@ fn a_rule_that_sets_no_side_is_read_as_any_with_a_warning_every_verdict_repeats(
         Some("securityRules/AllowPartner")
     );
     assert!(
-        verdict.warnings.contains(&warning),
+        verdict.warnings.contains(&warning) && verdict.warnings.contains(&misspelt),
+        "{:?}",
+        verdict.warnings
+    );
+    let row = &verdict.trace[0].rules[0];
+    assert_eq!(row.warnings, [misspelt.clone(), warning.clone()]);
+    // A verdict that does not consider the rule does not repeat its warnings.
+    let outbound =
+        flowverify::Flow::parse("Outbound", "Tcp", "10.0.1.4:443", "203.0.113.9:5000").unwrap();
+    let verdict = flowverify::verify(&inputs, &outbound);
+    assert!(
+        !verdict.warnings.contains(&warning),
         "{:?}",
         verdict.warnings
     );

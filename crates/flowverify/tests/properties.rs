@@ -115,6 +115,7 @@ fn rule_body(admin: bool) -> impl Strategy<Value = Rule> {
                 destination,
                 destination_ports,
                 collection: None,
+                warnings: Vec::new(),
             },
         )
 }
@@ -148,6 +149,7 @@ fn default_rules() -> Vec<Rule> {
         destination: AddressSide::from_entries(vec![AddressEntry::parse(dst).unwrap()]),
         destination_ports: PortSide::any(),
         collection: None,
+        warnings: Vec::new(),
     };
     use Access::*;
     use Direction::*;

@@ -10,7 +10,10 @@ use super::json::{
     clip, get_str, id_segment, is_powershell_truncation, join, kind_of, last_segment, name_list,
     plural, powershell_truncation_message, Ctx, Fields, Obj,
 };
-use super::rule::{access, address, direction, port_side, priority, protocol, At, PriorityRange};
+use super::rule::{
+    access, address, check_limits, check_properties, direction, port_side, priority, protocol, At,
+    PriorityRange,
+};
 use crate::error::InputError;
 use crate::model::{AddressEntry, AddressSide, AdminConfiguration, Direction, Rule, RuleKind};
 
@@ -230,6 +233,7 @@ fn admin_rule(ctx: &Ctx, item: &Item) -> Result<(Rule, String, Place), InputErro
             ))
         }
     };
+    let mark = ctx.mark();
     let fields = Fields::new(obj);
     let place = place_of(obj, item.arm_name.as_deref());
     let name = item
@@ -265,6 +269,14 @@ fn admin_rule(ctx: &Ctx, item: &Item) -> Result<(Rule, String, Place), InputErro
     let destination = addresses(ctx, &label, &fields, "destinations")?;
     let source_ports = port_side(ctx, &label, &[fields.entry("sourcePortRanges")])?;
     let destination_ports = port_side(ctx, &label, &[fields.entry("destinationPortRanges")])?;
+    check_properties(
+        ctx,
+        &label,
+        obj,
+        "a security admin rule",
+        super::rule::ADMIN_RULE_KEYS,
+    );
+    check_limits(ctx, &label, &source, &destination);
     let rule = Rule {
         name: name.to_string(),
         kind: RuleKind::Admin,
@@ -277,6 +289,7 @@ fn admin_rule(ctx: &Ctx, item: &Item) -> Result<(Rule, String, Place), InputErro
         destination,
         destination_ports,
         collection: place.collection.clone(),
+        warnings: ctx.take_since(mark),
     };
     Ok((rule, label, place))
 }
@@ -348,6 +361,11 @@ pub(crate) fn from_items(
         }
         seen.insert(key, i);
     }
+    let named = parsed.iter().map(|(rule, label, _)| {
+        let scope = rule.collection.clone().unwrap_or_default();
+        (rule, label.as_str(), scope)
+    });
+    super::rule::check_unique_names(ctx, named, "rule collection")?;
 
     let collections = distinct(
         parsed

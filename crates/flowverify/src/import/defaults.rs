@@ -110,7 +110,77 @@ fn build(d: &DefaultRule) -> Rule {
         destination: side(d.destination),
         destination_ports: PortSide::from_ranges(vec![PortRange::ALL]),
         collection: None,
+        warnings: Vec::new(),
     }
+}
+
+/// How a default rule differs from Azure's fixed default of its name, in words; `None` when it
+/// is Azure's (or not a default rule). Azure's default rules cannot be changed, so a document
+/// with an edited or extra default rule was not produced by Azure.
+pub(crate) fn deviation(rule: &Rule) -> Option<String> {
+    if rule.kind != RuleKind::Default {
+        return None;
+    }
+    let Some(d) = canonical_index(&rule.name).and_then(|i| DEFAULTS.get(i)) else {
+        return Some(format!(
+            "'{}' is listed as a default rule, but Azure has no such default rule (its six are \
+             {}): evaluated as given, but Azure's default rules cannot be added to or changed",
+            crate::error::clip(&rule.name),
+            DEFAULTS.map(|d| d.name).join(", ")
+        ));
+    };
+    let mut changed = Vec::new();
+    if rule.direction != d.direction {
+        changed.push(format!(
+            "direction {} (Azure's: {})",
+            rule.direction, d.direction
+        ));
+    }
+    if rule.priority != d.priority {
+        changed.push(format!(
+            "priority {} (Azure's: {})",
+            rule.priority, d.priority
+        ));
+    }
+    if rule.access != d.access {
+        changed.push(format!("access {} (Azure's: {})", rule.access, d.access));
+    }
+    if rule.protocol != RuleProtocol::Any {
+        changed.push(format!("protocol {} (Azure's: Any)", rule.protocol));
+    }
+    let same_side = |side: &AddressSide, want: &str| -> bool {
+        match side.entries() {
+            [] => want == "*",
+            [AddressEntry::Any] => want == "*",
+            [AddressEntry::Tag(t)] => t.eq_ignore_ascii_case(want),
+            [AddressEntry::Expanded { label, .. }] => label.eq_ignore_ascii_case(want),
+            _ => false,
+        }
+    };
+    if !same_side(&rule.source, d.source) {
+        changed.push(format!("source {} (Azure's: {})", rule.source, d.source));
+    }
+    if !same_side(&rule.destination, d.destination) {
+        changed.push(format!(
+            "destination {} (Azure's: {})",
+            rule.destination, d.destination
+        ));
+    }
+    if !rule.source_ports.covers_all() || !rule.destination_ports.covers_all() {
+        changed.push(format!(
+            "ports {} -> {} (Azure's: * -> *)",
+            rule.source_ports, rule.destination_ports
+        ));
+    }
+    if changed.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "default rule {} differs from Azure's: {}; evaluated as given, but Azure's default rules \
+         cannot be changed, so this document was not produced by Azure",
+        d.name,
+        changed.join(", ")
+    ))
 }
 
 /// The six default rules, as the API lists them.

@@ -47,6 +47,8 @@ const EXPECTED: &str = "a network security group, AVNM security admin rules, eff
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
     Template,
+    /// An ARM deployment request body holding its template.
+    Deployment,
     Nsg,
     NsgRule,
     AdminRule,
@@ -67,7 +69,7 @@ enum Kind {
 impl Kind {
     fn noun(&self) -> &'static str {
         match self {
-            Kind::Template => "an ARM template",
+            Kind::Template | Kind::Deployment => "an ARM template",
             Kind::Nsg => "a network security group",
             Kind::NsgRule => "an NSG security rule",
             Kind::AdminRule | Kind::EffectiveAdminRule => "a security admin rule",
@@ -108,6 +110,31 @@ fn not_input(obj: &Obj) -> Option<String> {
              (`flowverify check FILE`, `--scenario FILE`, or the page's scenario upload)"
                 .into(),
         );
+    }
+    let names_user_rules = |text: &str| {
+        let lower = text.to_ascii_lowercase();
+        lower.contains("securityuserconfigurations") || lower.contains("securityuserrules")
+    };
+    if resource_type(obj).is_some_and(names_user_rules)
+        || get_str(obj, "id").is_some_and(names_user_rules)
+    {
+        return Some(
+            "this is an AVNM security user configuration (security user rules), not an input: \
+             AVNM deploys user rules into the NSGs of the virtual networks it manages, so IP \
+             flow verify evaluates them as NSG rules; paste the NSGs (or the effective security \
+             rules of the network interface) instead. Security admin rules are the ones \
+             evaluated before the NSGs"
+                .into(),
+        );
+    }
+    if let Some(props) = get_obj(obj, "properties") {
+        if has(props, "templateLink") && !has(props, "template") {
+            return Some(
+                "this is an ARM deployment request whose template is linked (templateLink), not \
+                 included: FlowVerify reads nothing over the network; paste the template itself"
+                    .into(),
+            );
+        }
     }
     if get_str(obj, "$schema")
         .is_some_and(|s| s.to_ascii_lowercase().contains("deploymentparameters"))
@@ -174,9 +201,49 @@ fn not_input(obj: &Obj) -> Option<String> {
     None
 }
 
+/// The template of an ARM deployment request body (`{"properties": {"template": {...}}}`, as
+/// `az deployment group create` and the REST API send it), if this is one.
+fn deployment_template(obj: &Obj) -> Option<&Obj> {
+    get_obj(obj, "properties")
+        .and_then(|p| get_obj(p, "template"))
+        .filter(|t| arm::is_template(t))
+}
+
+/// The template of a deployment request with the request's parameter values made the
+/// parameters' defaults, so that the template evaluates as the deployment would.
+fn deployment_with_values(obj: &Obj, template: &Obj) -> Obj {
+    let mut template = template.clone();
+    let values = get_obj(obj, "properties").and_then(|p| get_obj(p, "parameters"));
+    let Some(values) = values else {
+        return template;
+    };
+    if let Some(Value::Object(declared)) = template
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("parameters"))
+        .map(|(_, v)| v)
+    {
+        for (name, given) in values {
+            let value = given.as_object().and_then(|g| super::json::get(g, "value"));
+            let Some(value) = value else { continue };
+            let slot = declared
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v);
+            if let Some(Value::Object(param)) = slot {
+                param.retain(|k, _| !k.eq_ignore_ascii_case("defaultValue"));
+                param.insert("defaultValue".to_string(), value.clone());
+            }
+        }
+    }
+    template
+}
+
 fn kind_of_obj(obj: &Obj) -> Kind {
     if arm::is_template(obj) {
         return Kind::Template;
+    }
+    if deployment_template(obj).is_some() {
+        return Kind::Deployment;
     }
     if let Some(message) = not_input(obj) {
         return Kind::NotInput(message);
@@ -369,6 +436,13 @@ fn recognise_object(
             from_arm(ctx, &resources, true)
         }
         Kind::Template => from_arm(ctx, &arm::bare_resources(ctx, value)?, false),
+        Kind::Deployment => {
+            let template = deployment_template(obj).map(|t| deployment_with_values(obj, t));
+            let template = template.unwrap_or_default();
+            let resources = arm::template_resources(ctx, &template)
+                .map_err(|e| e.within("properties.template"))?;
+            from_arm(ctx, &resources, true).map_err(|e| e.within("properties.template"))
+        }
         Kind::NotInput(message) => Err(ctx.whole(message)),
         Kind::OtherResource(t) => Err(ctx.whole(format!(
             "expected {EXPECTED}, but this is a '{}' resource{}",
@@ -452,6 +526,21 @@ fn recognise_object(
                 Some((k, Value::Array(items))) => (k, items),
                 _ => return Err(unknown(ctx, path, value)),
             };
+            if items.is_empty() && key == "value" {
+                // `listNetworkManagerEffectiveSecurityAdminRules` answers `{"value": []}` (with
+                // a `skipToken`) when no admin rule applies: a valid input.
+                let cfg = crate::model::AdminConfiguration {
+                    name: "no admin rules".to_string(),
+                    rules: Vec::new(),
+                };
+                return Ok(Recognised {
+                    shape: Shape::EffectiveAdminRules(origin.unwrap_or(Origin::Rest)),
+                    content: Content::AdminRules(cfg),
+                    description: "an empty list, read as AVNM effective admin rules: no admin \
+                                  rule applies"
+                        .to_string(),
+                });
+            }
             let list_origin = origin.or(Some(Origin::Rest));
             recognise_list(
                 ctx,

@@ -179,7 +179,12 @@ pub(crate) fn from_entries(
                     rules.reserve(items.len());
                     for (i, item) in items.iter().enumerate() {
                         let rule_path = format!("{}[{i}]", join(path, key));
-                        rules.push(nsg_rule(ctx, &rule_path, item, RuleSet::Effective, None)?.0);
+                        let (mut rule, label) =
+                            nsg_rule(ctx, &rule_path, item, RuleSet::Effective, None)?;
+                        if let Some(deviation) = super::defaults::deviation(&rule) {
+                            rule.warnings.push(ctx.warning_text(&label, &deviation));
+                        }
+                        rules.push(rule);
                     }
                 }
                 other => {

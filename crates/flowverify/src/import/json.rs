@@ -26,18 +26,38 @@ impl<'s> Ctx<'s> {
 
     /// Notes something accepted but probably not meant, at a path in the document.
     pub fn warn(&self, path: &str, message: impl Into<String>) {
-        let message = message.into();
-        let text = if path.is_empty() {
-            format!("{}: {message}", self.source)
-        } else {
-            format!("{}: {path}: {message}", self.source)
-        };
-        self.warnings.borrow_mut().push(text);
+        let text = self.warning_text(path, &message.into());
+        let mut warnings = self.warnings.borrow_mut();
+        if !warnings.contains(&text) {
+            warnings.push(text);
+        }
     }
 
     /// The warnings noted so far.
     pub fn take_warnings(&self) -> Vec<String> {
         std::mem::take(&mut *self.warnings.borrow_mut())
+    }
+
+    /// A mark in the warnings: what is noted after it can be taken by [`Ctx::take_since`]
+    /// (a rule's own warnings travel with the rule).
+    pub fn mark(&self) -> usize {
+        self.warnings.borrow().len()
+    }
+
+    /// The warnings noted since `mark`, removed from the document's.
+    pub fn take_since(&self, mark: usize) -> Vec<String> {
+        let mut warnings = self.warnings.borrow_mut();
+        let mark = mark.min(warnings.len());
+        warnings.split_off(mark)
+    }
+
+    /// A warning's text at a path, as [`Ctx::warn`] writes it, for a rule built elsewhere.
+    pub fn warning_text(&self, path: &str, message: &str) -> String {
+        if path.is_empty() {
+            format!("{}: {message}", self.source)
+        } else {
+            format!("{}: {path}: {message}", self.source)
+        }
     }
 
     /// An error at a path in the document.
@@ -192,16 +212,7 @@ pub(crate) fn resource_name(obj: &Obj) -> Option<&str> {
     get_str(obj, "name").or_else(|| get_str(obj, "id").map(last_segment))
 }
 
-/// Text for quoting in a message, cut to a readable length.
-pub(crate) fn clip(text: &str) -> String {
-    const MAX: usize = 80;
-    if text.chars().count() <= MAX {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(MAX).collect();
-        format!("{cut}...")
-    }
-}
+pub(crate) use crate::error::clip;
 
 /// A value as it appears in a message: strings quoted, numbers and literals as written,
 /// arrays and objects by kind.
@@ -351,7 +362,7 @@ mod tests {
         );
         assert_eq!(plural(1, "rule"), "1 rule");
         assert_eq!(plural(0, "rule"), "0 rules");
-        assert!(clip(&"x".repeat(200)).ends_with("..."));
+        assert!(clip(&"x".repeat(200)).ends_with("... (200 characters)"));
         assert!(is_powershell_truncation(
             "System.Collections.Generic.List`1[System.String]"
         ));

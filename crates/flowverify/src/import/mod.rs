@@ -26,6 +26,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::error::{InputError, Place};
+use crate::json_text::ParseError;
 use crate::model::{AdminConfiguration, EffectiveRules, NetworkInterface, Nsg};
 use crate::tags::ServiceTags;
 
@@ -146,8 +147,36 @@ impl Document {
     }
 
     /// What the import accepted but that is probably not meant (e.g. a rule that sets no
-    /// source at all and so matches any), each as `SOURCE: PLACE: message`.
-    pub fn warnings(&self) -> &[String] {
+    /// source at all and so matches any, a document beyond Azure's limits), each as
+    /// `SOURCE: PLACE: message`: the document's own warnings, then its rules' (which verdicts
+    /// repeat only when they consider the rule).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut all = self.warnings.clone();
+        let rules: Vec<&crate::model::Rule> = match &self.content {
+            Content::Nsg(nsg) => nsg.rules.iter().collect(),
+            Content::AdminRules(cfg) => cfg.rules.iter().collect(),
+            Content::EffectiveRules(eff) => eff
+                .admin
+                .iter()
+                .flat_map(|a| &a.rules)
+                .chain(eff.subnet.iter().flat_map(|n| &n.rules))
+                .chain(eff.nic.iter().flat_map(|n| &n.rules))
+                .collect(),
+            Content::NetworkInterface(_) | Content::ServiceTags(_) => Vec::new(),
+        };
+        for rule in rules {
+            for w in &rule.warnings {
+                if !all.contains(w) {
+                    all.push(w.clone());
+                }
+            }
+        }
+        all
+    }
+
+    /// The warnings about the document as a whole (not about one rule): every verdict on
+    /// inputs that hold the document repeats them.
+    pub fn document_warnings(&self) -> &[String] {
         &self.warnings
     }
 
@@ -182,12 +211,28 @@ pub fn import(source: &str, text: &str) -> Result<Document, InputError> {
             format!("the document is empty; paste {}", EXPECTED_PASTE),
         ));
     }
-    let value: Value = match serde_json::from_str(text) {
+    let value: Value = match crate::json_text::parse(text) {
         Ok(v) => v,
-        Err(err) => match strip_comments(text).and_then(|t| serde_json::from_str(&t).ok()) {
-            Some(v) => v,
-            None => return Err(syntax_error(source, text, &err)),
-        },
+        Err(ParseError::Duplicate { key, line, column }) => {
+            return Err(InputError::new(
+                source,
+                Place::LineColumn { line, column },
+                key.message(),
+            ))
+        }
+        Err(ParseError::Syntax(err)) => {
+            match strip_comments(text).map(|t| crate::json_text::parse(&t)) {
+                Some(Ok(v)) => v,
+                Some(Err(ParseError::Duplicate { key, line, column })) => {
+                    return Err(InputError::new(
+                        source,
+                        Place::LineColumn { line, column },
+                        key.message(),
+                    ))
+                }
+                _ => return Err(syntax_error(source, text, &err)),
+            }
+        }
     };
     import_value(source, &value)
 }
@@ -204,6 +249,15 @@ pub fn import(source: &str, text: &str) -> Result<Document, InputError> {
 /// assert!(matches!(doc.content(), Content::ServiceTags(_)));
 /// ```
 pub fn import_value(source: &str, value: &Value) -> Result<Document, InputError> {
+    if let Some(twins) = crate::json_text::case_duplicate(value) {
+        let place = if twins.path.is_empty() {
+            Place::Whole
+        } else {
+            Place::Path(twins.path.clone())
+        };
+        let message = twins.message().replace(" here)", ")");
+        return Err(InputError::new(source, place, message));
+    }
     let ctx = json::Ctx::new(source);
     let recognised = detect::recognise(&ctx, value)?;
     Ok(Document {

@@ -65,8 +65,35 @@ pub(crate) fn finish(
             }
             seen.insert((rule.direction, rule.priority), i);
         }
+        let named = rules
+            .iter()
+            .map(|(rule, label)| (rule, label.as_str(), String::new()));
+        super::rule::check_unique_names(ctx, named, "NSG")?;
     }
-    let mut rules: Vec<Rule> = rules.into_iter().map(|(r, _)| r).collect();
+    const MAX_RULES: usize = 1000;
+    let user_rules = rules
+        .iter()
+        .filter(|(r, _)| r.kind == RuleKind::User)
+        .count();
+    if user_rules > MAX_RULES {
+        ctx.warn(
+            "",
+            format!(
+                "NSG '{}' has {user_rules} security rules; Azure allows at most {MAX_RULES} in \
+                 an NSG and would refuse this document",
+                super::json::clip(&name)
+            ),
+        );
+    }
+    let mut rules: Vec<Rule> = rules
+        .into_iter()
+        .map(|(mut rule, label)| {
+            if let Some(deviation) = defaults::deviation(&rule) {
+                rule.warnings.push(ctx.warning_text(&label, &deviation));
+            }
+            rule
+        })
+        .collect();
     let added = defaults::add_missing(&mut rules);
     let user = rules.iter().filter(|r| r.kind != RuleKind::Default).count();
     let counts = Counts {

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::json::{
     arm_expression_message, clip, is_arm_expression, is_powershell_truncation, is_unset, join,
-    kind_of, last_segment, powershell_truncation_message, show, Ctx, Fields,
+    kind_of, last_segment, powershell_truncation_message, show, Ctx, Fields, Obj,
 };
 use crate::error::InputError;
 use crate::model::{
@@ -258,14 +258,19 @@ pub(crate) fn texts<'a, 'v>(
                     });
                     return Ok(());
                 }
+                let mut parts = 0;
                 for part in s.split(',') {
                     let part = part.trim();
                     if !part.is_empty() {
+                        parts += 1;
                         out.push(Text {
                             at: item_at,
                             text: Cow::Borrowed(part),
                         });
                     }
+                }
+                if parts > 1 {
+                    ctx.warn(&item_at.path(), list_in_one_value(item_at, s));
                 }
                 Ok(())
             }
@@ -294,6 +299,35 @@ pub(crate) fn texts<'a, 'v>(
         other => push(at, other)?,
     }
     Ok(())
+}
+
+/// The warning for a comma-separated list where Azure takes one value: a singular setting
+/// (`destinationPortRange: "80,3389"`) or one item of a list.
+fn list_in_one_value(at: At, text: &str) -> String {
+    let shown = clip(text.trim());
+    if at.index.is_some() {
+        return format!(
+            "item '{shown}' holds a comma-separated list: read as its {} values; Azure expects \
+             one value per item",
+            text.split(',').filter(|p| !p.trim().is_empty()).count()
+        );
+    }
+    let plural = plural_of(at.key);
+    format!(
+        "{} '{shown}' holds a comma-separated list: read as the list; Azure expects one value \
+         in {} and a list in {plural}",
+        at.key, at.key
+    )
+}
+
+/// The plural setting of a singular one (`destinationPortRange` -> `destinationPortRanges`,
+/// `sourceAddressPrefix` -> `sourceAddressPrefixes`).
+fn plural_of(key: &str) -> String {
+    if key.to_ascii_lowercase().ends_with("prefix") {
+        format!("{key}es")
+    } else {
+        format!("{key}s")
+    }
 }
 
 /// One port entry: `*`, `N` or `A-B`; the message when it is not one.
@@ -362,6 +396,9 @@ pub(crate) fn parse_address(text: &str) -> Result<AddressEntry, String> {
         return Ok(entry);
     }
     let t = text.trim();
+    if let Some((a, b)) = crate::model::ip_range(t) {
+        return Err(range_message(t, a, b));
+    }
     let looks_like_address =
         t.contains(':') || t.contains('/') || t.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let message = if looks_like_address {
@@ -378,9 +415,81 @@ pub(crate) fn parse_address(text: &str) -> Result<AddressEntry, String> {
     Err(not_understood("address prefix", t, message))
 }
 
-/// One address prefix, its error at `path`.
+/// The message for an IP range `A-B`, with the CIDR blocks that cover it exactly.
+fn range_message(text: &str, a: std::net::IpAddr, b: std::net::IpAddr) -> String {
+    use std::net::IpAddr;
+    let blocks: Option<Vec<String>> = match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) if a <= b => Some(
+            ipnet::Ipv4Subnets::new(a, b, 0)
+                .map(|n| n.to_string())
+                .collect(),
+        ),
+        (IpAddr::V6(a), IpAddr::V6(b)) if a <= b => Some(
+            ipnet::Ipv6Subnets::new(a, b, 0)
+                .map(|n| n.to_string())
+                .collect(),
+        ),
+        _ => None,
+    };
+    let mut message = format!(
+        "address prefix '{}' is an IP range; NSG and admin rules take IP addresses, CIDR blocks \
+         or service tags, not ranges",
+        clip(text)
+    );
+    match blocks {
+        Some(blocks) if blocks.len() <= 8 => {
+            message.push_str(&format!(": write it as {}", blocks.join(", ")));
+        }
+        Some(blocks) => message.push_str(&format!(
+            ": write it as the {} CIDR blocks that cover it",
+            blocks.len()
+        )),
+        None => message.push_str(": its ends are of different families or in the wrong order"),
+    }
+    message
+}
+
+/// One address prefix, its error at `path`; what it accepts but Azure users rarely mean (host
+/// bits set, a bare number) is a warning at `path`.
 pub(crate) fn address(ctx: &Ctx, path: &str, text: &str) -> Result<AddressEntry, InputError> {
-    parse_address(text).map_err(|m| ctx.err(path, m))
+    let entry = parse_address(text).map_err(|m| ctx.err(path, m))?;
+    let t = text.trim();
+    match &entry {
+        AddressEntry::BareNumber(n) => ctx.warn(
+            path,
+            format!(
+                "address prefix '{}' is a bare number, not an IP address or CIDR block: Azure \
+                 accepts and stores such prefixes but does not document how it matches them, so \
+                 FlowVerify matches no address with it and marks a verdict that depends on it \
+                 uncertain",
+                clip(n)
+            ),
+        ),
+        AddressEntry::Prefix(_) | AddressEntry::Any if t.contains('/') => {
+            if let Ok(net) = t.parse::<ipnet::IpNet>() {
+                let given = net.addr();
+                if given != net.network() {
+                    let message = if net.prefix_len() == 0 {
+                        format!(
+                            "address prefix '{}' is a /0: it matches every address, whatever \
+                             address comes before the slash (for the one host write {given}/{})",
+                            clip(t),
+                            if given.is_ipv4() { 32 } else { 128 }
+                        )
+                    } else {
+                        format!(
+                            "address prefix '{}' has host bits set: Azure reads it as {}",
+                            clip(t),
+                            net.trunc()
+                        )
+                    };
+                    ctx.warn(path, message);
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(entry)
 }
 
 /// The name of an application security group from its id: the last segment, or the name
@@ -561,7 +670,7 @@ fn address_side(
 
     let mut entries = Vec::with_capacity(shown.len());
     for item in &shown {
-        entries.push(parse_address(&item.text).map_err(|m| ctx.err(item.at.path(), m))?);
+        entries.push(address(ctx, &item.at.path(), &item.text)?);
     }
     let asgs = fields.entry(keys.asgs);
     entries.extend(asg_refs(
@@ -570,6 +679,225 @@ fn address_side(
         asgs.map(|e| e.1),
     )?);
     Ok(AddressSide::from_entries(entries))
+}
+
+/// The properties an NSG security rule (REST, `az`, PowerShell, ARM, effective rules) may
+/// have, in any case, at its top level or in its `properties`; PowerShell's `...Text` copies
+/// of them are known too.
+const NSG_RULE_KEYS: &[&str] = &[
+    "name",
+    "id",
+    "etag",
+    "type",
+    "properties",
+    "description",
+    "protocol",
+    "sourcePortRange",
+    "sourcePortRanges",
+    "destinationPortRange",
+    "destinationPortRanges",
+    "sourceAddressPrefix",
+    "sourceAddressPrefixes",
+    "destinationAddressPrefix",
+    "destinationAddressPrefixes",
+    "sourceApplicationSecurityGroups",
+    "destinationApplicationSecurityGroups",
+    "expandedSourceAddressPrefix",
+    "expandedDestinationAddressPrefix",
+    "access",
+    "priority",
+    "direction",
+    "provisioningState",
+    "resourceGroup",
+    "systemData",
+    // ARM template resource properties.
+    "apiVersion",
+    "dependsOn",
+    "location",
+    "comments",
+    "condition",
+    "copy",
+    "scope",
+    "tags",
+];
+
+/// The properties an AVNM security admin rule (REST, `az`, PowerShell, ARM, effective and
+/// active admin rules) may have.
+pub(crate) const ADMIN_RULE_KEYS: &[&str] = &[
+    "name",
+    "id",
+    "etag",
+    "type",
+    "kind",
+    "properties",
+    "systemData",
+    "description",
+    "flag",
+    "protocol",
+    "sources",
+    "destinations",
+    "sourcePortRanges",
+    "destinationPortRanges",
+    "access",
+    "priority",
+    "direction",
+    "provisioningState",
+    "resourceGuid",
+    "resourceGroup",
+    "configurationDescription",
+    "configurationDisplayName",
+    "ruleCollectionDescription",
+    "ruleCollectionDisplayName",
+    "ruleCollectionAppliesToGroups",
+    "ruleGroups",
+    "commitTime",
+    "region",
+    "displayName",
+    // ARM template resource properties.
+    "apiVersion",
+    "dependsOn",
+    "location",
+    "comments",
+    "condition",
+    "copy",
+    "scope",
+    "tags",
+];
+
+/// Warns about every property of a rule (top level and `properties`) that is not in `known`:
+/// a misspelt key (`sourceAddressPrefixs`, an admin rule's `destinationPortRange`) is ignored,
+/// which can widen the rule to match anything, so it is never ignored silently.
+pub(crate) fn check_properties(ctx: &Ctx, label: &str, obj: &Obj, what: &str, known: &[&str]) {
+    let is_known = |key: &str| {
+        let stem = key
+            .len()
+            .checked_sub(4)
+            .and_then(|cut| key.get(cut..).filter(|t| t.eq_ignore_ascii_case("text")))
+            .map_or(key, |_| &key[..key.len() - 4]);
+        known
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key) || k.eq_ignore_ascii_case(stem))
+    };
+    let report = |path: &str, key: &str| {
+        let lower = key.to_ascii_lowercase();
+        let guess = known
+            .iter()
+            .map(|k| (strsim::levenshtein(&lower, &k.to_ascii_lowercase()), *k))
+            .filter(|(d, k)| *d <= 3.max(k.len() / 5))
+            // On a tie, the spelling that ends as the key does (`...Prefixs` -> `...Prefixes`).
+            .min_by_key(|(d, k)| {
+                (
+                    *d,
+                    !k.to_ascii_lowercase()
+                        .ends_with(&lower[lower.len().saturating_sub(1)..]),
+                )
+            })
+            .map(|(_, k)| format!(" (did you mean '{k}'?)"))
+            .unwrap_or_default();
+        ctx.warn(
+            path,
+            format!(
+                "'{}' is not a property of {what}: FlowVerify ignores it, as Azure would refuse \
+                 or ignore it{guess}; if a condition was meant, the rule matches more than \
+                 intended",
+                clip(key)
+            ),
+        );
+    };
+    for key in obj.keys() {
+        if !is_known(key) {
+            report(label, key);
+        }
+    }
+    if let Some(inner) = super::json::get_obj(obj, "properties") {
+        let base = join(label, "properties");
+        for key in inner.keys() {
+            if !is_known(key) {
+                report(&base, key);
+            }
+        }
+    }
+}
+
+/// Azure's limits on one rule: at most 4,000 address prefixes on a side (service tags and
+/// ASGs aside) and 10 application security groups in a rule. Beyond them Azure refuses the
+/// rule; FlowVerify evaluates it as given, with a warning.
+pub(crate) fn check_limits(
+    ctx: &Ctx,
+    label: &str,
+    source: &AddressSide,
+    destination: &AddressSide,
+) {
+    const MAX_PREFIXES: usize = 4000;
+    const MAX_ASGS: usize = 10;
+    let mut asgs = 0;
+    for (what, side) in [("source", source), ("destination", destination)] {
+        let prefixes = side
+            .entries()
+            .iter()
+            .filter(|e| matches!(e, AddressEntry::Prefix(_) | AddressEntry::BareNumber(_)))
+            .count();
+        if prefixes > MAX_PREFIXES {
+            ctx.warn(
+                label,
+                format!(
+                    "the rule has {prefixes} {what} address prefixes; Azure allows at most \
+                     {MAX_PREFIXES} and would refuse this rule"
+                ),
+            );
+        }
+        asgs += side
+            .entries()
+            .iter()
+            .filter(|e| matches!(e, AddressEntry::Asg(_)))
+            .count();
+    }
+    if asgs > MAX_ASGS {
+        ctx.warn(
+            label,
+            format!(
+                "the rule names {asgs} application security groups; Azure allows at most \
+                 {MAX_ASGS} in a rule and would refuse it"
+            ),
+        );
+    }
+}
+
+/// Refuses two rules of one name (any case) in one scope (an NSG's user or default rules, an
+/// admin rule collection): Azure names rules uniquely there, so two such rules are a document
+/// Azure never produced, and a verdict naming one of them would be ambiguous.
+pub(crate) fn check_unique_names<'r>(
+    ctx: &Ctx,
+    rules: impl Iterator<Item = (&'r Rule, &'r str, String)>,
+    scope_word: &str,
+) -> Result<(), InputError> {
+    let mut seen: std::collections::HashMap<(String, String), (&'r Rule, &'r str)> =
+        std::collections::HashMap::new();
+    for (rule, label, scope) in rules {
+        let key = (
+            scope.to_ascii_lowercase(),
+            rule.reported_name().to_ascii_lowercase(),
+        );
+        if let Some((first, first_label)) = seen.get(&key) {
+            let within = if scope.is_empty() {
+                String::new()
+            } else {
+                format!(" in {scope_word} {}", clip(&scope))
+            };
+            return Err(ctx.err(
+                label,
+                format!(
+                    "two rules are named '{}'{within}: {} and {}; Azure names rules uniquely, so \
+                     this document is not one Azure produced: remove or rename one",
+                    clip(&first.name),
+                    clip(first_label),
+                    clip(label)
+                ),
+            ));
+        }
+        seen.insert(key, (rule, label));
+    }
+    Ok(())
 }
 
 /// Where an NSG-style rule was found, which decides its kind and priority range.
@@ -633,6 +961,7 @@ pub(crate) fn nsg_rule(
             ))
         }
     };
+    let mark = ctx.mark();
     let fields = Fields::new(obj);
     let raw_name = name
         .or_else(|| super::json::get_str(obj, "name"))
@@ -715,6 +1044,8 @@ pub(crate) fn nsg_rule(
         ],
     )?;
 
+    check_properties(ctx, &label, obj, "an NSG security rule", NSG_RULE_KEYS);
+    check_limits(ctx, &label, &source, &destination);
     if set != RuleSet::Effective {
         // Azure requires every side to be set; nothing at all is most likely a misspelt key.
         let sides = [
@@ -761,6 +1092,7 @@ pub(crate) fn nsg_rule(
             destination,
             destination_ports,
             collection: None,
+            warnings: ctx.take_since(mark),
         },
         label,
     ))

@@ -57,7 +57,7 @@ fn side_has(inputs: &Inputs, side: &AddressSide, ip: IpAddr) -> bool {
             AddressEntry::Asg(name) => inputs
                 .asg_members(name)
                 .is_some_and(|members| members.contains(&ip)),
-            AddressEntry::NetworkGroup(_) => false,
+            AddressEntry::NetworkGroup(_) | AddressEntry::BareNumber(_) => false,
         })
 }
 

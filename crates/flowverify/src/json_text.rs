@@ -1,0 +1,386 @@
+//! Reading JSON text, for every document the engine takes (Azure documents and scenarios).
+//!
+//! JSON leaves the meaning of a key given twice in one object open, and `serde_json` silently
+//! keeps the last one: `{"access": "Deny", "access": "Allow"}` would read as Allow. A
+//! verification tool must not pick one, so this reader refuses such an object, also when the
+//! two keys differ only in case (the engine reads property names in any case). The error says
+//! the key, the object's path and both spellings, at the line and column of the second.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// A key given twice in one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DuplicateKey {
+    /// The object's path, e.g. `properties.securityRules[0].properties` (empty at the top).
+    pub path: String,
+    /// The key as first written.
+    pub first: String,
+    /// The key as written the second time.
+    pub second: String,
+}
+
+impl DuplicateKey {
+    /// The message, lowercase, quoting both spellings.
+    pub fn message(&self) -> String {
+        let key = crate::error::clip(&self.first);
+        let within = if self.path.is_empty() {
+            "the top-level object".to_string()
+        } else {
+            format!("the object at {}", crate::error::clip(&self.path))
+        };
+        let again = if self.first == self.second {
+            "again".to_string()
+        } else {
+            format!("again as '{}'", crate::error::clip(&self.second))
+        };
+        format!(
+            "property '{key}' is given twice in {within} (first as '{key}', then {again} here): \
+             JSON leaves its meaning open, so FlowVerify does not pick one; remove one of them"
+        )
+    }
+}
+
+/// Why JSON text could not be read.
+#[derive(Debug)]
+pub(crate) enum ParseError {
+    /// A syntax error (or nesting too deep), as serde_json reports it.
+    Syntax(serde_json::Error),
+    /// A key given twice in one object, at the line and column of the second.
+    Duplicate {
+        /// Which key, where.
+        key: DuplicateKey,
+        /// 1-based line of the second key.
+        line: usize,
+        /// 1-based column just after the second key.
+        column: usize,
+    },
+}
+
+/// Parses JSON text into a value, refusing keys given twice in one object (in any case).
+///
+/// serde_json's own limits stay in force (nesting deeper than 128 levels is an error).
+pub(crate) fn parse(text: &str) -> Result<Value, ParseError> {
+    let state = State::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = ValueSeed { state: &state }.deserialize(&mut de);
+    let value = match value.and_then(|v| de.end().map(|()| v)) {
+        Ok(v) => v,
+        Err(err) => {
+            return Err(match state.duplicate.into_inner() {
+                Some(key) => ParseError::Duplicate {
+                    key,
+                    line: err.line(),
+                    column: err.column(),
+                },
+                None => ParseError::Syntax(err),
+            })
+        }
+    };
+    Ok(value)
+}
+
+/// The first pair of keys in one object of `value` that differ only in case, if any (a value
+/// built from a JavaScript object or by code cannot hold the same key twice, but can hold two
+/// spellings of it).
+pub(crate) fn case_duplicate(value: &Value) -> Option<DuplicateKey> {
+    fn walk(value: &Value, path: &mut String) -> Option<DuplicateKey> {
+        match value {
+            Value::Object(map) => {
+                if let Some((first, second)) = case_twins(map) {
+                    return Some(DuplicateKey {
+                        path: path.clone(),
+                        first,
+                        second,
+                    });
+                }
+                for (k, v) in map {
+                    if !matches!(v, Value::Object(_) | Value::Array(_)) {
+                        continue;
+                    }
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    let found = walk(v, path);
+                    path.truncate(len);
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+                None
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    if !matches!(v, Value::Object(_) | Value::Array(_)) {
+                        continue;
+                    }
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    let found = walk(v, path);
+                    path.truncate(len);
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+    walk(value, &mut String::new())
+}
+
+/// Two keys of one object that are equal but for case.
+fn case_twins(map: &Map<String, Value>) -> Option<(String, String)> {
+    const LINEAR: usize = 24;
+    let keys: Vec<&String> = map.keys().collect();
+    if keys.len() <= LINEAR {
+        for (i, a) in keys.iter().enumerate() {
+            for b in keys.iter().skip(i + 1) {
+                if a.len() == b.len() && a.eq_ignore_ascii_case(b) {
+                    return Some(((*a).clone(), (*b).clone()));
+                }
+            }
+        }
+        return None;
+    }
+    let mut seen = std::collections::HashMap::with_capacity(keys.len());
+    for k in keys {
+        if let Some(first) = seen.insert(k.to_ascii_lowercase(), k) {
+            return Some((first.clone(), k.clone()));
+        }
+    }
+    None
+}
+
+/// What the reader keeps while it descends: the path (only read when a duplicate is found)
+/// and the duplicate found.
+#[derive(Default)]
+struct State {
+    path: RefCell<Vec<Segment>>,
+    duplicate: RefCell<Option<DuplicateKey>>,
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+impl State {
+    fn path_text(&self) -> String {
+        let mut out = String::new();
+        for segment in self.path.borrow().iter() {
+            match segment {
+                Segment::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Segment::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy)]
+struct ValueSeed<'s> {
+    state: &'s State,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        loop {
+            self.state
+                .path
+                .borrow_mut()
+                .push(Segment::Index(items.len()));
+            let next = seq.next_element_seed(self)?;
+            self.state.path.borrow_mut().pop();
+            match next {
+                Some(v) => items.push(v),
+                None => break,
+            }
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        // Small objects are searched; a large one (a tag map, say) keeps its keys in lowercase.
+        const LINEAR: usize = 32;
+        let mut map = Map::new();
+        let mut lower: Option<std::collections::HashMap<String, String>> = None;
+        while let Some(key) = access.next_key::<String>()? {
+            let twin = if map.len() < LINEAR {
+                twin_of(&map, &key)
+            } else {
+                let index = lower.get_or_insert_with(|| {
+                    map.keys()
+                        .map(|k| (k.to_ascii_lowercase(), k.clone()))
+                        .collect()
+                });
+                let found = index.get(&key.to_ascii_lowercase()).cloned();
+                if found.is_none() {
+                    index.insert(key.to_ascii_lowercase(), key.clone());
+                }
+                found
+            };
+            if let Some(first) = twin {
+                *self.state.duplicate.borrow_mut() = Some(DuplicateKey {
+                    path: self.state.path_text(),
+                    first,
+                    second: key,
+                });
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            self.state.path.borrow_mut().push(Segment::Key(key));
+            let value = access.next_value_seed(self)?;
+            let key = match self.state.path.borrow_mut().pop() {
+                Some(Segment::Key(k)) => k,
+                _ => String::new(),
+            };
+            map.insert(key, value);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+/// The key of `map` that `key` repeats (exactly or but for case).
+fn twin_of(map: &Map<String, Value>, key: &str) -> Option<String> {
+    if map.contains_key(key) {
+        return Some(key.to_string());
+    }
+    map.keys()
+        .find(|k| k.len() == key.len() && k.eq_ignore_ascii_case(key))
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn duplicate(text: &str) -> (DuplicateKey, usize, usize) {
+        match parse(text) {
+            Err(ParseError::Duplicate { key, line, column }) => (key, line, column),
+            other => panic!("expected a duplicate key, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_what_serde_json_reads() {
+        let text = r#"{"a": [1, -2, 3.5, true, null, "x", {"b": {}}], "c": 18446744073709551615}"#;
+        let ours = parse(text).unwrap();
+        let theirs: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(ours, theirs);
+        assert_eq!(ours.as_object().unwrap().keys().next().unwrap(), "a");
+    }
+
+    #[test]
+    fn refuses_a_key_given_twice() {
+        let (key, line, column) = duplicate(
+            "{\"rules\": [{\"name\": \"r\",\n \"access\": \"Deny\",\n \"access\": \"Allow\"}]}",
+        );
+        assert_eq!(key.path, "rules[0]");
+        assert_eq!(
+            (key.first.as_str(), key.second.as_str()),
+            ("access", "access")
+        );
+        assert_eq!(line, 3);
+        assert!(column > 1);
+        assert!(key
+            .message()
+            .contains("property 'access' is given twice in the object at rules[0]"));
+    }
+
+    #[test]
+    fn refuses_keys_that_differ_only_in_case() {
+        let (key, ..) = duplicate(r#"{"version": 1, "flows": [], "Flows": [{}]}"#);
+        assert_eq!(key.path, "");
+        assert_eq!(
+            (key.first.as_str(), key.second.as_str()),
+            ("flows", "Flows")
+        );
+        assert!(
+            key.message().contains("again as 'Flows'"),
+            "{}",
+            key.message()
+        );
+    }
+
+    #[test]
+    fn syntax_errors_stay_syntax_errors() {
+        assert!(matches!(parse("{\"a\": }"), Err(ParseError::Syntax(_))));
+        assert!(matches!(parse("{} x"), Err(ParseError::Syntax(_))));
+        assert!(matches!(
+            parse(&"[".repeat(1000)),
+            Err(ParseError::Syntax(_))
+        ));
+    }
+
+    #[test]
+    fn case_twins_in_a_value() {
+        let v = json!({"a": [{"x": 1}, {"Access": 1, "access": 2}]});
+        let d = case_duplicate(&v).unwrap();
+        assert_eq!(d.path, "a[1]");
+        assert_eq!(case_duplicate(&json!({"a": {"b": 1, "c": 2}})), None);
+        let many: Map<String, Value> = (0..100).map(|i| (format!("k{i}"), json!(i))).collect();
+        let mut big = many.clone();
+        assert_eq!(case_twins(&big), None);
+        big.insert("K7".into(), json!(0));
+        assert_eq!(case_twins(&big), Some(("k7".into(), "K7".into())));
+    }
+}
