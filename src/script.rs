@@ -32,7 +32,7 @@ pub fn verify_scenario(value: Value) -> Result<Vec<Verdict>, String> {
 /// ```
 /// use flowverify::scenario::Scenario;
 /// use flowverify_web::script::decode_permalink;
-/// let link = flowverify::permalink::url("http://127.0.0.1:8080/", &Scenario::new());
+/// let link = flowverify::permalink::url("http://127.0.0.1:8080/", &Scenario::new()).unwrap();
 /// assert_eq!(decode_permalink(&link).unwrap()["version"], 1);
 /// assert!(decode_permalink("http://127.0.0.1:8080/#v1.%%%").is_err());
 /// ```

@@ -125,7 +125,7 @@ mod tests {
     fn link_of(title: &str) -> String {
         let mut s = Scenario::new();
         s.title = Some(title.into());
-        permalink::encode(&s)
+        permalink::encode(&s).unwrap()
     }
 
     #[test]

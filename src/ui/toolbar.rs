@@ -53,7 +53,14 @@ pub fn Header(page: Page) -> impl IntoView {
 
     let share = move |_| {
         let export = page.snapshot().to_scenario();
-        let url = permalink::url(&browser::page_url(), &export.scenario);
+        let url = match permalink::url(&browser::page_url(), &export.scenario) {
+            Ok(url) => url,
+            Err(e) => {
+                shared.set(None);
+                page.error(format!("No link: {e}."));
+                return;
+            }
+        };
         let fragment = url.split_once('#').map(|(_, f)| f.to_string());
         if let Some(fragment) = &fragment {
             browser::replace_fragment(fragment);

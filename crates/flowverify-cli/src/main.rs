@@ -348,7 +348,8 @@ fn run_encode(path: &Path, base: Option<&str>) -> Result<Outcome, Failure> {
     let link = match base {
         Some(base) => permalink::url(base, &scenario),
         None => permalink::encode(&scenario),
-    };
+    }
+    .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Outcome {
         stdout: format!("{link}\n"),
         status: 0,

@@ -3,14 +3,15 @@
 //! of the scenario's compact JSON. The fragment never reaches a server.
 //!
 //! Decoding is bounded (at most [`MAX_INFLATED`] bytes after inflation) and every malformed link
-//! gives its own clear error, never a panic.
+//! gives its own clear error, never a panic. Encoding refuses what decoding would: a scenario
+//! whose compact JSON is over [`MAX_INFLATED`] bytes has no permalink.
 //!
 //! ```
 //! use flowverify::permalink;
 //! use flowverify::scenario::Scenario;
 //! let mut scenario = Scenario::new();
 //! scenario.title = Some("Web tier".into());
-//! let link = permalink::url("https://example.org/flowverify/", &scenario);
+//! let link = permalink::url("https://example.org/flowverify/", &scenario).unwrap();
 //! assert!(link.starts_with("https://example.org/flowverify/#v1."));
 //! assert_eq!(permalink::decode(&link).unwrap(), scenario);
 //! ```
@@ -20,7 +21,12 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_
 use base64::engine::DecodePaddingMode;
 use base64::{DecodeError, Engine};
 use miniz_oxide::deflate::compress_to_vec_zlib;
-use miniz_oxide::inflate::{decompress_to_vec_zlib_with_limit, TINFLStatus};
+use miniz_oxide::inflate::core::inflate_flags::{
+    TINFL_FLAG_COMPUTE_ADLER32, TINFL_FLAG_PARSE_ZLIB_HEADER,
+    TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+};
+use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
 
 use crate::error::InputError;
 use crate::scenario::Scenario;
@@ -67,6 +73,17 @@ pub enum PermalinkError {
     /// The payload inflates to more than [`MAX_INFLATED`] bytes.
     #[error("the permalink's scenario is larger than 2 MiB once inflated: refused")]
     TooLarge,
+    /// The payload goes on after the end of its zlib stream: the link was altered or two links
+    /// were pasted together.
+    #[error("the permalink payload has {0} byte(s) after the end of its zlib stream: the link is altered or two links were joined")]
+    TrailingData(usize),
+    /// [`encode`] or [`url`] was given a scenario whose compact JSON is over [`MAX_INFLATED`]
+    /// bytes: its link would be refused when opened.
+    #[error("the scenario is {bytes} bytes as compact JSON, over the 2 MiB (2,097,152 bytes) a permalink may hold: share the scenario file instead")]
+    TooLargeToEncode {
+        /// The size of the scenario's compact JSON, in bytes.
+        bytes: usize,
+    },
     /// The inflated payload is not UTF-8.
     #[error("the permalink's scenario is not UTF-8 text (invalid byte at offset {0})")]
     NotUtf8(usize),
@@ -77,32 +94,42 @@ pub enum PermalinkError {
 
 /// Encodes `scenario` as the fragment `v1.<payload>` (without the `#`).
 ///
+/// A scenario whose compact JSON is over [`MAX_INFLATED`] bytes is refused
+/// ([`PermalinkError::TooLargeToEncode`]): [`decode`] and the page would refuse its link.
+///
 /// ```
-/// use flowverify::permalink::encode;
+/// use flowverify::permalink::{encode, PermalinkError};
 /// use flowverify::scenario::Scenario;
-/// let fragment = encode(&Scenario::new());
+/// let fragment = encode(&Scenario::new()).unwrap();
 /// assert!(fragment.starts_with("v1."));
 /// assert!(!fragment.contains('=') && !fragment.contains('+') && !fragment.contains('/'));
+///
+/// let mut huge = Scenario::new();
+/// huge.title = Some("x".repeat(3 * 1024 * 1024));
+/// assert!(matches!(encode(&huge), Err(PermalinkError::TooLargeToEncode { .. })));
 /// ```
-pub fn encode(scenario: &Scenario) -> String {
+pub fn encode(scenario: &Scenario) -> Result<String, PermalinkError> {
     let json = scenario.to_json_compact();
+    if json.len() > MAX_INFLATED {
+        return Err(PermalinkError::TooLargeToEncode { bytes: json.len() });
+    }
     let deflated = compress_to_vec_zlib(json.as_bytes(), LEVEL);
-    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(deflated))
+    Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(deflated)))
 }
 
 /// The permalink of `scenario` on the page at `base`: `base#v1.<payload>`. A fragment already
-/// in `base` is replaced.
+/// in `base` is replaced. Refuses what [`encode`] refuses.
 ///
 /// ```
 /// use flowverify::permalink::url;
 /// use flowverify::scenario::Scenario;
-/// let link = url("https://example.org/#v1.old", &Scenario::new());
+/// let link = url("https://example.org/#v1.old", &Scenario::new()).unwrap();
 /// assert!(link.starts_with("https://example.org/#v1."));
 /// assert!(!link.contains("old"));
 /// ```
-pub fn url(base: &str, scenario: &Scenario) -> String {
+pub fn url(base: &str, scenario: &Scenario) -> Result<String, PermalinkError> {
     let page = base.split('#').next().unwrap_or(base);
-    format!("{page}#{}", encode(scenario))
+    Ok(format!("{page}#{}", encode(scenario)?))
 }
 
 /// Decodes a permalink given as a full URL, `#v1.…` or `v1.…`.
@@ -148,18 +175,53 @@ pub fn decode(url_or_fragment: &str) -> Result<Scenario, PermalinkError> {
     let bytes = LENIENT_URL_SAFE
         .decode(payload)
         .map_err(|e| PermalinkError::BadBase64(base64_problem(&e, payload)))?;
-    let inflated =
-        decompress_to_vec_zlib_with_limit(&bytes, MAX_INFLATED).map_err(|e| match e.status {
-            TINFLStatus::HasMoreOutput => PermalinkError::TooLarge,
-            TINFLStatus::FailedCannotMakeProgress => {
-                PermalinkError::BadZlib("the stream ends too early".into())
-            }
-            TINFLStatus::Adler32Mismatch => PermalinkError::BadZlib("checksum mismatch".into()),
-            _ => PermalinkError::BadZlib("invalid data".into()),
-        })?;
+    let inflated = inflate(&bytes)?;
     let text = String::from_utf8(inflated)
         .map_err(|e| PermalinkError::NotUtf8(e.utf8_error().valid_up_to()))?;
     Scenario::from_json("permalink", &text).map_err(PermalinkError::NotAScenario)
+}
+
+/// Inflates the zlib stream `input`, bounded by [`MAX_INFLATED`], refusing any byte after the
+/// end of the stream.
+fn inflate(input: &[u8]) -> Result<Vec<u8>, PermalinkError> {
+    let flags = TINFL_FLAG_PARSE_ZLIB_HEADER
+        | TINFL_FLAG_COMPUTE_ADLER32
+        | TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+    let mut decompressor = Box::<DecompressorOxide>::default();
+    // The output grows by doubling up to the limit, plus one byte to tell "exactly the limit"
+    // from "more".
+    let cap = MAX_INFLATED + 1;
+    let mut out = vec![0u8; input.len().saturating_mul(4).clamp(64, cap)];
+    let mut rest = input;
+    let mut written = 0;
+    loop {
+        let (status, consumed, produced) =
+            decompress(&mut decompressor, rest, &mut out, written, flags);
+        written += produced;
+        rest = rest.get(consumed..).unwrap_or_default();
+        match status {
+            TINFLStatus::Done if written > MAX_INFLATED => return Err(PermalinkError::TooLarge),
+            TINFLStatus::Done if !rest.is_empty() => {
+                return Err(PermalinkError::TrailingData(rest.len()))
+            }
+            TINFLStatus::Done => {
+                out.truncate(written);
+                return Ok(out);
+            }
+            TINFLStatus::HasMoreOutput if out.len() >= cap => return Err(PermalinkError::TooLarge),
+            TINFLStatus::HasMoreOutput => {
+                let grown = out.len().saturating_mul(2).min(cap);
+                out.resize(grown, 0);
+            }
+            TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+                return Err(PermalinkError::BadZlib("the stream ends too early".into()))
+            }
+            TINFLStatus::Adler32Mismatch => {
+                return Err(PermalinkError::BadZlib("checksum mismatch".into()))
+            }
+            _ => return Err(PermalinkError::BadZlib("invalid data".into())),
+        }
+    }
 }
 
 /// `v` followed by digits (the version part of a fragment).
@@ -241,7 +303,7 @@ mod tests {
     #[test]
     fn round_trips_in_every_form() {
         let s = sample();
-        let fragment = encode(&s);
+        let fragment = encode(&s).unwrap();
         assert!(fragment.starts_with("v1."));
         assert_eq!(decode(&fragment).unwrap(), s);
         assert_eq!(decode(&format!("#{fragment}")).unwrap(), s);
@@ -249,7 +311,10 @@ mod tests {
             decode(&format!("  https://x.example/p?q=1#{fragment}\n")).unwrap(),
             s
         );
-        assert_eq!(decode(&url("https://x.example/p#old", &s)).unwrap(), s);
+        assert_eq!(
+            decode(&url("https://x.example/p#old", &s).unwrap()).unwrap(),
+            s
+        );
         // padding is tolerated
         let pad = (4 - (fragment.len() - 3) % 4) % 4;
         let padded = format!("{fragment}{}", "=".repeat(pad));
@@ -259,7 +324,7 @@ mod tests {
     #[test]
     fn payload_is_zlib_of_compact_json() {
         let s = sample();
-        let fragment = encode(&s);
+        let fragment = encode(&s).unwrap();
         let bytes = URL_SAFE_NO_PAD.decode(&fragment[3..]).unwrap();
         assert_eq!(bytes[0] & 0x0f, 8, "zlib CMF: deflate");
         let json = miniz_oxide::inflate::decompress_to_vec_zlib(&bytes).unwrap();
@@ -300,7 +365,7 @@ mod tests {
             decode(&format!("v1.{not_zlib}")),
             Err(PermalinkError::BadZlib(_))
         ));
-        let truncated = encode(&sample());
+        let truncated = encode(&sample()).unwrap();
         let cut = &truncated[..truncated.len() / 2];
         assert!(matches!(
             decode(cut),
@@ -331,6 +396,10 @@ mod tests {
             PermalinkError::BadBase64("x".into()),
             PermalinkError::BadZlib("x".into()),
             PermalinkError::TooLarge,
+            PermalinkError::TrailingData(1),
+            PermalinkError::TooLargeToEncode {
+                bytes: MAX_INFLATED + 1,
+            },
             PermalinkError::NotUtf8(0),
         ]
         .iter()
@@ -351,5 +420,76 @@ mod tests {
             decode(&format!("v1.{payload}")),
             Err(PermalinkError::TooLarge)
         );
+    }
+
+    #[test]
+    fn data_after_the_zlib_stream_is_refused() {
+        let fragment = encode(&sample()).unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(&fragment[3..]).unwrap();
+        assert_eq!(
+            inflate(&bytes).unwrap(),
+            sample().to_json_compact().as_bytes()
+        );
+        for extra in [&b"\0"[..], b"x", b"more data after the stream"] {
+            let mut longer = bytes.clone();
+            longer.extend_from_slice(extra);
+            let link = format!("v1.{}", URL_SAFE_NO_PAD.encode(&longer));
+            assert_eq!(
+                decode(&link),
+                Err(PermalinkError::TrailingData(extra.len())),
+                "{extra:?}"
+            );
+        }
+        // Two links' payloads joined: the second stream is trailing data.
+        let twice = [bytes.clone(), bytes.clone()].concat();
+        assert_eq!(
+            decode(&format!("v1.{}", URL_SAFE_NO_PAD.encode(&twice))),
+            Err(PermalinkError::TrailingData(bytes.len()))
+        );
+        // A byte short is a truncated stream, not trailing data.
+        bytes.pop();
+        assert!(matches!(
+            decode(&format!("v1.{}", URL_SAFE_NO_PAD.encode(&bytes))),
+            Err(PermalinkError::BadZlib(_))
+        ));
+    }
+
+    #[test]
+    fn inflation_is_bounded_at_exactly_the_limit() {
+        let exact = vec![b'a'; MAX_INFLATED];
+        assert_eq!(
+            inflate(&compress_to_vec_zlib(&exact, 6)).map(|v| v.len()),
+            Ok(MAX_INFLATED)
+        );
+        let over = vec![b'a'; MAX_INFLATED + 1];
+        assert_eq!(
+            inflate(&compress_to_vec_zlib(&over, 6)),
+            Err(PermalinkError::TooLarge)
+        );
+        assert_eq!(inflate(&compress_to_vec_zlib(b"", 6)), Ok(Vec::new()));
+        // Incompressible data that needs the buffer to grow several times.
+        let noise: Vec<u8> = (0u32..300_000)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        assert_eq!(inflate(&compress_to_vec_zlib(&noise, 6)), Ok(noise));
+    }
+
+    #[test]
+    fn encode_refuses_what_decode_would_refuse() {
+        let overhead = "{\"version\":1,\"title\":\"\"}".len();
+        let mut s = Scenario::new();
+        s.title = Some("x".repeat(MAX_INFLATED - overhead));
+        assert!(decode(&encode(&s).unwrap()).is_ok());
+        s.title = Some("x".repeat(MAX_INFLATED - overhead + 1));
+        let err = encode(&s).unwrap_err();
+        assert_eq!(
+            err,
+            PermalinkError::TooLargeToEncode {
+                bytes: MAX_INFLATED + 1
+            }
+        );
+        assert!(err.to_string().contains("2097153 bytes"), "{err}");
+        assert!(err.to_string().contains("2 MiB"), "{err}");
+        assert_eq!(url("https://example.org/", &s), Err(err));
     }
 }

@@ -1,5 +1,6 @@
 //! Permalinks through the public API: round trips of generated scenarios, bounded inflation,
-//! and no panic on any input.
+//! encoding refused where decoding would refuse, no data after the zlib stream, and no panic on
+//! any input.
 
 use std::collections::BTreeMap;
 
@@ -104,11 +105,11 @@ proptest! {
 
     #[test]
     fn encode_then_decode_gives_the_scenario_back(s in scenario()) {
-        let fragment = permalink::encode(&s);
+        let fragment = permalink::encode(&s).unwrap();
         prop_assert!(fragment.starts_with("v1."));
         prop_assert!(fragment[3..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         prop_assert_eq!(permalink::decode(&fragment).unwrap(), s.clone());
-        let link = permalink::url("https://example.org/flowverify/?x=1#stale", &s);
+        let link = permalink::url("https://example.org/flowverify/?x=1#stale", &s).unwrap();
         prop_assert_eq!(permalink::decode(&link).unwrap(), s.clone());
         // and the scenario's own JSON forms agree
         prop_assert_eq!(Scenario::from_json("s.json", &s.to_json_pretty()).unwrap(), s);
@@ -135,6 +136,15 @@ proptest! {
             Ok(_) | Err(PermalinkError::NotUtf8(_)) | Err(PermalinkError::NotAScenario(_)) => {}
             Err(other) => prop_assert!(false, "a valid zlib stream gave {other:?}"),
         }
+    }
+
+    #[test]
+    fn bytes_after_the_stream_are_refused(s in scenario(), extra in prop::collection::vec(any::<u8>(), 1..40)) {
+        let fragment = permalink::encode(&s).unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(&fragment[3..]).unwrap();
+        bytes.extend_from_slice(&extra);
+        let link = format!("v1.{}", URL_SAFE_NO_PAD.encode(&bytes));
+        prop_assert_eq!(permalink::decode(&link), Err(PermalinkError::TrailingData(extra.len())));
     }
 
     #[test]
@@ -171,11 +181,67 @@ fn a_scenario_just_under_the_limit_is_accepted() {
     let mut s = Scenario::new();
     s.title = Some("x".repeat(MAX_INFLATED - overhead));
     assert_eq!(s.to_json_compact().len(), MAX_INFLATED);
-    assert_eq!(permalink::decode(&permalink::encode(&s)).unwrap(), s);
-    s.title = Some("x".repeat(MAX_INFLATED - overhead + 1));
     assert_eq!(
-        permalink::decode(&permalink::encode(&s)),
+        permalink::decode(&permalink::encode(&s).unwrap()).unwrap(),
+        s
+    );
+    // One byte more: decode refuses the link (written by hand), so encode refuses to write it.
+    s.title = Some("x".repeat(MAX_INFLATED - overhead + 1));
+    let json = s.to_json_compact();
+    let by_hand = URL_SAFE_NO_PAD.encode(compress_to_vec_zlib(json.as_bytes(), 9));
+    assert_eq!(
+        permalink::decode(&format!("v1.{by_hand}")),
         Err(PermalinkError::TooLarge)
+    );
+    assert_eq!(
+        permalink::encode(&s),
+        Err(PermalinkError::TooLargeToEncode {
+            bytes: MAX_INFLATED + 1
+        })
+    );
+}
+
+#[test]
+fn encode_refuses_a_large_scenario_with_a_message_naming_its_size() {
+    // Many rules, as a real NSG of a few thousand lines: about 3 MB of JSON.
+    let rules: Vec<Value> = (0..20_000)
+        .map(|i| {
+            serde_json::json!({
+                "name": format!("Rule{i}"),
+                "properties": {"priority": 100 + i, "access": "Allow", "direction": "Inbound",
+                               "protocol": "Tcp", "destinationPortRange": format!("{}", i % 65535)}
+            })
+        })
+        .collect();
+    let mut s = Scenario::new();
+    s.subnet_nsg = Some(serde_json::json!({"name": "big", "properties": {"securityRules": rules}}));
+    let size = s.to_json_compact().len();
+    assert!(size > MAX_INFLATED, "{size}");
+    let err = permalink::url("https://example.org/", &s).unwrap_err();
+    assert_eq!(err, PermalinkError::TooLargeToEncode { bytes: size });
+    let message = err.to_string();
+    assert!(message.contains(&size.to_string()), "{message}");
+    assert!(message.contains("2 MiB"), "{message}");
+    assert!(message.starts_with(|c: char| c.is_lowercase()), "{message}");
+}
+
+#[test]
+fn a_link_with_data_after_its_stream_is_refused() {
+    let mut s = Scenario::new();
+    s.title = Some("web".into());
+    let fragment = permalink::encode(&s).unwrap();
+    let mut bytes = URL_SAFE_NO_PAD.decode(&fragment[3..]).unwrap();
+    bytes.extend_from_slice(b"\x00\x00");
+    let err = permalink::decode(&format!(
+        "https://example.org/#v1.{}",
+        URL_SAFE_NO_PAD.encode(&bytes)
+    ))
+    .unwrap_err();
+    assert_eq!(err, PermalinkError::TrailingData(2));
+    let message = err.to_string();
+    assert!(
+        message.contains("after the end of its zlib stream"),
+        "{message}"
     );
 }
 
@@ -192,6 +258,11 @@ fn every_malformed_link_gets_a_distinct_lowercase_message() {
         format!("v1.{}", URL_SAFE_NO_PAD.encode(b"not a zlib stream")),
         format!("v1.{}", zlib(&[0xff, 0xfe, 0x00])),
         format!("v1.{}", zlib(br#"{"version":1,"colour":"red"}"#)),
+        format!(
+            "v1.{}",
+            URL_SAFE_NO_PAD
+                .encode([compress_to_vec_zlib(br#"{"version":1}"#, 9), vec![0, 0]].concat())
+        ),
     ];
     let mut seen: Vec<String> = Vec::new();
     for case in &cases {
