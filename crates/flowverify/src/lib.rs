@@ -7,6 +7,7 @@
 //! Pure: no I/O, no panics on input.
 #![deny(missing_docs)]
 
+pub mod assumptions;
 pub mod error;
 pub mod evaluate;
 pub mod flow;
