@@ -255,30 +255,43 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 None => break,
             }
         }
+        // JSON gives no length ahead: growth by doubling can leave half a list unused.
+        items.shrink_to_fit();
         Ok(Value::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         // Small objects are searched; a large one (a tag map, say) keeps its keys in lowercase.
         const LINEAR: usize = 32;
-        let mut map = Map::new();
-        let mut lower: Option<std::collections::HashMap<String, String>> = None;
+        // The entries are gathered first and the map built at its exact size: a map grown by
+        // doubling holds up to twice the room it needs, for every object of the document.
+        let mut entries: Vec<(String, Value)> = Vec::new();
+        let mut lower: Option<std::collections::HashMap<String, usize>> = None;
         while let Some(key) = access.next_key::<String>()? {
-            let twin = if map.len() < LINEAR {
-                twin_of(&map, &key)
+            let twin = if entries.len() < LINEAR {
+                entries
+                    .iter()
+                    .position(|(k, _)| k.len() == key.len() && k.eq_ignore_ascii_case(&key))
             } else {
                 let index = lower.get_or_insert_with(|| {
-                    map.keys()
-                        .map(|k| (k.to_ascii_lowercase(), k.clone()))
+                    entries
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (k, _))| (k.to_ascii_lowercase(), i))
                         .collect()
                 });
-                let found = index.get(&key.to_ascii_lowercase()).cloned();
+                let lowered = key.to_ascii_lowercase();
+                let found = index.get(&lowered).copied();
                 if found.is_none() {
-                    index.insert(key.to_ascii_lowercase(), key.clone());
+                    index.insert(lowered, entries.len());
                 }
                 found
             };
             if let Some(first) = twin {
+                let first = entries
+                    .get(first)
+                    .map(|(k, _)| k.clone())
+                    .unwrap_or_default();
                 *self.state.duplicate.borrow_mut() = Some(DuplicateKey {
                     path: self.state.path_text(),
                     first,
@@ -292,20 +305,12 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 Some(Segment::Key(k)) => k,
                 _ => String::new(),
             };
-            map.insert(key, value);
+            entries.push((key, value));
         }
+        let mut map = Map::with_capacity(entries.len());
+        map.extend(entries);
         Ok(Value::Object(map))
     }
-}
-
-/// The key of `map` that `key` repeats (exactly or but for case).
-fn twin_of(map: &Map<String, Value>, key: &str) -> Option<String> {
-    if map.contains_key(key) {
-        return Some(key.to_string());
-    }
-    map.keys()
-        .find(|k| k.len() == key.len() && k.eq_ignore_ascii_case(key))
-        .cloned()
 }
 
 #[cfg(test)]
