@@ -38,7 +38,9 @@ pub enum Mark {
     Yes,
     /// It does not.
     No,
-    /// It could not be evaluated: an input is missing (an unknown service tag or ASG).
+    /// It could not be evaluated: the rule names a tag, ASG or network group no input defines,
+    /// a bare-number prefix, or the flow's port is `*` and the rule covers only some ports
+    /// (the condition is listed in the rule's `unknown`).
     Unknown,
 }
 
@@ -81,29 +83,37 @@ pub struct RuleRow {
     pub uncertain: bool,
     /// Why it matched or not, in words.
     pub reason: String,
+    /// What importing the rule noticed (a misspelt property, host bits, ...): the row is marked.
+    pub warnings: Vec<String>,
 }
+
+/// The names of the conditions in a rule's `unknown` list, in the order of [`RuleRow::marks`]
+/// (the protocol can always be evaluated).
+pub const CONDITIONS: [&str; 5] = [
+    "protocol",
+    "source",
+    "sourcePort",
+    "destination",
+    "destinationPort",
+];
 
 impl RuleRow {
     fn of(index: usize, rule: &RuleTrace) -> RuleRow {
-        // An address condition that failed on a rule marked uncertain is the one that lacked input.
-        let address = |ok: bool| match (ok, rule.uncertain) {
-            (true, _) => Mark::Yes,
-            (false, true) => Mark::Unknown,
-            (false, false) => Mark::No,
-        };
-        let plain = |ok: bool| if ok { Mark::Yes } else { Mark::No };
+        // `?` exactly for the conditions the engine could not evaluate (as the command line).
+        let flags = [
+            rule.protocol_matched,
+            rule.source_matched,
+            rule.source_port_matched,
+            rule.destination_matched,
+            rule.destination_port_matched,
+        ];
+        let marks = std::array::from_fn(|i| mark(flags[i], &rule.unknown, CONDITIONS[i]));
         RuleRow {
             index,
             priority: rule.priority,
             name: rule.name.clone(),
             access: rule.access.clone(),
-            marks: [
-                plain(rule.protocol_matched),
-                address(rule.source_matched),
-                plain(rule.source_port_matched),
-                address(rule.destination_matched),
-                plain(rule.destination_port_matched),
-            ],
+            marks,
             matched: rule.matched,
             uncertain: rule.uncertain,
             reason: if rule.matched {
@@ -113,7 +123,27 @@ impl RuleRow {
                     .clone()
                     .unwrap_or_else(|| "Not matched".to_string())
             },
+            warnings: rule.warnings.clone(),
         }
+    }
+}
+
+/// The mark of one condition: unknown when the rule lists it in `unknown`, else whether it held.
+///
+/// ```
+/// use flowverify_web::trace::{mark, Mark};
+/// let unknown = vec!["destinationPort".to_string()];
+/// assert_eq!(mark(false, &unknown, "destinationPort"), Mark::Unknown);
+/// assert_eq!(mark(false, &unknown, "destination"), Mark::No);
+/// assert_eq!(mark(true, &unknown, "source"), Mark::Yes);
+/// ```
+pub fn mark(held: bool, unknown: &[String], condition: &str) -> Mark {
+    if unknown.iter().any(|u| u == condition) {
+        Mark::Unknown
+    } else if held {
+        Mark::Yes
+    } else {
+        Mark::No
     }
 }
 
@@ -242,7 +272,7 @@ pub fn layer_keys(trace: &[LayerTrace]) -> Vec<LayerKey> {
 ///     access: "Allow".into(), matched: i == 999, protocol_matched: true, source_matched: false,
 ///     source_port_matched: true, destination_matched: true, destination_port_matched: true,
 ///     reason: (i != 999).then(|| "source 203.0.113.7 is not in 172.16.0.1".into()),
-///     uncertain: false };
+///     uncertain: false, unknown: vec![], warnings: vec![] };
 /// let rules: Vec<RuleTrace> = (0..1000).map(rule).collect();
 /// let collapsed = rows(&rules, None);
 /// assert_eq!(collapsed.len(), HEAD + 1 + TAIL);
@@ -303,6 +333,8 @@ mod tests {
             destination_port_matched: matched,
             reason: (!matched).then(|| format!("source 10.0.2.5 is not in R{i}")),
             uncertain,
+            unknown: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -400,6 +432,7 @@ mod tests {
         let mut r = rule(0, false, true);
         r.source_matched = false;
         r.destination_matched = true;
+        r.unknown = vec!["source".into()];
         let row = RuleRow::of(0, &r);
         assert_eq!(
             row.marks,
@@ -408,6 +441,74 @@ mod tests {
         assert_eq!(row.reason, "source 10.0.2.5 is not in R0");
         let plain = RuleRow::of(0, &rule(0, false, false));
         assert_eq!(plain.marks[1], Mark::No);
+    }
+
+    #[test]
+    fn question_marks_follow_the_unknown_list_exactly() {
+        // An uncertain rule: only the listed conditions are unknown, a failed one stays a cross.
+        let mut r = rule(0, false, true);
+        r.source_matched = false;
+        r.destination_port_matched = false;
+        r.unknown = vec!["destinationPort".into()];
+        let row = RuleRow::of(0, &r);
+        assert_eq!(
+            row.marks,
+            [Mark::Yes, Mark::No, Mark::Yes, Mark::Yes, Mark::Unknown]
+        );
+        // Every condition name the engine uses has its column.
+        r.unknown = CONDITIONS[1..].iter().map(|c| c.to_string()).collect();
+        assert_eq!(RuleRow::of(0, &r).marks[1..], [Mark::Unknown; 4]);
+    }
+
+    /// The page's marks against the engine's own trace: a flow port `*` and an unknown tag.
+    #[test]
+    fn the_engine_trace_gives_question_marks_for_unknown_conditions_only() {
+        use flowverify::import::import;
+        use flowverify::{verify_with, Flow, Inputs, Options};
+        let nsg = r#"{"name": "nsg", "securityRules": [
+            {"name": "Web", "properties": {"priority": 100, "direction": "Inbound",
+              "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "*",
+              "sourcePortRange": "*", "destinationAddressPrefix": "*",
+              "destinationPortRange": "443"}},
+            {"name": "Sql", "properties": {"priority": 110, "direction": "Inbound",
+              "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "Sql",
+              "sourcePortRange": "*", "destinationAddressPrefix": "*",
+              "destinationPortRange": "*"}}]}"#;
+        let mut inputs = Inputs::default();
+        let doc = import("nic", nsg).expect("the NSG imports");
+        inputs
+            .add(flowverify::Slot::NicNsg, doc)
+            .expect("an NSG in the NIC slot");
+        let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:*", "203.0.113.7:5000").unwrap();
+        let verdict = verify_with(&inputs, &flow, Options { trace: true });
+        assert!(verdict.uncertain);
+        let rules = &verdict.trace[0].rules;
+        let web = RuleRow::of(0, &rules[0]);
+        assert_eq!(rules[0].unknown, ["destinationPort"]);
+        assert_eq!(web.marks[4], Mark::Unknown);
+        assert_eq!(web.marks[..4], [Mark::Yes; 4]);
+        let sql = RuleRow::of(1, &rules[1]);
+        assert_eq!(rules[1].unknown, ["source"]);
+        assert_eq!(
+            sql.marks,
+            [Mark::Yes, Mark::Unknown, Mark::Yes, Mark::Yes, Mark::Yes]
+        );
+        // Every rule of the trace: `?` exactly where the engine says unknown.
+        for (i, r) in rules.iter().enumerate() {
+            let row = RuleRow::of(i, r);
+            for (c, m) in CONDITIONS.iter().zip(row.marks) {
+                assert_eq!(m == Mark::Unknown, r.unknown.iter().any(|u| u == c));
+            }
+        }
+    }
+
+    #[test]
+    fn a_rule_read_with_a_warning_carries_it() {
+        let mut r = rule(0, true, false);
+        r.warnings = vec!["nic: securityRules/R0: unknown property 'sourceAddressPrefixs'".into()];
+        let row = RuleRow::of(0, &r);
+        assert_eq!(row.warnings, r.warnings);
+        assert!(RuleRow::of(0, &rule(0, true, false)).warnings.is_empty());
     }
 
     #[test]
