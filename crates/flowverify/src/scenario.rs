@@ -349,6 +349,96 @@ impl Scenario {
     }
 }
 
+/// What checking one flow against its expectation found (`interfaces.md` section 3a): a flow
+/// without an expectation is skipped, never passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The verdict meets the expectation.
+    Passed,
+    /// The verdict differs: why, e.g. `expected Deny, got Allow by securityRules/X`.
+    Failed(String),
+    /// The flow has no expectation: nothing was checked.
+    Skipped,
+}
+
+impl Outcome {
+    /// `PASS`, `FAIL` or `SKIP`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "PASS",
+            Outcome::Failed(_) => "FAIL",
+            Outcome::Skipped => "SKIP",
+        }
+    }
+}
+
+/// The count of a check over many flows, and what it comes to: passing needs at least one
+/// expectation checked and every checked one met.
+///
+/// ```
+/// use flowverify::scenario::{Outcome, Tally, Standing};
+/// let mut tally = Tally::default();
+/// tally.add(&Outcome::Skipped);
+/// assert_eq!(tally.standing(), Standing::NothingChecked);
+/// tally.add(&Outcome::Passed);
+/// assert_eq!(tally.standing(), Standing::Passed);
+/// tally.add(&Outcome::Failed("expected Deny, got Allow".into()));
+/// assert_eq!(tally.standing(), Standing::Failed);
+/// assert_eq!(tally.to_string(), "1 passed, 1 failed, 1 skipped");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    /// Flows whose verdict met their expectation.
+    pub passed: usize,
+    /// Flows whose verdict differs from their expectation.
+    pub failed: usize,
+    /// Flows without an expectation.
+    pub skipped: usize,
+}
+
+/// What a [`Tally`] comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Standing {
+    /// At least one expectation was checked, and all held.
+    Passed,
+    /// An expectation did not hold.
+    Failed,
+    /// No expectation was checked at all: nothing to check (an error, never a pass).
+    NothingChecked,
+}
+
+impl Tally {
+    /// Counts one outcome.
+    pub fn add(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Failed(_) => self.failed += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+    }
+
+    /// What the count comes to.
+    pub fn standing(&self) -> Standing {
+        if self.failed > 0 {
+            Standing::Failed
+        } else if self.passed == 0 {
+            Standing::NothingChecked
+        } else {
+            Standing::Passed
+        }
+    }
+}
+
+impl fmt::Display for Tally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        )
+    }
+}
+
 /// One flow of a scenario, as written: direction, protocol, local and remote endpoints, and
 /// optionally the verdict expected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -400,6 +490,28 @@ impl FlowSpec {
     /// ```
     pub fn to_flow(&self) -> Result<Flow, String> {
         Flow::parse(&self.direction, &self.protocol, &self.local, &self.remote)
+    }
+
+    /// Checks `verdict` against the flow's expectation; [`Outcome::Skipped`] without one.
+    ///
+    /// ```
+    /// use flowverify::scenario::{Expectation, FlowSpec, Outcome};
+    /// use flowverify::{verify, Decision, Flow, Inputs};
+    /// let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:22", "203.0.113.7:5000").unwrap();
+    /// let mut spec = FlowSpec::from_flow(&flow);
+    /// let verdict = verify(&Inputs::new(), &flow);
+    /// assert_eq!(spec.outcome(&verdict), Outcome::Skipped);
+    /// spec.expect = Some(Expectation::access(Decision::Allow));
+    /// assert_eq!(spec.outcome(&verdict), Outcome::Passed);
+    /// ```
+    pub fn outcome(&self, verdict: &Verdict) -> Outcome {
+        match &self.expect {
+            None => Outcome::Skipped,
+            Some(expect) => match expect.check(verdict) {
+                Ok(()) => Outcome::Passed,
+                Err(why) => Outcome::Failed(why),
+            },
+        }
     }
 
     /// The flow in words, as written: `Inbound Tcp 10.0.1.4:443 <- 203.0.113.7:50000`.

@@ -11,7 +11,8 @@ use flowverify::model::{
     Access, AddressEntry, AddressSide, AdminConfiguration, Direction, Nsg, PortRange, PortSide,
     Protocol, Rule, RuleKind, RuleProtocol,
 };
-use flowverify::verdict::{Layer, LayerDecision};
+use flowverify::scenario::{Expectation, FlowSpec, Outcome, Standing, Tally};
+use flowverify::verdict::{Decision, Layer, LayerDecision};
 use flowverify::{verify, verify_with, Endpoint, Flow, Inputs, Options};
 use ipnet::IpNet;
 use proptest::prelude::*;
@@ -250,8 +251,9 @@ fn flow() -> impl Strategy<Value = Flow> {
         0usize..8,
         prop::sample::select(vec![22u16, 80, 443, 3389, 50000, 0, 65535]),
         prop::sample::select(vec![22u16, 80, 443, 3389, 50000, 1024]),
+        0u8..8,
     )
-        .prop_map(|(direction, protocol, v6, l, r, lp, rp)| {
+        .prop_map(|(direction, protocol, v6, l, r, lp, rp, star)| {
             let (l, r) = if v6 {
                 (ip(V6_POOL[l % 4]), ip(V6_POOL[r % 4]))
             } else {
@@ -262,11 +264,16 @@ fn flow() -> impl Strategy<Value = Flow> {
             } else {
                 (None, None)
             };
+            // Now and then a port `*` (any port) on one side, as IP flow verify accepts.
+            let end = |ip, port: Option<u16>, star: bool| match port {
+                Some(_) if star => Endpoint::with_any_port(ip),
+                p => Endpoint::new(ip, p),
+            };
             Flow::new(
                 direction,
                 protocol,
-                Endpoint::new(l, lp),
-                Endpoint::new(r, rp),
+                end(l, lp, star == 1),
+                end(r, rp, star == 2),
             )
             .unwrap()
         })
@@ -379,5 +386,48 @@ proptest! {
         // Serializable as the result object, always.
         let json = serde_json::to_value(&v).unwrap();
         prop_assert!(json.get("access").is_some());
+    }
+
+    #[test]
+    fn check_never_passes_what_it_did_not_check(
+        inputs in inputs(),
+        flows in prop::collection::vec((flow(), 0u8..4, any::<bool>()), 0..6),
+    ) {
+        let mut tally = Tally::default();
+        let (mut with_expect, mut met) = (0, 0);
+        for (flow, expect, upper) in flows {
+            let verdict = verify(&inputs, &flow);
+            let mut spec = FlowSpec::from_flow(&flow);
+            spec.expect = match expect {
+                0 => None,
+                1 => Some(Expectation::access(Decision::Allow)),
+                2 => Some(Expectation::access(Decision::Deny)),
+                _ => Some(Expectation {
+                    access: verdict.access,
+                    rule_name: verdict.rule_name.clone().map(|r| if upper { r.to_uppercase() } else { r }),
+                    layer: None,
+                }),
+            };
+            let outcome = spec.outcome(&verdict);
+            if let Some(e) = &spec.expect {
+                with_expect += 1;
+                let holds = e.access == verdict.access
+                    && e.rule_name.as_ref().is_none_or(|r| {
+                        verdict.rule_name.as_ref().is_some_and(|v| v.eq_ignore_ascii_case(r))
+                    });
+                met += usize::from(holds);
+                prop_assert_eq!(outcome == Outcome::Passed, holds);
+            } else {
+                prop_assert_eq!(&outcome, &Outcome::Skipped);
+            }
+            tally.add(&outcome);
+        }
+        prop_assert_eq!(tally.passed, met);
+        prop_assert_eq!(tally.passed + tally.failed, with_expect);
+        match tally.standing() {
+            Standing::Passed => prop_assert!(tally.passed > 0 && tally.failed == 0),
+            Standing::Failed => prop_assert!(tally.failed > 0),
+            Standing::NothingChecked => prop_assert_eq!(tally.passed + tally.failed, 0),
+        }
     }
 }
