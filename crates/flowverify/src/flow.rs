@@ -237,24 +237,12 @@ impl Flow {
         remote: &str,
     ) -> Result<Flow, FlowError> {
         let fail = |field, message| FlowError { field, message };
-        let d = Direction::parse(direction).ok_or_else(|| {
-            fail(
-                FlowField::Direction,
-                format!(
-                    "direction '{}' is not Inbound or Outbound",
-                    crate::error::clip(direction)
-                ),
-            )
-        })?;
-        let p = Protocol::parse(protocol).ok_or_else(|| {
-            fail(
-                FlowField::Protocol,
-                format!(
-                    "protocol '{}' is not one of Tcp, Udp, Icmp, Esp, Ah",
-                    crate::error::clip(protocol)
-                ),
-            )
-        })?;
+        let d = direction
+            .parse::<Direction>()
+            .map_err(|e| fail(FlowField::Direction, e.to_string()))?;
+        let p = protocol
+            .parse::<Protocol>()
+            .map_err(|e| fail(FlowField::Protocol, e.to_string()))?;
         let l = Endpoint::parse(local).map_err(|m| fail(FlowField::Local, m))?;
         let r = Endpoint::parse(remote).map_err(|m| fail(FlowField::Remote, m))?;
         Flow::new(d, p, l, r).map_err(|m| fail(FlowField::Whole, m))

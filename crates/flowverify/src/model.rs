@@ -6,8 +6,62 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::str::FromStr;
 
 use ipnet::IpNet;
+
+/// A word that is not one of those a field takes, e.g. `direction 'sideways' is not Inbound or
+/// Outbound`: the error of every [`FromStr`] of the model's enums.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} '{}' is not {expected}", crate::error::clip(.text))]
+pub struct WordError {
+    what: &'static str,
+    text: String,
+    expected: &'static str,
+}
+
+impl WordError {
+    /// An error for `text`, given as a `what` that takes `expected` (in words).
+    pub(crate) fn new(what: &'static str, text: &str, expected: &'static str) -> WordError {
+        WordError {
+            what,
+            text: text.trim().to_string(),
+            expected,
+        }
+    }
+
+    /// The text that was given.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// What was expected, in words (`Inbound or Outbound`).
+    pub fn expected(&self) -> &'static str {
+        self.expected
+    }
+}
+
+/// Implements [`FromStr`] for a model enum through its `parse`.
+macro_rules! from_str_by_parse {
+    ($ty:ty, $what:literal, $expected:literal) => {
+        impl FromStr for $ty {
+            type Err = WordError;
+
+            fn from_str(text: &str) -> Result<$ty, WordError> {
+                <$ty>::parse(text).ok_or_else(|| WordError::new($what, text, $expected))
+            }
+        }
+    };
+}
+
+from_str_by_parse!(Direction, "direction", "Inbound or Outbound");
+from_str_by_parse!(Protocol, "protocol", "one of Tcp, Udp, Icmp, Esp, Ah");
+from_str_by_parse!(
+    RuleProtocol,
+    "protocol",
+    "one of Tcp, Udp, Icmp, Esp, Ah, * (any)"
+);
+from_str_by_parse!(Access, "access", "Allow, Deny or AlwaysAllow");
 
 /// The direction of a flow, or of a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -19,12 +73,15 @@ pub enum Direction {
 }
 
 impl Direction {
-    /// Parses `Inbound`/`Outbound` in any case.
+    /// Parses `Inbound`/`Outbound` in any case (also `in`/`out`); `str::parse` gives the
+    /// error in words.
     ///
     /// ```
     /// use flowverify::model::Direction;
     /// assert_eq!(Direction::parse("inbound"), Some(Direction::Inbound));
     /// assert_eq!(Direction::parse("sideways"), None);
+    /// let err = "sideways".parse::<Direction>().unwrap_err();
+    /// assert_eq!(err.to_string(), "direction 'sideways' is not Inbound or Outbound");
     /// ```
     pub fn parse(text: &str) -> Option<Direction> {
         match text.trim().to_ascii_lowercase().as_str() {

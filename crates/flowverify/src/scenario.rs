@@ -619,20 +619,13 @@ impl Expectation {
     /// `".access"`, ...) and a message.
     fn from_json_value(value: &Value) -> Result<Expectation, (String, String)> {
         let decision = |text: &str, sub: &str| -> Result<Decision, (String, String)> {
-            match text.trim().to_ascii_lowercase().as_str() {
-                "allow" => Ok(Decision::Allow),
-                "deny" => Ok(Decision::Deny),
-                "alwaysallow" => Err((
-                    sub.to_string(),
-                    format!(
-                        "access '{text}' is not Allow or Deny (a flow allowed by an AlwaysAllow admin rule gets Allow)"
-                    ),
-                )),
-                _ => Err((
-                    sub.to_string(),
-                    format!("access '{}' is not Allow or Deny", crate::error::clip(text)),
-                )),
-            }
+            text.parse::<Decision>().map_err(|e| {
+                let mut message = e.to_string();
+                if text.trim().eq_ignore_ascii_case("alwaysallow") {
+                    message.push_str(" (a flow allowed by an AlwaysAllow admin rule gets Allow)");
+                }
+                (sub.to_string(), message)
+            })
         };
         match value {
             Value::String(s) => Ok(Expectation::access(decision(s, "")?)),
@@ -666,15 +659,10 @@ impl Expectation {
                         Some("ruleName") => rule_name = string(v)?.filter(|s| !s.is_empty()),
                         Some(_) => {
                             layer = match string(v)? {
-                                Some(s) => Some(parse_layer(&s).ok_or_else(|| {
-                                    (
-                                        sub.clone(),
-                                        format!(
-                                            "layer '{}' is not one of admin, subnet, nic, none",
-                                            crate::error::clip(&s)
-                                        ),
-                                    )
-                                })?),
+                                Some(s) => Some(
+                                    s.parse::<Layer>()
+                                        .map_err(|e| (sub.clone(), e.to_string()))?,
+                                ),
                                 None => None,
                             }
                         }
@@ -811,17 +799,6 @@ impl From<Expectation> for Value {
             map.insert("layer".into(), Value::String(layer.to_string()));
         }
         Value::Object(map)
-    }
-}
-
-/// Parses a layer name in any case: `admin`, `subnet`, `nic` or `none`.
-fn parse_layer(text: &str) -> Option<Layer> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "admin" => Some(Layer::Admin),
-        "subnet" => Some(Layer::Subnet),
-        "nic" => Some(Layer::Nic),
-        "none" => Some(Layer::None),
-        _ => None,
     }
 }
 

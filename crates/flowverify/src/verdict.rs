@@ -23,6 +23,29 @@ impl Decision {
     }
 }
 
+impl std::str::FromStr for Decision {
+    type Err = crate::model::WordError;
+
+    /// `Allow` or `Deny`, in any case.
+    ///
+    /// ```
+    /// use flowverify::Decision;
+    /// assert_eq!("deny".parse::<Decision>(), Ok(Decision::Deny));
+    /// assert!("AlwaysAllow".parse::<Decision>().is_err());
+    /// ```
+    fn from_str(text: &str) -> Result<Decision, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "allow" => Ok(Decision::Allow),
+            "deny" => Ok(Decision::Deny),
+            _ => Err(crate::model::WordError::new(
+                "access",
+                text,
+                "Allow or Deny",
+            )),
+        }
+    }
+}
+
 impl std::fmt::Display for Decision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -51,6 +74,34 @@ impl Layer {
             Layer::Subnet => "subnet",
             Layer::Nic => "nic",
             Layer::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for Layer {
+    type Err = crate::model::WordError;
+
+    /// `admin`, `subnet`, `nic` or `none`, in any case.
+    ///
+    /// ```
+    /// use flowverify::Layer;
+    /// assert_eq!("NIC".parse::<Layer>(), Ok(Layer::Nic));
+    /// assert_eq!(
+    ///     "vnet".parse::<Layer>().unwrap_err().to_string(),
+    ///     "layer 'vnet' is not one of admin, subnet, nic, none"
+    /// );
+    /// ```
+    fn from_str(text: &str) -> Result<Layer, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "admin" => Ok(Layer::Admin),
+            "subnet" => Ok(Layer::Subnet),
+            "nic" => Ok(Layer::Nic),
+            "none" => Ok(Layer::None),
+            _ => Err(crate::model::WordError::new(
+                "layer",
+                text,
+                "one of admin, subnet, nic, none",
+            )),
         }
     }
 }

@@ -175,10 +175,8 @@ fn required_text<'v>(
 /// A rule's direction.
 pub(crate) fn direction(ctx: &Ctx, at: At, value: Option<&Value>) -> Result<Direction, InputError> {
     let text = required_text(ctx, at, "direction", value, "Inbound or Outbound")?;
-    Direction::parse(text).ok_or_else(|| {
-        let message = format!("direction '{}' is not Inbound or Outbound", clip(text));
-        ctx.err(at.path(), not_understood("direction", text, message))
-    })
+    text.parse::<Direction>()
+        .map_err(|e| ctx.err(at.path(), not_understood("direction", text, e.to_string())))
 }
 
 /// A rule's access: `Allow`, `Deny`, and `AlwaysAllow` when `always_allow` (admin rules).
