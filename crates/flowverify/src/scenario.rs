@@ -31,7 +31,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{InputError, Place};
+use crate::error::InputError;
 use crate::flow::Flow;
 use crate::import::{import_value, Document};
 use crate::inputs::{Inputs, Slot};
@@ -858,56 +858,10 @@ pub fn parse_asg_assignment(text: &str) -> Result<(String, Vec<IpAddr>), String>
     Ok((name.to_string(), ips))
 }
 
-/// Parses JSON text, turning a syntax error into an input error with its line and column and
-/// the text found there.
+/// Parses a scenario's JSON text (the engine's one JSON reader: line and column, the text found
+/// there, keys given twice refused).
 pub(crate) fn parse_json(source: &str, text: &str) -> Result<Value, InputError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(InputError::whole(
-            source,
-            "the document is empty: expected JSON",
-        ));
-    }
-    crate::json_text::parse(text).map_err(|e| {
-        let e = match e {
-            crate::json_text::ParseError::Syntax(e) => e,
-            crate::json_text::ParseError::Duplicate { key, line, column } => {
-                return InputError::new(source, Place::LineColumn { line, column }, key.message())
-            }
-        };
-        let (mut line, mut column) = (e.line(), e.column());
-        let full = e.to_string();
-        let suffix = format!(" at line {line} column {column}");
-        if column == 0 && line > 1 {
-            // serde_json points past the end of the previous line: show that line's end.
-            line -= 1;
-            column = text
-                .lines()
-                .nth(line - 1)
-                .map_or(1, |l| l.chars().count() + 1);
-        }
-        let mut message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
-        if message.starts_with("recursion limit exceeded") {
-            message = "the JSON is nested too deeply (more than 128 levels)".to_string();
-        } else if message.starts_with("EOF") {
-            message = format!("the JSON ends too early: {}", message.to_ascii_lowercase());
-        }
-        let found: String = text
-            .lines()
-            .nth(line.saturating_sub(1))
-            .map(|l| {
-                l.chars()
-                    .skip(column.saturating_sub(1))
-                    .take(20)
-                    .collect::<String>()
-            })
-            .unwrap_or_default();
-        let found = found.trim_end();
-        if !found.is_empty() && !message.starts_with("the JSON") {
-            message.push_str(&format!(", found '{found}'"));
-        }
-        InputError::new(source, Place::LineColumn { line, column }, message)
-    })
+    crate::json_text::read(source, text, "the document is empty: expected JSON")
 }
 
 /// Renames the keys of `map` that match one of `known` in another case to the canonical
@@ -988,6 +942,7 @@ fn short_json(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Place;
     use crate::verdict::{DecidedBy, FlowSummary};
 
     fn verdict(access: Decision, rule: Option<&str>, layer: Layer) -> Verdict {
@@ -1148,7 +1103,7 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "s.json: line 3, column 12: expected value, found 'xyz'"
+            "s.json: line 3, column 12: expected value near 'xyz'"
         );
         let err =
             Scenario::from_json("s.json", "{\n  \"version\": 1,\n  \"title\": tru\n}").unwrap_err();

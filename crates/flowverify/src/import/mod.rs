@@ -26,7 +26,6 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::error::{InputError, Place};
-use crate::json_text::ParseError;
 use crate::model::{AdminConfiguration, EffectiveRules, NetworkInterface, Nsg};
 use crate::tags::ServiceTags;
 
@@ -204,36 +203,11 @@ impl Document {
 /// assert!(err.message().starts_with("expected `,` or `}`"));
 /// ```
 pub fn import(source: &str, text: &str) -> Result<Document, InputError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(InputError::whole(
-            source,
-            format!("the document is empty; paste {}", EXPECTED_PASTE),
-        ));
-    }
-    let value: Value = match crate::json_text::parse(text) {
-        Ok(v) => v,
-        Err(ParseError::Duplicate { key, line, column }) => {
-            return Err(InputError::new(
-                source,
-                Place::LineColumn { line, column },
-                key.message(),
-            ))
-        }
-        Err(ParseError::Syntax(err)) => {
-            match strip_comments(text).map(|t| crate::json_text::parse(&t)) {
-                Some(Ok(v)) => v,
-                Some(Err(ParseError::Duplicate { key, line, column })) => {
-                    return Err(InputError::new(
-                        source,
-                        Place::LineColumn { line, column },
-                        key.message(),
-                    ))
-                }
-                _ => return Err(syntax_error(source, text, &err)),
-            }
-        }
-    };
+    let value = crate::json_text::read(
+        source,
+        text,
+        &format!("the document is empty; paste {EXPECTED_PASTE}"),
+    )?;
     import_value(source, &value)
 }
 
@@ -271,175 +245,6 @@ pub fn import_value(source: &str, value: &Value) -> Result<Document, InputError>
 
 const EXPECTED_PASTE: &str = "a JSON document: an NSG, AVNM security admin rules, effective \
                               security rules, a network interface or service tags";
-
-/// A JSON syntax error at its line and column, in lowercase words, with the text found there
-/// and a hint when the text is not JSON at all.
-fn syntax_error(source: &str, text: &str, err: &serde_json::Error) -> InputError {
-    let line = err.line();
-    let column = err.column();
-    let mut message = err.to_string();
-    if let Some(at) = message.rfind(" at line ") {
-        message.truncate(at);
-    }
-    let eof = err.is_eof();
-    let mut message = if message == "recursion limit exceeded" {
-        "the document is nested too deeply (more than 128 levels of lists and objects)".to_string()
-    } else if let Some(rest) = message.strip_prefix("EOF") {
-        format!("the text ends too early{rest}")
-    } else {
-        let mut chars = message.chars();
-        match chars.next() {
-            Some(first) => first.to_lowercase().chain(chars).collect(),
-            None => "invalid JSON".to_string(),
-        }
-    };
-    if !eof {
-        if let Some(near) = text_at(text, line, column) {
-            message.push_str(&format!(" near '{near}'"));
-        }
-    }
-    if let Some(hint) = not_json_hint(text) {
-        message.push_str("; ");
-        message.push_str(hint);
-    }
-    InputError::new(source, Place::LineColumn { line, column }, message)
-}
-
-/// A few characters of `text` from (1-based) `line`, `column`.
-fn text_at(text: &str, line: usize, column: usize) -> Option<String> {
-    let line_text = text.lines().nth(line.checked_sub(1)?)?;
-    let mut start = column.saturating_sub(1).min(line_text.len());
-    while !line_text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let rest = line_text.get(start..)?.trim_end();
-    if rest.is_empty() {
-        return None;
-    }
-    let near: String = rest.chars().take(24).collect();
-    Some(if near.len() < rest.len() {
-        format!("{near}...")
-    } else {
-        near
-    })
-}
-
-/// A hint for text that is not JSON at all.
-fn not_json_hint(text: &str) -> Option<&'static str> {
-    let t = text.trim_start();
-    if t.starts_with('{') || t.starts_with('[') || t.starts_with('"') {
-        return None;
-    }
-    let first_line = t.lines().next().unwrap_or("");
-    let second_line = t.lines().nth(1).unwrap_or("").trim();
-    let word = first_line.split_whitespace().next().unwrap_or("");
-    if [
-        "param",
-        "resource",
-        "targetScope",
-        "module",
-        "var",
-        "output",
-        "metadata",
-        "import",
-    ]
-    .contains(&word)
-        || word.starts_with('@')
-    {
-        return Some(
-            "this looks like Bicep, not JSON: run `az bicep build --file FILE` and paste the \
-             JSON template it writes",
-        );
-    }
-    if t.starts_with('<') {
-        return Some("this looks like HTML or XML, not JSON");
-    }
-    if !second_line.is_empty() && second_line.chars().all(|c| c == '-' || c == ' ') {
-        return Some("this looks like table output: run the command again with `--output json`");
-    }
-    if first_line.contains(':') {
-        return Some(
-            "this looks like YAML or PowerShell list output, not JSON: run az commands with \
-             `--output json`, or pipe PowerShell objects to `ConvertTo-Json -Depth 10`",
-        );
-    }
-    None
-}
-
-/// The text with `//` and `/* */` comments outside strings blanked (lines and columns kept),
-/// or `None` when it has none.
-fn strip_comments(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut in_string = false;
-    let mut found = false;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let next = bytes.get(i + 1).copied();
-        if in_string {
-            out.push(b);
-            if b == b'\\' {
-                if let Some(n) = next {
-                    out.push(n);
-                    i += 1;
-                }
-            } else if b == b'"' {
-                in_string = false;
-            }
-            i += 1;
-            continue;
-        }
-        match (b, next) {
-            (b'"', _) => {
-                in_string = true;
-                out.push(b);
-                i += 1;
-            }
-            (b'/', Some(b'/')) => {
-                found = true;
-                while let Some(&c) = bytes.get(i) {
-                    if c == b'\n' {
-                        break;
-                    }
-                    out.push(b' ');
-                    i += 1;
-                }
-            }
-            (b'/', Some(b'*')) => {
-                found = true;
-                out.extend_from_slice(b"  ");
-                i += 2;
-                loop {
-                    match (bytes.get(i), bytes.get(i + 1)) {
-                        (Some(b'*'), Some(b'/')) => {
-                            out.extend_from_slice(b"  ");
-                            i += 2;
-                            break;
-                        }
-                        (Some(b'\n'), _) => {
-                            out.push(b'\n');
-                            i += 1;
-                        }
-                        (Some(_), _) => {
-                            out.push(b' ');
-                            i += 1;
-                        }
-                        (None, _) => break,
-                    }
-                }
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    if found {
-        String::from_utf8(out).ok()
-    } else {
-        None
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -491,7 +296,6 @@ mod tests {
         let text = "// an ARM template\n{ /* c */ \"changeNumber\": 1, \"cloud\": \"Public\", \"values\": [\n {\"name\": \"a//b\", \"properties\": {\"addressPrefixes\": []}} ] }";
         let doc = import("c.json", text).unwrap();
         assert_eq!(doc.describe(), "service tags (Public, 1 tag)");
-        assert_eq!(strip_comments("{\"a\": 1}"), None);
     }
 
     #[test]
