@@ -1,8 +1,13 @@
 //! `flowverify`: Azure Network Watcher's IP flow verify, offline, for scripts and CI
 //! (`interfaces.md` section 3).
 //!
-//! Exit status: 0 verdict printed / every expectation met; 1 `check` found a flow whose verdict
-//! differs from its expectation; 2 bad input or usage (stderr starts with `error`).
+//! Exit status: 0 verdict printed / every expectation checked was met (at least one); 1 `check`
+//! found a flow whose verdict differs from its expectation; 2 bad input or usage (stderr starts
+//! with `error`), including a scenario without flows and a `check` with nothing to check.
+//!
+//! Every FILE may be `-` (standard input, once); every input is read up to 256 MiB. `check`
+//! streams: each flow's line is written as soon as it is known. Text output escapes control
+//! characters of the inputs; so do the error messages.
 //!
 //! The command line is thin: it reads files, hands them to the engine and prints what the engine
 //! says. All evaluation lives in the `flowverify` crate.
@@ -20,7 +25,7 @@ use flowverify::flow::Endpoint;
 use flowverify::import::{import, Document};
 use flowverify::model::{Direction, Protocol};
 use flowverify::scenario::{parse_asg_assignment, parse_cidr, Scenario};
-use flowverify::{permalink, verify, Flow, InputError, Inputs, Slot};
+use flowverify::{permalink, verify, verify_with, Flow, InputError, Inputs, Options, Slot};
 use ipnet::IpNet;
 
 /// Azure IP flow verify, offline: is a flow allowed by these NSGs and AVNM admin rules, and
@@ -36,12 +41,13 @@ struct Cli {
 enum Command {
     /// Verify one flow: prints the verdict, the deciding rule and the trace of every rule considered.
     Verify(Box<VerifyArgs>),
-    /// Verify every flow of each scenario against its `expect`: one line per flow, then a summary.
+    /// Verify every flow of each scenario against its `expect`: one line per flow (PASS, FAIL,
+    /// or SKIP for a flow without `expect`), then `N passed, N failed, N skipped`.
     Check {
-        /// Scenario documents (JSON).
+        /// Scenario documents (JSON); `-` reads standard input.
         #[arg(value_name = "SCENARIO.json", required = true)]
         scenarios: Vec<PathBuf>,
-        /// Print a JSON array, one object per flow, instead of lines.
+        /// Print JSON Lines: one object per flow, one per line, instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -54,7 +60,7 @@ enum Command {
 enum PermalinkCommand {
     /// Print the permalink of a scenario: `v1.…`, or `URL#v1.…` with --base.
     Encode {
-        /// The scenario document.
+        /// The scenario document; `-` reads standard input.
         #[arg(value_name = "SCENARIO.json")]
         scenario: PathBuf,
         /// The page URL to put before the fragment.
@@ -63,7 +69,7 @@ enum PermalinkCommand {
     },
     /// Print the scenario of a permalink, as indented JSON.
     Decode {
-        /// A full URL, `#v1.…` or `v1.…`.
+        /// A full URL, `#v1.…` or `v1.…`; `-` reads it from standard input, `@FILE` from a file.
         #[arg(value_name = "URL-OR-FRAGMENT")]
         link: String,
     },
@@ -95,7 +101,8 @@ struct VerifyArgs {
     /// Application security group membership; repeat.
     #[arg(long, value_name = "NAME=IP[,IP...]", value_parser = parse_asg_assignment, help_heading = "Inputs")]
     asg: Vec<(String, Vec<IpAddr>)>,
-    /// A scenario document; the flags above add to or replace its slots.
+    /// A scenario document; the flags above add to or replace its slots. Any FILE may be `-`
+    /// (standard input, once).
     #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     scenario: Option<PathBuf>,
 
@@ -143,6 +150,10 @@ impl From<String> for Failure {
     }
 }
 
+/// The exit status of a `check` whose standard output was closed before it finished (as a
+/// shell reports a process ended by SIGPIPE): it stops quietly, but never claims success.
+const CLOSED_STDOUT: u8 = 141;
+
 /// Output of a command: what goes to stdout, and the exit status.
 struct Outcome {
     stdout: String,
@@ -177,7 +188,7 @@ fn main() -> ExitCode {
             let mut text = String::new();
             for m in messages {
                 text.push_str("error: ");
-                text.push_str(&m);
+                text.push_str(&render::escape(&m));
                 text.push('\n');
             }
             let _ = std::io::stderr().write_all(text.as_bytes());
@@ -194,6 +205,17 @@ fn emit(text: &str) {
 
 /// `flowverify verify`.
 fn run_verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
+    let files = [
+        &args.scenario,
+        &args.subnet_nsg,
+        &args.nic_nsg,
+        &args.effective,
+    ]
+    .into_iter()
+    .chain([&args.nic, &args.service_tags])
+    .flatten()
+    .chain(&args.admin_rules);
+    files::stdin_at_most_once(files.map(PathBuf::as_path))?;
     let flow = Flow::new(args.direction, args.protocol, args.local, args.remote)
         .map_err(|m| format!("command line: flow: {m}"))?;
     let inputs = verify_inputs(args)?;
@@ -283,73 +305,165 @@ fn verify_inputs(args: &VerifyArgs) -> Result<Inputs, Failure> {
     Ok(inputs)
 }
 
-/// `flowverify check`.
+/// `flowverify check`: verifies every flow as it goes and writes its line (or JSON object)
+/// at once; nothing is kept per flow but three counts.
 fn run_check(paths: &[PathBuf], json: bool) -> Result<Outcome, Failure> {
+    files::stdin_at_most_once(paths.iter().map(PathBuf::as_path))?;
+    let mut out = std::io::stdout().lock();
+    let mut counts = Counts::default();
     let mut errors = Vec::new();
-    let mut rows = Vec::new();
     for path in paths {
-        let loaded = files::read_scenario(path).and_then(|(name, scenario)| {
-            let inputs = scenario.inputs(&name).map_err(|e| e.to_string())?;
-            let flows = scenario.parsed_flows(&name).map_err(|e| e.to_string())?;
-            Ok((name, scenario, inputs, flows))
-        });
-        let (name, scenario, inputs, flows) = match loaded {
-            Ok(l) => l,
-            Err(e) => {
-                errors.push(e);
-                continue;
+        match check_file(path, json, &mut out, &mut counts) {
+            Ok(()) => {}
+            Err(CheckStop::Input(e)) => errors.push(e),
+            Err(CheckStop::ClosedStdout) => {
+                return Ok(Outcome {
+                    stdout: String::new(),
+                    status: CLOSED_STDOUT,
+                })
             }
-        };
-        for (index, (spec, flow)) in scenario.flows.iter().zip(&flows).enumerate() {
-            let verdict = verify(&inputs, flow);
-            let outcome = match &spec.expect {
-                Some(expect) => expect.check(&verdict),
-                None => Ok(()),
-            };
-            rows.push(render::CheckRow {
-                file: name.clone(),
-                title: scenario.title.clone(),
-                index,
-                spec: spec.clone(),
-                verdict,
-                outcome,
+        }
+    }
+    let printed = counts.passed + counts.failed + counts.skipped;
+    if !json && printed > 0 {
+        let line = render::check_summary(counts.passed, counts.failed, counts.skipped);
+        if write_line(&mut out, &line).is_err() {
+            return Ok(Outcome {
+                stdout: String::new(),
+                status: CLOSED_STDOUT,
             });
         }
     }
-    let failed = rows.iter().filter(|r| r.outcome.is_err()).count();
-    let passed = rows.len() - failed;
-    let stdout = if json {
-        render::check_json(&rows)
-    } else {
-        let mut text = String::new();
-        for row in &rows {
-            text.push_str(&render::check_line(row));
-            text.push('\n');
-        }
-        text.push_str(&format!("{passed} passed, {failed} failed\n"));
-        text
-    };
     if !errors.is_empty() {
-        // Print what could be checked, then report the bad input.
-        if !rows.is_empty() {
-            emit(&stdout);
-        }
         return Err(Failure::Input(errors));
     }
+    if counts.passed + counts.failed == 0 {
+        let which = match paths {
+            [one] => format!("{}: ", files::name_of(one)),
+            _ => String::new(),
+        };
+        return Err(Failure::Input(vec![format!(
+            "{which}nothing to check: no flow has an 'expect' ({} skipped); add \"expect\": \"Allow\" or \"Deny\" (or {{\"access\", \"ruleName\", \"layer\"}}) to the flows to check",
+            counts.skipped
+        )]));
+    }
     Ok(Outcome {
-        stdout,
-        status: if failed > 0 { 1 } else { 0 },
+        stdout: String::new(),
+        status: if counts.failed > 0 { 1 } else { 0 },
     })
+}
+
+/// What `check` has seen so far.
+#[derive(Default)]
+struct Counts {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+/// Why `check` stopped reading a file (or everything).
+enum CheckStop {
+    /// The file is bad: the message names it.
+    Input(String),
+    /// Standard output was closed (`| head`): stop quietly.
+    ClosedStdout,
+}
+
+impl From<String> for CheckStop {
+    fn from(message: String) -> CheckStop {
+        CheckStop::Input(message)
+    }
+}
+
+/// Checks the flows of one scenario file, writing each one's result as soon as it is known.
+/// A file with a bad flow is refused before any of its flows is written.
+fn check_file(
+    path: &Path,
+    json: bool,
+    out: &mut impl Write,
+    counts: &mut Counts,
+) -> Result<(), CheckStop> {
+    let (name, mut scenario) = files::read_scenario(path)?;
+    let inputs = scenario.inputs(&name).map_err(|e| e.to_string())?;
+    if scenario.flows.iter().any(|spec| spec.to_flow().is_err()) {
+        // The engine's own message, naming the flow.
+        let e = scenario.parsed_flows(&name).err();
+        return Err(CheckStop::Input(e.map_or_else(
+            || format!("{name}: a flow cannot be read"),
+            |e| e.to_string(),
+        )));
+    }
+    if scenario.flows.is_empty() {
+        return Err(CheckStop::Input(format!(
+            "{name}: the scenario has no flows: nothing to check"
+        )));
+    }
+    // Only the flows are needed now: the slots' JSON goes.
+    let title = scenario.title.take();
+    let specs = std::mem::take(&mut scenario.flows);
+    drop(scenario);
+
+    // The text line needs no trace; JSON gives the whole result object.
+    let options = Options { trace: json };
+    for (index, spec) in specs.iter().enumerate() {
+        let flow = spec
+            .to_flow()
+            .map_err(|m| format!("{name}: flows[{index}]: {m}"))?;
+        let verdict = verify_with(&inputs, &flow, options);
+        let outcome = match &spec.expect {
+            None => {
+                counts.skipped += 1;
+                render::Outcome::Skipped
+            }
+            Some(expect) => match expect.check(&verdict) {
+                Ok(()) => {
+                    counts.passed += 1;
+                    render::Outcome::Passed
+                }
+                Err(why) => {
+                    counts.failed += 1;
+                    render::Outcome::Failed(why)
+                }
+            },
+        };
+        let row = render::CheckRow {
+            file: &name,
+            title: title.as_deref(),
+            index,
+            spec,
+            verdict: &verdict,
+            outcome: &outcome,
+        };
+        let written = if json {
+            render::write_check_json(out, &row)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+                .and_then(|()| out.flush())
+        } else {
+            write_line(out, &render::check_line(&row))
+        };
+        if written.is_err() {
+            return Err(CheckStop::ClosedStdout);
+        }
+    }
+    Ok(())
+}
+
+/// Writes `line` and a newline, and flushes: the line is seen at once.
+fn write_line(out: &mut impl Write, line: &str) -> std::io::Result<()> {
+    out.write_all(line.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// `flowverify permalink encode`.
 fn run_encode(path: &Path, base: Option<&str>) -> Result<Outcome, Failure> {
-    let (_, scenario) = files::read_scenario(path)?;
+    let (name, scenario) = files::read_scenario(path)?;
     let link = match base {
         Some(base) => permalink::url(base, &scenario),
         None => permalink::encode(&scenario),
     }
-    .map_err(|e| format!("{}: {e}", path.display()))?;
+    .map_err(|e| format!("{name}: {e}"))?;
     Ok(Outcome {
         stdout: format!("{link}\n"),
         status: 0,
@@ -358,7 +472,8 @@ fn run_encode(path: &Path, base: Option<&str>) -> Result<Outcome, Failure> {
 
 /// `flowverify permalink decode`.
 fn run_decode(link: &str) -> Result<Outcome, Failure> {
-    let scenario: Scenario = permalink::decode(link).map_err(|e| e.to_string())?;
+    let link = files::read_link(link)?;
+    let scenario: Scenario = permalink::decode(&link).map_err(|e| e.to_string())?;
     Ok(Outcome {
         stdout: format!("{}\n", scenario.to_json_pretty()),
         status: 0,

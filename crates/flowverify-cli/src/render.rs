@@ -1,9 +1,49 @@
 //! Printing verdicts and check results: readable text and JSON. No evaluation here.
+//!
+//! Text output never prints a control character of an input raw: names, resources, reasons and
+//! warnings go through [`escape`], so a crafted rule name cannot rewrite the terminal line
+//! (`\u{1b}[2K\rAllow` shows as such). JSON output is escaped by serde.
 
-use flowverify::scenario::FlowSpec;
+use std::borrow::Cow;
+
+use flowverify::scenario::{Expectation, FlowSpec};
 use flowverify::verdict::{LayerDecision, LayerTrace, RuleTrace};
 use flowverify::{Layer, Verdict};
-use serde_json::{json, Value};
+use serde::Serialize;
+
+/// Whether `c` must not reach a terminal raw: control characters (C0 with TAB, CR and LF, DEL,
+/// C1), the line and paragraph separators, and the bidirectional marks, embeddings, overrides
+/// and isolates (which can make text display in another order than it is).
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `text` with every unsafe character (see [`unsafe_char`]) written as Rust writes it in a
+/// string literal: ESC as `\u{1b}`, CR as `\r`, TAB as `\t`, RLO as `\u{202e}`.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// The result object (`interfaces.md` section 4) as indented JSON.
 pub fn json(verdict: &Verdict) -> String {
@@ -21,7 +61,7 @@ fn place(layer: Layer, resource: Option<&str>) -> String {
         Layer::None => return "nothing decided: no admin rule matched and there is no NSG".into(),
     };
     match resource {
-        Some(r) if !r.is_empty() => format!("{what} {r}"),
+        Some(r) if !r.is_empty() => format!("{what} {}", escape(r)),
         _ => what.to_string(),
     }
 }
@@ -33,7 +73,7 @@ fn summary(verdict: &Verdict) -> String {
         verdict.decided_by.resource.as_deref(),
     );
     match &verdict.rule_name {
-        Some(rule) => format!("{} by {rule} ({at})", verdict.access),
+        Some(rule) => format!("{} by {} ({at})", verdict.access, escape(rule)),
         None => format!("{} ({at})", verdict.access),
     }
 }
@@ -41,10 +81,11 @@ fn summary(verdict: &Verdict) -> String {
 /// The flow as evaluated: `Inbound Tcp 10.0.2.5:1234 -> 10.0.1.4:3389`.
 fn flow_line(verdict: &Verdict) -> String {
     let f = &verdict.flow;
-    format!(
+    escape(&format!(
         "{} {} {} -> {}",
         f.direction, f.protocol, f.source, f.destination
-    )
+    ))
+    .into_owned()
 }
 
 fn decision(d: LayerDecision) -> &'static str {
@@ -73,7 +114,7 @@ pub fn verdict(verdict: &Verdict) -> String {
         verdict.decided_by.resource.as_deref(),
     );
     match &verdict.rule_name {
-        Some(rule) => out.push_str(&format!("{}  {rule}  ({at})\n", verdict.access)),
+        Some(rule) => out.push_str(&format!("{}  {}  ({at})\n", verdict.access, escape(rule))),
         None => out.push_str(&format!("{}  ({at})\n", verdict.access)),
     }
     out.push_str(&format!("flow: {}\n", flow_line(verdict)));
@@ -83,7 +124,7 @@ pub fn verdict(verdict: &Verdict) -> String {
         );
     }
     for warning in &verdict.warnings {
-        out.push_str(&format!("warning: {warning}\n"));
+        out.push_str(&format!("warning: {}\n", escape(warning)));
     }
     for layer in &verdict.trace {
         out.push('\n');
@@ -140,143 +181,198 @@ fn rule_row(rule: &RuleTrace) -> Vec<String> {
     let reason = match (&rule.reason, rule.matched) {
         (_, true) => "matched".to_string(),
         (Some(r), false) if rule.uncertain => format!("uncertain: {r}"),
-        (Some(r), false) => r.clone(),
+        (Some(r), false) => r.to_string(),
         (None, false) if rule.uncertain => "uncertain: missing input".to_string(),
         (None, false) => "did not match".to_string(),
     };
     vec![
         rule.priority.to_string(),
-        rule.name.clone(),
-        rule.access.clone(),
+        escape(&rule.name).into_owned(),
+        escape(&rule.access).into_owned(),
         mark(rule.protocol_matched).to_string(),
         mark(rule.source_matched).to_string(),
         mark(rule.source_port_matched).to_string(),
         mark(rule.destination_matched).to_string(),
         mark(rule.destination_port_matched).to_string(),
-        reason,
+        escape(&reason).into_owned(),
     ]
 }
 
-/// One verified flow of `check`.
-pub struct CheckRow {
+/// What became of one flow's expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The verdict met the expectation.
+    Passed,
+    /// It did not; why.
+    Failed(String),
+    /// The flow has no expectation: nothing was checked.
+    Skipped,
+}
+
+impl Outcome {
+    /// `passed`, `failed` or `skipped`.
+    fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed(_) => "failed",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// One verified flow of `check`, borrowed while it is printed.
+pub struct CheckRow<'a> {
     /// The scenario file.
-    pub file: String,
+    pub file: &'a str,
     /// The scenario's title.
-    pub title: Option<String>,
+    pub title: Option<&'a str>,
     /// The flow's index in the scenario.
     pub index: usize,
     /// The flow as written.
-    pub spec: FlowSpec,
+    pub spec: &'a FlowSpec,
     /// Its verdict.
-    pub verdict: Verdict,
-    /// Whether it met its expectation, and if not why.
-    pub outcome: Result<(), String>,
+    pub verdict: &'a Verdict,
+    /// Whether it met its expectation.
+    pub outcome: &'a Outcome,
 }
 
-/// `PASS  web.json  flows[0]  Inbound Tcp 10.0.1.4:443 <- 203.0.113.7:50000  Allow by ...`.
+/// `PASS  web.json  flows[0]  Inbound Tcp 10.0.1.4:443 <- 203.0.113.7:50000  Allow by ...`;
+/// `FAIL ...  - why`; `SKIP ...  (no expectation)`.
 pub fn check_line(row: &CheckRow) -> String {
-    let status = if row.outcome.is_ok() { "PASS" } else { "FAIL" };
+    let status = match row.outcome {
+        Outcome::Passed => "PASS",
+        Outcome::Failed(_) => "FAIL",
+        Outcome::Skipped => "SKIP",
+    };
     let mut line = format!(
         "{status}  {}  flows[{}]  {}  {}",
-        row.file,
+        escape(row.file),
         row.index,
-        row.spec.describe(),
-        summary(&row.verdict)
+        escape(&row.spec.describe()),
+        summary(row.verdict)
     );
     if row.verdict.uncertain {
         line.push_str("  (uncertain)");
     }
-    match (&row.outcome, &row.spec.expect) {
-        (Err(why), _) => line.push_str(&format!("  - {why}")),
-        (Ok(()), None) => line.push_str("  (no expectation)"),
-        (Ok(()), Some(_)) => {}
+    match row.outcome {
+        Outcome::Failed(why) => line.push_str(&format!("  - {}", escape(why))),
+        Outcome::Skipped => line.push_str("  (no expectation)"),
+        Outcome::Passed => {}
     }
     line
 }
 
-/// `check --json`: one object per flow.
-pub fn check_json(rows: &[CheckRow]) -> String {
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|row| {
-            let mut item = json!({
-                "file": row.file,
-                "index": row.index,
-                "direction": row.spec.direction,
-                "protocol": row.spec.protocol,
-                "local": row.spec.local,
-                "remote": row.spec.remote,
-                "expect": row.spec.expect,
-                "result": row.verdict,
-                "pass": row.outcome.is_ok(),
-            });
-            if let Value::Object(map) = &mut item {
-                if let Some(title) = &row.title {
-                    map.insert("title".into(), json!(title));
-                }
-                if let Err(why) = &row.outcome {
-                    map.insert("reason".into(), json!(why));
-                }
-            }
-            item
-        })
-        .collect();
-    let mut text = serde_json::to_string_pretty(&items).unwrap_or_default();
-    text.push('\n');
-    text
+/// The summary line of `check`: `N passed, N failed, N skipped`.
+pub fn check_summary(passed: usize, failed: usize, skipped: usize) -> String {
+    format!("{passed} passed, {failed} failed, {skipped} skipped")
+}
+
+/// One line of `check --json` (JSON Lines): the flow, its expectation, its result object and
+/// what became of the expectation.
+#[derive(Serialize)]
+struct CheckItem<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    index: usize,
+    direction: &'a str,
+    protocol: &'a str,
+    local: &'a str,
+    remote: &'a str,
+    expect: Option<&'a Expectation>,
+    result: &'a Verdict,
+    /// `true` or `false` when an expectation was checked, `null` when the flow has none.
+    pass: Option<bool>,
+    /// `passed`, `failed` or `skipped`.
+    outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+/// Writes `row` as one compact JSON object (no newline).
+pub fn write_check_json(out: &mut impl std::io::Write, row: &CheckRow) -> serde_json::Result<()> {
+    let item = CheckItem {
+        file: row.file,
+        title: row.title,
+        index: row.index,
+        direction: &row.spec.direction,
+        protocol: &row.spec.protocol,
+        local: &row.spec.local,
+        remote: &row.spec.remote,
+        expect: row.spec.expect.as_ref(),
+        result: row.verdict,
+        pass: match row.outcome {
+            Outcome::Passed => Some(true),
+            Outcome::Failed(_) => Some(false),
+            Outcome::Skipped => None,
+        },
+        outcome: row.outcome.as_str(),
+        reason: match row.outcome {
+            Outcome::Failed(why) => Some(why),
+            _ => None,
+        },
+    };
+    serde_json::to_writer(out, &item)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flowverify::verdict::{DecidedBy, Decision, FlowSummary};
+    use flowverify::Decision;
+    use serde_json::json;
 
-    fn rule(name: &str, matched: bool, reason: Option<&str>) -> RuleTrace {
-        RuleTrace {
-            name: name.into(),
-            priority: if matched { 200 } else { 100 },
-            access: if matched { "Deny" } else { "Allow" }.into(),
-            matched,
-            protocol_matched: true,
-            source_matched: matched,
-            source_port_matched: true,
-            destination_matched: true,
-            destination_port_matched: matched,
-            reason: reason.map(String::from),
-            uncertain: false,
+    /// A rule of the trace, as the result object writes it (fields the engine adds later keep
+    /// their defaults).
+    fn rule(name: &str, matched: bool, reason: Option<&str>) -> serde_json::Value {
+        let mut r = json!({
+            "name": name,
+            "priority": if matched { 200 } else { 100 },
+            "access": if matched { "Deny" } else { "Allow" },
+            "matched": matched,
+            "protocolMatched": true,
+            "sourceMatched": matched,
+            "sourcePortMatched": true,
+            "destinationMatched": true,
+            "destinationPortMatched": matched,
+        });
+        if let Some(reason) = reason {
+            r["reason"] = json!(reason);
         }
+        r
     }
 
-    fn sample() -> Verdict {
-        Verdict {
-            access: Decision::Deny,
-            rule_name: Some("securityRules/DenyRdpAll".into()),
-            decided_by: DecidedBy {
-                layer: Layer::Subnet,
-                resource: Some("nsg-web-subnet".into()),
-            },
-            uncertain: true,
-            warnings: vec!["service tag 'Sql' is not defined".into()],
-            flow: FlowSummary {
-                direction: "Inbound".into(),
-                protocol: "Tcp".into(),
-                source: "10.0.2.5:1234".into(),
-                destination: "10.0.1.4:3389".into(),
-            },
-            trace: vec![LayerTrace {
-                layer: Layer::Subnet,
-                resource: "nsg-web-subnet".into(),
-                decision: LayerDecision::Deny,
-                rules: vec![
+    fn sample_with(name: &str, resource: &str, warning: &str) -> Verdict {
+        serde_json::from_value(json!({
+            "access": "Deny",
+            "ruleName": format!("securityRules/{name}"),
+            "decidedBy": {"layer": "subnet", "resource": resource},
+            "uncertain": true,
+            "warnings": [warning],
+            "flow": {"direction": "Inbound", "protocol": "Tcp",
+                     "source": "10.0.2.5:1234", "destination": "10.0.1.4:3389"},
+            "trace": [{
+                "layer": "subnet",
+                "resource": resource,
+                "decision": "Deny",
+                "rules": [
                     rule(
                         "securityRules/AllowHttpFromInternet",
                         false,
                         Some("source 10.0.2.5 is not in Internet"),
                     ),
-                    rule("securityRules/DenyRdpAll", true, None),
-                ],
-            }],
-        }
+                    rule(&format!("securityRules/{name}"), true, None),
+                ]
+            }]
+        }))
+        .unwrap()
+    }
+
+    fn sample() -> Verdict {
+        sample_with(
+            "DenyRdpAll",
+            "nsg-web-subnet",
+            "service tag 'Sql' is not defined",
+        )
     }
 
     #[test]
@@ -305,11 +401,127 @@ mod tests {
         let mut v = sample();
         v.access = Decision::Allow;
         v.rule_name = None;
-        v.decided_by = DecidedBy {
-            layer: Layer::None,
-            resource: None,
-        };
+        v.decided_by.layer = Layer::None;
+        v.decided_by.resource = None;
         assert!(verdict(&v)
             .starts_with("Allow  (nothing decided: no admin rule matched and there is no NSG)\n"));
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape("AllowWeb"), "AllowWeb");
+        assert!(matches!(escape("nsg-wéb 東京"), Cow::Borrowed(_)));
+        assert_eq!(escape("\u{1b}[2K\rAllow"), "\\u{1b}[2K\\rAllow");
+        assert_eq!(escape("a\tb\nc\u{7f}"), "a\\tb\\nc\\u{7f}");
+        assert_eq!(escape("\u{9b}x"), "\\u{9b}x");
+        assert_eq!(escape("\u{202e}evil\u{2066}"), "\\u{202e}evil\\u{2066}");
+        assert_eq!(escape("a\u{2028}b\u{2029}"), "a\\u{2028}b\\u{2029}");
+        assert_eq!(escape("C:\\nsg.json"), "C:\\nsg.json");
+    }
+
+    #[test]
+    fn a_crafted_name_cannot_rewrite_the_line() {
+        let crafted = "\u{1b}[2K\rAllow";
+        let v = sample_with(crafted, "nsg\r\u{1b}[1m", "rule \u{202e}x\n");
+        let text = verdict(&v);
+        assert!(!text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{202e}'));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "Deny  securityRules/\\u{1b}[2K\\rAllow  (subnet NSG nsg\\r\\u{1b}[1m)"
+        );
+        assert_eq!(lines[3], "warning: rule \\u{202e}x\\n");
+        assert!(lines[5].starts_with("subnet NSG nsg\\r\\u{1b}[1m: Deny"));
+        assert!(
+            lines[8].contains("securityRules/\\u{1b}[2K\\rAllow"),
+            "{}",
+            lines[8]
+        );
+        let spec = FlowSpec {
+            direction: "Inbound".into(),
+            protocol: "Tcp".into(),
+            local: "10.0.1.4:3389".into(),
+            remote: "10.0.2.5:1234".into(),
+            expect: None,
+        };
+        for outcome in [
+            Outcome::Passed,
+            Outcome::Skipped,
+            Outcome::Failed(format!("expected Allow, got Deny by {crafted}")),
+        ] {
+            let line = check_line(&CheckRow {
+                file: "web\u{1b}.json",
+                title: None,
+                index: 0,
+                spec: &spec,
+                verdict: &v,
+                outcome: &outcome,
+            });
+            assert!(!line.contains('\u{1b}') && !line.contains('\r'), "{line}");
+            assert!(line.contains("web\\u{1b}.json"), "{line}");
+            assert!(
+                line.contains("Deny by securityRules/\\u{1b}[2K\\rAllow (subnet NSG"),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn check_lines_say_pass_fail_or_skip() {
+        let v = sample();
+        let spec = FlowSpec {
+            direction: "Inbound".into(),
+            protocol: "Tcp".into(),
+            local: "10.0.1.4:3389".into(),
+            remote: "10.0.2.5:1234".into(),
+            expect: Some(Expectation::access(Decision::Deny)),
+        };
+        fn row_of<'a>(
+            spec: &'a FlowSpec,
+            verdict: &'a Verdict,
+            outcome: &'a Outcome,
+        ) -> CheckRow<'a> {
+            CheckRow {
+                file: "web.json",
+                title: Some("Web"),
+                index: 3,
+                spec,
+                verdict,
+                outcome,
+            }
+        }
+        let row = |outcome| row_of(&spec, &v, outcome);
+        assert_eq!(
+            check_line(&row(&Outcome::Passed)),
+            "PASS  web.json  flows[3]  Inbound Tcp 10.0.1.4:3389 <- 10.0.2.5:1234  Deny by securityRules/DenyRdpAll (subnet NSG nsg-web-subnet)  (uncertain)"
+        );
+        assert!(check_line(&row(&Outcome::Skipped)).starts_with("SKIP  web.json  flows[3]"));
+        assert!(check_line(&row(&Outcome::Skipped)).ends_with("  (no expectation)"));
+        let failed = Outcome::Failed("expected Allow, got Deny".into());
+        let fail = check_line(&row(&failed));
+        assert!(fail.starts_with("FAIL  ") && fail.ends_with("  - expected Allow, got Deny"));
+        assert_eq!(check_summary(2, 1, 0), "2 passed, 1 failed, 0 skipped");
+
+        // JSON Lines: one compact object, with the outcome; pass is null when skipped.
+        for (outcome, pass, word) in [
+            (Outcome::Passed, json!(true), "passed"),
+            (Outcome::Failed("why".into()), json!(false), "failed"),
+            (Outcome::Skipped, json!(null), "skipped"),
+        ] {
+            let mut out = Vec::new();
+            write_check_json(&mut out, &row_of(&spec, &v, &outcome)).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(!text.contains('\n'), "{text}");
+            let item: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(item["file"], "web.json");
+            assert_eq!(item["title"], "Web");
+            assert_eq!(item["index"], 3);
+            assert_eq!(item["local"], "10.0.1.4:3389");
+            assert_eq!(item["expect"], "Deny");
+            assert_eq!(item["result"]["ruleName"], "securityRules/DenyRdpAll");
+            assert_eq!(item["pass"], pass);
+            assert_eq!(item["outcome"], word);
+            assert_eq!(item.get("reason").is_some(), word == "failed");
+        }
     }
 }

@@ -2,8 +2,9 @@
 //! output, permalinks, and an `error: FILE: PLACE: message` naming the offending value for
 //! every kind of bad input.
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{json, Value};
@@ -88,13 +89,56 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
+
+    /// JSON Lines: one object per line, every line one object.
+    fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|line| {
+                let item: Value = serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("a line is not JSON ({e}): {line}"));
+                assert!(item.is_object(), "not an object: {line}");
+                item
+            })
+            .collect()
+    }
+
+    /// The last line of stdout.
+    fn last_line(&self) -> &str {
+        self.stdout.lines().last().unwrap_or_default()
+    }
 }
 
 fn flowverify(args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_flowverify"))
         .args(args)
+        .stdin(Stdio::null())
         .output()
         .expect("run flowverify");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs the binary with `input` on its standard input.
+fn flowverify_stdin(args: &[&str], input: impl AsRef<[u8]>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowverify"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run flowverify");
+    let mut stdin = child.stdin.take().expect("a pipe to its stdin");
+    let input = input.as_ref().to_vec();
+    // Written from a thread: a large input must not block on a full pipe while we wait.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().expect("flowverify ends");
+    writer.join().expect("the writer ends");
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -514,12 +558,15 @@ fn check_passes_when_every_expectation_is_met() {
         "{}",
         lines[1]
     );
+    // A flow without `expect` is skipped, never passed.
     assert!(
-        lines[2].starts_with("PASS") && lines[2].contains("no expectation"),
+        lines[2].starts_with("SKIP")
+            && lines[2].contains("flows[2]")
+            && lines[2].contains("no expectation"),
         "{}",
         lines[2]
     );
-    assert_eq!(lines[3], "3 passed, 0 failed");
+    assert_eq!(lines[3], "2 passed, 0 failed, 1 skipped");
 }
 
 #[test]
@@ -557,18 +604,19 @@ fn check_fails_with_status_1_and_says_why() {
         ),
         "{fail}"
     );
-    assert!(
-        run.stdout.lines().any(|l| l == "1 passed, 1 failed"),
+    assert_eq!(
+        run.last_line(),
+        "1 passed, 1 failed, 0 skipped",
         "{}",
         run.stdout
     );
 
-    // --json: one object per flow with its file, index, flow, expectation, result and pass.
+    // --json: JSON Lines, one object per flow with its file, index, flow, expectation, result,
+    // pass and outcome.
     let run = flowverify(&["check", "--json", &good, &bad]);
     assert_eq!(run.code, 1);
-    let items = run.json();
-    let items = items.as_array().expect("an array");
-    assert_eq!(items.len(), 2);
+    let items = run.json_lines();
+    assert_eq!(items.len(), 2, "{}", run.stdout);
     assert_eq!(items[0]["file"], good.as_str());
     assert_eq!(items[0]["index"], 0);
     assert_eq!(items[0]["direction"], "Inbound");
@@ -582,6 +630,11 @@ fn check_fails_with_status_1_and_says_why() {
         items[1]["result"]["ruleName"],
         "defaultSecurityRules/AllowVnetInBound"
     );
+    assert_eq!(items[0]["outcome"], "passed");
+    assert_eq!(items[1]["outcome"], "failed");
+    assert!(items[1]["reason"]
+        .as_str()
+        .is_some_and(|r| r.starts_with("expected Deny by securityRules/DenyRdpAll")));
 }
 
 // ---------------------------------------------------------------- permalinks
@@ -621,7 +674,7 @@ fn permalink_encode_and_decode_round_trip() {
     let again = s.write("decoded.json", decoded.stdout);
     let run = flowverify(&["check", &again]);
     run.ok();
-    assert!(run.stdout.contains("1 passed, 0 failed"));
+    assert_eq!(run.last_line(), "1 passed, 0 failed, 0 skipped");
 }
 
 // ---------------------------------------------------------------- bad input: exit 2
@@ -937,7 +990,12 @@ fn check_reports_bad_files_but_still_checks_the_good_ones() {
     let missing = s.dir.join("gone.json").display().to_string();
     let run = flowverify(&["check", &good, &missing]);
     run.bad_input(&["gone.json", "no such file"]);
-    assert!(run.stdout.contains("1 passed, 0 failed"), "{}", run.stdout);
+    assert_eq!(
+        run.last_line(),
+        "1 passed, 0 failed, 0 skipped",
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -963,4 +1021,475 @@ fn utf16_files_from_windows_powershell_are_read() {
         b"{\"version\": 1, \"title\": \"caf\xe9\"}".as_slice(),
     );
     flowverify(&["check", &latin1]).bad_input(&["latin1.json", "0xe9", "not UTF-8"]);
+}
+
+// ---------------------------------------------------------------- check: what counts
+
+/// A flow of the check scenario, with `expect` when given.
+fn flow(local: &str, remote: &str, expect: Option<Value>) -> Value {
+    let mut f =
+        json!({ "direction": "Inbound", "protocol": "Tcp", "local": local, "remote": remote });
+    if let Some(e) = expect {
+        f["expect"] = e;
+    }
+    f
+}
+
+#[test]
+fn check_counts_flows_without_expect_as_skipped_never_passed() {
+    let s = Scratch::new("skipped");
+    let mixed = s.write_json(
+        "mixed.json",
+        &check_scenario(json!([
+            flow("10.0.1.4:443", "203.0.113.7:50000", Some(json!("Allow"))),
+            flow("10.0.1.4:3389", "10.0.2.5:1234", None),
+            flow("10.0.1.4:3389", "10.0.2.6:1234", None),
+        ])),
+    );
+    let run = flowverify(&["check", &mixed]);
+    run.ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert!(lines[0].starts_with("PASS  "), "{}", lines[0]);
+    assert!(lines[1].starts_with("SKIP  ") && lines[1].contains("flows[1]"));
+    assert!(
+        lines[1].contains("Deny by securityRules/DenyRdpAll"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].starts_with("SKIP  ") && lines[2].contains("flows[2]"));
+    assert_eq!(lines[3], "1 passed, 0 failed, 2 skipped");
+
+    // A failure among skipped flows still fails the run.
+    let failing = s.write_json(
+        "failing.json",
+        &check_scenario(json!([
+            flow("10.0.1.4:3389", "10.0.2.5:1234", None),
+            flow("10.0.1.4:443", "203.0.113.7:50000", Some(json!("Deny"))),
+        ])),
+    );
+    let run = flowverify(&["check", &failing]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.last_line(), "0 passed, 1 failed, 1 skipped");
+
+    // Nothing but skipped flows: nothing was checked, so it is an error (exit 2), not a pass.
+    let unchecked = s.write_json(
+        "unchecked.json",
+        &check_scenario(json!([flow("10.0.1.4:443", "203.0.113.7:50000", None)])),
+    );
+    let run = flowverify(&["check", &unchecked]);
+    run.bad_input(&[
+        "unchecked.json",
+        "nothing to check",
+        "no flow has an 'expect'",
+    ]);
+    assert_eq!(
+        run.last_line(),
+        "0 passed, 0 failed, 1 skipped",
+        "{}",
+        run.stdout
+    );
+    let other = s.write_json(
+        "other.json",
+        &check_scenario(json!([flow("10.0.1.4:22", "203.0.113.7:50000", None)])),
+    );
+    let run = flowverify(&["check", &unchecked, &other]);
+    run.bad_input(&["nothing to check: no flow has an 'expect'"]);
+    assert_eq!(run.last_line(), "0 passed, 0 failed, 2 skipped");
+    let run = flowverify(&["check", "--json", &unchecked]);
+    run.bad_input(&["nothing to check"]);
+    let items = run.json_lines();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["outcome"], "skipped");
+    assert_eq!(items[0]["pass"], Value::Null);
+
+    // With one checked flow elsewhere, the skipped ones do not matter.
+    let run = flowverify(&["check", &unchecked, &mixed]);
+    run.ok();
+    assert_eq!(run.last_line(), "1 passed, 0 failed, 3 skipped");
+}
+
+#[test]
+fn check_refuses_a_scenario_without_flows() {
+    let s = Scratch::new("no-flows");
+    let empty = s.write_json("empty.json", &check_scenario(json!([])));
+    flowverify(&["check", &empty])
+        .bad_input(&["empty.json: the scenario has no flows: nothing to check"]);
+    let no_key = s.write_json("no-key.json", &json!({"version": 1, "title": "nothing"}));
+    flowverify(&["check", &no_key]).bad_input(&["no-key.json", "has no flows"]);
+    // Beside a good file: the good one is checked and printed, the run still fails with 2.
+    let good = s.write_json(
+        "good.json",
+        &check_scenario(json!([flow(
+            "10.0.1.4:443",
+            "203.0.113.7:50000",
+            Some(json!("Allow"))
+        )])),
+    );
+    let run = flowverify(&["check", &good, &empty]);
+    run.bad_input(&["empty.json", "has no flows"]);
+    assert_eq!(run.last_line(), "1 passed, 0 failed, 0 skipped");
+}
+
+#[test]
+fn check_json_is_one_object_per_line() {
+    let s = Scratch::new("json-lines");
+    let path = s.write_json(
+        "web.json",
+        &check_scenario(json!([
+            flow("10.0.1.4:443", "203.0.113.7:50000", Some(json!("Allow"))),
+            flow(
+                "10.0.1.4:3389",
+                "10.0.2.5:1234",
+                Some(json!({"access": "Deny", "ruleName": "securityRules/DenyRdpAll"}))
+            ),
+            flow("10.0.1.4:8080", "10.0.2.5:1234", None),
+        ])),
+    );
+    let run = flowverify(&["check", "--json", &path]);
+    run.ok();
+    assert!(!run.stdout.trim_start().starts_with('['), "{}", run.stdout);
+    let items = run.json_lines();
+    assert_eq!(items.len(), 3);
+    for (i, item) in items.iter().enumerate() {
+        assert_eq!(item["index"], i);
+        assert_eq!(item["file"], path.as_str());
+        assert_eq!(item["title"], "Web tier, inbound");
+        // The whole result object, trace included.
+        assert!(item["result"]["access"].is_string());
+        assert!(item["result"]["trace"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty()));
+    }
+    assert_eq!(items[1]["result"]["ruleName"], "securityRules/DenyRdpAll");
+    let outcomes: Vec<&Value> = items.iter().map(|i| &i["outcome"]).collect();
+    assert_eq!(
+        outcomes,
+        [&json!("passed"), &json!("passed"), &json!("skipped")]
+    );
+    let passes: Vec<&Value> = items.iter().map(|i| &i["pass"]).collect();
+    assert_eq!(passes, [&json!(true), &json!(true), &Value::Null]);
+}
+
+#[test]
+fn check_stops_quietly_when_its_output_is_closed() {
+    let s = Scratch::new("closed-pipe");
+    let flows: Vec<Value> = (0..3000)
+        .map(|i| {
+            flow(
+                "10.0.1.4:443",
+                &format!("203.0.113.7:{}", 1024 + i),
+                Some(json!("Allow")),
+            )
+        })
+        .collect();
+    let path = s.write_json("many.json", &check_scenario(Value::Array(flows)));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowverify"))
+        .args(["check", &path])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run flowverify");
+    // Read one line, then close the pipe, as `| head -1` does.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 4];
+    std::io::Read::read_exact(&mut stdout, &mut first).expect("a first line");
+    assert_eq!(&first, b"PASS");
+    drop(stdout);
+    let output = child.wait_with_output().expect("flowverify ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_ne!(
+        output.status.code(),
+        Some(0),
+        "an unfinished check never succeeds"
+    );
+    assert_ne!(output.status.code(), Some(101), "no panic");
+}
+
+// ---------------------------------------------------------------- standard input, links
+
+#[test]
+fn a_dash_reads_standard_input() {
+    let s = Scratch::new("stdin");
+    let nsg = serde_json::to_string(&web_subnet_nsg()).expect("json");
+    let mut args = verify_args(
+        &["--subnet-nsg", "-", "--json"],
+        "10.0.1.4:3389",
+        "10.0.2.5:1234",
+    );
+    args.truncate(args.len());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = flowverify_stdin(&refs, &nsg);
+    assert_eq!(run.ok().json()["ruleName"], "securityRules/DenyRdpAll");
+
+    // Errors name standard input.
+    let run = flowverify_stdin(&refs, "{ oops");
+    run.bad_input(&["<stdin>", "line 1"]);
+
+    // check - reads a scenario.
+    let scenario = serde_json::to_string(&check_scenario(json!([flow(
+        "10.0.1.4:443",
+        "203.0.113.7:50000",
+        Some(json!("Allow"))
+    )])))
+    .expect("json");
+    let run = flowverify_stdin(&["check", "-"], &scenario);
+    run.ok();
+    assert!(
+        run.stdout.starts_with("PASS  <stdin>  flows[0]"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.last_line(), "1 passed, 0 failed, 0 skipped");
+    // Beside files.
+    let file = s.write("web.json", &scenario);
+    let run = flowverify_stdin(&["check", &file, "-"], &scenario);
+    run.ok();
+    assert_eq!(run.last_line(), "2 passed, 0 failed, 0 skipped");
+
+    // Standard input can be read once only.
+    flowverify_stdin(&["check", "-", "-"], &scenario)
+        .bad_input(&["standard input", "more than once"]);
+    flowverify_stdin(
+        &[
+            "verify",
+            "--subnet-nsg",
+            "-",
+            "--nic-nsg",
+            "-",
+            "--direction",
+            "inbound",
+            "--protocol",
+            "tcp",
+            "--local",
+            "10.0.1.4:1",
+            "--remote",
+            "10.0.2.5:2",
+        ],
+        &nsg,
+    )
+    .bad_input(&["more than once"]);
+
+    // permalink encode - too.
+    let run = flowverify_stdin(&["permalink", "encode", "-"], &scenario);
+    assert!(run.ok().stdout.starts_with("v1."));
+}
+
+#[test]
+fn permalink_decode_reads_the_link_from_stdin_or_a_file() {
+    let s = Scratch::new("link-stdin");
+    let scenario = check_scenario(json!([flow(
+        "10.0.1.4:443",
+        "203.0.113.7:50000",
+        Some(json!("Allow"))
+    )]));
+    let path = s.write_json("web.json", &scenario);
+    let link = flowverify(&[
+        "permalink",
+        "encode",
+        &path,
+        "--base",
+        "https://example.org/",
+    ]);
+    let link = link.ok().stdout.clone();
+    assert!(link.ends_with('\n'));
+
+    // `-`: the link on standard input, with its newline and spaces around.
+    let run = flowverify_stdin(&["permalink", "decode", "-"], format!("  {link}\n"));
+    assert_eq!(run.ok().json(), scenario);
+    // `@FILE`: the link in a file, even as Windows PowerShell writes it (UTF-16 with a BOM, CRLF).
+    let file = s.write("link.txt", &link);
+    let run = flowverify(&["permalink", "decode", &format!("@{file}")]);
+    assert_eq!(run.ok().json(), scenario);
+    let mut utf16 = vec![0xff, 0xfe];
+    for unit in format!("{}\r\n", link.trim()).encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    let file = s.write("link-utf16.txt", utf16);
+    let run = flowverify(&["permalink", "decode", &format!("@{file}")]);
+    assert_eq!(run.ok().json(), scenario);
+
+    // Problems name where the link came from.
+    let missing = s.dir.join("no-link.txt").display().to_string();
+    flowverify(&["permalink", "decode", &format!("@{missing}")])
+        .bad_input(&[&missing, "no such file"]);
+    flowverify_stdin(&["permalink", "decode", "-"], "").bad_input(&["permalink is empty"]);
+    flowverify_stdin(&["permalink", "decode", "-"], "https://example.org/")
+        .bad_input(&["fragment"]);
+}
+
+#[test]
+fn permalink_encode_refuses_a_scenario_its_link_could_not_hold() {
+    let s = Scratch::new("big-link");
+    let rules: Vec<Value> = (0..12_000)
+        .map(|i| {
+            rule(
+                &format!("AllowPort{i}"),
+                json!({"protocol": "Tcp", "destinationPortRange": format!("{}", 1 + i % 60_000),
+                       "access": "Allow", "priority": 100 + i % 4000}),
+            )
+        })
+        .collect();
+    let scenario = json!({"version": 1, "subnetNsg": nsg("big", rules)});
+    let path = s.write_json("big.json", &scenario);
+    let size = serde_json::to_string(&scenario).expect("json").len();
+    assert!(size > 2 * 1024 * 1024, "{size}");
+    let run = flowverify(&["permalink", "encode", &path]);
+    run.bad_input(&["big.json", "2 MiB", "as compact JSON"]);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    flowverify(&[
+        "permalink",
+        "encode",
+        &path,
+        "--base",
+        "https://example.org/",
+    ])
+    .bad_input(&["big.json", "2 MiB"]);
+}
+
+// ---------------------------------------------------------------- encodings, limits, escapes
+
+#[test]
+fn utf16_without_a_byte_order_mark_is_named() {
+    let s = Scratch::new("utf16-nobom");
+    let text = serde_json::to_string(&web_subnet_nsg()).expect("json");
+    let mut bytes = Vec::new();
+    for unit in text.encode_utf16() {
+        bytes.extend(unit.to_le_bytes());
+    }
+    let path = s.write("nsg-utf16-nobom.json", &bytes);
+    run_with(
+        verify_args(&["--subnet-nsg", &path], "10.0.1.4:3389", "10.0.2.5:1234"),
+        &[],
+    )
+    .bad_input(&[
+        "nsg-utf16-nobom.json",
+        "looks like UTF-16",
+        "without a byte-order mark",
+        "Out-File -Encoding utf8",
+    ]);
+    // A NUL byte in UTF-8 text never reaches the JSON parser.
+    let path = s.write(
+        "nul.json",
+        b"{\"version\": 1,\n \"title\": \"a\0b\"}".as_slice(),
+    );
+    flowverify(&["check", &path]).bad_input(&["nul.json", "line 2", "NUL byte"]);
+    // UTF-8 with a byte-order mark is read.
+    let mut bom = vec![0xef, 0xbb, 0xbf];
+    bom.extend(text.as_bytes());
+    let path = s.write("nsg-bom.json", bom);
+    run_with(
+        verify_args(
+            &["--subnet-nsg", &path, "--json"],
+            "10.0.1.4:3389",
+            "10.0.2.5:1234",
+        ),
+        &[],
+    )
+    .ok();
+}
+
+#[test]
+fn an_endless_device_is_refused_after_256_mib() {
+    let started = std::time::Instant::now();
+    run_with(
+        verify_args(&["--subnet-nsg", "/dev/zero"], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    )
+    .bad_input(&["/dev/zero", "larger than 256 MiB", "refused"]);
+    flowverify(&["check", "/dev/zero"]).bad_input(&["/dev/zero", "larger than 256 MiB"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn control_characters_in_names_are_shown_escaped() {
+    let s = Scratch::new("escapes");
+    let crafted = "\u{1b}[2K\rAllow";
+    let doc = nsg(
+        "nsg\u{202e}web",
+        vec![rule(
+            crafted,
+            json!({"destinationPortRange": "3389", "access": "Deny", "priority": 200}),
+        )],
+    );
+    let path = s.write_json("nsg.json", &doc);
+    let run = run_with(
+        verify_args(&["--subnet-nsg", &path], "10.0.1.4:3389", "10.0.2.5:1234"),
+        &[],
+    );
+    run.ok();
+    for raw in ['\u{1b}', '\r', '\u{202e}'] {
+        assert!(
+            !run.stdout.contains(raw),
+            "{raw:?} printed raw:\n{}",
+            run.stdout
+        );
+    }
+    let first = run.stdout.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "Deny  securityRules/\\u{1b}[2K\\rAllow  (subnet NSG nsg\\u{202e}web)"
+    );
+    assert!(run
+        .stdout
+        .lines()
+        .any(|l| l.contains("securityRules/\\u{1b}[2K\\rAllow") && l.contains("matched")));
+
+    // check's line, and its FAIL reason quoting the expectation.
+    let scenario = s.write_json(
+        "web.json",
+        &json!({"version": 1, "subnetNsg": doc, "flows": [
+            flow("10.0.1.4:3389", "10.0.2.5:1234", Some(json!({"access": "Deny", "ruleName": format!("securityRules/{crafted}")}))),
+            flow("10.0.1.4:3389", "10.0.2.5:1234", Some(json!({"access": "Allow", "ruleName": "securityRules/\u{1b}]0;x\u{7}"}))),
+        ]}),
+    );
+    let run = flowverify(&["check", &scenario]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        !run.stdout.contains('\u{1b}')
+            && !run.stdout.contains('\r')
+            && !run.stdout.contains('\u{7}')
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("PASS  ")
+            && lines[0].contains("Deny by securityRules/\\u{1b}[2K\\rAllow"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("FAIL  ") && lines[1].contains("\\u{1b}]0;x\\u{7}"),
+        "{}",
+        lines[1]
+    );
+    // JSON keeps the name exactly (escaped by JSON itself).
+    let run = flowverify(&["check", "--json", &scenario]);
+    assert_eq!(
+        run.json_lines()[0]["result"]["ruleName"],
+        format!("securityRules/{crafted}")
+    );
+
+    // Error messages on stderr too.
+    let bad = s.write_json(
+        "bad.json",
+        &nsg(
+            "nsg",
+            vec![rule(
+                "Deny\u{1b}[31mX",
+                json!({"access": "Permit", "priority": 100}),
+            )],
+        ),
+    );
+    let run = run_with(
+        verify_args(&["--subnet-nsg", &bad], "10.0.1.4:1", "10.0.2.5:2"),
+        &[],
+    );
+    run.bad_input(&["bad.json", "Deny\\u{1b}[31mX"]);
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
 }

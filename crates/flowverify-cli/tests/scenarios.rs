@@ -68,17 +68,22 @@ impl Run {
         )
     }
 
-    /// The summary line `N passed, M failed` as (N, M).
-    fn summary(&self) -> (usize, usize) {
+    /// The summary line `N passed, M failed, K skipped` as (N, M, K).
+    fn summary(&self) -> (usize, usize, usize) {
         let last = self.stdout.lines().last().unwrap_or_default();
-        let parse = || -> Option<(usize, usize)> {
+        let parse = || -> Option<(usize, usize, usize)> {
             let (passed, rest) = last.split_once(" passed, ")?;
-            let failed = rest.strip_suffix(" failed")?;
-            Some((passed.parse().ok()?, failed.parse().ok()?))
+            let (failed, rest) = rest.split_once(" failed, ")?;
+            let skipped = rest.strip_suffix(" skipped")?;
+            Some((
+                passed.parse().ok()?,
+                failed.parse().ok()?,
+                skipped.parse().ok()?,
+            ))
         };
         parse().unwrap_or_else(|| {
             panic!(
-                "the last line is not 'N passed, M failed'\n{}",
+                "the last line is not 'N passed, M failed, K skipped'\n{}",
                 self.context()
             )
         })
@@ -219,7 +224,7 @@ fn every_flow_has_a_precise_expectation() {
 }
 
 /// `flowverify check` over the whole corpus: exit 0, one PASS line per flow, and the summary
-/// `N passed, 0 failed` with N the number of flows.
+/// `N passed, 0 failed, 0 skipped` with N the number of flows.
 #[test]
 fn every_scenario_passes_check() {
     let corpus = corpus();
@@ -227,10 +232,10 @@ fn every_scenario_passes_check() {
     let paths: Vec<PathBuf> = corpus.into_iter().map(|(p, _)| p).collect();
     let run = check(&paths);
     assert_eq!(run.code, 0, "{}", run.context());
-    assert_eq!(run.summary(), (total, 0), "{}", run.context());
+    assert_eq!(run.summary(), (total, 0, 0), "{}", run.context());
     assert_eq!(
         run.stdout.lines().last().unwrap_or_default().trim_end(),
-        format!("{total} passed, 0 failed")
+        format!("{total} passed, 0 failed, 0 skipped")
     );
     assert_eq!(run.lines_starting("PASS").len(), total, "{}", run.context());
     assert!(run.lines_starting("FAIL").is_empty(), "{}", run.context());
@@ -323,7 +328,7 @@ fn wrong_expectations() -> Vec<Wrong> {
 }
 
 /// Each wrong expectation, in a copy of its scenario, makes `check` exit 1 with exactly one
-/// FAIL line (for that flow) and the summary `N-1 passed, 1 failed`.
+/// FAIL line (for that flow) and the summary `N-1 passed, 1 failed, 0 skipped`.
 #[test]
 fn wrong_expectations_make_check_fail() {
     let scratch = Scratch::new("wrong");
@@ -344,7 +349,7 @@ fn wrong_expectations_make_check_fail() {
             run.context()
         );
         assert_eq!(run.code, 1, "{what}");
-        assert_eq!(run.summary(), (count - 1, 1), "{what}");
+        assert_eq!(run.summary(), (count - 1, 1, 0), "{what}");
         let fails = run.lines_starting("FAIL");
         assert_eq!(fails.len(), 1, "{what}");
         assert!(
@@ -373,7 +378,12 @@ fn one_wrong_flow_among_the_corpus_fails_the_run() {
 
     let run = check(&paths);
     assert_eq!(run.code, 1, "{}", run.context());
-    assert_eq!(run.summary(), (total + count - 1, 1), "{}", run.context());
+    assert_eq!(
+        run.summary(),
+        (total + count - 1, 1, 0),
+        "{}",
+        run.context()
+    );
     let fails = run.lines_starting("FAIL");
     assert_eq!(fails.len(), 1, "{}", run.context());
     assert!(fails[0].contains("ipv6-wrong.json"), "{}", fails[0]);
@@ -412,11 +422,17 @@ fn missing_input_marks_exactly_the_expected_flows_uncertain() {
     args.extend(paths.iter().map(|p| p.clone().into_os_string()));
     let run = flowverify(args);
     assert_eq!(run.code, 0, "{}", run.context());
-    let rows: Value = serde_json::from_str(&run.stdout).expect("check --json prints JSON");
-    let rows = rows.as_array().expect("one row per flow");
+    // JSON Lines: one object per flow.
+    let rows: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line of check --json is JSON"))
+        .collect();
+    let total: usize = corpus().iter().map(|(_, s)| flows(s).len()).sum();
+    assert_eq!(rows.len(), total, "one line per flow");
 
     let mut seen_uncertain = 0;
-    for row in rows {
+    for row in &rows {
         let file = row["file"].as_str().unwrap_or_default();
         let index = row["index"].as_u64().and_then(|i| usize::try_from(i).ok());
         let index = index.expect("a row has its flow index");
@@ -425,6 +441,7 @@ fn missing_input_marks_exactly_the_expected_flows_uncertain() {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         assert_eq!(row["pass"], json!(true), "{name} flows[{index}]");
+        assert_eq!(row["outcome"], json!("passed"), "{name} flows[{index}]");
         if unsettled.contains(&(name.as_str(), index)) {
             continue;
         }

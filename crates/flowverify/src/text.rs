@@ -60,7 +60,9 @@ pub enum TextError {
         offset: usize,
     },
     /// Bytes that are not UTF-8 (e.g. Latin-1 or Windows-1252 text).
-    #[error("line {line}: byte 0x{byte:02x} at offset {offset} is not UTF-8: save the file as UTF-8")]
+    #[error(
+        "line {line}: byte 0x{byte:02x} at offset {offset} is not UTF-8: save the file as UTF-8"
+    )]
     InvalidUtf8 {
         /// The line the byte is on (1 for the first).
         line: usize,
@@ -271,7 +273,10 @@ mod tests {
                 offset: 6
             }
         );
-        assert!(err.to_string().contains("unpaired surrogate 0xd800"), "{err}");
+        assert!(
+            err.to_string().contains("unpaired surrogate 0xd800"),
+            "{err}"
+        );
         let err = decode(b"\xfe\xff\xdc\x00".to_vec()).unwrap_err();
         assert!(matches!(
             err,
@@ -279,14 +284,22 @@ mod tests {
         ));
         assert_eq!(
             decode(utf16le("{\"a\":\0}", true)),
-            Err(TextError::Nul { line: 1, offset: 12 })
+            Err(TextError::Nul {
+                line: 1,
+                offset: 12
+            })
         );
     }
 
     #[test]
     fn utf16_without_a_bom_is_named_with_the_fix() {
         let le = decode(utf16le(JSON, false)).unwrap_err();
-        assert_eq!(le, TextError::Utf16WithoutBom { little_endian: true });
+        assert_eq!(
+            le,
+            TextError::Utf16WithoutBom {
+                little_endian: true
+            }
+        );
         let message = le.to_string();
         assert!(message.contains("looks like UTF-16"), "{message}");
         assert!(message.contains("without a byte-order mark"), "{message}");
@@ -300,14 +313,18 @@ mod tests {
         // The first character is enough.
         assert_eq!(
             decode(b"{\0".to_vec()),
-            Err(TextError::Utf16WithoutBom { little_endian: true })
+            Err(TextError::Utf16WithoutBom {
+                little_endian: true
+            })
         );
         // Even after a UTF-8 byte-order mark.
         let mut odd = UTF8_BOM.to_vec();
         odd.extend(utf16le("{}", false));
         assert_eq!(
             decode(odd),
-            Err(TextError::Utf16WithoutBom { little_endian: true })
+            Err(TextError::Utf16WithoutBom {
+                little_endian: true
+            })
         );
     }
 
