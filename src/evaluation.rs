@@ -33,6 +33,51 @@ pub fn import_slot(slot: DocSlot, text: &str) -> Result<Option<Document>, InputE
     import(&slot.key(), text).map(Some)
 }
 
+/// The text of a file chosen or dropped on a slot, from its bytes: UTF-8 (with or without a
+/// byte-order mark) or UTF-16 with one, as [`flowverify::text::decode`] reads them for the
+/// command line too. An error names the file and says what is wrong with its encoding (the
+/// slot then keeps the text it had).
+///
+/// ```
+/// use flowverify_web::evaluation::decode_file;
+/// // Windows PowerShell 5.1 writes UTF-16 LE with a byte-order mark.
+/// assert_eq!(decode_file("nsg.json", b"\xff\xfe{\0}\0".to_vec()).unwrap(), "{}");
+/// let err = decode_file("nsg.json", b"{\0}\0".to_vec()).unwrap_err();
+/// assert!(err.starts_with("nsg.json was not loaded: the text looks like UTF-16"), "{err}");
+/// ```
+pub fn decode_file(name: &str, bytes: Vec<u8>) -> Result<String, String> {
+    flowverify::text::decode(bytes).map_err(|e| not_loaded(name, &e.to_string()))
+}
+
+/// The message for a file that was not put in its slot.
+pub fn not_loaded(name: &str, why: &str) -> String {
+    format!("{name} was not loaded: {why}")
+}
+
+/// Whether a file of `size` bytes is too large to read (more than
+/// [`flowverify::text::MAX_INPUT_BYTES`], as the command line refuses), and the message.
+///
+/// ```
+/// use flowverify_web::evaluation::file_too_large;
+/// assert!(file_too_large("nsg.json", 1e6).is_none());
+/// let m = file_too_large("big.json", 3e9).unwrap();
+/// assert!(m.contains("2861 MiB") && m.contains("256 MiB"), "{m}");
+/// ```
+pub fn file_too_large(name: &str, size: f64) -> Option<String> {
+    let limit = flowverify::text::MAX_INPUT_BYTES as f64;
+    (size > limit).then(|| {
+        let mib = |b: f64| (b / (1024.0 * 1024.0)).round();
+        not_loaded(
+            name,
+            &format!(
+                "it is {} MiB, more than the {} MiB FlowVerify reads",
+                mib(size),
+                mib(limit)
+            ),
+        )
+    })
+}
+
 /// The virtual network prefixes typed (one per line, or separated by commas or spaces).
 ///
 /// ```
@@ -119,11 +164,41 @@ impl ImportCache {
 pub enum SlotState {
     /// Nothing typed.
     Empty,
-    /// A document, described (`az CLI NSG nsg-web: 12 rules`).
-    Loaded(String),
+    /// A document, described (`az CLI NSG nsg-web: 12 rules`), with every warning importing it
+    /// gave (its own and its rules', each `SOURCE: PLACE: message`).
+    Loaded {
+        /// What it is.
+        described: String,
+        /// What importing it noticed.
+        warnings: Vec<String>,
+    },
     /// A problem: not JSON, not a shape FlowVerify knows, a bad rule, or the wrong kind of
     /// document for the slot.
     Failed(InputError),
+}
+
+/// A slot shows this many of its warnings until the user asks for all of them.
+pub const SLOT_WARNINGS_SHOWN: usize = 3;
+
+/// The warnings a slot shows: the first [`SLOT_WARNINGS_SHOWN`] unless `all`, and how many
+/// more there are (for a "show all N" button).
+///
+/// ```
+/// use flowverify_web::evaluation::shown_warnings;
+/// let w: Vec<String> = (1..=5).map(|i| format!("w{i}")).collect();
+/// assert_eq!(shown_warnings(&w, false), (&w[..3], 2));
+/// assert_eq!(shown_warnings(&w, true), (&w[..], 0));
+/// assert_eq!(shown_warnings(&w[..3], false), (&w[..3], 0));
+/// ```
+pub fn shown_warnings(warnings: &[String], all: bool) -> (&[String], usize) {
+    if all || warnings.len() <= SLOT_WARNINGS_SHOWN {
+        (warnings, 0)
+    } else {
+        (
+            &warnings[..SLOT_WARNINGS_SHOWN],
+            warnings.len() - SLOT_WARNINGS_SHOWN,
+        )
+    }
 }
 
 /// The inputs assembled from every slot, and each slot's state.
@@ -170,8 +245,12 @@ pub fn assemble(imported: &[(DocSlot, Imported)], virtual_network: &str, asgs: &
             Err(e) => SlotState::Failed(e.clone()),
             Ok(Some(doc)) => {
                 let described = doc.describe();
+                let warnings = doc.warnings();
                 match out.inputs.add(slot.engine(), doc.clone()) {
-                    Ok(()) => SlotState::Loaded(described),
+                    Ok(()) => SlotState::Loaded {
+                        described,
+                        warnings,
+                    },
                     Err(e) => SlotState::Failed(e),
                 }
             }
@@ -220,15 +299,64 @@ impl FlowProblem {
     }
 }
 
-/// Whether a flow's verdict is what was expected.
+/// Whether a flow's verdict is what was expected. Only a verdict checked against an
+/// expectation passes: a flow without one is skipped, and an expectation that could not be
+/// checked (the flow or the expectation has a problem) fails.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Check {
-    /// No expectation set.
+    /// No expectation set: skipped, never passed.
     None,
     /// The verdict meets the expectation.
     Met,
-    /// It does not: why.
+    /// It does not, or it could not be checked: why.
     Unmet(String),
+}
+
+/// How the expectations of a flows list came out, as `flowverify check` counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Expectations checked and met.
+    pub passed: usize,
+    /// Expectations not met, or that could not be checked.
+    pub failed: usize,
+    /// Flows without an expectation.
+    pub skipped: usize,
+}
+
+impl Tally {
+    /// Counts `checks`.
+    ///
+    /// ```
+    /// use flowverify_web::evaluation::{Check, Tally};
+    /// let t = Tally::of([&Check::Met, &Check::None, &Check::Unmet("Deny".into()), &Check::Met]);
+    /// assert_eq!(t.text(), "2 passed, 1 failed, 1 skipped");
+    /// assert!(!t.all_passed());
+    /// assert!(!Tally::of([&Check::None]).all_passed());
+    /// ```
+    pub fn of<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Tally {
+        let mut tally = Tally::default();
+        for check in checks {
+            match check {
+                Check::None => tally.skipped += 1,
+                Check::Met => tally.passed += 1,
+                Check::Unmet(_) => tally.failed += 1,
+            }
+        }
+        tally
+    }
+
+    /// `N passed, N failed, N skipped`.
+    pub fn text(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        )
+    }
+
+    /// At least one expectation was checked and every one held.
+    pub fn all_passed(&self) -> bool {
+        self.passed > 0 && self.failed == 0
+    }
 }
 
 /// One flow of the list, verified.
@@ -264,7 +392,9 @@ pub fn read_flow(row: &FlowRow) -> Result<Flow, FlowProblem> {
 /// in the form only: the list needs the verdicts alone).
 pub fn evaluate_row(inputs: &Inputs, row: &FlowRow, trace: bool) -> FlowOutcome {
     let mut problems = Vec::new();
-    let expectation = match row.expectation() {
+    let expected = row.expectation();
+    let has_expectation = !matches!(expected, Ok(None));
+    let expectation = match expected {
         Ok(e) => e,
         Err(m) => {
             problems.push(FlowProblem::Expectation(m));
@@ -287,6 +417,11 @@ pub fn evaluate_row(inputs: &Inputs, row: &FlowRow, trace: bool) -> FlowOutcome 
             Ok(()) => Check::Met,
             Err(why) => Check::Unmet(why),
         },
+        // An expectation that cannot be checked is not met (never a pass without a check).
+        _ if has_expectation => Check::Unmet(format!(
+            "not checked: {}",
+            problems.first().map_or("no verdict", FlowProblem::message)
+        )),
         _ => Check::None,
     };
     FlowOutcome {
@@ -669,5 +804,218 @@ mod tests {
             Err(FlowProblem::Protocol(_))
         ));
         assert!(read_flow(&row("10.0.1.4:1", "1.2.3.4:5", "Icmp")).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod hardening {
+    use super::*;
+
+    /// An az CLI NSG with one inbound rule; `extra` is added to the rule's properties.
+    fn nsg(name: &str, rule: &str, extra: &str) -> String {
+        format!(
+            r#"{{"name": "{name}", "securityRules": [{{"name": "{rule}", "priority": 100,
+              "direction": "Inbound", "access": "Deny", "protocol": "Tcp",
+              "sourcePortRange": "*", "destinationAddressPrefix": "*",
+              "destinationPortRange": "22"{extra}}}]}}"#
+        )
+    }
+
+    fn row(local: &str, expect: &str) -> FlowRow {
+        FlowRow {
+            local: local.into(),
+            remote: "203.0.113.7:50000".into(),
+            expect_access: expect.into(),
+            ..FlowRow::default()
+        }
+    }
+
+    fn assembled(slots: &[(DocSlot, &str)]) -> Assembled {
+        let mut cache = ImportCache::new();
+        assemble(&cache.get_all(slots), "10.0.0.0/16", "")
+    }
+
+    #[test]
+    fn a_slot_lists_every_warning_of_its_document() {
+        let text = nsg(
+            "nsg-typo",
+            "DenySsh",
+            r#", "sourceAddressPrefixs": "10.0.0.0/8""#,
+        );
+        let a = assembled(&[(DocSlot::SubnetNsg, &text), (DocSlot::NicNsg, "")]);
+        let SlotState::Loaded {
+            described,
+            warnings,
+        } = a.state(DocSlot::SubnetNsg)
+        else {
+            panic!("the NSG loads")
+        };
+        assert!(described.contains("nsg-typo"));
+        assert!(!warnings.is_empty());
+        assert!(warnings
+            .iter()
+            .all(|w| w.starts_with("subnetNsg: securityRules[0] (DenySsh): ")));
+        assert!(warnings
+            .iter()
+            .any(|w| w.contains("'sourceAddressPrefixs'")));
+        // The verdict repeats them; the other slot has none.
+        let outcome = evaluate_row(&a.inputs, &row("10.0.1.4:22", ""), true);
+        let verdict = outcome.verdict.expect("a verdict");
+        assert!(warnings.iter().all(|w| verdict.warnings.contains(w)));
+        let rule = &verdict.trace[0].rules[0];
+        assert_eq!(rule.warnings, warnings);
+        let clean = assembled(&[(
+            DocSlot::NicNsg,
+            &nsg("nsg-ok", "R", r#", "sourceAddressPrefix": "*""#),
+        )]);
+        assert!(
+            matches!(clean.state(DocSlot::NicNsg), SlotState::Loaded { warnings, .. } if warnings.is_empty())
+        );
+    }
+
+    #[test]
+    fn a_duplicate_key_is_an_input_error_with_its_line_and_column() {
+        let text = "{\n \"name\": \"x\", \"securityRules\": [{\"name\": \"r\", \"access\": \"Deny\",\n \"access\": \"Allow\"}]}";
+        let a = assembled(&[(DocSlot::SubnetNsg, text)]);
+        let SlotState::Failed(e) = a.state(DocSlot::SubnetNsg) else {
+            panic!("a duplicate key is refused")
+        };
+        // The second key, where the page's excerpt puts its caret.
+        assert_eq!(line_column(&e), Some((3, 9)));
+        assert!(e.to_string().contains("'access' is given twice"), "{e}");
+        assert_eq!(a.error_count(), 1);
+    }
+
+    #[test]
+    fn a_utf16_file_reads_as_its_text_and_a_bad_encoding_is_named() {
+        let json = nsg("nsg-ps", "DenySsh", r#", "sourceAddressPrefix": "*""#);
+        let mut le = vec![0xff, 0xfe];
+        le.extend(json.encode_utf16().flat_map(u16::to_le_bytes));
+        let text = decode_file("nsg.json", le).expect("UTF-16 LE with a BOM");
+        assert_eq!(text, json);
+        assert!(matches!(
+            assembled(&[(DocSlot::SubnetNsg, &text)]).state(DocSlot::SubnetNsg),
+            SlotState::Loaded { .. }
+        ));
+        let mut bom8 = vec![0xef, 0xbb, 0xbf];
+        bom8.extend(json.as_bytes());
+        assert_eq!(decode_file("nsg.json", bom8).unwrap(), json);
+        let latin1 = decode_file("nsg.json", b"{\"name\": \"caf\xe9\"}".to_vec()).unwrap_err();
+        assert!(latin1.contains("is not UTF-8"), "{latin1}");
+        assert!(
+            latin1.starts_with("nsg.json was not loaded: line 1: byte 0xe9"),
+            "{latin1}"
+        );
+        let no_bom: Vec<u8> = json.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(decode_file("x.json", no_bom)
+            .unwrap_err()
+            .contains("without a byte-order mark"));
+    }
+
+    #[test]
+    fn a_flow_without_an_expectation_is_skipped_never_passed() {
+        let a = assembled(&[]);
+        assert_eq!(
+            evaluate_row(&a.inputs, &row("10.0.1.4:22", ""), false).check,
+            Check::None
+        );
+        assert_eq!(
+            evaluate_row(&a.inputs, &row("10.0.1.4:22", "Allow"), false).check,
+            Check::Met
+        );
+        // An expectation that cannot be checked fails, with the reason.
+        let Check::Unmet(why) =
+            evaluate_row(&a.inputs, &row("10.0.1.400:22", "Allow"), false).check
+        else {
+            panic!("an unreadable flow with an expectation is not met")
+        };
+        assert!(
+            why.starts_with("not checked: ") && why.contains("10.0.1.400"),
+            "{why}"
+        );
+        let bad_layer = FlowRow {
+            expect_layer: "somewhere".into(),
+            ..row("10.0.1.4:22", "Allow")
+        };
+        assert!(matches!(
+            evaluate_row(&a.inputs, &bad_layer, false).check,
+            Check::Unmet(_)
+        ));
+        // No expectation and an unreadable flow: skipped.
+        assert_eq!(
+            evaluate_row(&a.inputs, &row("bad", ""), false).check,
+            Check::None
+        );
+        let rows = [
+            row("10.0.1.4:22", ""),
+            row("10.0.1.4:22", "Allow"),
+            row("10.0.1.4:22", "Deny"),
+        ];
+        let checks: Vec<Check> = rows
+            .iter()
+            .map(|r| evaluate_row(&a.inputs, r, false).check)
+            .collect();
+        let tally = Tally::of(&checks);
+        assert_eq!(
+            tally,
+            Tally {
+                passed: 1,
+                failed: 1,
+                skipped: 1
+            }
+        );
+        assert_eq!(tally.text(), "1 passed, 1 failed, 1 skipped");
+        assert!(
+            !Tally::of(&checks[..1]).all_passed(),
+            "nothing checked is not all passed"
+        );
+        assert!(Tally::of(&checks[..2]).all_passed());
+    }
+
+    #[test]
+    fn a_flow_port_star_gives_an_uncertain_verdict_with_the_port_warning() {
+        let text = nsg("nsg-ssh", "DenySsh", r#", "sourceAddressPrefix": "*""#);
+        let a = assembled(&[(DocSlot::NicNsg, &text)]);
+        let outcome = evaluate_row(&a.inputs, &row("10.0.1.4:*", ""), true);
+        assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+        let verdict = outcome.verdict.expect("a verdict");
+        assert!(verdict.uncertain);
+        assert!(
+            verdict
+                .warnings
+                .iter()
+                .any(|w| w.contains("port is * (any port)")),
+            "{:?}",
+            verdict.warnings
+        );
+        assert_eq!(verdict.trace[0].rules[0].unknown, ["destinationPort"]);
+        let v6 = FlowRow {
+            remote: "[2001:db8::7]:*".into(),
+            ..row("[2001:db8::4]:443", "")
+        };
+        assert!(evaluate_row(&a.inputs, &v6, false).verdict.is_some());
+    }
+
+    #[test]
+    fn a_target_without_nsgs_gets_the_note_not_a_warning() {
+        let verdict = evaluate_row(&assembled(&[]).inputs, &row("10.0.1.4:22", ""), true)
+            .verdict
+            .expect("a verdict");
+        assert_eq!(verdict.access, flowverify::Decision::Allow);
+        assert!(verdict
+            .notes
+            .iter()
+            .any(|n| n.contains("NsgsNotAppliedOnNic")));
+        assert!(verdict
+            .warnings
+            .iter()
+            .all(|w| !w.contains("NsgsNotAppliedOnNic")));
+        let text = nsg("nsg-ssh", "DenySsh", r#", "sourceAddressPrefix": "*""#);
+        let with_nsg = evaluate_row(
+            &assembled(&[(DocSlot::NicNsg, &text)]).inputs,
+            &row("10.0.1.4:22", ""),
+            true,
+        );
+        assert!(with_nsg.verdict.expect("a verdict").notes.is_empty());
     }
 }

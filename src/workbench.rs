@@ -213,7 +213,7 @@ impl FlowRow {
 /// `[2001:db8::4]:80` -> `2001:db8::4`); otherwise `text` trimmed.
 pub fn strip_port(text: &str) -> String {
     match Endpoint::parse(text) {
-        Ok(e) if e.port().is_some() => e.ip().to_string(),
+        Ok(e) if e.port().is_some() || e.has_any_port() => e.ip().to_string(),
         _ => text.trim().to_string(),
     }
 }
@@ -491,6 +491,19 @@ mod tests {
         assert_eq!(spec.remote, "2001:db8::1");
         let tcp = FlowRow::default().spec();
         assert_eq!(tcp.local, "10.0.1.4:443");
+        // A port * is a port too.
+        let star = FlowRow {
+            local: "10.0.1.4:*".into(),
+            remote: "[2001:db8::1]:*".into(),
+            ..row.clone()
+        };
+        assert_eq!(star.spec().local, "10.0.1.4");
+        assert_eq!(star.spec().remote, "2001:db8::1");
+        let tcp_star = FlowRow {
+            protocol: "Tcp".into(),
+            ..star
+        };
+        assert_eq!(tcp_star.spec().local, "10.0.1.4:*");
     }
 
     #[test]

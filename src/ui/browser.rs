@@ -127,12 +127,19 @@ pub fn download(name: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a file chosen or dropped by the user as text.
+/// Reads a file chosen or dropped by the user as text: its bytes, decoded as the command line
+/// decodes files (UTF-8, or UTF-16 with a byte-order mark); an error says what is wrong.
 pub async fn read_text(file: web_sys::File) -> Result<String, String> {
     let name = file.name();
-    gloo::file::futures::read_as_text(&gloo::file::Blob::from(file))
+    if let Some(too_large) = crate::evaluation::file_too_large(&name, file.size()) {
+        return Err(too_large);
+    }
+    let bytes = gloo::file::futures::read_as_bytes(&gloo::file::Blob::from(file))
         .await
-        .map_err(|e| format!("{name} could not be read: {e}"))
+        .map_err(|e| {
+            crate::evaluation::not_loaded(&name, &format!("it could not be read ({e})"))
+        })?;
+    crate::evaluation::decode_file(&name, bytes)
 }
 
 /// Registers the service worker that makes the page work offline (release builds only: under

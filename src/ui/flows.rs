@@ -4,33 +4,27 @@
 use leptos::prelude::*;
 
 use super::{breakable, Page};
-use crate::evaluation::Check;
+use crate::evaluation::{Check, Tally};
 use crate::workbench::FlowRow;
 
 /// The flows list.
 #[component]
 pub fn FlowsList(page: Page) -> impl IntoView {
-    let summary = move || {
-        let evaluated = page.outcomes.get();
-        let outcomes = &evaluated.outcomes;
-        let expected = outcomes.iter().filter(|o| o.check != Check::None).count();
-        let met = outcomes.iter().filter(|o| o.check == Check::Met).count();
-        if expected == 0 {
-            format!(
-                "{} flow{}, no expectations set",
-                outcomes.len(),
-                if outcomes.len() == 1 { "" } else { "s" }
-            )
+    // As `flowverify check` counts: a flow without an expectation is skipped, never passed.
+    let tally = Memo::new(move |_| {
+        page.outcomes
+            .with(|e| Tally::of(e.outcomes.iter().map(|o| &o.check)))
+    });
+    let summary = move || tally.get().text();
+    let class = move || {
+        let t = tally.get();
+        if t.failed > 0 {
+            "summary bad"
+        } else if t.all_passed() {
+            "summary"
         } else {
-            format!("{met} of {expected} expectations met")
+            "summary none"
         }
-    };
-    let all_met = move || {
-        page.outcomes.with(|e| {
-            e.outcomes
-                .iter()
-                .all(|o| !matches!(o.check, Check::Unmet(_)))
-        })
     };
     let add = move |_| {
         let i = page.selected.get_untracked();
@@ -91,7 +85,7 @@ pub fn FlowsList(page: Page) -> impl IntoView {
     view! {
         <section class="flows" aria-labelledby="flows-heading">
             <h2 id="flows-heading">"Flows"</h2>
-            <p class="summary" class:bad=move || !all_met() data-testid="flows-summary">{summary}</p>
+            <p class=class data-testid="flows-summary">{summary}</p>
             <div class="table-scroll">
                 <table class="flows-table" data-testid="flows-list">
                     <caption class="sr-only">"Flows with their verdicts and expectations; choose one to show it in the form"</caption>
@@ -134,7 +128,7 @@ struct RowView {
 fn row_view(page: Page, r: RowView) -> impl IntoView {
     let i = r.index;
     let (check_class, check_symbol, check_word, why) = match r.check {
-        Check::None => ("check none", "–", "no expectation", String::new()),
+        Check::None => ("check none", "–", "skipped", "no expectation".to_string()),
         Check::Met => ("check yes", "✓", "met", String::new()),
         Check::Unmet(why) => ("check no", "✗", "not met", why),
     };
@@ -156,7 +150,7 @@ fn row_view(page: Page, r: RowView) -> impl IntoView {
                 {r.word}" "<span class="code rule">{breakable(r.rule)}</span>
             </td>
             <td class="code expected">{expectation(&r.row)}</td>
-            <td class=check_class data-testid="flow-row-check" title=why.clone()>
+            <td class=check_class data-testid="flow-row-check">
                 <span aria-hidden="true">{check_symbol}</span>" "{check_word}
                 {(!why.is_empty()).then(|| view! { <span class="why">{format!(": {why}")}</span> })}
             </td>

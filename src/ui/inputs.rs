@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{browser, Page};
-use crate::evaluation::{excerpt, line_column, SlotState};
+use crate::evaluation::{excerpt, line_column, shown_warnings, SlotState, SLOT_WARNINGS_SHOWN};
 use crate::workbench::DocSlot;
 
 /// The inputs column.
@@ -131,9 +131,18 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
     let area = NodeRef::<html::Textarea>::new();
     let dragging = RwSignal::new(false);
     let state = Memo::new(move |_| page.assembled.get().state(slot));
+    // A file that could not be put in the slot (its encoding, its size): the slot keeps its
+    // text, and the message stays until the text changes.
+    let file_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        page.epoch.track();
+        file_error.set(None);
+    });
 
     // Sets the slot from outside the text area (file, drop, clear): the area shows it too.
     let put = move |text: String| {
+        // `try_`: a file read may end after an admin slot was removed.
+        file_error.try_set(None);
         if let Some(area) = area.get_untracked() {
             area.set_value(&text);
         }
@@ -143,7 +152,9 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match browser::read_text(file).await {
                 Ok(text) => put(text),
-                Err(why) => page.error(why),
+                Err(why) => {
+                    file_error.try_set(Some(why));
+                }
             }
         });
     };
@@ -175,7 +186,7 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
             <span class="slot-status empty">"Empty: paste JSON, drop a file or choose one"</span>
         }
         .into_any(),
-        SlotState::Loaded(described) => view! {
+        SlotState::Loaded { described, .. } => view! {
             <span class="slot-status ok"><span class="sr-only">"Loaded: "</span>{described}</span>
         }
         .into_any(),
@@ -198,6 +209,54 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
             })
         }
         _ => None,
+    };
+    let file_problem = move || {
+        file_error.get().map(|e| {
+            view! {
+                <div class="input-error" data-testid="input-error">
+                    <p>{e}</p>
+                    <p>"The text in the box is unchanged."</p>
+                </div>
+            }
+        })
+    };
+    // The document's warnings (its own and its rules'), under its description: the first few,
+    // and all of them on request.
+    let warnings = Memo::new(move |_| match state.get() {
+        SlotState::Loaded { warnings, .. } => warnings,
+        _ => Vec::new(),
+    });
+    let all_warnings = RwSignal::new(false);
+    let warnings_view = move || {
+        warnings.with(|w| {
+            let total = w.len();
+            (total > 0).then(|| {
+                let (shown, more) = shown_warnings(w, all_warnings.get());
+                let collapsed = more > 0;
+                let toggle = if collapsed {
+                    format!("Show all {total}")
+                } else {
+                    "Show fewer".to_string()
+                };
+                view! {
+                    <div class="slot-warnings" data-testid="slot-warnings" role="note">
+                        <p><strong>{if total == 1 {
+                            "Read with 1 warning:".to_string()
+                        } else {
+                            format!("Read with {total} warnings:")
+                        }}</strong></p>
+                        <ul>{shown.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
+                        {(total > SLOT_WARNINGS_SHOWN).then(|| view! {
+                            <button type="button" class="button small"
+                                aria-expanded=if collapsed { "false" } else { "true" }
+                                on:click=move |_| all_warnings.update(|a| *a = !*a)>
+                                {toggle}
+                            </button>
+                        })}
+                    </div>
+                }
+            })
+        })
     };
     let admin_tools = match slot {
         DocSlot::Admin(i) => Some(view! {
@@ -225,7 +284,8 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
         _ => None,
     };
     view! {
-        <div class="slot" class:has-error=move || matches!(state.get(), SlotState::Failed(_))
+        <div class="slot"
+            class:has-error=move || matches!(state.get(), SlotState::Failed(_)) || file_error.with(Option::is_some)
             class:dragging=move || dragging.get()
             on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
             on:dragleave=move |_| dragging.set(false)
@@ -234,6 +294,7 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
                 <label for=id.clone()>{slot.label()}</label>
                 <span id=status_id.clone() aria-live="polite">{status}</span>
             </div>
+            {warnings_view}
             <p class="help">{slot.hint()}</p>
             <textarea id=id.clone() data-testid=id.clone() node_ref=area class="code"
                 rows="6" spellcheck="false" autocomplete="off" wrap="off"
@@ -241,7 +302,10 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
                 aria-describedby=format!("{status_id} {error_id}")
                 aria-invalid=move || if matches!(state.get(), SlotState::Failed(_)) { "true" } else { "false" }
                 prop:value=move || { page.epoch.get(); page.text_untracked(slot) }
-                on:input=move |ev| page.set_text(slot, textarea_value(&ev))></textarea>
+                on:input=move |ev| {
+                    file_error.set(None);
+                    page.set_text(slot, textarea_value(&ev));
+                }></textarea>
             <div class="slot-tools">
                 <label class="button small file-button">
                     "Choose file…"
@@ -253,7 +317,7 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
                     on:click=move |_| put(String::new())>"Clear"</button>
                 {admin_tools}
             </div>
-            <div id=error_id aria-live="polite">{error}</div>
+            <div id=error_id aria-live="polite">{file_problem}{error}</div>
         </div>
     }
 }
