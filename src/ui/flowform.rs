@@ -150,7 +150,7 @@ pub fn FlowForm(page: Page) -> impl IntoView {
                         } else if portless() {
                             format!("{protocol} flows have no ports: write IP addresses only.")
                         } else {
-                            "IPv6: [2001:db8::4]:443. Inbound: the remote end is the source.".to_string()
+                            "IP:port, or IP:* for any port. IPv6: [2001:db8::4]:443. Inbound: the remote end is the source.".to_string()
                         }
                     }}
                 </p>

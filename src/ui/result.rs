@@ -21,6 +21,7 @@ struct Card {
     decided_by: DecidedBy,
     uncertain: bool,
     warnings: Vec<String>,
+    notes: Vec<String>,
 }
 
 impl Card {
@@ -31,6 +32,7 @@ impl Card {
             decided_by: verdict.decided_by.clone(),
             uncertain: verdict.uncertain,
             warnings: verdict.warnings.clone(),
+            notes: verdict.notes.clone(),
         }
     }
 }
@@ -199,6 +201,7 @@ fn VerdictCard(card: Card, flow: Memo<String>) -> impl IntoView {
         .into_any(),
     };
     let warnings = card.warnings;
+    let notes = card.notes;
     let uncertain = card.uncertain;
     view! {
         <div class=class>
@@ -225,6 +228,12 @@ fn VerdictCard(card: Card, flow: Memo<String>) -> impl IntoView {
                     }}</strong></p>
                     <ul>{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
                 </div>
+            })}
+            // Facts about the verdict, not about the input: set apart from the warnings.
+            {(!notes.is_empty()).then(|| view! {
+                <ul class="notes" data-testid="notes" role="note">
+                    {notes.into_iter().map(|n| view! { <li><strong>"Note: "</strong>{n}</li> }).collect_view()}
+                </ul>
             })}
         </div>
     }
@@ -291,13 +300,37 @@ fn rule_rows(r: RuleRow) -> impl IntoView {
     let why = if r.matched { "why decides" } else { "why" };
     let access = format!("access {}", r.access.to_ascii_lowercase());
     // The column headers say which condition; the legend above the trace says what the symbols
-    // mean (a title per cell would cost five attributes per row).
-    let mark = |m: Mark| view! { <td class=m.class()>{m.symbol()}</td> };
+    // mean (a title per cell would cost five attributes per row). An unknown condition is rare
+    // and says so in words too.
+    let mark = |m: Mark| match m {
+        Mark::Unknown => view! {
+            <td class=m.class() title="unknown">
+                <span aria-hidden="true">"?"</span><span class="sr-only">"unknown"</span>
+            </td>
+        }
+        .into_any(),
+        _ => view! { <td class=m.class()>{m.symbol()}</td> }.into_any(),
+    };
+    // A rule read with a warning: marked beside its name, the warnings under its reason.
+    let warned = (!r.warnings.is_empty()).then(|| {
+        view! {
+            " "<span class="rule-warning" data-testid="rule-warning" title=r.warnings.join("\n")>
+                <span aria-hidden="true">"⚠"</span><span class="sr-only">"(read with a warning)"</span>
+            </span>
+        }
+    });
+    let warnings = (!r.warnings.is_empty()).then(|| {
+        view! {
+            <ul class="rule-warnings">
+                {r.warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+            </ul>
+        }
+    });
     let [protocol, source, source_port, destination, destination_port] = r.marks;
     view! {
         <tr class=class>
             <td class="num">{r.priority}</td>
-            <th scope="row" class="code rule-name">{breakable(r.name)}</th>
+            <th scope="row" class="code rule-name">{breakable(r.name)}{warned}</th>
             <td class=access>{access_text(r.access)}</td>
             {mark(protocol)}
             {mark(source)}
@@ -307,7 +340,7 @@ fn rule_rows(r: RuleRow) -> impl IntoView {
         </tr>
         <tr class=why>
             <td></td>
-            <td colspan="7" class="reason">{r.reason}</td>
+            <td colspan="7" class="reason">{r.reason}{warnings}</td>
         </tr>
     }
 }
@@ -344,7 +377,8 @@ fn Trace(page: Page, shown: RwSignal<Shown>) -> impl IntoView {
              source port, destination, destination port. "
             <span class="mark yes">"✓"</span>" holds, "
             <span class="mark no">"✗"</span>" fails, "
-            <span class="mark maybe">"?"</span>" unknown (an input is missing)."
+            <span class="mark maybe">"?"</span>" unknown (an input is missing, or the flow's port is *), "
+            <span class="rule-warning">"⚠"</span>" the rule was read with a warning."
         </p>
         <div class="trace" data-testid="trace">
             <For each=keys key=|k| k.clone() let:key>
