@@ -97,13 +97,17 @@ fn decision(d: LayerDecision) -> &'static str {
     }
 }
 
-fn mark(flag: bool) -> &'static str {
-    if flag {
-        "✓"
-    } else {
-        "✗"
+/// A condition's cell: `✓` held, `✗` did not, `?` could not be evaluated (`interfaces.md` 4a).
+fn mark(flag: bool, unknown: bool) -> &'static str {
+    match (unknown, flag) {
+        (true, _) => "?",
+        (false, true) => "✓",
+        (false, false) => "✗",
     }
 }
+
+/// What follows the name of a rule read with a warning, in the trace.
+const WARNED: &str = " [!]";
 
 /// The readable verdict: the verdict line, the flow, uncertainty and warnings, then the trace as
 /// one aligned table per layer.
@@ -125,6 +129,9 @@ pub fn verdict(verdict: &Verdict) -> String {
     }
     for warning in &verdict.warnings {
         out.push_str(&format!("warning: {}\n", escape(warning)));
+    }
+    for note in &verdict.notes {
+        out.push_str(&format!("note: {}\n", escape(note)));
     }
     for layer in &verdict.trace {
         out.push('\n');
@@ -174,6 +181,15 @@ fn layer_table(layer: &LayerTrace) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     }
+    if layer.rules.iter().any(|r| !r.warnings.is_empty()) {
+        out.push_str(&format!(
+            "  {}: read with a warning (see the warnings above)\n",
+            WARNED.trim_start()
+        ));
+    }
+    if layer.rules.iter().any(|r| !r.unknown.is_empty()) {
+        out.push_str("  ?: could not be evaluated (see the warnings above)\n");
+    }
     out
 }
 
@@ -185,15 +201,20 @@ fn rule_row(rule: &RuleTrace) -> Vec<String> {
         (None, false) if rule.uncertain => "uncertain: missing input".to_string(),
         (None, false) => "did not match".to_string(),
     };
+    let unknown = |what: &str| rule.unknown.iter().any(|u| u == what);
+    let mut name = escape(&rule.name).into_owned();
+    if !rule.warnings.is_empty() {
+        name.push_str(WARNED);
+    }
     vec![
         rule.priority.to_string(),
-        escape(&rule.name).into_owned(),
+        name,
         escape(&rule.access).into_owned(),
-        mark(rule.protocol_matched).to_string(),
-        mark(rule.source_matched).to_string(),
-        mark(rule.source_port_matched).to_string(),
-        mark(rule.destination_matched).to_string(),
-        mark(rule.destination_port_matched).to_string(),
+        mark(rule.protocol_matched, unknown("protocol")).to_string(),
+        mark(rule.source_matched, unknown("source")).to_string(),
+        mark(rule.source_port_matched, unknown("sourcePort")).to_string(),
+        mark(rule.destination_matched, unknown("destination")).to_string(),
+        mark(rule.destination_port_matched, unknown("destinationPort")).to_string(),
         escape(&reason).into_owned(),
     ]
 }
@@ -523,5 +544,32 @@ mod tests {
             assert_eq!(item["outcome"], word);
             assert_eq!(item.get("reason").is_some(), word == "failed");
         }
+    }
+
+    #[test]
+    fn unknown_conditions_show_a_question_mark_and_warned_rules_a_mark() {
+        let mut v = sample();
+        v.notes = vec!["Azure answers NsgsNotAppliedOnNic".into()];
+        let first = &mut v.trace[0].rules[0];
+        first.unknown = vec!["source".into(), "destinationPort".into()];
+        first.uncertain = true;
+        first.warnings = vec!["rule AllowHttpFromInternet: host bits".into()];
+        let text = verdict(&v);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[4], "note: Azure answers NsgsNotAppliedOnNic");
+        let row = lines
+            .iter()
+            .find(|l| l.contains("AllowHttpFromInternet"))
+            .unwrap();
+        assert!(
+            row.contains("securityRules/AllowHttpFromInternet [!]"),
+            "{row}"
+        );
+        assert!(row.contains("✓  ?  ✓   ✓  ?   uncertain: source"), "{row}");
+        assert!(text.contains("\n  [!]: read with a warning"), "{text}");
+        assert!(text.contains("\n  ?: could not be evaluated"), "{text}");
+        // Without either, no legend.
+        let plain = verdict(&sample());
+        assert!(!plain.contains("[!]") && !plain.contains("?:"), "{plain}");
     }
 }
