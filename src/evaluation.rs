@@ -10,7 +10,7 @@ use flowverify::error::Place;
 use flowverify::flow::FlowField;
 use flowverify::import::{import, Document};
 use flowverify::model::Direction;
-use flowverify::scenario::{parse_cidr, parse_ip};
+use flowverify::scenario::{parse_cidr, parse_ip, Outcome, Tally};
 use flowverify::verdict::{LayerDecision, LayerTrace};
 use flowverify::{verify_with, Flow, InputError, Inputs, Layer, Options, Verdict};
 use ipnet::IpNet;
@@ -312,51 +312,33 @@ pub enum Check {
     Unmet(String),
 }
 
-/// How the expectations of a flows list came out, as `flowverify check` counts them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Expectations checked and met.
-    pub passed: usize,
-    /// Expectations not met, or that could not be checked.
-    pub failed: usize,
-    /// Flows without an expectation.
-    pub skipped: usize,
+impl Check {
+    /// The engine's outcome of the check, which `flowverify check` counts too.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Check::None => Outcome::Skipped,
+            Check::Met => Outcome::Passed,
+            Check::Unmet(why) => Outcome::Failed(why.clone()),
+        }
+    }
 }
 
-impl Tally {
-    /// Counts `checks`.
-    ///
-    /// ```
-    /// use flowverify_web::evaluation::{Check, Tally};
-    /// let t = Tally::of([&Check::Met, &Check::None, &Check::Unmet("Deny".into()), &Check::Met]);
-    /// assert_eq!(t.text(), "2 passed, 1 failed, 1 skipped");
-    /// assert!(!t.all_passed());
-    /// assert!(!Tally::of([&Check::None]).all_passed());
-    /// ```
-    pub fn of<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Tally {
-        let mut tally = Tally::default();
-        for check in checks {
-            match check {
-                Check::None => tally.skipped += 1,
-                Check::Met => tally.passed += 1,
-                Check::Unmet(_) => tally.failed += 1,
-            }
-        }
-        tally
+/// How the expectations of a flows list came out, counted as `flowverify check` counts them
+/// (`N passed, N failed, N skipped`).
+///
+/// ```
+/// use flowverify::scenario::Standing;
+/// use flowverify_web::evaluation::{tally, Check};
+/// let t = tally([&Check::Met, &Check::None, &Check::Unmet("Deny".into()), &Check::Met]);
+/// assert_eq!(t.to_string(), "2 passed, 1 failed, 1 skipped");
+/// assert_eq!(tally([&Check::None]).standing(), Standing::NothingChecked);
+/// ```
+pub fn tally<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Tally {
+    let mut tally = Tally::default();
+    for check in checks {
+        tally.add(&check.outcome());
     }
-
-    /// `N passed, N failed, N skipped`.
-    pub fn text(&self) -> String {
-        format!(
-            "{} passed, {} failed, {} skipped",
-            self.passed, self.failed, self.skipped
-        )
-    }
-
-    /// At least one expectation was checked and every one held.
-    pub fn all_passed(&self) -> bool {
-        self.passed > 0 && self.failed == 0
-    }
+    tally
 }
 
 /// One flow of the list, verified.
@@ -955,21 +937,19 @@ mod hardening {
             .iter()
             .map(|r| evaluate_row(&a.inputs, r, false).check)
             .collect();
-        let tally = Tally::of(&checks);
+        let counted = tally(&checks);
         assert_eq!(
-            tally,
+            counted,
             Tally {
                 passed: 1,
                 failed: 1,
                 skipped: 1
             }
         );
-        assert_eq!(tally.text(), "1 passed, 1 failed, 1 skipped");
-        assert!(
-            !Tally::of(&checks[..1]).all_passed(),
-            "nothing checked is not all passed"
-        );
-        assert!(Tally::of(&checks[..2]).all_passed());
+        assert_eq!(counted.to_string(), "1 passed, 1 failed, 1 skipped");
+        use flowverify::scenario::Standing;
+        assert_eq!(tally(&checks[..1]).standing(), Standing::NothingChecked);
+        assert_eq!(tally(&checks[..2]).standing(), Standing::Passed);
     }
 
     #[test]

@@ -1,30 +1,26 @@
 //! The flows list ("network unit tests"): every flow with its verdict and whether its
 //! expectation holds; selecting a row loads it into the form.
 
+use flowverify::scenario::Standing;
 use leptos::prelude::*;
 
 use super::{breakable, Page};
-use crate::evaluation::{Check, Tally};
+use crate::evaluation::{tally, Check};
 use crate::workbench::FlowRow;
 
 /// The flows list.
 #[component]
 pub fn FlowsList(page: Page) -> impl IntoView {
     // As `flowverify check` counts: a flow without an expectation is skipped, never passed.
-    let tally = Memo::new(move |_| {
+    let counted = Memo::new(move |_| {
         page.outcomes
-            .with(|e| Tally::of(e.outcomes.iter().map(|o| &o.check)))
+            .with(|e| tally(e.outcomes.iter().map(|o| &o.check)))
     });
-    let summary = move || tally.get().text();
-    let class = move || {
-        let t = tally.get();
-        if t.failed > 0 {
-            "summary bad"
-        } else if t.all_passed() {
-            "summary"
-        } else {
-            "summary none"
-        }
+    let summary = move || counted.get().to_string();
+    let class = move || match counted.get().standing() {
+        Standing::Failed => "summary bad",
+        Standing::Passed => "summary",
+        Standing::NothingChecked => "summary none",
     };
     let add = move |_| {
         let i = page.selected.get_untracked();
