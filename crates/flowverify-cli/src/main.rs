@@ -169,7 +169,17 @@ fn main() -> ExitCode {
             let _ = std::io::stderr().write_all(text.as_bytes());
             return ExitCode::from(2);
         }
-        Err(e) => e.exit(),
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // A usage error quotes what was typed: shown escaped, like every other message.
+            let plain = e.render().to_string();
+            let text: Vec<String> = plain
+                .split('\n')
+                .map(|line| render::escape(line).into_owned())
+                .collect();
+            let _ = std::io::stderr().write_all(text.join("\n").as_bytes());
+            return ExitCode::from(2);
+        }
     };
     let result = match cli.command {
         Command::Verify(args) => run_verify(&args),

@@ -1492,4 +1492,21 @@ fn control_characters_in_names_are_shown_escaped() {
     );
     run.bad_input(&["bad.json", "Deny\\u{1b}[31mX"]);
     assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    // And usage errors, which quote what was typed (ANSI sequences are dropped, the rest is
+    // escaped).
+    let run = flowverify(&[
+        "verify",
+        "--direction",
+        "in\rx\u{1b}[2K\u{202e}",
+        "--protocol",
+        "tcp",
+        "--local",
+        "10.0.1.4:1",
+        "--remote",
+        "10.0.2.5:2",
+    ]);
+    run.bad_input(&["--direction", "in\\rx"]);
+    for raw in ['\u{1b}', '\r', '\u{202e}'] {
+        assert!(!run.stderr.contains(raw), "{}", run.stderr);
+    }
 }
