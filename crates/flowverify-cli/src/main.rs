@@ -24,7 +24,7 @@ use clap::{Args, Parser, Subcommand};
 use flowverify::flow::Endpoint;
 use flowverify::import::{import, Document};
 use flowverify::model::{Direction, Protocol};
-use flowverify::scenario::{parse_asg_assignment, parse_cidr, Scenario};
+use flowverify::scenario::{parse_asg_assignment, parse_cidr, Scenario, Standing, Tally};
 use flowverify::{permalink, verify, verify_with, Flow, InputError, Inputs, Options, Slot};
 use ipnet::IpNet;
 
@@ -320,10 +320,10 @@ fn verify_inputs(args: &VerifyArgs) -> Result<Inputs, Failure> {
 fn run_check(paths: &[PathBuf], json: bool) -> Result<Outcome, Failure> {
     files::stdin_at_most_once(paths.iter().map(PathBuf::as_path))?;
     let mut out = std::io::stdout().lock();
-    let mut counts = Counts::default();
+    let mut tally = Tally::default();
     let mut errors = Vec::new();
     for path in paths {
-        match check_file(path, json, &mut out, &mut counts) {
+        match check_file(path, json, &mut out, &mut tally) {
             Ok(()) => {}
             Err(CheckStop::Input(e)) => errors.push(e),
             Err(CheckStop::ClosedStdout) => {
@@ -334,41 +334,34 @@ fn run_check(paths: &[PathBuf], json: bool) -> Result<Outcome, Failure> {
             }
         }
     }
-    let printed = counts.passed + counts.failed + counts.skipped;
-    if !json && printed > 0 {
-        let line = render::check_summary(counts.passed, counts.failed, counts.skipped);
-        if write_line(&mut out, &line).is_err() {
-            return Ok(Outcome {
-                stdout: String::new(),
-                status: CLOSED_STDOUT,
-            });
-        }
+    let printed = tally.passed + tally.failed + tally.skipped;
+    if !json && printed > 0 && write_line(&mut out, &tally.to_string()).is_err() {
+        return Ok(Outcome {
+            stdout: String::new(),
+            status: CLOSED_STDOUT,
+        });
     }
     if !errors.is_empty() {
         return Err(Failure::Input(errors));
     }
-    if counts.passed + counts.failed == 0 {
-        let which = match paths {
-            [one] => format!("{}: ", files::name_of(one)),
-            _ => String::new(),
-        };
-        return Err(Failure::Input(vec![format!(
-            "{which}nothing to check: no flow has an 'expect' ({} skipped); add \"expect\": \"Allow\" or \"Deny\" (or {{\"access\", \"ruleName\", \"layer\"}}) to the flows to check",
-            counts.skipped
-        )]));
-    }
+    let status = match tally.standing() {
+        Standing::Passed => 0,
+        Standing::Failed => 1,
+        Standing::NothingChecked => {
+            let which = match paths {
+                [one] => format!("{}: ", files::name_of(one)),
+                _ => String::new(),
+            };
+            return Err(Failure::Input(vec![format!(
+                "{which}nothing to check: no flow has an 'expect' ({} skipped); add \"expect\": \"Allow\" or \"Deny\" (or {{\"access\", \"ruleName\", \"layer\"}}) to the flows to check",
+                tally.skipped
+            )]));
+        }
+    };
     Ok(Outcome {
         stdout: String::new(),
-        status: if counts.failed > 0 { 1 } else { 0 },
+        status,
     })
-}
-
-/// What `check` has seen so far.
-#[derive(Default)]
-struct Counts {
-    passed: usize,
-    failed: usize,
-    skipped: usize,
 }
 
 /// Why `check` stopped reading a file (or everything).
@@ -391,7 +384,7 @@ fn check_file(
     path: &Path,
     json: bool,
     out: &mut impl Write,
-    counts: &mut Counts,
+    tally: &mut Tally,
 ) -> Result<(), CheckStop> {
     let (name, mut scenario) = files::read_scenario(path)?;
     let inputs = scenario.inputs(&name).map_err(|e| e.to_string())?;
@@ -420,22 +413,8 @@ fn check_file(
             .to_flow()
             .map_err(|m| format!("{name}: flows[{index}]: {m}"))?;
         let verdict = verify_with(&inputs, &flow, options);
-        let outcome = match &spec.expect {
-            None => {
-                counts.skipped += 1;
-                render::Outcome::Skipped
-            }
-            Some(expect) => match expect.check(&verdict) {
-                Ok(()) => {
-                    counts.passed += 1;
-                    render::Outcome::Passed
-                }
-                Err(why) => {
-                    counts.failed += 1;
-                    render::Outcome::Failed(why)
-                }
-            },
-        };
+        let outcome = spec.outcome(&verdict);
+        tally.add(&outcome);
         let row = render::CheckRow {
             file: &name,
             title: title.as_deref(),

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use flowverify::scenario::{Expectation, FlowSpec};
+use flowverify::scenario::{Expectation, FlowSpec, Outcome};
 use flowverify::verdict::{LayerDecision, LayerTrace, RuleTrace};
 use flowverify::{Layer, Verdict};
 use serde::Serialize;
@@ -219,25 +219,12 @@ fn rule_row(rule: &RuleTrace) -> Vec<String> {
     ]
 }
 
-/// What became of one flow's expectation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The verdict met the expectation.
-    Passed,
-    /// It did not; why.
-    Failed(String),
-    /// The flow has no expectation: nothing was checked.
-    Skipped,
-}
-
-impl Outcome {
-    /// `passed`, `failed` or `skipped`.
-    fn as_str(&self) -> &'static str {
-        match self {
-            Outcome::Passed => "passed",
-            Outcome::Failed(_) => "failed",
-            Outcome::Skipped => "skipped",
-        }
+/// `passed`, `failed` or `skipped`: the outcome in `check --json`.
+fn outcome_word(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Passed => "passed",
+        Outcome::Failed(_) => "failed",
+        Outcome::Skipped => "skipped",
     }
 }
 
@@ -260,11 +247,7 @@ pub struct CheckRow<'a> {
 /// `PASS  web.json  flows[0]  Inbound Tcp 10.0.1.4:443 <- 203.0.113.7:50000  Allow by ...`;
 /// `FAIL ...  - why`; `SKIP ...  (no expectation)`.
 pub fn check_line(row: &CheckRow) -> String {
-    let status = match row.outcome {
-        Outcome::Passed => "PASS",
-        Outcome::Failed(_) => "FAIL",
-        Outcome::Skipped => "SKIP",
-    };
+    let status = row.outcome.word();
     let mut line = format!(
         "{status}  {}  flows[{}]  {}  {}",
         escape(row.file),
@@ -281,11 +264,6 @@ pub fn check_line(row: &CheckRow) -> String {
         Outcome::Passed => {}
     }
     line
-}
-
-/// The summary line of `check`: `N passed, N failed, N skipped`.
-pub fn check_summary(passed: usize, failed: usize, skipped: usize) -> String {
-    format!("{passed} passed, {failed} failed, {skipped} skipped")
 }
 
 /// One line of `check --json` (JSON Lines): the flow, its expectation, its result object and
@@ -327,7 +305,7 @@ pub fn write_check_json(out: &mut impl std::io::Write, row: &CheckRow) -> serde_
             Outcome::Failed(_) => Some(false),
             Outcome::Skipped => None,
         },
-        outcome: row.outcome.as_str(),
+        outcome: outcome_word(row.outcome),
         reason: match row.outcome {
             Outcome::Failed(why) => Some(why),
             _ => None,
@@ -521,7 +499,6 @@ mod tests {
         let failed = Outcome::Failed("expected Allow, got Deny".into());
         let fail = check_line(&row(&failed));
         assert!(fail.starts_with("FAIL  ") && fail.ends_with("  - expected Allow, got Deny"));
-        assert_eq!(check_summary(2, 1, 0), "2 passed, 1 failed, 0 skipped");
 
         // JSON Lines: one compact object, with the outcome; pass is null when skipped.
         for (outcome, pass, word) in [
