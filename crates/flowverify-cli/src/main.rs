@@ -54,6 +54,13 @@ enum Command {
     /// Encode a scenario as a permalink, or decode a permalink back to its scenario.
     #[command(subcommand)]
     Permalink(PermalinkCommand),
+    /// Print what FlowVerify assumes where Azure is silent, and what it warns about (the same
+    /// text as the README and the page's About panel).
+    Assumptions {
+        /// Print Markdown (as the README holds it) instead of plain text.
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +195,14 @@ fn main() -> ExitCode {
             run_encode(&scenario, base.as_deref())
         }
         Command::Permalink(PermalinkCommand::Decode { link }) => run_decode(&link),
+        Command::Assumptions { markdown } => Ok(Outcome {
+            stdout: if markdown {
+                flowverify::assumptions::markdown()
+            } else {
+                flowverify::assumptions::plain_text()
+            },
+            status: 0,
+        }),
     };
     match result {
         Ok(outcome) => {

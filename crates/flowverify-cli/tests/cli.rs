@@ -1510,3 +1510,16 @@ fn control_characters_in_names_are_shown_escaped() {
         assert!(!run.stderr.contains(raw), "{}", run.stderr);
     }
 }
+
+#[test]
+fn assumptions_print_the_engines_one_statement() {
+    let run = flowverify(&["assumptions", "--markdown"]);
+    assert_eq!(run.ok().stdout, flowverify::assumptions::markdown());
+    let plain = flowverify(&["assumptions"]);
+    assert!(plain
+        .ok()
+        .stdout
+        .starts_with("What FlowVerify assumes\n\n- Order."));
+    assert!(plain.stdout.contains("What FlowVerify warns about"));
+    assert!(!plain.stdout.contains('`'));
+}
