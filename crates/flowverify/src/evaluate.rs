@@ -10,7 +10,8 @@ use crate::inputs::Inputs;
 use crate::model::{Access, AddressEntry, AddressSide, PortSide, Rule};
 use crate::tags::{builtin_name, is_internet, AZURE_HOST};
 use crate::verdict::{
-    DecidedBy, Decision, FlowSummary, Layer, LayerDecision, LayerTrace, RuleTrace, Verdict,
+    DecidedBy, Decision, FlowSummary, Layer, LayerDecision, LayerOutcome, LayerTrace, RuleTrace,
+    Step, Verdict,
 };
 
 /// What to compute besides the verdict.
@@ -168,6 +169,7 @@ struct Evaluation<'a> {
     uncertain: bool,
     warnings: Vec<String>,
     trace: Vec<LayerTrace>,
+    path: Vec<Step>,
 }
 
 /// A rule that decided a layer, with where it is.
@@ -188,58 +190,110 @@ impl<'a> Evaluation<'a> {
             uncertain: false,
             warnings: inputs.notes.clone(),
             trace: Vec::new(),
+            path: Vec::new(),
         }
     }
 
     fn run(mut self) -> Verdict {
         let direction = self.flow.direction();
+        // Every layer the inputs have, in evaluation order: admin configurations highest scope
+        // first, then the NSGs in the direction's order (a missing NSG is no layer).
+        let mut layers: Vec<(Layer, &'a str, &'a [Rule])> = self
+            .inputs
+            .admin_layers()
+            .into_iter()
+            .map(|c| (Layer::Admin, c.name.as_str(), c.rules.as_slice()))
+            .collect();
+        for (layer, nsg) in self.inputs.nsg_chain(direction) {
+            if let Some(nsg) = nsg {
+                layers.push((layer, nsg.name.as_str(), nsg.rules.as_slice()));
+            }
+        }
 
-        // 1. Admin configurations, highest scope first.
+        let mut decided: Option<(Decision, Decider<'a>)> = None;
         let mut handed_over: Option<Decider<'a>> = None;
-        for config in self.inputs.admin_layers() {
-            let found = self.first_match(Layer::Admin, &config.name, &config.rules);
-            if let Some(rule) = found {
-                let decider = Decider {
-                    rule,
-                    layer: Layer::Admin,
-                    resource: &config.name,
-                };
-                match rule.access {
-                    Access::Deny => return self.finish(Decision::Deny, Some(decider)),
-                    Access::AlwaysAllow => return self.finish(Decision::Allow, Some(decider)),
-                    Access::Allow => {
-                        handed_over = Some(decider);
-                        break;
-                    }
-                }
-            }
-        }
-
-        // 2. The NSGs in the direction's order; a missing NSG allows everything at its level.
-        let chain = self.inputs.nsg_chain(direction);
         let mut last_allow: Option<Decider<'a>> = None;
-        for (layer, nsg) in chain {
-            let Some(nsg) = nsg else { continue };
-            match self.first_match(layer, &nsg.name, &nsg.rules) {
-                Some(rule) => {
-                    let decider = Decider {
-                        rule,
-                        layer,
-                        resource: &nsg.name,
-                    };
-                    if rule.access == Access::Deny {
-                        return self.finish(Decision::Deny, Some(decider));
-                    }
-                    last_allow = Some(decider);
+        for (layer, resource, rules) in layers {
+            // An admin Allow ends the admin evaluation (the NSGs decide); a Deny or an
+            // AlwaysAllow ends everything.
+            let reached = decided.is_none() && !(layer == Layer::Admin && handed_over.is_some());
+            if !reached {
+                if self.options.trace {
+                    // What the layer would decide on its own, for the path: no trace, no
+                    // warnings, no uncertainty (the flow never gets there).
+                    let found = self.quietly(rules);
+                    self.step(layer, resource, false, found);
                 }
-                None => self.warn(format!(
-                    "no rule of NSG '{}' matched, not even a default rule: the NSG allowed the flow at its level",
-                    nsg.name
-                )),
+                continue;
+            }
+            let found = self.first_match(layer, resource, rules);
+            self.step(layer, resource, true, found);
+            let Some(rule) = found else {
+                if layer != Layer::Admin {
+                    self.warn(format!(
+                        "no rule of NSG '{}' matched, not even a default rule: the NSG allowed the flow at its level",
+                        clip(resource)
+                    ));
+                }
+                continue;
+            };
+            let decider = Decider {
+                rule,
+                layer,
+                resource,
+            };
+            match (layer, rule.access) {
+                (_, Access::Deny) => decided = Some((Decision::Deny, decider)),
+                (_, Access::AlwaysAllow) => decided = Some((Decision::Allow, decider)),
+                (Layer::Admin, Access::Allow) => handed_over = Some(decider),
+                (_, Access::Allow) => last_allow = Some(decider),
             }
         }
-        let decider = last_allow.or(handed_over);
-        self.finish(Decision::Allow, decider)
+        match decided {
+            Some((access, decider)) => self.finish(access, Some(decider)),
+            None => {
+                let decider = last_allow.or(handed_over);
+                self.finish(Decision::Allow, decider)
+            }
+        }
+    }
+
+    /// The first match of a layer the flow never reaches, with no trace, warning or
+    /// uncertainty recorded.
+    fn quietly(&self, rules: &'a [Rule]) -> Option<&'a Rule> {
+        let mut probe = Evaluation {
+            inputs: self.inputs,
+            flow: self.flow,
+            options: Options { trace: false },
+            source: self.source,
+            destination: self.destination,
+            uncertain: false,
+            warnings: Vec::new(),
+            trace: Vec::new(),
+            path: Vec::new(),
+        };
+        probe.first_match(Layer::None, "", rules)
+    }
+
+    /// Records a layer on the path: reached or not, what it decides on its own, its rule.
+    fn step(&mut self, layer: Layer, resource: &str, reached: bool, found: Option<&Rule>) {
+        if !self.options.trace {
+            return;
+        }
+        let outcome = match (layer, found.map(|r| r.access)) {
+            (_, None) => LayerOutcome::NoMatch,
+            (_, Some(Access::Deny)) => LayerOutcome::Deny,
+            (_, Some(Access::AlwaysAllow)) => LayerOutcome::AlwaysAllow,
+            (Layer::Admin, Some(Access::Allow)) => LayerOutcome::PassToNsgs,
+            (_, Some(Access::Allow)) => LayerOutcome::Allow,
+        };
+        self.path.push(Step {
+            layer,
+            resource: resource.to_string(),
+            reached,
+            outcome,
+            rule: found.map(Rule::reported_name),
+        });
     }
 
     /// Evaluates one layer: its rules of the flow's direction by priority (equal priorities keep
@@ -465,6 +519,15 @@ impl<'a> Evaluation<'a> {
         if self.inputs.subnet_layer().is_none() && self.inputs.nic_layer().is_none() {
             notes.push(NO_NSG_NOTE.to_string());
         }
+        let blockers = match access {
+            Decision::Allow => Vec::new(),
+            Decision::Deny => self
+                .path
+                .iter()
+                .filter(|s| s.outcome == LayerOutcome::Deny)
+                .filter_map(|s| s.rule.clone())
+                .collect(),
+        };
         Verdict {
             access,
             rule_name,
@@ -472,6 +535,8 @@ impl<'a> Evaluation<'a> {
             uncertain: self.uncertain,
             warnings: self.warnings,
             notes,
+            path: self.path,
+            blockers,
             flow: FlowSummary {
                 direction: self.flow.direction().as_str().to_string(),
                 protocol: self.flow.protocol().as_str().to_string(),

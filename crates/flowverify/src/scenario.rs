@@ -713,6 +713,8 @@ impl Expectation {
     ///     uncertain: false,
     ///     warnings: vec![],
     ///     notes: vec![],
+    ///     path: vec![],
+    ///     blockers: vec![],
     ///     flow: FlowSummary { direction: "Inbound".into(), protocol: "Tcp".into(),
     ///                         source: "10.0.2.5:1234".into(), destination: "10.0.1.4:22".into() },
     ///     trace: vec![],
@@ -956,6 +958,8 @@ mod tests {
             uncertain: false,
             warnings: vec![],
             notes: vec![],
+            path: vec![],
+            blockers: vec![],
             flow: FlowSummary {
                 direction: "Inbound".into(),
                 protocol: "Tcp".into(),

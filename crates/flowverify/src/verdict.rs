@@ -148,6 +148,39 @@ pub enum LayerDecision {
     NoMatch,
 }
 
+/// What one layer decides for a flow on its own (`interfaces.md` section 4a).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LayerOutcome {
+    /// An NSG rule allows the flow at this layer.
+    Allow,
+    /// A rule denies the flow.
+    Deny,
+    /// An admin `AlwaysAllow` rule allows the flow; the NSGs are not evaluated.
+    AlwaysAllow,
+    /// An admin `Allow` rule: admin evaluation stops and the NSGs decide.
+    PassToNsgs,
+    /// No rule of the layer matches.
+    NoMatch,
+}
+
+/// One layer on a flow's path: every layer the inputs have, in evaluation order, reached or
+/// not, with what it decides on its own and its first matching rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// Which layer.
+    pub layer: Layer,
+    /// The NSG or admin configuration.
+    pub resource: String,
+    /// Whether the flow gets to this layer (false after an earlier layer decided; for admin
+    /// configurations, also after an admin `Allow` handed the flow to the NSGs).
+    pub reached: bool,
+    /// What the layer decides for the flow on its own.
+    pub outcome: LayerOutcome,
+    /// Its first matching rule, as `ruleName` names it; absent for `NoMatch`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rule: Option<String>,
+}
+
 /// One rule considered, with the five NSG-diagnostics match flags.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -220,6 +253,14 @@ pub struct Verdict {
     /// flow verify answers a target without NSGs with the error `NsgsNotAppliedOnNic`).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Every layer the inputs have, in evaluation order, reached or not, with what it decides
+    /// on its own (empty when the trace was not asked for).
+    #[serde(default)]
+    pub path: Vec<Step>,
+    /// For a Deny, every rule on the path (reached or not) whose layer denies the flow: what
+    /// would have to change for it to be allowed. Empty for an Allow.
+    #[serde(default)]
+    pub blockers: Vec<String>,
     /// The flow as evaluated.
     pub flow: FlowSummary,
     /// Every layer evaluated, in order (empty when the trace was not asked for).

@@ -12,7 +12,7 @@ use flowverify::model::{
     Protocol, Rule, RuleKind, RuleProtocol,
 };
 use flowverify::scenario::{Expectation, FlowSpec, Outcome, Standing, Tally};
-use flowverify::verdict::{Decision, Layer, LayerDecision};
+use flowverify::verdict::{Decision, Layer, LayerDecision, LayerOutcome};
 use flowverify::{verify, verify_with, Endpoint, Flow, Inputs, Options};
 use ipnet::IpNet;
 use proptest::prelude::*;
@@ -428,6 +428,68 @@ proptest! {
             Standing::Passed => prop_assert!(tally.passed > 0 && tally.failed == 0),
             Standing::Failed => prop_assert!(tally.failed > 0),
             Standing::NothingChecked => prop_assert_eq!(tally.passed + tally.failed, 0),
+        }
+    }
+
+    #[test]
+    fn the_path_walks_every_layer_and_blockers_are_its_denies(inputs in inputs(), flow in flow()) {
+        let v = verify(&inputs, &flow);
+        // Every layer the inputs have, in evaluation order.
+        let mut layers: Vec<(Layer, String, &[Rule])> = inputs
+            .admin_layers()
+            .into_iter()
+            .map(|c| (Layer::Admin, c.name.clone(), c.rules.as_slice()))
+            .collect();
+        for (layer, nsg) in inputs.nsg_chain(flow.direction()) {
+            if let Some(nsg) = nsg {
+                layers.push((layer, nsg.name.clone(), nsg.rules.as_slice()));
+            }
+        }
+        prop_assert_eq!(v.path.len(), layers.len());
+        for (step, (layer, resource, rules)) in v.path.iter().zip(&layers) {
+            prop_assert_eq!(step.layer, *layer);
+            prop_assert_eq!(&step.resource, resource);
+            // What the layer decides on its own, by the reference evaluator.
+            let own = reference::winner(&inputs, rules, &flow);
+            prop_assert_eq!(step.rule.clone(), own.map(Rule::reported_name));
+            let want = match (layer, own.map(|r| r.access)) {
+                (_, None) => LayerOutcome::NoMatch,
+                (_, Some(Access::Deny)) => LayerOutcome::Deny,
+                (_, Some(Access::AlwaysAllow)) => LayerOutcome::AlwaysAllow,
+                (Layer::Admin, Some(Access::Allow)) => LayerOutcome::PassToNsgs,
+                (_, Some(Access::Allow)) => LayerOutcome::Allow,
+            };
+            prop_assert_eq!(step.outcome, want);
+        }
+        // The deciding layer: reached, and it names the verdict's rule; no layer after it is
+        // reached; before it, only admin layers after an admin Allow are skipped.
+        let deciding = v.path.iter().rposition(|s| s.reached && match v.decided_by.layer {
+            Layer::None => false,
+            layer => s.layer == layer
+                && Some(&s.resource) == v.decided_by.resource.as_ref()
+                && s.rule == v.rule_name,
+        });
+        match deciding {
+            Some(d) => {
+                prop_assert!(v.path[d + 1..].iter().all(|s| !s.reached), "{:?}", v.path);
+                let mut passed = false;
+                for s in &v.path[..d] {
+                    prop_assert_eq!(s.reached, !(s.layer == Layer::Admin && passed));
+                    passed |= s.reached && s.outcome == LayerOutcome::PassToNsgs;
+                }
+            }
+            None => {
+                prop_assert_eq!(v.decided_by.layer, Layer::None);
+                prop_assert!(v.path.iter().all(|s| s.reached && s.outcome == LayerOutcome::NoMatch));
+            }
+        }
+        let denies: Vec<String> = v.path.iter()
+            .filter(|s| s.outcome == LayerOutcome::Deny)
+            .filter_map(|s| s.rule.clone())
+            .collect();
+        match v.access {
+            Decision::Deny => prop_assert_eq!(&v.blockers, &denies),
+            Decision::Allow => prop_assert!(v.blockers.is_empty()),
         }
     }
 }

@@ -88,7 +88,7 @@ fn matches(inputs: &Inputs, rule: &Rule, flow: &Flow) -> bool {
 }
 
 /// The matching rule with the lowest priority; on equal priorities the one listed first.
-fn winner<'a>(inputs: &Inputs, rules: &'a [Rule], flow: &Flow) -> Option<&'a Rule> {
+pub fn winner<'a>(inputs: &Inputs, rules: &'a [Rule], flow: &Flow) -> Option<&'a Rule> {
     let mut best: Option<&Rule> = None;
     for rule in rules {
         if matches(inputs, rule, flow) && best.is_none_or(|b| rule.priority < b.priority) {
