@@ -10,8 +10,8 @@ use crate::inputs::Inputs;
 use crate::model::{Access, AddressEntry, AddressSide, PortSide, Rule};
 use crate::tags::{builtin_name, is_internet, AZURE_HOST};
 use crate::verdict::{
-    DecidedBy, Decision, FlowSummary, Layer, LayerDecision, LayerOutcome, LayerTrace, RuleTrace,
-    Step, Verdict,
+    DecidedBy, Decision, Field, FlowSummary, Layer, LayerDecision, LayerOutcome, LayerTrace,
+    RuleTrace, Step, Verdict,
 };
 
 /// What to compute besides the verdict.
@@ -145,16 +145,16 @@ impl RuleMatch {
     fn unknown(&self) -> Vec<String> {
         let mut out = Vec::new();
         if !self.source.matched && !self.source.missing.is_empty() {
-            out.push("source".to_string());
+            out.push(Field::Source.key().to_string());
         }
         if self.source_port.unknown {
-            out.push("sourcePort".to_string());
+            out.push(Field::SourcePort.key().to_string());
         }
         if !self.destination.matched && !self.destination.missing.is_empty() {
-            out.push("destination".to_string());
+            out.push(Field::Destination.key().to_string());
         }
         if self.destination_port.unknown {
-            out.push("destinationPort".to_string());
+            out.push(Field::DestinationPort.key().to_string());
         }
         out
     }

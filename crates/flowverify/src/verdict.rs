@@ -181,6 +181,103 @@ pub struct Step {
     pub rule: Option<String>,
 }
 
+/// One of the five conditions of a rule, in NSG diagnostics' order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// The protocol.
+    Protocol,
+    /// The source address.
+    Source,
+    /// The source port.
+    SourcePort,
+    /// The destination address.
+    Destination,
+    /// The destination port.
+    DestinationPort,
+}
+
+impl Field {
+    /// The five, in order.
+    pub const ALL: [Field; 5] = [
+        Field::Protocol,
+        Field::Source,
+        Field::SourcePort,
+        Field::Destination,
+        Field::DestinationPort,
+    ];
+
+    /// The column heading front ends show: `P`, `S`, `SP`, `D`, `DP`.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Field::Protocol => "P",
+            Field::Source => "S",
+            Field::SourcePort => "SP",
+            Field::Destination => "D",
+            Field::DestinationPort => "DP",
+        }
+    }
+
+    /// The name in the result object's `unknown` list: `protocol`, `source`, `sourcePort`,
+    /// `destination`, `destinationPort`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Protocol => "protocol",
+            Field::Source => "source",
+            Field::SourcePort => "sourcePort",
+            Field::Destination => "destination",
+            Field::DestinationPort => "destinationPort",
+        }
+    }
+
+    /// In words: `protocol`, `source`, `source port`, ...
+    pub fn words(self) -> &'static str {
+        match self {
+            Field::Protocol => "protocol",
+            Field::Source => "source",
+            Field::SourcePort => "source port",
+            Field::Destination => "destination",
+            Field::DestinationPort => "destination port",
+        }
+    }
+}
+
+/// How one condition of a rule came out for a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Condition {
+    /// The condition holds.
+    Holds,
+    /// The condition fails.
+    Fails,
+    /// The condition could not be evaluated for lack of input (a tag, ASG or network group
+    /// without membership, a bare-number prefix, or a flow port `*` against some ports).
+    Unknown,
+}
+
+impl Condition {
+    /// The mark every front end shows: `✓`, `✗` or `?`.
+    ///
+    /// ```
+    /// use flowverify::verdict::Condition;
+    /// assert_eq!(Condition::Unknown.mark(), "?");
+    /// ```
+    pub fn mark(self) -> &'static str {
+        match self {
+            Condition::Holds => "✓",
+            Condition::Fails => "✗",
+            Condition::Unknown => "?",
+        }
+    }
+
+    /// In words, for screen readers and titles: `holds`, `fails`, `unknown`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Condition::Holds => "holds",
+            Condition::Fails => "fails",
+            Condition::Unknown => "unknown",
+        }
+    }
+}
+
 /// One rule considered, with the five NSG-diagnostics match flags.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -219,6 +316,45 @@ pub struct RuleTrace {
     /// a warning is marked in the trace.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub warnings: Vec<String>,
+}
+
+impl RuleTrace {
+    /// How `field` came out: unknown when the result object lists it in `unknown`, else its
+    /// `...Matched` flag.
+    ///
+    /// ```
+    /// use flowverify::verdict::{Condition, Field, RuleTrace};
+    /// let row = RuleTrace {
+    ///     name: "securityRules/AllowStorage".into(), priority: 100, access: "Allow".into(),
+    ///     matched: false, protocol_matched: true, source_matched: true,
+    ///     source_port_matched: true, destination_matched: false, destination_port_matched: true,
+    ///     reason: None, uncertain: true, unknown: vec!["destination".into()], warnings: vec![],
+    /// };
+    /// assert_eq!(row.condition(Field::Protocol), Condition::Holds);
+    /// assert_eq!(row.condition(Field::Destination), Condition::Unknown);
+    /// ```
+    pub fn condition(&self, field: Field) -> Condition {
+        if self.unknown.iter().any(|u| u == field.key()) {
+            return Condition::Unknown;
+        }
+        let holds = match field {
+            Field::Protocol => self.protocol_matched,
+            Field::Source => self.source_matched,
+            Field::SourcePort => self.source_port_matched,
+            Field::Destination => self.destination_matched,
+            Field::DestinationPort => self.destination_port_matched,
+        };
+        if holds {
+            Condition::Holds
+        } else {
+            Condition::Fails
+        }
+    }
+
+    /// The five conditions in order.
+    pub fn conditions(&self) -> [(Field, Condition); 5] {
+        Field::ALL.map(|f| (f, self.condition(f)))
+    }
 }
 
 /// One layer of the trace.
