@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use flowverify::scenario::{Expectation, FlowSpec, Outcome};
-use flowverify::verdict::{LayerDecision, LayerTrace, RuleTrace};
+use flowverify::verdict::{Field, LayerDecision, LayerOutcome, LayerTrace, RuleTrace};
 use flowverify::{Layer, Verdict};
 use serde::Serialize;
 
@@ -97,15 +97,6 @@ fn decision(d: LayerDecision) -> &'static str {
     }
 }
 
-/// A condition's cell: `✓` held, `✗` did not, `?` could not be evaluated (`interfaces.md` 4a).
-fn mark(flag: bool, unknown: bool) -> &'static str {
-    match (unknown, flag) {
-        (true, _) => "?",
-        (false, true) => "✓",
-        (false, false) => "✗",
-    }
-}
-
 /// What follows the name of a rule read with a warning, in the trace.
 const WARNED: &str = " [!]";
 
@@ -126,6 +117,33 @@ pub fn verdict(verdict: &Verdict) -> String {
         out.push_str(
             "uncertain: a rule before the decision could not be evaluated for lack of input\n",
         );
+    }
+    if !verdict.path.is_empty() {
+        out.push_str("path:\n");
+        for step in &verdict.path {
+            out.push_str(&format!(
+                "  {}: {}\n",
+                place(step.layer, Some(&step.resource)),
+                escape(&step.summary())
+            ));
+        }
+    }
+    if !verdict.blockers.is_empty() {
+        // The blockers are the path's denying rules: each with its layer, as names may repeat.
+        let named: Vec<String> = verdict
+            .path
+            .iter()
+            .filter(|s| s.outcome == LayerOutcome::Deny)
+            .filter_map(|s| {
+                let rule = s.rule.as_deref()?;
+                let at = place(s.layer, Some(&s.resource));
+                Some(format!("{} ({at})", escape(rule)))
+            })
+            .collect();
+        out.push_str(&format!(
+            "blockers (every rule that would have to change for the flow to be allowed): {}\n",
+            named.join(", ")
+        ));
     }
     for warning in &verdict.warnings {
         out.push_str(&format!("warning: {}\n", escape(warning)));
@@ -152,12 +170,12 @@ fn layer_table(layer: &LayerTrace) -> String {
         place(layer.layer, Some(&layer.resource)),
         decision(layer.decision)
     );
-    let header: Vec<String> = [
-        "PRIORITY", "RULE", "ACCESS", "P", "S", "SP", "D", "DP", "REASON",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let header: Vec<String> = ["PRIORITY", "RULE", "ACCESS"]
+        .into_iter()
+        .chain(Field::ALL.map(Field::heading))
+        .chain(["REASON"])
+        .map(str::to_string)
+        .collect();
     let mut rows = vec![header];
     rows.extend(layer.rules.iter().map(rule_row));
     let columns = rows.first().map_or(0, Vec::len);
@@ -201,22 +219,19 @@ fn rule_row(rule: &RuleTrace) -> Vec<String> {
         (None, false) if rule.uncertain => "uncertain: missing input".to_string(),
         (None, false) => "did not match".to_string(),
     };
-    let unknown = |what: &str| rule.unknown.iter().any(|u| u == what);
     let mut name = escape(&rule.name).into_owned();
     if !rule.warnings.is_empty() {
         name.push_str(WARNED);
     }
-    vec![
+    let mut row = vec![
         rule.priority.to_string(),
         name,
         escape(&rule.access).into_owned(),
-        mark(rule.protocol_matched, unknown("protocol")).to_string(),
-        mark(rule.source_matched, unknown("source")).to_string(),
-        mark(rule.source_port_matched, unknown("sourcePort")).to_string(),
-        mark(rule.destination_matched, unknown("destination")).to_string(),
-        mark(rule.destination_port_matched, unknown("destinationPort")).to_string(),
-        escape(&reason).into_owned(),
-    ]
+    ];
+    // `✓`, `✗` or `?`: the engine's one mark per condition, as the page shows it.
+    row.extend(rule.conditions().map(|(_, c)| c.mark().to_string()));
+    row.push(escape(&reason).into_owned());
+    row
 }
 
 /// `passed`, `failed` or `skipped`: the outcome in `check --json`.

@@ -1523,3 +1523,57 @@ fn assumptions_print_the_engines_one_statement() {
     assert!(plain.stdout.contains("What FlowVerify warns about"));
     assert!(!plain.stdout.contains('`'));
 }
+
+#[test]
+fn verify_reports_the_path_and_the_blockers() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/web-tier.json");
+    let args = |port: &str, json: bool| {
+        let mut a = vec![
+            "verify".to_string(),
+            "--scenario".into(),
+            sample.into(),
+            "--direction".into(),
+            "inbound".into(),
+            "--protocol".into(),
+            "tcp".into(),
+            "--local".into(),
+            format!("10.0.1.4:{port}"),
+            "--remote".into(),
+            "203.0.113.7:50000".into(),
+        ];
+        if json {
+            a.push("--json".into());
+        }
+        a
+    };
+    let run = |a: Vec<String>| flowverify(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    // RDP: the admin configuration denies; both NSGs would deny too.
+    let v = run(args("3389", true)).ok().json();
+    let path = v["path"].as_array().unwrap();
+    let layers: Vec<&str> = path.iter().map(|s| s["layer"].as_str().unwrap()).collect();
+    assert_eq!(layers, ["admin", "subnet", "nic"]);
+    let reached: Vec<bool> = path.iter().map(|s| s["reached"].as_bool().unwrap()).collect();
+    assert_eq!(reached, [true, false, false]);
+    assert_eq!(path[0]["outcome"], "Deny");
+    assert_eq!(path[0]["rule"], v["ruleName"]);
+    let denies: Vec<&Value> = path
+        .iter()
+        .filter(|s| s["outcome"] == "Deny")
+        .map(|s| &s["rule"])
+        .collect();
+    assert_eq!(v["blockers"].as_array().unwrap().iter().collect::<Vec<_>>(), denies);
+    assert!(v["notes"].as_array().unwrap().is_empty());
+    let text = run(args("3389", false)).ok().stdout.clone();
+    assert!(
+        text.contains("subnet NSG nsg-web-subnet: not reached; would deny: "),
+        "{text}"
+    );
+    assert!(text.contains("blockers ("), "{text}");
+    // HTTPS: allowed through every layer, no blockers; the NIC NSG names the rule.
+    let v = run(args("443", true)).ok().json();
+    assert_eq!(v["access"], "Allow");
+    assert!(v["blockers"].as_array().unwrap().is_empty());
+    let path = v["path"].as_array().unwrap();
+    assert!(path.iter().all(|s| s["reached"] == true), "{path:?}");
+    assert_eq!(path.last().unwrap()["rule"], v["ruleName"]);
+}

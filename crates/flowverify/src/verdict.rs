@@ -163,6 +163,31 @@ pub enum LayerOutcome {
     NoMatch,
 }
 
+impl LayerOutcome {
+    /// What the layer does, in words: `allows`, `denies`, `always allows`, `passes to the
+    /// NSGs`, `matches no rule`; `would ...` for a layer the flow does not reach.
+    ///
+    /// ```
+    /// use flowverify::verdict::LayerOutcome;
+    /// assert_eq!(LayerOutcome::Deny.words(false), "would deny");
+    /// assert_eq!(LayerOutcome::PassToNsgs.words(true), "passes to the NSGs");
+    /// ```
+    pub fn words(self, reached: bool) -> &'static str {
+        match (self, reached) {
+            (LayerOutcome::Allow, true) => "allows",
+            (LayerOutcome::Allow, false) => "would allow",
+            (LayerOutcome::Deny, true) => "denies",
+            (LayerOutcome::Deny, false) => "would deny",
+            (LayerOutcome::AlwaysAllow, true) => "always allows",
+            (LayerOutcome::AlwaysAllow, false) => "would always allow",
+            (LayerOutcome::PassToNsgs, true) => "passes to the NSGs",
+            (LayerOutcome::PassToNsgs, false) => "would pass to the NSGs",
+            (LayerOutcome::NoMatch, true) => "matches no rule",
+            (LayerOutcome::NoMatch, false) => "would match no rule",
+        }
+    }
+}
+
 /// One layer on a flow's path: every layer the inputs have, in evaluation order, reached or
 /// not, with what it decides on its own and its first matching rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +204,30 @@ pub struct Step {
     /// Its first matching rule, as `ruleName` names it; absent for `NoMatch`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rule: Option<String>,
+}
+
+impl Step {
+    /// What the layer does for the flow, in words, with its rule: `denies: securityRules/X`;
+    /// for a layer the flow does not reach, `not reached; would deny: securityRules/X`.
+    ///
+    /// ```
+    /// use flowverify::verdict::{Layer, LayerOutcome, Step};
+    /// let step = Step { layer: Layer::Nic, resource: "nsg-web-nic".into(), reached: false,
+    ///                   outcome: LayerOutcome::Deny, rule: Some("securityRules/DenyAll".into()) };
+    /// assert_eq!(step.summary(), "not reached; would deny: securityRules/DenyAll");
+    /// ```
+    pub fn summary(&self) -> String {
+        let what = self.outcome.words(self.reached);
+        let text = match &self.rule {
+            Some(rule) => format!("{what}: {rule}"),
+            None => what.to_string(),
+        };
+        if self.reached {
+            text
+        } else {
+            format!("not reached; {text}")
+        }
+    }
 }
 
 /// One of the five conditions of a rule, in NSG diagnostics' order.
