@@ -4,7 +4,7 @@
 
 use flowverify::permalink;
 use flowverify::scenario::Scenario;
-use flowverify::{verify, Verdict};
+use flowverify::{Options, Verdict};
 use serde_json::Value;
 
 /// The name scenarios given to `verify` have in error messages.
@@ -22,9 +22,10 @@ pub const SOURCE: &str = "scenario";
 /// ```
 pub fn verify_scenario(value: Value) -> Result<Vec<Verdict>, String> {
     let scenario = Scenario::from_value(SOURCE, value).map_err(|e| e.to_string())?;
-    let inputs = scenario.inputs(SOURCE).map_err(|e| e.to_string())?;
-    let flows = scenario.parsed_flows(SOURCE).map_err(|e| e.to_string())?;
-    Ok(flows.iter().map(|flow| verify(&inputs, flow)).collect())
+    let checks = scenario
+        .into_checks(SOURCE, Options::default())
+        .map_err(|e| e.to_string())?;
+    Ok(checks.map(|check| check.verdict).collect())
 }
 
 /// The scenario document of a permalink (a URL, `#v1.…` or `v1.…`).

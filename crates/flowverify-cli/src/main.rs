@@ -25,7 +25,7 @@ use flowverify::flow::Endpoint;
 use flowverify::import::{import, Document};
 use flowverify::model::{Direction, Protocol};
 use flowverify::scenario::{parse_asg_assignment, parse_cidr, Scenario, Standing, Tally};
-use flowverify::{permalink, verify, verify_with, Flow, InputError, Inputs, Options, Slot};
+use flowverify::{permalink, verify, Flow, InputError, Inputs, Options, Slot};
 use ipnet::IpNet;
 
 /// Azure IP flow verify, offline: is a flow allowed by these NSGs and AVNM admin rules, and
@@ -402,41 +402,27 @@ fn check_file(
     tally: &mut Tally,
 ) -> Result<(), CheckStop> {
     let (name, mut scenario) = files::read_scenario(path)?;
-    let inputs = scenario.inputs(&name).map_err(|e| e.to_string())?;
-    if scenario.flows.iter().any(|spec| spec.to_flow().is_err()) {
-        // The engine's own message, naming the flow.
-        let e = scenario.parsed_flows(&name).err();
-        return Err(CheckStop::Input(e.map_or_else(
-            || format!("{name}: a flow cannot be read"),
-            |e| e.to_string(),
-        )));
-    }
-    if scenario.flows.is_empty() {
+    let title = scenario.title.take();
+    // The text line needs no trace; JSON gives the whole result object. Every flow is read
+    // before any is written; the documents are dropped once the inputs are built.
+    let options = Options { trace: json };
+    let checks = scenario
+        .into_checks(&name, options)
+        .map_err(|e| e.to_string())?;
+    if checks.len() == 0 {
         return Err(CheckStop::Input(format!(
             "{name}: the scenario has no flows: nothing to check"
         )));
     }
-    // Only the flows are needed now: the slots' JSON goes.
-    let title = scenario.title.take();
-    let specs = std::mem::take(&mut scenario.flows);
-    drop(scenario);
-
-    // The text line needs no trace; JSON gives the whole result object.
-    let options = Options { trace: json };
-    for (index, spec) in specs.iter().enumerate() {
-        let flow = spec
-            .to_flow()
-            .map_err(|m| format!("{name}: flows[{index}]: {m}"))?;
-        let verdict = verify_with(&inputs, &flow, options);
-        let outcome = spec.outcome(&verdict);
-        tally.add(&outcome);
+    for check in checks {
+        tally.add(&check.outcome);
         let row = render::CheckRow {
             file: &name,
             title: title.as_deref(),
-            index,
-            spec,
-            verdict: &verdict,
-            outcome: &outcome,
+            index: check.index,
+            spec: &check.spec,
+            verdict: &check.verdict,
+            outcome: &check.outcome,
         };
         let written = if json {
             render::write_check_json(out, &row)

@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::InputError;
+use crate::evaluate::Options;
 use crate::flow::Flow;
 use crate::import::{import_value, Document};
 use crate::inputs::{Inputs, Slot};
@@ -336,6 +337,36 @@ impl Scenario {
         Ok(inputs)
     }
 
+    /// The one verify-and-check loop every front end uses: the inputs assembled once, every
+    /// flow read (an error names the first bad one before anything is verified), then, one
+    /// flow at a time, its verdict and how it meets its expectation. The scenario is consumed:
+    /// its documents are dropped once the inputs are built, and nothing is kept per flow, so a
+    /// caller that writes each result as it comes uses constant memory per flow.
+    ///
+    /// ```
+    /// use flowverify::scenario::{Outcome, Scenario};
+    /// use flowverify::Options;
+    /// let scenario = Scenario::from_json("s.json", r#"{"version": 1, "flows": [
+    ///   {"direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:22",
+    ///    "remote": "203.0.113.7:5000", "expect": "Allow"},
+    ///   {"direction": "Inbound", "protocol": "Udp", "local": "10.0.1.4:53",
+    ///    "remote": "203.0.113.7:5000"}]}"#).unwrap();
+    /// let checks = scenario.into_checks("s.json", Options::default()).unwrap();
+    /// assert_eq!(checks.len(), 2);
+    /// let outcomes: Vec<Outcome> = checks.map(|c| c.outcome).collect();
+    /// assert_eq!(outcomes, [Outcome::Passed, Outcome::Skipped]);
+    /// ```
+    pub fn into_checks(mut self, source: &str, options: Options) -> Result<Checks, InputError> {
+        let inputs = self.inputs(source)?;
+        let flows = self.parsed_flows(source)?;
+        let specs = std::mem::take(&mut self.flows);
+        Ok(Checks {
+            inputs,
+            flows: specs.into_iter().zip(flows).enumerate(),
+            options,
+        })
+    }
+
     /// Every flow, parsed; an error names the flow (`flows[1]`) and the problem.
     pub fn parsed_flows(&self, source: &str) -> Result<Vec<Flow>, InputError> {
         self.flows
@@ -347,6 +378,62 @@ impl Scenario {
             })
             .collect()
     }
+}
+
+/// The flows of a scenario being verified and checked, one at a time (see
+/// [`Scenario::into_checks`]).
+#[derive(Debug)]
+pub struct Checks {
+    inputs: Inputs,
+    flows: std::iter::Enumerate<
+        std::iter::Zip<std::vec::IntoIter<FlowSpec>, std::vec::IntoIter<Flow>>,
+    >,
+    options: Options,
+}
+
+impl Checks {
+    /// The assembled inputs the flows are verified against.
+    pub fn inputs(&self) -> &Inputs {
+        &self.inputs
+    }
+}
+
+impl Iterator for Checks {
+    type Item = FlowCheck;
+
+    fn next(&mut self) -> Option<FlowCheck> {
+        let (index, (spec, flow)) = self.flows.next()?;
+        let verdict = crate::evaluate::verify_with(&self.inputs, &flow, self.options);
+        let outcome = spec.outcome(&verdict);
+        Some(FlowCheck {
+            index,
+            spec,
+            flow,
+            verdict,
+            outcome,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.flows.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Checks {}
+
+/// One flow of a scenario, verified and checked.
+#[derive(Debug, Clone)]
+pub struct FlowCheck {
+    /// Its place in the scenario's `flows` (0-based).
+    pub index: usize,
+    /// The flow as written, with its expectation.
+    pub spec: FlowSpec,
+    /// The flow as read.
+    pub flow: Flow,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// How the verdict meets the expectation.
+    pub outcome: Outcome,
 }
 
 /// What checking one flow against its expectation found (`interfaces.md` section 3a): a flow
