@@ -708,15 +708,6 @@ const NSG_RULE_KEYS: &[&str] = &[
     "provisioningState",
     "resourceGroup",
     "systemData",
-    // ARM template resource properties.
-    "apiVersion",
-    "dependsOn",
-    "location",
-    "comments",
-    "condition",
-    "copy",
-    "scope",
-    "tags",
 ];
 
 /// The properties an AVNM security admin rule (REST, `az`, PowerShell, ARM, effective and
@@ -751,7 +742,10 @@ pub(crate) const ADMIN_RULE_KEYS: &[&str] = &[
     "commitTime",
     "region",
     "displayName",
-    // ARM template resource properties.
+];
+
+/// The properties any resource of an ARM template may have besides its own.
+const ARM_RESOURCE_KEYS: &[&str] = &[
     "apiVersion",
     "dependsOn",
     "location",
@@ -762,7 +756,8 @@ pub(crate) const ADMIN_RULE_KEYS: &[&str] = &[
     "tags",
 ];
 
-/// Warns about every property of a rule (top level and `properties`) that is not in `known`:
+/// Warns about every property of a rule (top level and `properties`) that is not in `known`
+/// (nor an ARM resource property):
 /// a misspelt key (`sourceAddressPrefixs`, an admin rule's `destinationPortRange`) is ignored,
 /// which can widen the rule to match anything, so it is never ignored silently.
 pub(crate) fn check_properties(ctx: &Ctx, label: &str, obj: &Obj, what: &str, known: &[&str]) {
@@ -774,6 +769,7 @@ pub(crate) fn check_properties(ctx: &Ctx, label: &str, obj: &Obj, what: &str, kn
             .map_or(key, |_| &key[..key.len() - 4]);
         known
             .iter()
+            .chain(ARM_RESOURCE_KEYS)
             .any(|k| k.eq_ignore_ascii_case(key) || k.eq_ignore_ascii_case(stem))
     };
     let report = |path: &str, key: &str| {
