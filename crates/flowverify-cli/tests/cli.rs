@@ -1552,7 +1552,10 @@ fn verify_reports_the_path_and_the_blockers() {
     let path = v["path"].as_array().unwrap();
     let layers: Vec<&str> = path.iter().map(|s| s["layer"].as_str().unwrap()).collect();
     assert_eq!(layers, ["admin", "subnet", "nic"]);
-    let reached: Vec<bool> = path.iter().map(|s| s["reached"].as_bool().unwrap()).collect();
+    let reached: Vec<bool> = path
+        .iter()
+        .map(|s| s["reached"].as_bool().unwrap())
+        .collect();
     assert_eq!(reached, [true, false, false]);
     assert_eq!(path[0]["outcome"], "Deny");
     assert_eq!(path[0]["rule"], v["ruleName"]);
@@ -1561,7 +1564,10 @@ fn verify_reports_the_path_and_the_blockers() {
         .filter(|s| s["outcome"] == "Deny")
         .map(|s| &s["rule"])
         .collect();
-    assert_eq!(v["blockers"].as_array().unwrap().iter().collect::<Vec<_>>(), denies);
+    assert_eq!(
+        v["blockers"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        denies
+    );
     assert!(v["notes"].as_array().unwrap().is_empty());
     let text = run(args("3389", false)).ok().stdout.clone();
     assert!(
