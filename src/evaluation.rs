@@ -180,25 +180,17 @@ pub enum SlotState {
 /// A slot shows this many of its warnings until the user asks for all of them.
 pub const SLOT_WARNINGS_SHOWN: usize = 3;
 
-/// The warnings a slot shows: the first [`SLOT_WARNINGS_SHOWN`] unless `all`, and how many
-/// more there are (for a "show all N" button).
+/// A slot's warnings, split into the first [`SLOT_WARNINGS_SHOWN`] (always shown) and the
+/// others (shown on request).
 ///
 /// ```
-/// use flowverify_web::evaluation::shown_warnings;
+/// use flowverify_web::evaluation::split_warnings;
 /// let w: Vec<String> = (1..=5).map(|i| format!("w{i}")).collect();
-/// assert_eq!(shown_warnings(&w, false), (&w[..3], 2));
-/// assert_eq!(shown_warnings(&w, true), (&w[..], 0));
-/// assert_eq!(shown_warnings(&w[..3], false), (&w[..3], 0));
+/// assert_eq!(split_warnings(&w), (&w[..3], &w[3..]));
+/// assert_eq!(split_warnings(&w[..2]), (&w[..2], &[][..]));
 /// ```
-pub fn shown_warnings(warnings: &[String], all: bool) -> (&[String], usize) {
-    if all || warnings.len() <= SLOT_WARNINGS_SHOWN {
-        (warnings, 0)
-    } else {
-        (
-            &warnings[..SLOT_WARNINGS_SHOWN],
-            warnings.len() - SLOT_WARNINGS_SHOWN,
-        )
-    }
+pub fn split_warnings(warnings: &[String]) -> (&[String], &[String]) {
+    warnings.split_at(warnings.len().min(SLOT_WARNINGS_SHOWN))
 }
 
 /// The inputs assembled from every slot, and each slot's state.

@@ -7,7 +7,7 @@
 //! Rows carry everything they show, so the page keys them by content: a keystroke that changes
 //! one rule's reason redraws that row only.
 
-use flowverify::verdict::{Layer, LayerDecision, LayerTrace, RuleTrace};
+use flowverify::verdict::{Condition, Field, Layer, LayerDecision, LayerTrace, RuleTrace};
 
 /// Layers with at most this many rules are shown in full.
 pub const SHOWN_IN_FULL: usize = 25;
@@ -30,38 +30,20 @@ pub struct LayerKey {
     pub resource: String,
 }
 
-/// The outcome of one condition of a rule (protocol, source, source port, destination,
-/// destination port).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Mark {
-    /// The condition holds.
-    Yes,
-    /// It does not.
-    No,
-    /// It could not be evaluated: the rule names a tag, ASG or network group no input defines,
-    /// a bare-number prefix, or the flow's port is `*` and the rule covers only some ports
-    /// (the condition is listed in the rule's `unknown`).
-    Unknown,
+/// The CSS class of a condition's cell (`mark yes`, `mark no`, `mark maybe`). The symbol and
+/// words come from the engine ([`Condition::mark`], [`Condition::words`]), so the page and the
+/// command line mark every cell alike.
+pub fn mark_class(condition: Condition) -> &'static str {
+    match condition {
+        Condition::Holds => "mark yes",
+        Condition::Fails => "mark no",
+        Condition::Unknown => "mark maybe",
+    }
 }
 
-impl Mark {
-    /// The symbol shown (`✓`, `✗`, `?`).
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Mark::Yes => "✓",
-            Mark::No => "✗",
-            Mark::Unknown => "?",
-        }
-    }
-
-    /// The CSS class of its cell.
-    pub fn class(self) -> &'static str {
-        match self {
-            Mark::Yes => "mark yes",
-            Mark::No => "mark no",
-            Mark::Unknown => "mark maybe",
-        }
-    }
+/// The words of a cell whose symbol needs them: `unknown` (rare, and not a cross).
+pub fn mark_label(condition: Condition) -> Option<&'static str> {
+    (condition == Condition::Unknown).then(|| condition.words())
 }
 
 /// One rule of a layer as shown: its row and the line under it that says why it matched or not.
@@ -75,8 +57,9 @@ pub struct RuleRow {
     pub name: String,
     /// `Allow`, `Deny` or `AlwaysAllow`.
     pub access: String,
-    /// Protocol, source, source port, destination, destination port.
-    pub marks: [Mark; 5],
+    /// Protocol, source, source port, destination, destination port: `?` exactly for the
+    /// conditions the engine lists in the rule's `unknown` ([`RuleTrace::condition`]).
+    pub marks: [Condition; 5],
     /// It matched, and so decided its layer.
     pub matched: bool,
     /// It could not be fully evaluated.
@@ -87,33 +70,14 @@ pub struct RuleRow {
     pub warnings: Vec<String>,
 }
 
-/// The names of the conditions in a rule's `unknown` list, in the order of [`RuleRow::marks`]
-/// (the protocol can always be evaluated).
-pub const CONDITIONS: [&str; 5] = [
-    "protocol",
-    "source",
-    "sourcePort",
-    "destination",
-    "destinationPort",
-];
-
 impl RuleRow {
     fn of(index: usize, rule: &RuleTrace) -> RuleRow {
-        // `?` exactly for the conditions the engine could not evaluate (as the command line).
-        let flags = [
-            rule.protocol_matched,
-            rule.source_matched,
-            rule.source_port_matched,
-            rule.destination_matched,
-            rule.destination_port_matched,
-        ];
-        let marks = std::array::from_fn(|i| mark(flags[i], &rule.unknown, CONDITIONS[i]));
         RuleRow {
             index,
             priority: rule.priority,
             name: rule.name.clone(),
             access: rule.access.clone(),
-            marks,
+            marks: Field::ALL.map(|f| rule.condition(f)),
             matched: rule.matched,
             uncertain: rule.uncertain,
             reason: if rule.matched {
@@ -125,25 +89,6 @@ impl RuleRow {
             },
             warnings: rule.warnings.clone(),
         }
-    }
-}
-
-/// The mark of one condition: unknown when the rule lists it in `unknown`, else whether it held.
-///
-/// ```
-/// use flowverify_web::trace::{mark, Mark};
-/// let unknown = vec!["destinationPort".to_string()];
-/// assert_eq!(mark(false, &unknown, "destinationPort"), Mark::Unknown);
-/// assert_eq!(mark(false, &unknown, "destination"), Mark::No);
-/// assert_eq!(mark(true, &unknown, "source"), Mark::Yes);
-/// ```
-pub fn mark(held: bool, unknown: &[String], condition: &str) -> Mark {
-    if unknown.iter().any(|u| u == condition) {
-        Mark::Unknown
-    } else if held {
-        Mark::Yes
-    } else {
-        Mark::No
     }
 }
 
@@ -381,7 +326,7 @@ mod tests {
         };
         assert!(last.matched);
         assert_eq!(last.reason, "Matched: this rule decides the layer");
-        assert_eq!(last.marks, [Mark::Yes; 5]);
+        assert_eq!(last.marks, [Condition::Holds; 5]);
     }
 
     #[test]
@@ -436,11 +381,17 @@ mod tests {
         let row = RuleRow::of(0, &r);
         assert_eq!(
             row.marks,
-            [Mark::Yes, Mark::Unknown, Mark::Yes, Mark::Yes, Mark::No]
+            [
+                Condition::Holds,
+                Condition::Unknown,
+                Condition::Holds,
+                Condition::Holds,
+                Condition::Fails
+            ]
         );
         assert_eq!(row.reason, "source 10.0.2.5 is not in R0");
         let plain = RuleRow::of(0, &rule(0, false, false));
-        assert_eq!(plain.marks[1], Mark::No);
+        assert_eq!(plain.marks[1], Condition::Fails);
     }
 
     #[test]
@@ -453,11 +404,20 @@ mod tests {
         let row = RuleRow::of(0, &r);
         assert_eq!(
             row.marks,
-            [Mark::Yes, Mark::No, Mark::Yes, Mark::Yes, Mark::Unknown]
+            [
+                Condition::Holds,
+                Condition::Fails,
+                Condition::Holds,
+                Condition::Holds,
+                Condition::Unknown
+            ]
         );
         // Every condition name the engine uses has its column.
-        r.unknown = CONDITIONS[1..].iter().map(|c| c.to_string()).collect();
-        assert_eq!(RuleRow::of(0, &r).marks[1..], [Mark::Unknown; 4]);
+        r.unknown = Field::ALL[1..]
+            .iter()
+            .map(|f| f.key().to_string())
+            .collect();
+        assert_eq!(RuleRow::of(0, &r).marks[1..], [Condition::Unknown; 4]);
     }
 
     /// The page's marks against the engine's own trace: a flow port `*` and an unknown tag.
@@ -485,19 +445,28 @@ mod tests {
         let rules = &verdict.trace[0].rules;
         let web = RuleRow::of(0, &rules[0]);
         assert_eq!(rules[0].unknown, ["destinationPort"]);
-        assert_eq!(web.marks[4], Mark::Unknown);
-        assert_eq!(web.marks[..4], [Mark::Yes; 4]);
+        assert_eq!(web.marks[4], Condition::Unknown);
+        assert_eq!(web.marks[..4], [Condition::Holds; 4]);
         let sql = RuleRow::of(1, &rules[1]);
         assert_eq!(rules[1].unknown, ["source"]);
         assert_eq!(
             sql.marks,
-            [Mark::Yes, Mark::Unknown, Mark::Yes, Mark::Yes, Mark::Yes]
+            [
+                Condition::Holds,
+                Condition::Unknown,
+                Condition::Holds,
+                Condition::Holds,
+                Condition::Holds
+            ]
         );
         // Every rule of the trace: `?` exactly where the engine says unknown.
         for (i, r) in rules.iter().enumerate() {
             let row = RuleRow::of(i, r);
-            for (c, m) in CONDITIONS.iter().zip(row.marks) {
-                assert_eq!(m == Mark::Unknown, r.unknown.iter().any(|u| u == c));
+            for (f, m) in Field::ALL.iter().zip(row.marks) {
+                assert_eq!(
+                    m == Condition::Unknown,
+                    r.unknown.iter().any(|u| u == f.key())
+                );
             }
         }
     }

@@ -5,8 +5,8 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{browser, Page};
-use crate::evaluation::{excerpt, line_column, shown_warnings, SlotState, SLOT_WARNINGS_SHOWN};
+use super::{browser, listed, Page};
+use crate::evaluation::{excerpt, line_column, split_warnings, SlotState};
 use crate::workbench::DocSlot;
 
 /// The inputs column.
@@ -132,12 +132,13 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
     let dragging = RwSignal::new(false);
     let state = Memo::new(move |_| page.assembled.get().state(slot));
     // A file that could not be put in the slot (its encoding, its size): the slot keeps its
-    // text, and the message stays until the text changes.
-    let file_error = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        page.epoch.track();
-        file_error.set(None);
-    });
+    // text, and the message stays until the text changes (or is replaced: a new epoch).
+    let file_error = RwSignal::new(None::<(u64, String)>);
+    let file_problem = move || {
+        file_error
+            .get()
+            .and_then(|(at, e)| (at == page.epoch.get()).then_some(e))
+    };
 
     // Sets the slot from outside the text area (file, drop, clear): the area shows it too.
     let put = move |text: String| {
@@ -153,7 +154,7 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
             match browser::read_text(file).await {
                 Ok(text) => put(text),
                 Err(why) => {
-                    file_error.try_set(Some(why));
+                    file_error.try_set(Some((page.epoch.get_untracked(), why)));
                 }
             }
         });
@@ -210,52 +211,38 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
         }
         _ => None,
     };
-    let file_problem = move || {
-        file_error.get().map(|e| {
+    // The same view as the list editors' errors (each kind of view costs code).
+    let file_error_view = move || {
+        file_problem().map(|e| {
             view! {
-                <div class="input-error" data-testid="input-error">
-                    <p>{e}</p>
-                    <p>"The text in the box is unchanged."</p>
-                </div>
+                <p class="input-error" data-testid="input-error">
+                    {format!("{e}. The text in the box is unchanged.")}
+                </p>
             }
         })
     };
-    // The document's warnings (its own and its rules'), under its description: the first few,
-    // and all of them on request.
-    let warnings = Memo::new(move |_| match state.get() {
-        SlotState::Loaded { warnings, .. } => warnings,
-        _ => Vec::new(),
-    });
-    let all_warnings = RwSignal::new(false);
+    // The document's warnings (its own and its rules'), under its description: the first
+    // few, the others behind "Show all N".
     let warnings_view = move || {
-        warnings.with(|w| {
-            let total = w.len();
-            (total > 0).then(|| {
-                let (shown, more) = shown_warnings(w, all_warnings.get());
-                let collapsed = more > 0;
-                let toggle = if collapsed {
-                    format!("Show all {total}")
-                } else {
-                    "Show fewer".to_string()
-                };
-                view! {
-                    <div class="slot-warnings" data-testid="slot-warnings" role="note">
-                        <p><strong>{if total == 1 {
-                            "Read with 1 warning:".to_string()
-                        } else {
-                            format!("Read with {total} warnings:")
-                        }}</strong></p>
-                        <ul>{shown.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
-                        {(total > SLOT_WARNINGS_SHOWN).then(|| view! {
-                            <button type="button" class="button small"
-                                aria-expanded=if collapsed { "false" } else { "true" }
-                                on:click=move |_| all_warnings.update(|a| *a = !*a)>
-                                {toggle}
-                            </button>
-                        })}
-                    </div>
-                }
-            })
+        state.with(|s| match s {
+            SlotState::Loaded { warnings, .. } if !warnings.is_empty() => {
+                let total = warnings.len();
+                let (first, rest) = split_warnings(warnings);
+                let heading =
+                    format!("Read with {total} warning{}:", if total == 1 { "" } else { "s" });
+                Some((
+                    listed("slot-warnings", "slot-warnings", heading, first),
+                    (!rest.is_empty()).then(|| {
+                        view! {
+                            <details class="slot-warnings-more">
+                                <summary>{format!("Show all {total}")}</summary>
+                                <ul>{rest.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
+                            </details>
+                        }
+                    }),
+                ))
+            }
+            _ => None,
         })
     };
     let admin_tools = match slot {
@@ -285,7 +272,7 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
     };
     view! {
         <div class="slot"
-            class:has-error=move || matches!(state.get(), SlotState::Failed(_)) || file_error.with(Option::is_some)
+            class:has-error=move || matches!(state.get(), SlotState::Failed(_)) || file_problem().is_some()
             class:dragging=move || dragging.get()
             on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
             on:dragleave=move |_| dragging.set(false)
@@ -317,7 +304,7 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
                     on:click=move |_| put(String::new())>"Clear"</button>
                 {admin_tools}
             </div>
-            <div id=error_id aria-live="polite">{file_problem}{error}</div>
+            <div id=error_id aria-live="polite">{file_error_view}{error}</div>
         </div>
     }
 }

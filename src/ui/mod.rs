@@ -69,6 +69,24 @@ pub(crate) fn access_text(access: String) -> impl IntoView {
     }
 }
 
+/// A headed list of warnings or notes (`role="note"`), or nothing when `items` is empty. Every
+/// such list on the page is this one view (each kind of view costs code in the bundle).
+pub(crate) fn listed(
+    class: &'static str,
+    test_id: &'static str,
+    heading: String,
+    items: &[String],
+) -> Option<impl IntoView> {
+    (!items.is_empty()).then(|| {
+        view! {
+            <div class=class data-testid=test_id role="note">
+                <p><strong>{heading}</strong></p>
+                <ul>{items.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
+            </div>
+        }
+    })
+}
+
 /// Two texts with a line break opportunity between them.
 fn broken(head: String, tail: String) -> impl IntoView {
     view! { {head}<wbr />{tail} }

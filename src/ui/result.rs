@@ -2,14 +2,15 @@
 //! rule, layer and resource, warnings, the path through the layers, and the trace per layer.
 
 use flowverify::model::Direction;
-use flowverify::verdict::{DecidedBy, Decision, Layer, LayerDecision};
+use flowverify::verdict::{Condition, DecidedBy, Decision, Layer, LayerDecision};
 use flowverify::Verdict;
 use leptos::prelude::*;
 
-use super::{access_text, breakable, Page};
+use super::{access_text, breakable, listed, Page};
 use crate::evaluation::{path, Stage, StageOutcome};
 use crate::trace::{
-    decision_class, decision_word, layer_keys, layer_view, LayerKey, Mark, Row, RuleRow, Shown,
+    decision_class, decision_word, layer_keys, layer_view, mark_class, mark_label, LayerKey, Row,
+    RuleRow, Shown,
 };
 
 /// What the verdict card shows (everything but the flow, which changes with each keystroke in
@@ -219,22 +220,13 @@ fn VerdictCard(card: Card, flow: Memo<String>) -> impl IntoView {
                 <dt>"Flow"</dt>
                 <dd class="code">{move || flow.get()}</dd>
             </dl>
-            {(!warnings.is_empty()).then(|| view! {
-                <div class="warnings" data-testid="warnings" role="note">
-                    <p><strong>{if uncertain {
-                        "Uncertain: a rule before the decision could not be evaluated. To settle it:"
-                    } else {
-                        "Assumptions and warnings:"
-                    }}</strong></p>
-                    <ul>{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
-                </div>
-            })}
+            {listed("warnings", "warnings", if uncertain {
+                "Uncertain: a rule before the decision could not be evaluated. To settle it:"
+            } else {
+                "Assumptions and warnings:"
+            }.to_string(), &warnings)}
             // Facts about the verdict, not about the input: set apart from the warnings.
-            {(!notes.is_empty()).then(|| view! {
-                <ul class="notes" data-testid="notes" role="note">
-                    {notes.into_iter().map(|n| view! { <li><strong>"Note: "</strong>{n}</li> }).collect_view()}
-                </ul>
-            })}
+            {listed("notes", "notes", if notes.len() == 1 { "Note:" } else { "Notes:" }.to_string(), &notes)}
         </div>
     }
 }
@@ -302,14 +294,9 @@ fn rule_rows(r: RuleRow) -> impl IntoView {
     // The column headers say which condition; the legend above the trace says what the symbols
     // mean (a title per cell would cost five attributes per row). An unknown condition is rare
     // and says so in words too.
-    let mark = |m: Mark| match m {
-        Mark::Unknown => view! {
-            <td class=m.class() title="unknown">
-                <span aria-hidden="true">"?"</span><span class="sr-only">"unknown"</span>
-            </td>
-        }
-        .into_any(),
-        _ => view! { <td class=m.class()>{m.symbol()}</td> }.into_any(),
+    let mark = |c: Condition| {
+        let label = mark_label(c);
+        view! { <td class=mark_class(c) aria-label=label title=label>{c.mark()}</td> }
     };
     // A rule read with a warning: marked beside its name, the warnings under its reason.
     let warned = (!r.warnings.is_empty()).then(|| {
@@ -322,7 +309,7 @@ fn rule_rows(r: RuleRow) -> impl IntoView {
     let warnings = (!r.warnings.is_empty()).then(|| {
         view! {
             <ul class="rule-warnings">
-                {r.warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                {r.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
             </ul>
         }
     });

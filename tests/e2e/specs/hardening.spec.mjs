@@ -99,15 +99,18 @@ test('many warnings in a slot are collapsed to the first three', async ({ page }
   const nsg = azNsg('nsg-typos', rules);
   for (const r of nsg.securityRules) { r.destinationPortRang = r.destinationPortRange; }
   await page.getByTestId('slot-subnet-nsg').fill(JSON.stringify(nsg));
-  const slotWarnings = page.getByTestId('slot-warnings');
+  const slot = page.locator('.slot', { has: page.getByTestId('slot-subnet-nsg') });
+  const slotWarnings = slot.getByTestId('slot-warnings');
   await expect(slotWarnings.locator('li')).toHaveCount(3);
-  const more = slotWarnings.getByRole('button', { name: /^Show all \d+$/ });
-  const total = Number((await more.textContent()).match(/\d+/)[0]);
+  const more = slot.locator('details', { has: page.locator('summary', { hasText: /^Show all \d+$/ }) });
+  const total = Number((await more.locator('summary').textContent()).match(/\d+/)[0]);
   expect(total).toBeGreaterThanOrEqual(4);
-  await more.click();
-  await expect(slotWarnings.locator('li')).toHaveCount(total);
-  await slotWarnings.getByRole('button', { name: 'Show fewer' }).click();
-  await expect(slotWarnings.locator('li')).toHaveCount(3);
+  await expect(slotWarnings).toContainText(`Read with ${total} warnings`);
+  await expect(more.locator('li').first()).toBeHidden();
+  await more.locator('summary').click();
+  await expect(more.locator('li')).toHaveCount(total - 3);
+  await expect(more.locator('li').last()).toBeVisible();
+  await expect(more.locator('li').last()).toContainText('Typo3');
 });
 
 test('a duplicate JSON key is an input error with its line and column, and the text stays as typed', async ({ page }) => {
