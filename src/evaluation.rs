@@ -715,8 +715,8 @@ mod tests {
             second.outcomes[0]
                 .verdict
                 .as_ref()
-                .map(|v| v.flow.destination.as_str()),
-            Some("10.0.1.4:80")
+                .map(|v| v.flow.destination().to_string()),
+            Some("10.0.1.4:80".to_string())
         );
         assert_ne!(first, second);
         // New inputs (even equal ones): every row again.
@@ -960,7 +960,10 @@ mod hardening {
             "{:?}",
             verdict.warnings
         );
-        assert_eq!(verdict.trace[0].rules[0].unknown, ["destinationPort"]);
+        assert_eq!(
+            verdict.trace[0].rules[0].condition(flowverify::verdict::Field::DestinationPort),
+            flowverify::verdict::Condition::Unknown
+        );
         let v6 = FlowRow {
             remote: "[2001:db8::7]:*".into(),
             ..row("[2001:db8::4]:443", "")

@@ -4,7 +4,7 @@
 
 use flowverify::permalink;
 use flowverify::scenario::Scenario;
-use flowverify::{Options, Verdict};
+use flowverify::{ffi, Options};
 use serde_json::Value;
 
 /// The name scenarios given to `verify` have in error messages.
@@ -20,12 +20,12 @@ pub const SOURCE: &str = "scenario";
 ///     .unwrap_err();
 /// assert!(err.starts_with("scenario: flows[0]: "), "{err}");
 /// ```
-pub fn verify_scenario(value: Value) -> Result<Vec<Verdict>, String> {
+pub fn verify_scenario(value: Value) -> Result<Vec<Value>, String> {
     let scenario = Scenario::from_value(SOURCE, value).map_err(|e| e.to_string())?;
     let checks = scenario
         .into_checks(SOURCE, Options::default())
         .map_err(|e| e.to_string())?;
-    Ok(checks.map(|check| check.verdict).collect())
+    Ok(checks.map(|check| ffi::result(&check.verdict)).collect())
 }
 
 /// The scenario document of a permalink (a URL, `#v1.…` or `v1.…`).

@@ -7,7 +7,7 @@
 //! Rows carry everything they show, so the page keys them by content: a keystroke that changes
 //! one rule's reason redraws that row only.
 
-use flowverify::verdict::{Condition, Field, Layer, LayerDecision, LayerTrace, RuleTrace};
+use flowverify::verdict::{Condition, Layer, LayerDecision, LayerTrace, RuleTrace};
 
 /// Layers with at most this many rules are shown in full.
 pub const SHOWN_IN_FULL: usize = 25;
@@ -57,8 +57,8 @@ pub struct RuleRow {
     pub name: String,
     /// `Allow`, `Deny` or `AlwaysAllow`.
     pub access: String,
-    /// Protocol, source, source port, destination, destination port: `?` exactly for the
-    /// conditions the engine lists in the rule's `unknown` ([`RuleTrace::condition`]).
+    /// Protocol, source, source port, destination, destination port, as the engine says
+    /// ([`RuleTrace::conditions`]): the same marks the command line prints.
     pub marks: [Condition; 5],
     /// It matched, and so decided its layer.
     pub matched: bool,
@@ -76,8 +76,8 @@ impl RuleRow {
             index,
             priority: rule.priority,
             name: rule.name.clone(),
-            access: rule.access.clone(),
-            marks: Field::ALL.map(|f| rule.condition(f)),
+            access: rule.access.to_string(),
+            marks: rule.conditions,
             matched: rule.matched,
             uncertain: rule.uncertain,
             reason: if rule.matched {
@@ -212,12 +212,13 @@ pub fn layer_keys(trace: &[LayerTrace]) -> Vec<LayerKey> {
 ///
 /// ```
 /// use flowverify_web::trace::{rows, Row, HEAD, TAIL};
-/// use flowverify::verdict::RuleTrace;
+/// use flowverify::model::Access;
+/// use flowverify::verdict::{Condition::{Fails, Holds}, RuleTrace};
 /// let rule = |i: u32| RuleTrace { name: format!("securityRules/R{i}"), priority: 100 + i,
-///     access: "Allow".into(), matched: i == 999, protocol_matched: true, source_matched: false,
-///     source_port_matched: true, destination_matched: true, destination_port_matched: true,
+///     access: Access::Allow, matched: i == 999,
+///     conditions: if i == 999 { [Holds; 5] } else { [Holds, Fails, Holds, Holds, Holds] },
 ///     reason: (i != 999).then(|| "source 203.0.113.7 is not in 172.16.0.1".into()),
-///     uncertain: false, unknown: vec![], warnings: vec![] };
+///     uncertain: false, warnings: vec![] };
 /// let rules: Vec<RuleTrace> = (0..1000).map(rule).collect();
 /// let collapsed = rows(&rules, None);
 /// assert_eq!(collapsed.len(), HEAD + 1 + TAIL);
@@ -264,21 +265,22 @@ pub fn layer_view(trace: &LayerTrace, key: LayerKey, shown: Option<usize>) -> La
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flowverify::verdict::Field;
 
     fn rule(i: usize, matched: bool, uncertain: bool) -> RuleTrace {
         RuleTrace {
             name: format!("securityRules/R{i}"),
             priority: 100 + i as u32,
-            access: "Deny".into(),
+            access: flowverify::model::Access::Deny,
             matched,
-            protocol_matched: true,
-            source_matched: matched,
-            source_port_matched: true,
-            destination_matched: true,
-            destination_port_matched: matched,
+            conditions: if matched {
+                [Condition::Holds; 5]
+            } else {
+                use Condition::{Fails, Holds};
+                [Holds, Fails, Holds, Holds, Fails]
+            },
             reason: (!matched).then(|| format!("source 10.0.2.5 is not in R{i}")),
             uncertain,
-            unknown: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -373,51 +375,18 @@ mod tests {
     }
 
     #[test]
-    fn marks_say_which_condition_failed_and_which_lacked_input() {
+    fn marks_are_the_engines_conditions() {
+        use Condition::{Fails, Holds, Unknown};
         let mut r = rule(0, false, true);
-        r.source_matched = false;
-        r.destination_matched = true;
-        r.unknown = vec!["source".into()];
+        r.conditions = [Holds, Unknown, Holds, Fails, Unknown];
         let row = RuleRow::of(0, &r);
+        assert_eq!(row.marks, r.conditions);
         assert_eq!(
-            row.marks,
-            [
-                Condition::Holds,
-                Condition::Unknown,
-                Condition::Holds,
-                Condition::Holds,
-                Condition::Fails
-            ]
+            row.marks.map(Condition::mark),
+            ["✓", "?", "✓", "✗", "?"],
+            "the marks the command line prints for the same rule"
         );
         assert_eq!(row.reason, "source 10.0.2.5 is not in R0");
-        let plain = RuleRow::of(0, &rule(0, false, false));
-        assert_eq!(plain.marks[1], Condition::Fails);
-    }
-
-    #[test]
-    fn question_marks_follow_the_unknown_list_exactly() {
-        // An uncertain rule: only the listed conditions are unknown, a failed one stays a cross.
-        let mut r = rule(0, false, true);
-        r.source_matched = false;
-        r.destination_port_matched = false;
-        r.unknown = vec!["destinationPort".into()];
-        let row = RuleRow::of(0, &r);
-        assert_eq!(
-            row.marks,
-            [
-                Condition::Holds,
-                Condition::Fails,
-                Condition::Holds,
-                Condition::Holds,
-                Condition::Unknown
-            ]
-        );
-        // Every condition name the engine uses has its column.
-        r.unknown = Field::ALL[1..]
-            .iter()
-            .map(|f| f.key().to_string())
-            .collect();
-        assert_eq!(RuleRow::of(0, &r).marks[1..], [Condition::Unknown; 4]);
     }
 
     /// The page's marks against the engine's own trace: a flow port `*` and an unknown tag.
@@ -444,11 +413,9 @@ mod tests {
         assert!(verdict.uncertain);
         let rules = &verdict.trace[0].rules;
         let web = RuleRow::of(0, &rules[0]);
-        assert_eq!(rules[0].unknown, ["destinationPort"]);
         assert_eq!(web.marks[4], Condition::Unknown);
         assert_eq!(web.marks[..4], [Condition::Holds; 4]);
         let sql = RuleRow::of(1, &rules[1]);
-        assert_eq!(rules[1].unknown, ["source"]);
         assert_eq!(
             sql.marks,
             [
@@ -459,14 +426,16 @@ mod tests {
                 Condition::Holds
             ]
         );
-        // Every rule of the trace: `?` exactly where the engine says unknown.
+        // Every rule of the trace: `?` exactly where the result object lists `unknown`.
+        let json = flowverify::ffi::result(&verdict);
         for (i, r) in rules.iter().enumerate() {
             let row = RuleRow::of(i, r);
+            let listed = &json["trace"][0]["rules"][i]["unknown"];
             for (f, m) in Field::ALL.iter().zip(row.marks) {
-                assert_eq!(
-                    m == Condition::Unknown,
-                    r.unknown.iter().any(|u| u == f.key())
-                );
+                let named = listed
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|u| u == f.key()));
+                assert_eq!(m == Condition::Unknown, named);
             }
         }
     }

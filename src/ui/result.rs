@@ -46,11 +46,7 @@ struct PathView {
 }
 
 fn direction_of(verdict: &Verdict) -> Direction {
-    if verdict.flow.direction == "Outbound" {
-        Direction::Outbound
-    } else {
-        Direction::Inbound
-    }
+    verdict.flow.direction()
 }
 
 /// The result panel. Each part is a memo of its own, so a keystroke re-renders only the parts
@@ -82,20 +78,23 @@ pub fn Result(page: Page) -> impl IntoView {
             let f = &v.flow;
             format!(
                 "{} {} from {} to {}",
-                f.direction, f.protocol, f.source, f.destination
+                f.direction(),
+                f.protocol(),
+                f.source(),
+                f.destination()
             )
         })
     });
     let from = Memo::new(move |_| {
         verdict_of(&|v| match direction_of(v) {
-            Direction::Inbound => format!("From {}", v.flow.source),
-            Direction::Outbound => format!("From the VM, {}", v.flow.source),
+            Direction::Inbound => format!("From {}", v.flow.source()),
+            Direction::Outbound => format!("From the VM, {}", v.flow.source()),
         })
     });
     let to = Memo::new(move |_| {
         verdict_of(&|v| match direction_of(v) {
-            Direction::Inbound => format!("To the VM, {}", v.flow.destination),
-            Direction::Outbound => format!("To {}", v.flow.destination),
+            Direction::Inbound => format!("To the VM, {}", v.flow.destination()),
+            Direction::Outbound => format!("To {}", v.flow.destination()),
         })
     });
     let problems = Memo::new(move |_| {

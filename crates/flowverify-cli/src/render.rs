@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use flowverify::scenario::{Expectation, FlowSpec, Outcome};
-use flowverify::verdict::{Field, LayerDecision, LayerOutcome, LayerTrace, RuleTrace};
+use flowverify::verdict::{Condition, Field, LayerDecision, LayerOutcome, LayerTrace, RuleTrace};
 use flowverify::{Layer, Verdict};
 use serde::Serialize;
 
@@ -47,7 +47,8 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 
 /// The result object (`interfaces.md` section 4) as indented JSON.
 pub fn json(verdict: &Verdict) -> String {
-    let mut text = serde_json::to_string_pretty(verdict).unwrap_or_default();
+    let mut text =
+        serde_json::to_string_pretty(&flowverify::ffi::result(verdict)).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -81,11 +82,13 @@ fn summary(verdict: &Verdict) -> String {
 /// The flow as evaluated: `Inbound Tcp 10.0.2.5:1234 -> 10.0.1.4:3389`.
 fn flow_line(verdict: &Verdict) -> String {
     let f = &verdict.flow;
-    escape(&format!(
+    format!(
         "{} {} {} -> {}",
-        f.direction, f.protocol, f.source, f.destination
-    ))
-    .into_owned()
+        f.direction(),
+        f.protocol(),
+        f.source(),
+        f.destination()
+    )
 }
 
 fn decision(d: LayerDecision) -> &'static str {
@@ -205,7 +208,11 @@ fn layer_table(layer: &LayerTrace) -> String {
             WARNED.trim_start()
         ));
     }
-    if layer.rules.iter().any(|r| !r.unknown.is_empty()) {
+    if layer
+        .rules
+        .iter()
+        .any(|r| r.conditions.contains(&Condition::Unknown))
+    {
         out.push_str("  ?: could not be evaluated (see the warnings above)\n");
     }
     out
@@ -223,11 +230,7 @@ fn rule_row(rule: &RuleTrace) -> Vec<String> {
     if !rule.warnings.is_empty() {
         name.push_str(WARNED);
     }
-    let mut row = vec![
-        rule.priority.to_string(),
-        name,
-        escape(&rule.access).into_owned(),
-    ];
+    let mut row = vec![rule.priority.to_string(), name, rule.access.to_string()];
     // `✓`, `✗` or `?`: the engine's one mark per condition, as the page shows it.
     row.extend(rule.conditions().map(|(_, c)| c.mark().to_string()));
     row.push(escape(&reason).into_owned());
@@ -281,6 +284,11 @@ pub fn check_line(row: &CheckRow) -> String {
     line
 }
 
+/// Writes a verdict as its result object (`interfaces.md` sections 4 and 4a).
+fn result_object<S: serde::Serializer>(verdict: &&Verdict, out: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&flowverify::ffi::result(verdict), out)
+}
+
 /// One line of `check --json` (JSON Lines): the flow, its expectation, its result object and
 /// what became of the expectation.
 #[derive(Serialize)]
@@ -294,6 +302,7 @@ struct CheckItem<'a> {
     local: &'a str,
     remote: &'a str,
     expect: Option<&'a Expectation>,
+    #[serde(serialize_with = "result_object")]
     result: &'a Verdict,
     /// `true` or `false` when an expectation was checked, `null` when the flow has none.
     pass: Option<bool>,
@@ -332,53 +341,61 @@ pub fn write_check_json(out: &mut impl std::io::Write, row: &CheckRow) -> serde_
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flowverify::model::Access;
+    use flowverify::verdict::DecidedBy;
     use flowverify::Decision;
     use serde_json::json;
 
-    /// A rule of the trace, as the result object writes it (fields the engine adds later keep
-    /// their defaults).
-    fn rule(name: &str, matched: bool, reason: Option<&str>) -> serde_json::Value {
-        let mut r = json!({
-            "name": name,
-            "priority": if matched { 200 } else { 100 },
-            "access": if matched { "Deny" } else { "Allow" },
-            "matched": matched,
-            "protocolMatched": true,
-            "sourceMatched": matched,
-            "sourcePortMatched": true,
-            "destinationMatched": true,
-            "destinationPortMatched": matched,
-        });
-        if let Some(reason) = reason {
-            r["reason"] = json!(reason);
+    /// A rule of the trace: priority 200 and Deny when it matched, else 100 and Allow with its
+    /// source and destination port failing.
+    fn rule(name: &str, matched: bool, reason: Option<&str>) -> RuleTrace {
+        use Condition::{Fails, Holds};
+        let (priority, access, conditions) = if matched {
+            (200, Access::Deny, [Holds; 5])
+        } else {
+            (100, Access::Allow, [Holds, Fails, Holds, Holds, Fails])
+        };
+        RuleTrace {
+            name: name.to_string(),
+            priority,
+            access,
+            matched,
+            conditions,
+            reason: reason.map(str::to_string),
+            uncertain: false,
+            warnings: Vec::new(),
         }
-        r
     }
 
     fn sample_with(name: &str, resource: &str, warning: &str) -> Verdict {
-        serde_json::from_value(json!({
-            "access": "Deny",
-            "ruleName": format!("securityRules/{name}"),
-            "decidedBy": {"layer": "subnet", "resource": resource},
-            "uncertain": true,
-            "warnings": [warning],
-            "flow": {"direction": "Inbound", "protocol": "Tcp",
-                     "source": "10.0.2.5:1234", "destination": "10.0.1.4:3389"},
-            "trace": [{
-                "layer": "subnet",
-                "resource": resource,
-                "decision": "Deny",
-                "rules": [
+        Verdict {
+            access: Decision::Deny,
+            rule_name: Some(format!("securityRules/{name}")),
+            decided_by: DecidedBy {
+                layer: Layer::Subnet,
+                resource: Some(resource.to_string()),
+            },
+            uncertain: true,
+            warnings: vec![warning.to_string()],
+            notes: Vec::new(),
+            path: Vec::new(),
+            blockers: Vec::new(),
+            flow: flowverify::Flow::parse("Inbound", "Tcp", "10.0.1.4:3389", "10.0.2.5:1234")
+                .unwrap(),
+            trace: vec![LayerTrace {
+                layer: Layer::Subnet,
+                resource: resource.to_string(),
+                decision: LayerDecision::Deny,
+                rules: vec![
                     rule(
                         "securityRules/AllowHttpFromInternet",
                         false,
                         Some("source 10.0.2.5 is not in Internet"),
                     ),
                     rule(&format!("securityRules/{name}"), true, None),
-                ]
-            }]
-        }))
-        .unwrap()
+                ],
+            }],
+        }
     }
 
     fn sample() -> Verdict {
@@ -543,7 +560,13 @@ mod tests {
         let mut v = sample();
         v.notes = vec!["Azure answers NsgsNotAppliedOnNic".into()];
         let first = &mut v.trace[0].rules[0];
-        first.unknown = vec!["source".into(), "destinationPort".into()];
+        first.conditions = [
+            Condition::Holds,
+            Condition::Unknown,
+            Condition::Holds,
+            Condition::Holds,
+            Condition::Unknown,
+        ];
         first.uncertain = true;
         first.warnings = vec!["rule AllowHttpFromInternet: host bits".into()];
         let text = verdict(&v);

@@ -10,8 +10,8 @@ use crate::inputs::Inputs;
 use crate::model::{Access, AddressEntry, AddressSide, PortSide, Rule};
 use crate::tags::{builtin_name, is_internet, AZURE_HOST};
 use crate::verdict::{
-    DecidedBy, Decision, Field, FlowSummary, Layer, LayerDecision, LayerOutcome, LayerTrace,
-    RuleTrace, Step, Verdict,
+    Condition, DecidedBy, Decision, Layer, LayerDecision, LayerOutcome, LayerTrace, RuleTrace,
+    Step, Verdict,
 };
 
 /// What to compute besides the verdict.
@@ -141,22 +141,31 @@ impl RuleMatch {
             && side_ok(&self.destination)
     }
 
-    /// The conditions that could not be evaluated, by their names in the result object.
-    fn unknown(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if !self.source.matched && !self.source.missing.is_empty() {
-            out.push(Field::Source.key().to_string());
-        }
-        if self.source_port.unknown {
-            out.push(Field::SourcePort.key().to_string());
-        }
-        if !self.destination.matched && !self.destination.missing.is_empty() {
-            out.push(Field::Destination.key().to_string());
-        }
-        if self.destination_port.unknown {
-            out.push(Field::DestinationPort.key().to_string());
-        }
-        out
+    /// The five conditions, in [`Field::ALL`]'s order: a side that did not match for lack of
+    /// input, and a port side the flow's `*` could not settle, are unknown.
+    fn conditions(&self) -> [Condition; 5] {
+        let side = |s: &SideMatch| match (s.matched, s.missing.is_empty()) {
+            (true, _) => Condition::Holds,
+            (false, false) => Condition::Unknown,
+            (false, true) => Condition::Fails,
+        };
+        let port = |p: &PortMatch| match (p.matched, p.unknown) {
+            (true, _) => Condition::Holds,
+            (false, true) => Condition::Unknown,
+            (false, false) => Condition::Fails,
+        };
+        let protocol = if self.protocol {
+            Condition::Holds
+        } else {
+            Condition::Fails
+        };
+        [
+            protocol,
+            side(&self.source),
+            port(&self.source_port),
+            side(&self.destination),
+            port(&self.destination_port),
+        ]
     }
 }
 
@@ -438,16 +447,11 @@ impl<'a> Evaluation<'a> {
         RuleTrace {
             name: rule.reported_name(),
             priority: rule.priority,
-            access: rule.access.as_str().to_string(),
+            access: rule.access,
             matched: m.matched(),
-            protocol_matched: m.protocol,
-            source_matched: m.source.matched,
-            source_port_matched: m.source_port.matched,
-            destination_matched: m.destination.matched,
-            destination_port_matched: m.destination_port.matched,
+            conditions: m.conditions(),
             reason: (!m.matched()).then(|| self.reason(rule, m)),
             uncertain: m.undetermined(),
-            unknown: m.unknown(),
             warnings: rule.warnings.clone(),
         }
     }
@@ -537,12 +541,7 @@ impl<'a> Evaluation<'a> {
             notes,
             path: self.path,
             blockers,
-            flow: FlowSummary {
-                direction: self.flow.direction().as_str().to_string(),
-                protocol: self.flow.protocol().as_str().to_string(),
-                source: self.source.to_string(),
-                destination: self.destination.to_string(),
-            },
+            flow: *self.flow,
             trace: self.trace,
         }
     }
@@ -576,6 +575,7 @@ fn port_matches(side: &PortSide, end: &Endpoint) -> PortMatch {
 mod tests {
     use super::*;
     use crate::model::{AdminConfiguration, Direction, Nsg, PortRange, RuleKind, RuleProtocol};
+    use crate::verdict::Field;
 
     fn side(text: &str) -> AddressSide {
         if text.is_empty() {
@@ -907,7 +907,10 @@ mod tests {
         assert_eq!(v.rule_name.as_deref(), Some("securityRules/AllowAllPorts"));
         let reason = v.trace[0].rules[0].reason.clone().unwrap();
         assert!(reason.contains("Icmp has no ports"), "{reason}");
-        assert!(!v.trace[0].rules[0].destination_port_matched);
+        assert_eq!(
+            v.trace[0].rules[0].condition(Field::DestinationPort),
+            Condition::Fails
+        );
     }
 
     #[test]
@@ -1055,7 +1058,10 @@ mod tests {
             v.rule_name.as_deref(),
             Some("defaultSecurityRules/AllowAzureLoadBalancerInBound")
         );
-        assert!(!v.trace[0].rules[0].destination_matched);
+        assert_eq!(
+            v.trace[0].rules[0].condition(Field::Destination),
+            Condition::Fails
+        );
     }
 
     #[test]
@@ -1105,9 +1111,9 @@ mod tests {
         ));
         let v = verify(&i, &flow("in", "tcp", "10.0.1.4:3389", "10.0.2.5:1234"));
         let first = &v.trace[0].rules[0];
-        assert!(!first.matched && first.protocol_matched && !first.source_matched);
-        assert!(first.source_port_matched && first.destination_matched);
-        assert!(!first.destination_port_matched);
+        use Condition::{Fails, Holds};
+        assert!(!first.matched);
+        assert_eq!(first.conditions, [Holds, Fails, Holds, Holds, Fails]);
         assert_eq!(
             first.reason.as_deref(),
             Some("source 10.0.2.5 is not in Internet")

@@ -10,6 +10,7 @@
 pub mod assumptions;
 pub mod error;
 pub mod evaluate;
+pub mod ffi;
 pub mod flow;
 pub mod import;
 pub mod inputs;

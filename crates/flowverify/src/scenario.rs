@@ -792,7 +792,8 @@ impl Expectation {
     ///
     /// ```
     /// use flowverify::scenario::Expectation;
-    /// use flowverify::verdict::{DecidedBy, Decision, FlowSummary, Layer, Verdict};
+    /// use flowverify::verdict::{DecidedBy, Decision, Layer, Verdict};
+    /// use flowverify::Flow;
     /// let verdict = Verdict {
     ///     access: Decision::Allow,
     ///     rule_name: Some("defaultSecurityRules/AllowVnetInBound".into()),
@@ -802,8 +803,7 @@ impl Expectation {
     ///     notes: vec![],
     ///     path: vec![],
     ///     blockers: vec![],
-    ///     flow: FlowSummary { direction: "Inbound".into(), protocol: "Tcp".into(),
-    ///                         source: "10.0.2.5:1234".into(), destination: "10.0.1.4:22".into() },
+    ///     flow: Flow::parse("Inbound", "Tcp", "10.0.1.4:22", "10.0.2.5:1234").unwrap(),
     ///     trace: vec![],
     /// };
     /// assert!(Expectation::access(Decision::Allow).check(&verdict).is_ok());
@@ -1032,7 +1032,7 @@ fn short_json(value: &Value) -> String {
 mod tests {
     use super::*;
     use crate::error::Place;
-    use crate::verdict::{DecidedBy, FlowSummary};
+    use crate::verdict::DecidedBy;
 
     fn verdict(access: Decision, rule: Option<&str>, layer: Layer) -> Verdict {
         Verdict {
@@ -1047,12 +1047,7 @@ mod tests {
             notes: vec![],
             path: vec![],
             blockers: vec![],
-            flow: FlowSummary {
-                direction: "Inbound".into(),
-                protocol: "Tcp".into(),
-                source: "10.0.2.5:1234".into(),
-                destination: "10.0.1.4:22".into(),
-            },
+            flow: Flow::parse("Inbound", "Tcp", "10.0.1.4:22", "10.0.2.5:1234").unwrap(),
             trace: vec![],
         }
     }

@@ -1,11 +1,14 @@
-//! The result of verifying one flow: IP flow verify's `access` and `ruleName`, which layer and
-//! resource decided, and the NSG-diagnostics-style trace of every rule considered
-//! (`interfaces.md` section 4). It explains itself, like cedar's `Response`.
+//! The engine's one answer about a flow, in Rust types: IP flow verify's access and deciding
+//! rule, which layer and resource decided, the path through every layer, the blockers of a
+//! Deny, and the trace of every rule considered with each condition as holds / fails /
+//! unknown. It explains itself, like cedar's `Response`; its JSON form (`interfaces.md`
+//! sections 4 and 4a) is written by [`crate::ffi`].
 
-use serde::{Deserialize, Serialize};
+use crate::flow::Flow;
+use crate::model::Access;
 
 /// Allowed or denied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Decision {
     /// The flow is allowed.
     Allow,
@@ -53,8 +56,7 @@ impl std::fmt::Display for Decision {
 }
 
 /// A layer of evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Layer {
     /// AVNM security admin rules.
     Admin,
@@ -113,30 +115,16 @@ impl std::fmt::Display for Layer {
 }
 
 /// Which layer and resource decided.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecidedBy {
     /// The deciding layer.
     pub layer: Layer,
     /// The NSG or admin configuration that decided; absent when the layer is `none`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub resource: Option<String>,
 }
 
-/// The flow as evaluated: source and destination after applying the direction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FlowSummary {
-    /// `Inbound` or `Outbound`.
-    pub direction: String,
-    /// `Tcp`, `Udp`, `Icmp`, `Esp` or `Ah`.
-    pub protocol: String,
-    /// `IP:PORT`, `[IPv6]:PORT`, or an IP for portless protocols.
-    pub source: String,
-    /// As `source`.
-    pub destination: String,
-}
-
 /// What one layer did with the flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LayerDecision {
     /// A rule allowed the flow at this layer (for admin rules: the NSGs decide next).
     Allow,
@@ -149,7 +137,7 @@ pub enum LayerDecision {
 }
 
 /// What one layer decides for a flow on its own (`interfaces.md` section 4a).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LayerOutcome {
     /// An NSG rule allows the flow at this layer.
     Allow,
@@ -190,7 +178,7 @@ impl LayerOutcome {
 
 /// One layer on a flow's path: every layer the inputs have, in evaluation order, reached or
 /// not, with what it decides on its own and its first matching rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     /// Which layer.
     pub layer: Layer,
@@ -202,7 +190,6 @@ pub struct Step {
     /// What the layer decides for the flow on its own.
     pub outcome: LayerOutcome,
     /// Its first matching rule, as `ruleName` names it; absent for `NoMatch`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rule: Option<String>,
 }
 
@@ -254,6 +241,17 @@ impl Field {
         Field::Destination,
         Field::DestinationPort,
     ];
+
+    /// Its place in [`Field::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Field::Protocol => 0,
+            Field::Source => 1,
+            Field::SourcePort => 2,
+            Field::Destination => 3,
+            Field::DestinationPort => 4,
+        }
+    }
 
     /// The column heading front ends show: `P`, `S`, `SP`, `D`, `DP`.
     pub fn heading(self) -> &'static str {
@@ -327,87 +325,58 @@ impl Condition {
     }
 }
 
-/// One rule considered, with the five NSG-diagnostics match flags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// One rule considered, with its five conditions (NSG diagnostics' match flags, plus unknown).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleTrace {
     /// The reported name, e.g. `securityRules/AllowWeb`.
     pub name: String,
     /// Its priority.
     pub priority: u32,
-    /// `Allow`, `Deny` or `AlwaysAllow`.
-    pub access: String,
+    /// What the rule does on a match.
+    pub access: Access,
     /// Whether the rule matched the flow (and so decided its layer).
     pub matched: bool,
-    /// The protocol condition held.
-    pub protocol_matched: bool,
-    /// The source address condition held.
-    pub source_matched: bool,
-    /// The source port condition held.
-    pub source_port_matched: bool,
-    /// The destination address condition held.
-    pub destination_matched: bool,
-    /// The destination port condition held.
-    pub destination_port_matched: bool,
-    /// Why it did not match, in plain words (the first field that failed).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// Each condition, in [`Field::ALL`]'s order: holds, fails, or unknown (could not be
+    /// evaluated for lack of input: a tag, ASG or network group without membership, a
+    /// bare-number prefix, or a flow port `*` against a rule that covers only some ports).
+    pub conditions: [Condition; 5],
+    /// Why it did not match, in plain words (the first condition that failed).
     pub reason: Option<String>,
-    /// The rule could not be fully evaluated for lack of input (unknown tag or ASG).
-    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    /// The rule would have matched but for missing input: the verdict is uncertain.
     pub uncertain: bool,
-    /// The conditions that could not be evaluated (`source`, `sourcePort`, `destination`,
-    /// `destinationPort`): an unknown tag, ASG membership or network group, a bare-number
-    /// prefix, or a flow port `*` against a rule that covers only some ports. Their
-    /// `...Matched` flags are false.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub unknown: Vec<String>,
     /// What importing the rule noticed (a misspelt property, host bits, ...): a rule read with
     /// a warning is marked in the trace.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub warnings: Vec<String>,
 }
 
 impl RuleTrace {
-    /// How `field` came out: unknown when the result object lists it in `unknown`, else its
-    /// `...Matched` flag.
+    /// How `field` came out.
     ///
     /// ```
+    /// use flowverify::model::Access;
     /// use flowverify::verdict::{Condition, Field, RuleTrace};
+    /// use Condition::{Fails, Holds, Unknown};
     /// let row = RuleTrace {
-    ///     name: "securityRules/AllowStorage".into(), priority: 100, access: "Allow".into(),
-    ///     matched: false, protocol_matched: true, source_matched: true,
-    ///     source_port_matched: true, destination_matched: false, destination_port_matched: true,
-    ///     reason: None, uncertain: true, unknown: vec!["destination".into()], warnings: vec![],
+    ///     name: "securityRules/AllowStorage".into(), priority: 100, access: Access::Allow,
+    ///     matched: false, conditions: [Holds, Holds, Holds, Unknown, Holds],
+    ///     reason: None, uncertain: true, warnings: vec![],
     /// };
-    /// assert_eq!(row.condition(Field::Protocol), Condition::Holds);
-    /// assert_eq!(row.condition(Field::Destination), Condition::Unknown);
+    /// assert_eq!(row.condition(Field::Protocol), Holds);
+    /// assert_eq!(row.condition(Field::Destination), Unknown);
+    /// assert_ne!(row.condition(Field::Destination), Fails);
     /// ```
     pub fn condition(&self, field: Field) -> Condition {
-        if self.unknown.iter().any(|u| u == field.key()) {
-            return Condition::Unknown;
-        }
-        let holds = match field {
-            Field::Protocol => self.protocol_matched,
-            Field::Source => self.source_matched,
-            Field::SourcePort => self.source_port_matched,
-            Field::Destination => self.destination_matched,
-            Field::DestinationPort => self.destination_port_matched,
-        };
-        if holds {
-            Condition::Holds
-        } else {
-            Condition::Fails
-        }
+        self.conditions[field.index()]
     }
 
-    /// The five conditions in order.
+    /// The five conditions in order, each with its field.
     pub fn conditions(&self) -> [(Field, Condition); 5] {
         Field::ALL.map(|f| (f, self.condition(f)))
     }
 }
 
 /// One layer of the trace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerTrace {
     /// Which layer.
     pub layer: Layer,
@@ -419,14 +388,13 @@ pub struct LayerTrace {
     pub rules: Vec<RuleTrace>,
 }
 
-/// The verdict on one flow (`interfaces.md` section 4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The verdict on one flow, with everything that explains it (its JSON form:
+/// [`crate::ffi::result`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     /// `Allow` or `Deny`.
     pub access: Decision,
     /// The deciding rule as IP flow verify names it; absent when nothing decided.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rule_name: Option<String>,
     /// The deciding layer and resource.
     pub decided_by: DecidedBy,
@@ -436,18 +404,15 @@ pub struct Verdict {
     pub warnings: Vec<String>,
     /// Facts about the verdict that are not warnings about the input (e.g. that Azure's IP
     /// flow verify answers a target without NSGs with the error `NsgsNotAppliedOnNic`).
-    #[serde(default)]
     pub notes: Vec<String>,
     /// Every layer the inputs have, in evaluation order, reached or not, with what it decides
     /// on its own (empty when the trace was not asked for).
-    #[serde(default)]
     pub path: Vec<Step>,
     /// For a Deny, every rule on the path (reached or not) whose layer denies the flow: what
     /// would have to change for it to be allowed. Empty for an Allow.
-    #[serde(default)]
     pub blockers: Vec<String>,
     /// The flow as evaluated.
-    pub flow: FlowSummary,
+    pub flow: Flow,
     /// Every layer evaluated, in order (empty when the trace was not asked for).
     pub trace: Vec<LayerTrace>,
 }

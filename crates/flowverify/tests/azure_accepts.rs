@@ -6,6 +6,7 @@
 use flowverify::import::{import, import_value, Content, Document, Shape};
 use flowverify::model::AddressEntry;
 use flowverify::scenario::Scenario;
+use flowverify::verdict::{Condition, Field};
 use flowverify::{verify, Decision, Flow, Inputs, Layer, Place, Slot, Verdict};
 use serde_json::{json, Value};
 
@@ -88,8 +89,13 @@ fn bare_number_prefixes_are_accepted_and_make_a_dependent_verdict_uncertain() {
         v.warnings
     );
     let row = &v.trace[0].rules[0];
-    assert_eq!(row.unknown, ["source"]);
-    assert!(!row.source_matched);
+    use Condition::{Holds, Unknown};
+    assert_eq!(row.conditions, [Holds, Unknown, Holds, Holds, Holds]);
+    // In the result object: `unknown` lists it, and its flag is false.
+    let json = flowverify::ffi::result(&v);
+    let first = &json["trace"][0]["rules"][0];
+    assert_eq!(first["unknown"], json!(["source"]));
+    assert_eq!(first["sourceMatched"], false);
     assert!(
         !row.warnings.is_empty(),
         "the rule read with a warning is marked"
@@ -440,9 +446,17 @@ fn a_flow_port_star_matches_only_rules_that_cover_every_port() {
         v.warnings
     );
     let row = &v.trace[0].rules[0];
-    assert_eq!(row.unknown, ["destinationPort"]);
-    assert!(!row.destination_port_matched);
-    assert!(v.flow.destination.ends_with(":*"));
+    assert_eq!(row.condition(Field::DestinationPort), Condition::Unknown);
+    let json = flowverify::ffi::result(&v);
+    assert_eq!(
+        json["trace"][0]["rules"][0]["unknown"],
+        json!(["destinationPort"])
+    );
+    assert_eq!(
+        json["trace"][0]["rules"][0]["destinationPortMatched"],
+        false
+    );
+    assert_eq!(json["flow"]["destination"], "10.0.1.4:*");
     // A deny that covers every port decides, certainly.
     let all = inputs_with(
         Slot::NicNsg,

@@ -12,7 +12,7 @@ use flowverify::model::{
     Protocol, Rule, RuleKind, RuleProtocol,
 };
 use flowverify::scenario::{Expectation, FlowSpec, Outcome, Standing, Tally};
-use flowverify::verdict::{Decision, Layer, LayerDecision, LayerOutcome};
+use flowverify::verdict::{Condition, Decision, Layer, LayerDecision, LayerOutcome};
 use flowverify::{verify, verify_with, Endpoint, Flow, Inputs, Options};
 use ipnet::IpNet;
 use proptest::prelude::*;
@@ -340,9 +340,12 @@ proptest! {
             prop_assert!(before.iter().all(|r| !r.matched && r.reason.is_some()));
             prop_assert_eq!(last.matched, layer.decision != LayerDecision::NoMatch);
             for r in &layer.rules {
-                let all = r.protocol_matched && r.source_matched && r.source_port_matched
-                    && r.destination_matched && r.destination_port_matched;
+                let all = r.conditions.iter().all(|c| *c == Condition::Holds);
                 prop_assert_eq!(all, r.matched);
+                // An unknown condition makes the rule uncertain, never matched.
+                if r.conditions.contains(&Condition::Unknown) {
+                    prop_assert!(!r.matched);
+                }
             }
         }
         if let Some(name) = &v.rule_name {
@@ -384,7 +387,7 @@ proptest! {
             Endpoint::new(mk(l), ports.then_some(lp)), Endpoint::new(mk(r), ports.then_some(rp))).unwrap();
         let v = verify(&inputs, &flow);
         // Serializable as the result object, always.
-        let json = serde_json::to_value(&v).unwrap();
+        let json = flowverify::ffi::result(&v);
         prop_assert!(json.get("access").is_some());
     }
 

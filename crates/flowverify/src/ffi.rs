@@ -1,0 +1,280 @@
+//! The JSON shapes of the engine's answers (`interfaces.md` sections 4 and 4a), apart from the
+//! Rust types, as cedar-policy keeps its `ffi` module apart from its API: the command line's
+//! `--json`, `check --json` and the page's `window.flowverify` all write these, and nothing
+//! else in the engine knows a JSON field name.
+//!
+//! ```
+//! use flowverify::{ffi, verify, Flow, Inputs};
+//! let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:443", "203.0.113.7:50000").unwrap();
+//! let json = ffi::result(&verify(&Inputs::new(), &flow));
+//! assert_eq!(json["access"], "Allow");
+//! assert_eq!(json["decidedBy"]["layer"], "none");
+//! assert_eq!(json["flow"]["destination"], "10.0.1.4:443");
+//! assert!(json["notes"][0].as_str().unwrap().contains("NsgsNotAppliedOnNic"));
+//! ```
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::flow::Flow;
+use crate::verdict::{
+    Condition, Field, Layer, LayerDecision, LayerOutcome, LayerTrace, RuleTrace, Step, Verdict,
+};
+
+/// The result object of one verdict.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultObject<'v> {
+    access: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_name: Option<&'v str>,
+    decided_by: DecidedByObject<'v>,
+    uncertain: bool,
+    warnings: Vec<String>,
+    notes: Vec<String>,
+    path: Vec<StepObject<'v>>,
+    blockers: &'v [String],
+    flow: FlowObject,
+    trace: Vec<LayerObject<'v>>,
+}
+
+#[derive(Debug, Serialize)]
+struct DecidedByObject<'v> {
+    layer: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<&'v str>,
+}
+
+#[derive(Debug, Serialize)]
+struct StepObject<'v> {
+    layer: &'static str,
+    resource: &'v str,
+    reached: bool,
+    outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'v str>,
+}
+
+#[derive(Debug, Serialize)]
+struct FlowObject {
+    direction: &'static str,
+    protocol: &'static str,
+    source: String,
+    destination: String,
+}
+
+#[derive(Debug, Serialize)]
+struct LayerObject<'v> {
+    layer: &'static str,
+    resource: &'v str,
+    decision: &'static str,
+    rules: Vec<RuleObject<'v>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleObject<'v> {
+    name: &'v str,
+    priority: u32,
+    access: &'static str,
+    matched: bool,
+    protocol_matched: bool,
+    source_matched: bool,
+    source_port_matched: bool,
+    destination_matched: bool,
+    destination_port_matched: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'v str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    uncertain: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unknown: Vec<&'static str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'v [String],
+}
+
+fn layer_word(layer: Layer) -> &'static str {
+    layer.as_str()
+}
+
+fn outcome_word(outcome: LayerOutcome) -> &'static str {
+    match outcome {
+        LayerOutcome::Allow => "Allow",
+        LayerOutcome::Deny => "Deny",
+        LayerOutcome::AlwaysAllow => "AlwaysAllow",
+        LayerOutcome::PassToNsgs => "PassToNsgs",
+        LayerOutcome::NoMatch => "NoMatch",
+    }
+}
+
+fn decision_word(decision: LayerDecision) -> &'static str {
+    match decision {
+        LayerDecision::Allow => "Allow",
+        LayerDecision::Deny => "Deny",
+        LayerDecision::AlwaysAllow => "AlwaysAllow",
+        LayerDecision::NoMatch => "NoMatch",
+    }
+}
+
+fn flow_object(flow: &Flow) -> FlowObject {
+    FlowObject {
+        direction: flow.direction().as_str(),
+        protocol: flow.protocol().as_str(),
+        source: flow.source().to_string(),
+        destination: flow.destination().to_string(),
+    }
+}
+
+fn step_object(step: &Step) -> StepObject<'_> {
+    StepObject {
+        layer: layer_word(step.layer),
+        resource: &step.resource,
+        reached: step.reached,
+        outcome: outcome_word(step.outcome),
+        rule: step.rule.as_deref(),
+    }
+}
+
+fn rule_object(rule: &RuleTrace) -> RuleObject<'_> {
+    let holds = |field| rule.condition(field) == Condition::Holds;
+    RuleObject {
+        name: &rule.name,
+        priority: rule.priority,
+        access: rule.access.as_str(),
+        matched: rule.matched,
+        protocol_matched: holds(Field::Protocol),
+        source_matched: holds(Field::Source),
+        source_port_matched: holds(Field::SourcePort),
+        destination_matched: holds(Field::Destination),
+        destination_port_matched: holds(Field::DestinationPort),
+        reason: rule.reason.as_deref(),
+        uncertain: rule.uncertain,
+        unknown: Field::ALL
+            .into_iter()
+            .filter(|&f| rule.condition(f) == Condition::Unknown)
+            .map(Field::key)
+            .collect(),
+        warnings: &rule.warnings,
+    }
+}
+
+fn layer_object(layer: &LayerTrace) -> LayerObject<'_> {
+    LayerObject {
+        layer: layer_word(layer.layer),
+        resource: &layer.resource,
+        decision: decision_word(layer.decision),
+        rules: layer.rules.iter().map(rule_object).collect(),
+    }
+}
+
+fn result_object<'v>(verdict: &'v Verdict, flow: FlowObject) -> ResultObject<'v> {
+    ResultObject {
+        access: verdict.access.as_str(),
+        rule_name: verdict.rule_name.as_deref(),
+        decided_by: DecidedByObject {
+            layer: layer_word(verdict.decided_by.layer),
+            resource: verdict.decided_by.resource.as_deref(),
+        },
+        uncertain: verdict.uncertain,
+        warnings: verdict.warnings.iter().map(ToString::to_string).collect(),
+        notes: verdict.notes.iter().map(ToString::to_string).collect(),
+        path: verdict.path.iter().map(step_object).collect(),
+        blockers: &verdict.blockers,
+        flow,
+        trace: verdict.trace.iter().map(layer_object).collect(),
+    }
+}
+
+/// The result object of `verdict` (`interfaces.md` sections 4 and 4a), as a JSON value.
+pub fn result(verdict: &Verdict) -> Value {
+    let object = result_object(verdict, flow_object(&verdict.flow));
+    serde_json::to_value(object).unwrap_or(Value::Null)
+}
+
+/// The result object of `verdict` as compact JSON text, written straight to `out` (no
+/// intermediate value: `check --json` writes one per flow).
+pub fn write_result<W: std::io::Write>(out: W, verdict: &Verdict) -> serde_json::Result<()> {
+    serde_json::to_writer(out, &result_object(verdict, flow_object(&verdict.flow)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::import;
+    use crate::{verify, Inputs, Slot};
+
+    fn keys(value: &Value) -> Vec<&str> {
+        value
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_result_object_has_section_4_fields_in_order_and_4a_additions() {
+        let nsg = r#"{"name": "nsg", "securityRules": [{"name": "DenySsh", "properties": {
+            "priority": 100, "direction": "Inbound", "access": "Deny", "protocol": "Tcp",
+            "sourceAddressPrefix": "Sql", "sourcePortRange": "*",
+            "destinationAddressPrefix": "*", "destinationPortRange": "22"}}]}"#;
+        let mut inputs = Inputs::new();
+        inputs
+            .add(Slot::SubnetNsg, import("nsg.json", nsg).unwrap())
+            .unwrap();
+        let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:22", "203.0.113.7:5000").unwrap();
+        let json = result(&verify(&inputs, &flow));
+        assert_eq!(
+            keys(&json),
+            [
+                "access",
+                "ruleName",
+                "decidedBy",
+                "uncertain",
+                "warnings",
+                "notes",
+                "path",
+                "blockers",
+                "flow",
+                "trace"
+            ]
+        );
+        assert_eq!(json["ruleName"], "defaultSecurityRules/DenyAllInBound");
+        assert_eq!(json["uncertain"], true);
+        assert_eq!(
+            keys(&json["path"][0]),
+            ["layer", "resource", "reached", "outcome", "rule"]
+        );
+        assert_eq!(json["path"][0]["outcome"], "Deny");
+        assert_eq!(json["blockers"][0], "defaultSecurityRules/DenyAllInBound");
+        assert_eq!(
+            keys(&json["flow"]),
+            ["direction", "protocol", "source", "destination"]
+        );
+        assert_eq!(
+            keys(&json["trace"][0]),
+            ["layer", "resource", "decision", "rules"]
+        );
+        let first = &json["trace"][0]["rules"][0];
+        assert_eq!(
+            keys(first),
+            [
+                "name",
+                "priority",
+                "access",
+                "matched",
+                "protocolMatched",
+                "sourceMatched",
+                "sourcePortMatched",
+                "destinationMatched",
+                "destinationPortMatched",
+                "reason",
+                "uncertain",
+                "unknown"
+            ]
+        );
+        assert_eq!(first["unknown"], serde_json::json!(["source"]));
+        assert_eq!(first["sourceMatched"], false);
+        let mut text = Vec::new();
+        write_result(&mut text, &verify(&inputs, &flow)).unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&text).unwrap(), json);
+    }
+}
