@@ -32,8 +32,8 @@ impl Card {
             rule: verdict.rule_name.clone(),
             decided_by: verdict.decided_by.clone(),
             uncertain: verdict.uncertain,
-            warnings: verdict.warnings.clone(),
-            notes: verdict.notes.clone(),
+            warnings: verdict.warnings.iter().map(ToString::to_string).collect(),
+            notes: verdict.notes.iter().map(ToString::to_string).collect(),
         }
     }
 }

@@ -149,10 +149,10 @@ pub fn verdict(verdict: &Verdict) -> String {
         ));
     }
     for warning in &verdict.warnings {
-        out.push_str(&format!("warning: {}\n", escape(warning)));
+        out.push_str(&format!("warning: {}\n", escape(warning.text())));
     }
     for note in &verdict.notes {
-        out.push_str(&format!("note: {}\n", escape(note)));
+        out.push_str(&format!("note: {}\n", escape(note.text())));
     }
     for layer in &verdict.trace {
         out.push('\n');
@@ -342,7 +342,7 @@ pub fn write_check_json(out: &mut impl std::io::Write, row: &CheckRow) -> serde_
 mod tests {
     use super::*;
     use flowverify::model::Access;
-    use flowverify::verdict::DecidedBy;
+    use flowverify::verdict::{DecidedBy, Note, NoteKind, Warning, WarningKind};
     use flowverify::Decision;
     use serde_json::json;
 
@@ -376,7 +376,7 @@ mod tests {
                 resource: Some(resource.to_string()),
             },
             uncertain: true,
-            warnings: vec![warning.to_string()],
+            warnings: vec![Warning::new(WarningKind::Missing, warning)],
             notes: Vec::new(),
             path: Vec::new(),
             blockers: Vec::new(),
@@ -558,7 +558,10 @@ mod tests {
     #[test]
     fn unknown_conditions_show_a_question_mark_and_warned_rules_a_mark() {
         let mut v = sample();
-        v.notes = vec!["Azure answers NsgsNotAppliedOnNic".into()];
+        v.notes = vec![Note::new(
+            NoteKind::NsgsNotApplied,
+            "Azure answers NsgsNotAppliedOnNic",
+        )];
         let first = &mut v.trace[0].rules[0];
         first.conditions = [
             Condition::Holds,

@@ -10,8 +10,8 @@ use crate::inputs::Inputs;
 use crate::model::{Access, AddressEntry, AddressSide, PortSide, Rule};
 use crate::tags::{builtin_name, is_internet, AZURE_HOST};
 use crate::verdict::{
-    Condition, DecidedBy, Decision, Layer, LayerDecision, LayerOutcome, LayerTrace, RuleTrace,
-    Step, Verdict,
+    Condition, DecidedBy, Decision, Layer, LayerDecision, LayerOutcome, LayerTrace, Note, NoteKind,
+    RuleTrace, Step, Verdict, Warning, WarningKind,
 };
 
 /// What to compute besides the verdict.
@@ -176,7 +176,7 @@ struct Evaluation<'a> {
     source: Endpoint,
     destination: Endpoint,
     uncertain: bool,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     trace: Vec<LayerTrace>,
     path: Vec<Step>,
 }
@@ -197,7 +197,11 @@ impl<'a> Evaluation<'a> {
             source: flow.source(),
             destination: flow.destination(),
             uncertain: false,
-            warnings: inputs.notes.clone(),
+            warnings: inputs
+                .notes
+                .iter()
+                .map(|n| Warning::new(WarningKind::Input, n.clone()))
+                .collect(),
             trace: Vec::new(),
             path: Vec::new(),
         }
@@ -239,7 +243,7 @@ impl<'a> Evaluation<'a> {
             self.step(layer, resource, true, found);
             let Some(rule) = found else {
                 if layer != Layer::Admin {
-                    self.warn(format!(
+                    self.warn(WarningKind::NoRuleMatched, format!(
                         "no rule of NSG '{}' matched, not even a default rule: the NSG allowed the flow at its level",
                         clip(resource)
                     ));
@@ -319,12 +323,12 @@ impl<'a> Evaluation<'a> {
             let m = self.match_rule(rule);
             let matched = m.matched();
             for warning in &rule.warnings {
-                self.warn(warning.clone());
+                self.warn(WarningKind::Input, warning.clone());
             }
             if m.undetermined() {
                 self.uncertain = true;
                 for missing in m.source.missing.iter().chain(&m.destination.missing) {
-                    self.warn(missing.warning());
+                    self.warn(WarningKind::Missing, missing.warning());
                 }
                 for (what, port) in [
                     ("source", &m.source_port),
@@ -336,7 +340,7 @@ impl<'a> Evaluation<'a> {
                         } else {
                             &rule.destination_ports
                         };
-                        self.warn(format!(
+                        self.warn(WarningKind::Missing, format!(
                             "the flow's {what} port is * (any port), and rule {} covers only {what} ports {ports}: whether it applies depends on the port, so the verdict is uncertain; give a port number to settle it",
                             clip(&rule.reported_name())
                         ));
@@ -430,6 +434,7 @@ impl<'a> Evaluation<'a> {
             Some("VirtualNetwork") => {
                 if self.inputs.virtual_network.is_empty() {
                     self.warn(
+                        WarningKind::NoVirtualNetwork,
                         "no virtual network prefixes were given: the VirtualNetwork tag covers only 168.63.129.16; give them (virtualNetwork: [CIDR, ...], --vnet CIDR)"
                             .to_string(),
                     );
@@ -496,9 +501,9 @@ impl<'a> Evaluation<'a> {
         }
     }
 
-    fn warn(&mut self, warning: String) {
-        if !self.warnings.contains(&warning) {
-            self.warnings.push(warning);
+    fn warn(&mut self, kind: WarningKind, text: String) {
+        if !self.warnings.iter().any(|w| w.text() == text) {
+            self.warnings.push(Warning::new(kind, text));
         }
     }
 
@@ -521,7 +526,7 @@ impl<'a> Evaluation<'a> {
         };
         let mut notes = Vec::new();
         if self.inputs.subnet_layer().is_none() && self.inputs.nic_layer().is_none() {
-            notes.push(NO_NSG_NOTE.to_string());
+            notes.push(Note::new(NoteKind::NsgsNotApplied, NO_NSG_NOTE));
         }
         let blockers = match access {
             Decision::Allow => Vec::new(),
@@ -995,7 +1000,11 @@ mod tests {
             Some("defaultSecurityRules/AllowInternetOutBound")
         );
         assert!(v.uncertain);
-        assert!(v.warnings.iter().any(|w| w.contains("Storage.WestUS")));
+        let missing = v
+            .warnings
+            .iter()
+            .find(|w| w.text().contains("Storage.WestUS"));
+        assert_eq!(missing.map(Warning::kind), Some(WarningKind::Missing));
 
         // Supplied, it decides; and a tag mismatch on a rule that fails on ports anyway is not uncertain.
         i.service_tags
@@ -1050,7 +1059,8 @@ mod tests {
         assert!(v
             .warnings
             .iter()
-            .any(|w| w.contains("virtual network prefixes")));
+            .any(|w| w.kind() == WarningKind::NoVirtualNetwork
+                && w.text().contains("virtual network prefixes")));
         // 168.63.129.16 is in VirtualNetwork regardless, but the destination 10.0.1.4 is not
         // without prefixes: the load balancer rule lets the host's probe in.
         let v = verify(&i, &flow("in", "tcp", "10.0.1.4:80", "168.63.129.16:5000"));

@@ -114,6 +114,96 @@ impl std::fmt::Display for Layer {
     }
 }
 
+/// What a warning is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WarningKind {
+    /// An input was read with a warning (a misspelt property, host bits, a document beyond
+    /// Azure's limits, ...): said where it is, and repeated on every verdict that considers it.
+    Input,
+    /// A rule before the decision could not be evaluated (an unknown tag, ASG or network group,
+    /// a bare-number prefix, a flow port `*`): the verdict is uncertain, and the warning says
+    /// what input would settle it.
+    Missing,
+    /// The `VirtualNetwork` tag was used but no virtual network prefixes were given.
+    NoVirtualNetwork,
+    /// An NSG matched no rule at all, not even a default rule.
+    NoRuleMatched,
+}
+
+/// A warning on a verdict: what FlowVerify assumed, or what input would settle it. Displayed
+/// as its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Warning {
+    kind: WarningKind,
+    text: String,
+}
+
+impl Warning {
+    /// A warning of `kind` that says `text`.
+    pub fn new(kind: WarningKind, text: impl Into<String>) -> Warning {
+        Warning {
+            kind,
+            text: text.into(),
+        }
+    }
+
+    /// What it is about.
+    pub fn kind(&self) -> WarningKind {
+        self.kind
+    }
+
+    /// What it says.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// What a note is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoteKind {
+    /// The target has no NSG: Azure's IP flow verify answers it with `NsgsNotAppliedOnNic`.
+    NsgsNotApplied,
+}
+
+/// A fact about a verdict that is not a warning about the input. Displayed as its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Note {
+    kind: NoteKind,
+    text: String,
+}
+
+impl Note {
+    /// A note of `kind` that says `text`.
+    pub fn new(kind: NoteKind, text: impl Into<String>) -> Note {
+        Note {
+            kind,
+            text: text.into(),
+        }
+    }
+
+    /// What it is about.
+    pub fn kind(&self) -> NoteKind {
+        self.kind
+    }
+
+    /// What it says.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// Which layer and resource decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecidedBy {
@@ -401,10 +491,10 @@ pub struct Verdict {
     /// Whether a rule before the decision could not be evaluated for lack of input.
     pub uncertain: bool,
     /// Warnings: what the tool assumed, and what input would settle an uncertain verdict.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Facts about the verdict that are not warnings about the input (e.g. that Azure's IP
     /// flow verify answers a target without NSGs with the error `NsgsNotAppliedOnNic`).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// Every layer the inputs have, in evaluation order, reached or not, with what it decides
     /// on its own (empty when the trace was not asked for).
     pub path: Vec<Step>,

@@ -6,7 +6,7 @@
 use flowverify::import::{import, import_value, Content, Document, Shape};
 use flowverify::model::AddressEntry;
 use flowverify::scenario::Scenario;
-use flowverify::verdict::{Condition, Field};
+use flowverify::verdict::{Condition, Field, NoteKind};
 use flowverify::{verify, Decision, Flow, Inputs, Layer, Place, Slot, Verdict};
 use serde_json::{json, Value};
 
@@ -55,7 +55,7 @@ fn error_message(value: &Value) -> String {
 }
 
 fn has_warning(verdict: &Verdict, phrase: &str) -> bool {
-    verdict.warnings.iter().any(|w| w.contains(phrase))
+    verdict.warnings.iter().any(|w| w.text().contains(phrase))
 }
 
 #[test]
@@ -476,7 +476,10 @@ fn a_target_without_nsgs_is_allowed_with_a_note_that_azure_answers_nsgs_not_appl
     let v = verify(&Inputs::new(), &inbound("10.0.1.4:22", "203.0.113.9:5000"));
     assert_eq!(v.access, Decision::Allow);
     assert!(
-        v.notes.iter().any(|n| n.contains("NsgsNotAppliedOnNic")),
+        v.notes
+            .iter()
+            .any(|n| n.kind() == NoteKind::NsgsNotApplied
+                && n.text().contains("NsgsNotAppliedOnNic")),
         "{:?}",
         v.notes
     );
@@ -546,7 +549,8 @@ fn long_values_are_clipped_in_every_message() {
     let about_the_word = v
         .warnings
         .iter()
-        .chain(v.trace[0].rules[0].reason.iter())
+        .map(|w| w.text())
+        .chain(v.trace[0].rules[0].reason.as_deref())
         .filter(|t| t.contains("TTTT"));
     assert_eq!(about_the_word.clone().count(), 2);
     for text in about_the_word {
