@@ -143,10 +143,10 @@ pub fn verdict(verdict: &Verdict) -> String {
                 Some(format!("{} ({at})", escape(rule)))
             })
             .collect();
-        out.push_str(&format!(
-            "blockers (every rule that would have to change for the flow to be allowed): {}\n",
-            named.join(", ")
-        ));
+        out.push_str("blockers (each would have to let the flow through for it to be allowed):\n");
+        for blocker in named {
+            out.push_str(&format!("  {blocker}\n"));
+        }
     }
     for warning in &verdict.warnings {
         out.push_str(&format!("warning: {}\n", escape(warning.text())));

@@ -1574,7 +1574,11 @@ fn verify_reports_the_path_and_the_blockers() {
         text.contains("subnet NSG nsg-web-subnet: not reached; would deny: "),
         "{text}"
     );
-    assert!(text.contains("blockers ("), "{text}");
+    assert!(
+        text.contains("blockers (each would have to let the flow through")
+            && text.contains("\n  defaultSecurityRules/DenyAllInBound (NIC NSG nsg-web-nic)\n"),
+        "{text}"
+    );
     // HTTPS: allowed through every layer, no blockers; the NIC NSG names the rule.
     let v = run(args("443", true)).ok().json();
     assert_eq!(v["access"], "Allow");
@@ -1582,4 +1586,48 @@ fn verify_reports_the_path_and_the_blockers() {
     let path = v["path"].as_array().unwrap();
     assert!(path.iter().all(|s| s["reached"] == true), "{path:?}");
     assert_eq!(path.last().unwrap()["rule"], v["ruleName"]);
+}
+
+#[test]
+fn a_port_star_is_any_port_and_can_make_the_verdict_uncertain() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/web-tier.json");
+    let run = flowverify(&[
+        "verify",
+        "--scenario",
+        sample,
+        "--direction",
+        "inbound",
+        "--protocol",
+        "tcp",
+        "--local",
+        "10.0.1.4:*",
+        "--remote",
+        "203.0.113.7:50000",
+        "--json",
+    ]);
+    let v = run.ok().json();
+    assert_eq!(v["flow"]["destination"], "10.0.1.4:*");
+    assert_eq!(v["uncertain"], true, "{v}");
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("port is * (any port)")),
+        "{v}"
+    );
+    let text = flowverify(&[
+        "verify",
+        "--scenario",
+        sample,
+        "--direction",
+        "inbound",
+        "--protocol",
+        "tcp",
+        "--local",
+        "10.0.1.4:*",
+        "--remote",
+        "[2001:db8::1]:*",
+    ]);
+    text.bad_input(&["different address families"]);
 }
