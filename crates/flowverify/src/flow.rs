@@ -133,6 +133,29 @@ impl Endpoint {
     }
 }
 
+/// An address that is not an endpoint (`IP`, `IP:PORT`, `[IPv6]:PORT`, port `*`): the error of
+/// `str::parse::<Endpoint>`, its message quoting the text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EndpointError(String);
+
+impl std::str::FromStr for Endpoint {
+    type Err = EndpointError;
+
+    /// As [`Endpoint::parse`].
+    ///
+    /// ```
+    /// use flowverify::flow::Endpoint;
+    /// let e: Endpoint = "[2001:db8::4]:*".parse().unwrap();
+    /// assert!(e.has_any_port());
+    /// let err = "10.0.1.4:http".parse::<Endpoint>().unwrap_err();
+    /// assert_eq!(err.to_string(), "port 'http' is not a number from 0 to 65535 (or * for any port)");
+    /// ```
+    fn from_str(text: &str) -> Result<Endpoint, EndpointError> {
+        Endpoint::parse(text).map_err(EndpointError)
+    }
+}
+
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let port = match (self.port, self.any_port) {
@@ -243,8 +266,12 @@ impl Flow {
         let p = protocol
             .parse::<Protocol>()
             .map_err(|e| fail(FlowField::Protocol, e.to_string()))?;
-        let l = Endpoint::parse(local).map_err(|m| fail(FlowField::Local, m))?;
-        let r = Endpoint::parse(remote).map_err(|m| fail(FlowField::Remote, m))?;
+        let l = local
+            .parse::<Endpoint>()
+            .map_err(|e| fail(FlowField::Local, e.to_string()))?;
+        let r = remote
+            .parse::<Endpoint>()
+            .map_err(|e| fail(FlowField::Remote, e.to_string()))?;
         Flow::new(d, p, l, r).map_err(|m| fail(FlowField::Whole, m))
     }
 
