@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 pub mod assumptions;
+pub mod bdd;
 pub mod error;
 pub mod evaluate;
 pub mod ffi;
