@@ -6,6 +6,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use flowverify::import::import;
+use flowverify::model::Direction;
 use flowverify::{verify_with, Flow, Inputs, Options, Slot};
 use serde_json::{json, Value};
 
@@ -209,6 +210,20 @@ fn benches(c: &mut Criterion) {
                         == flowverify::Decision::Allow
                 })
                 .count()
+        })
+    });
+    group.finish();
+
+    // Every flow at once (issue 8's foundation): both directions partitioned by verdict.
+    let mut group = c.benchmark_group("reach");
+    group.sample_size(10);
+    group.bench_function("both directions, 1,000+1,000 NSG rules + 100 admin", |b| {
+        b.iter(|| {
+            [Direction::Inbound, Direction::Outbound].map(|d| {
+                flowverify::reach::reach(black_box(&inputs), d)
+                    .regions
+                    .len()
+            })
         })
     });
     group.finish();

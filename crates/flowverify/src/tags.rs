@@ -23,6 +23,20 @@ const NON_INTERNET_V4: [(Ipv4Addr, u8); 9] = [
     (Ipv4Addr::new(240, 0, 0, 0), 4),
 ];
 
+/// The IPv4 blocks outside the built-in `Internet` tag (private, shared, loopback,
+/// link-local, multicast and reserved space): `Internet` is IPv4 minus these, plus IPv6
+/// `2000::/3`.
+///
+/// ```
+/// let blocks: Vec<String> = flowverify::tags::non_internet_v4().map(|n| n.to_string()).collect();
+/// assert!(blocks.contains(&"10.0.0.0/8".to_string()));
+/// ```
+pub fn non_internet_v4() -> impl Iterator<Item = Ipv4Net> {
+    NON_INTERNET_V4
+        .iter()
+        .filter_map(|&(net, len)| Ipv4Net::new(net, len).ok())
+}
+
 /// Whether `ip` is in the built-in `Internet` tag: public IPv4 space, or IPv6 `2000::/3`.
 ///
 /// ```

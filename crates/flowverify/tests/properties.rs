@@ -496,3 +496,31 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    // Each case builds the decision diagrams of both directions: fewer cases, same generators.
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reach_regions_give_verify_s_verdict_for_every_flow(inputs in inputs(), flows in prop::collection::vec(flow(), 1..6)) {
+        for direction in [Direction::Inbound, Direction::Outbound] {
+            let reach = flowverify::reach::reach(&inputs, direction);
+            for flow in flows.iter().filter(|f| f.direction() == direction) {
+                if flow.local().has_any_port() || flow.remote().has_any_port() {
+                    continue;
+                }
+                let v = verify_with(&inputs, flow, Options { trace: false });
+                let holding: Vec<_> = reach.regions.iter()
+                    .filter(|r| reach.space.contains(r.flows, flow))
+                    .collect();
+                prop_assert_eq!(holding.len(), 1, "flow {} is in {} regions", flow.source(), holding.len());
+                let r = holding[0];
+                prop_assert_eq!(r.access, v.access);
+                prop_assert_eq!(&r.rule_name, &v.rule_name);
+                prop_assert_eq!(r.layer, v.decided_by.layer);
+                prop_assert_eq!(&r.resource, &v.decided_by.resource);
+                prop_assert_eq!(r.uncertain, v.uncertain, "uncertain for {:?}", flow);
+            }
+        }
+    }
+}
