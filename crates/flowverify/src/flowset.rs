@@ -5,8 +5,9 @@
 //!
 //! An IPv4 address is the 128-bit number `address << 96` with the family bit 0; an IPv6
 //! address is itself with the family bit 1. Flows of Icmp, Esp and Ah have no ports: their port
-//! fields are 0. The [`FlowSpace::universe`] holds exactly the valid encodings, and every set
-//! this module makes lies inside it.
+//! fields are 0. The [`FlowSpace::universe`] holds exactly the valid encodings; the sets this
+//! module makes for rules may hold invalid encodings too (that keeps each one small), so an
+//! analysis starts from the universe and intersects.
 //!
 //! Rules become sets with the same meanings as [`crate::verify`]: tags, ASGs, `VirtualNetwork`,
 //! the built-in `Internet`, effective rules' expanded prefixes. An entry whose membership no
@@ -90,6 +91,8 @@ pub struct FlowSpace {
     bdd: Bdd,
     universe: Set,
     ported: Set,
+    /// Tags already made into sets, by end and name in lowercase.
+    tags: std::collections::HashMap<(End, String), Option<Set>>,
 }
 
 impl Default for FlowSpace {
@@ -138,11 +141,13 @@ impl FlowSpace {
         let family_rule = bdd.or(v4_ok, v6);
         let valid = bdd.and(protocols, port_rule);
         let universe = bdd.and(valid, family_rule);
-        let ported = bdd.and(universe, ported);
+        // Tcp and Udp: the protocols with ports (sets are cut to the universe where they meet
+        // it, not here: each primitive stays a small diagram).
         FlowSpace {
             bdd,
             universe,
             ported,
+            tags: std::collections::HashMap::new(),
         }
     }
 
@@ -159,8 +164,7 @@ impl FlowSpace {
     /// The flows of `protocol`.
     pub fn protocol(&mut self, protocol: Protocol) -> Set {
         let code = protocol_code(protocol);
-        let p = self.bdd.range(PROTOCOL, 3, code, code);
-        self.bdd.and(p, self.universe)
+        self.bdd.range(PROTOCOL, 3, code, code)
     }
 
     /// The flows whose `end` address is in `net`.
@@ -173,8 +177,7 @@ impl FlowSpace {
         let prefix = self
             .bdd
             .prefix(end.address(), 128, address_value(net.network()), len);
-        let s = self.bdd.and(fam, prefix);
-        self.bdd.and(s, self.universe)
+        self.bdd.and(fam, prefix)
     }
 
     /// The flows whose `end` port is in `lo..=hi` (only Tcp and Udp flows have ports).
@@ -189,7 +192,7 @@ impl FlowSpace {
     /// side; Icmp, Esp and Ah flows when the side covers every port.
     pub fn ports(&mut self, end: End, side: &PortSide) -> Set {
         if side.covers_all() {
-            return self.universe;
+            return Set::FULL;
         }
         let mut s = Set::EMPTY;
         for r in side.ranges() {
@@ -202,7 +205,7 @@ impl FlowSpace {
     /// The flows a rule's protocol condition holds for.
     pub fn rule_protocol(&mut self, protocol: RuleProtocol) -> Set {
         match protocol {
-            RuleProtocol::Any => self.universe,
+            RuleProtocol::Any => Set::FULL,
             RuleProtocol::Only(p) => self.protocol(p),
         }
     }
@@ -211,14 +214,14 @@ impl FlowSpace {
     /// but for missing membership.
     fn side(&mut self, inputs: &Inputs, end: End, side: &AddressSide) -> (Set, Set) {
         if side.entries().is_empty() {
-            return (self.universe, Set::EMPTY);
+            return (Set::FULL, Set::EMPTY);
         }
         let mut known = Set::EMPTY;
         let mut unknown = Set::EMPTY;
         for entry in side.entries() {
             match self.entry(inputs, end, entry) {
                 Some(s) => known = self.bdd.or(known, s),
-                None => unknown = self.universe,
+                None => unknown = Set::FULL,
             }
         }
         (known, unknown)
@@ -227,7 +230,7 @@ impl FlowSpace {
     /// The flows one address entry matches at `end`; `None` when no input says.
     fn entry(&mut self, inputs: &Inputs, end: End, entry: &AddressEntry) -> Option<Set> {
         match entry {
-            AddressEntry::Any => Some(self.universe),
+            AddressEntry::Any => Some(Set::FULL),
             AddressEntry::Prefix(net) => Some(self.address(end, *net)),
             AddressEntry::Expanded { prefixes, .. } => Some(self.nets(end, prefixes)),
             AddressEntry::Tag(name) => self.tag(inputs, end, name),
@@ -244,7 +247,7 @@ impl FlowSpace {
         for net in nets {
             if net.prefix_len() == 0 {
                 // 0.0.0.0/0 and ::/0 mean any address of either family.
-                return self.universe;
+                return Set::FULL;
             }
             let one = self.address(end, *net);
             s = self.bdd.or(s, one);
@@ -255,6 +258,16 @@ impl FlowSpace {
     /// A service tag as [`crate::verify`] reads it: a supplied definition first, then the
     /// built-in `VirtualNetwork`, `AzureLoadBalancer` and `Internet`.
     fn tag(&mut self, inputs: &Inputs, end: End, name: &str) -> Option<Set> {
+        let key = (end, name.to_ascii_lowercase());
+        if let Some(&known) = self.tags.get(&key) {
+            return known;
+        }
+        let set = self.tag_set(inputs, end, name);
+        self.tags.insert(key, set);
+        set
+    }
+
+    fn tag_set(&mut self, inputs: &Inputs, end: End, name: &str) -> Option<Set> {
         if let Some(prefixes) = inputs.service_tags.get(name) {
             let prefixes = prefixes.to_vec();
             return Some(self.nets(end, &prefixes));
@@ -283,7 +296,8 @@ impl FlowSpace {
         }
     }
 
-    /// A rule as sets of flows (its direction aside: analyses take one direction's rules).
+    /// A rule as sets of flows (its direction aside: analyses take one direction's rules). The
+    /// space remembers the tags it has made into sets: use one space with one set of inputs.
     pub fn rule(&mut self, inputs: &Inputs, rule: &Rule) -> RuleSets {
         let protocol = self.rule_protocol(rule.protocol);
         let sp = self.ports(End::Source, &rule.source_ports);
@@ -325,7 +339,7 @@ impl FlowSpace {
                 s = self.bdd.and(s, p);
             }
         }
-        s
+        self.bdd.and(s, self.universe)
     }
 
     /// Whether `flow` (with numbered ports) is in `set`.
