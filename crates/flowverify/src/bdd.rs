@@ -419,6 +419,84 @@ impl Bdd {
         }
     }
 
+    /// `a` split at the field `first..first + width`: each part is the values of the field
+    /// (sorted, merged ranges) that lead to one same rest of the set (the variables after the
+    /// field), with that rest. The variables before the field must be decided already (`a` is
+    /// a set whose diagram starts at `first` or later).
+    ///
+    /// ```
+    /// use flowverify::bdd::{Bdd, Set};
+    /// let mut b = Bdd::new();
+    /// let low = b.range(0, 4, 0, 3);
+    /// let odd_rest = b.range(4, 4, 1, 1);
+    /// let x = b.and(low, odd_rest);
+    /// let high = b.range(0, 4, 8, 15);
+    /// let y = b.or(x, high);
+    /// let parts = b.split(y, 0, 4);
+    /// assert_eq!(parts.len(), 2);
+    /// assert!(parts.contains(&(vec![(0, 3)], odd_rest)));
+    /// assert!(parts.contains(&(vec![(8, 15)], Set::FULL)));
+    /// ```
+    pub fn split(&self, a: Set, first: u32, width: u32) -> Vec<(Vec<(u128, u128)>, Set)> {
+        let mut raw: Vec<((u128, u128), Set)> = Vec::new();
+        self.walk_split(a, first, width, 0, 0, &mut raw);
+        let mut parts: Vec<(Vec<(u128, u128)>, Set)> = Vec::new();
+        for (range, rest) in raw {
+            match parts.iter_mut().find(|(_, r)| *r == rest) {
+                Some((ranges, _)) => ranges.push(range),
+                None => parts.push((vec![range], rest)),
+            }
+        }
+        for (ranges, _) in &mut parts {
+            ranges.sort_unstable();
+            let mut merged: Vec<(u128, u128)> = Vec::with_capacity(ranges.len());
+            for &(lo, hi) in ranges.iter() {
+                match merged.last_mut() {
+                    Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                    _ => merged.push((lo, hi)),
+                }
+            }
+            *ranges = merged;
+        }
+        parts
+    }
+
+    fn walk_split(
+        &self,
+        s: Set,
+        first: u32,
+        width: u32,
+        depth: u32,
+        value: u128,
+        out: &mut Vec<((u128, u128), Set)>,
+    ) {
+        if s.is_empty() {
+            return;
+        }
+        let n = self.node(s);
+        if depth == width || n.var >= first + width {
+            // The rest of the field is free: every value below this point leads to `s`.
+            let free = width - depth;
+            let span = if free >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << free) - 1
+            };
+            let lo = if free >= 128 { 0 } else { value << free };
+            out.push(((lo, lo | span), s));
+            return;
+        }
+        let var = first + depth;
+        let shifted = value << 1;
+        if n.var == var {
+            self.walk_split(n.low, first, width, depth + 1, shifted, out);
+            self.walk_split(n.high, first, width, depth + 1, shifted | 1, out);
+        } else {
+            self.walk_split(s, first, width, depth + 1, shifted, out);
+            self.walk_split(s, first, width, depth + 1, shifted | 1, out);
+        }
+    }
+
     /// How many vectors of `vars` variables (numbered from 0) `a` holds, saturating at
     /// `u128::MAX`.
     pub fn count(&self, a: Set, vars: u32) -> u128 {

@@ -22,7 +22,7 @@
 //! let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:443", "203.0.113.7:50000").unwrap();
 //! let one = space.flow(&flow);
 //! assert!(space.contains(one, &flow));
-//! assert_eq!(space.example(one), Some(flow));
+//! assert_eq!(space.example(one, flow.direction()), Some(flow));
 //! ```
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -72,6 +72,39 @@ impl End {
             End::Source => SOURCE_PORT,
             End::Destination => DESTINATION_PORT,
         }
+    }
+}
+
+/// A box of flows (`interfaces.md` section 7): every flow whose protocol, source, source port,
+/// destination and destination port are each among the listed values. Boxes of Icmp, Esp and
+/// Ah have no ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowBox {
+    /// The protocols.
+    pub protocols: Vec<Protocol>,
+    /// Source addresses, as CIDR blocks.
+    pub source: Vec<IpNet>,
+    /// Source ports (`None` for portless protocols).
+    pub source_ports: Option<Vec<(u16, u16)>>,
+    /// Destination addresses, as CIDR blocks.
+    pub destination: Vec<IpNet>,
+    /// Destination ports (`None` for portless protocols).
+    pub destination_ports: Option<Vec<(u16, u16)>>,
+}
+
+/// The CIDR blocks that cover an address range of one family exactly (IPv4 values as 32-bit
+/// numbers).
+fn blocks(v6: bool, lo: u128, hi: u128) -> Vec<IpNet> {
+    if v6 {
+        ipnet::Ipv6Subnets::new(Ipv6Addr::from(lo), Ipv6Addr::from(hi), 0)
+            .map(IpNet::V6)
+            .collect()
+    } else {
+        let lo = u32::try_from(lo).unwrap_or(u32::MAX);
+        let hi = u32::try_from(hi).unwrap_or(u32::MAX);
+        ipnet::Ipv4Subnets::new(Ipv4Addr::from(lo), Ipv4Addr::from(hi), 0)
+            .map(IpNet::V4)
+            .collect()
     }
 }
 
@@ -342,6 +375,130 @@ impl FlowSpace {
         self.bdd.and(s, self.universe)
     }
 
+    /// `set` as boxes (within the universe): disjoint, together exactly the set, addresses as
+    /// CIDR blocks and ports as merged ranges.
+    pub fn boxes(&mut self, set: Set) -> Vec<FlowBox> {
+        let set = self.bdd.and(set, self.universe);
+        let mut out = Vec::new();
+        for (codes, after_protocol) in self.bdd.split(set, PROTOCOL, 3) {
+            let protocols: Vec<Protocol> = codes
+                .iter()
+                .flat_map(|&(lo, hi)| lo..=hi)
+                .filter_map(|c| match c {
+                    0 => Some(Protocol::Tcp),
+                    1 => Some(Protocol::Udp),
+                    2 => Some(Protocol::Icmp),
+                    3 => Some(Protocol::Esp),
+                    4 => Some(Protocol::Ah),
+                    _ => None,
+                })
+                .collect();
+            // Protocols with ports and those without never share a box.
+            let (ported, portless): (Vec<Protocol>, Vec<Protocol>) =
+                protocols.into_iter().partition(|p| p.has_ports());
+            for group in [ported, portless] {
+                let Some(&first) = group.first() else {
+                    continue;
+                };
+                let has_ports = first.has_ports();
+                for (families, after_family) in self.bdd.split(after_protocol, FAMILY, 1) {
+                    for family in families.iter().flat_map(|&(lo, hi)| lo..=hi) {
+                        let v6 = family == 1;
+                        self.boxes_from(after_family, &group, v6, has_ports, &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn boxes_from(
+        &self,
+        rest: Set,
+        protocols: &[Protocol],
+        v6: bool,
+        has_ports: bool,
+        out: &mut Vec<FlowBox>,
+    ) {
+        let ports = |ranges: &[(u128, u128)]| -> Vec<(u16, u16)> {
+            ranges
+                .iter()
+                .map(|&(lo, hi)| {
+                    (
+                        u16::try_from(lo).unwrap_or(u16::MAX),
+                        u16::try_from(hi).unwrap_or(u16::MAX),
+                    )
+                })
+                .collect()
+        };
+        // Address ranges come as the family's own numbers (IPv4: 32 bits).
+        let cidrs = |ranges: &[(u128, u128)]| -> Vec<IpNet> {
+            ranges
+                .iter()
+                .flat_map(|&(lo, hi)| blocks(v6, lo, hi))
+                .collect()
+        };
+        for (dst, r1) in self.split_address(rest, DESTINATION, v6) {
+            for (dport, r2) in self.bdd.split(r1, DESTINATION_PORT, 16) {
+                for (src, r3) in self.split_address(r2, SOURCE, v6) {
+                    for (sport, _) in self.bdd.split(r3, SOURCE_PORT, 16) {
+                        out.push(FlowBox {
+                            protocols: protocols.to_vec(),
+                            source: cidrs(&src),
+                            source_ports: has_ports.then(|| ports(&sport)),
+                            destination: cidrs(&dst),
+                            destination_ports: has_ports.then(|| ports(&dport)),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The flows of one box.
+    pub fn box_set(&mut self, b: &FlowBox) -> Set {
+        let mut set = Set::EMPTY;
+        for p in &b.protocols {
+            let p = self.protocol(*p);
+            set = self.bdd.or(set, p);
+        }
+        for (end, nets, ports) in [
+            (End::Source, &b.source, &b.source_ports),
+            (End::Destination, &b.destination, &b.destination_ports),
+        ] {
+            let mut a = Set::EMPTY;
+            for n in nets {
+                let s = self.address(end, *n);
+                a = self.bdd.or(a, s);
+            }
+            set = self.bdd.and(set, a);
+            if let Some(ports) = ports {
+                let mut p = Set::EMPTY;
+                for &(lo, hi) in ports {
+                    let s = self.port_range(end, lo, hi);
+                    p = self.bdd.or(p, s);
+                }
+                set = self.bdd.and(set, p);
+            }
+        }
+        self.bdd.and(set, self.universe)
+    }
+
+    /// `rest` split at an address field: IPv6 addresses are 128 bits; IPv4 addresses are their
+    /// 32 high bits (the low 96 are 0 in the universe and are passed over).
+    fn split_address(&self, rest: Set, first: u32, v6: bool) -> Vec<(Vec<(u128, u128)>, Set)> {
+        if v6 {
+            return self.bdd.split(rest, first, 128);
+        }
+        let mut out = Vec::new();
+        for (ranges, after) in self.bdd.split(rest, first, 32) {
+            for (_, past_zeros) in self.bdd.split(after, first + 32, 96) {
+                out.push((ranges.clone(), past_zeros));
+            }
+        }
+        out
+    }
+
     /// Whether `flow` (with numbered ports) is in `set`.
     pub fn contains(&self, set: Set, flow: &Flow) -> bool {
         let mut bits = vec![false; VARIABLES as usize];
@@ -365,9 +522,9 @@ impl FlowSpace {
         self.bdd.contains(set, &bits)
     }
 
-    /// One flow of `set` (inbound: the destination is the local end), or `None` when it is
-    /// empty.
-    pub fn example(&self, set: Set) -> Option<Flow> {
+    /// One flow of `set`, as a flow of `direction` (inbound, the destination is the local
+    /// end; outbound, the source), or `None` when the set is empty.
+    pub fn example(&self, set: Set, direction: Direction) -> Option<Flow> {
         let bits = self.bdd.pick(set, VARIABLES)?;
         let read = |first: u32, width: u32| -> u128 {
             (0..width).fold(0u128, |acc, i| {
@@ -396,7 +553,10 @@ impl FlowSpace {
         };
         let destination = Endpoint::new(ip(read(DESTINATION, 128)), port(DESTINATION_PORT));
         let source = Endpoint::new(ip(read(SOURCE, 128)), port(SOURCE_PORT));
-        Flow::new(Direction::Inbound, protocol, destination, source).ok()
+        match direction {
+            Direction::Inbound => Flow::new(direction, protocol, destination, source).ok(),
+            Direction::Outbound => Flow::new(direction, protocol, source, destination).ok(),
+        }
     }
 }
 
@@ -419,6 +579,61 @@ mod tests {
         // Exactly one flow per point: no stray encodings.
         let one = space.flow(&icmp);
         assert_eq!(space.bdd().count(one, VARIABLES), 1);
+    }
+
+    #[test]
+    fn boxes_give_the_set_back() {
+        use crate::model::PortRange;
+        let mut space = FlowSpace::new();
+        let web: IpNet = "10.0.1.0/24".parse().unwrap();
+        let partner: IpNet = "198.51.100.0/25".parse().unwrap();
+        let v6: IpNet = "2001:db8::/64".parse().unwrap();
+        let dst_web = space.address(End::Destination, web);
+        let src_partner = space.address(End::Source, partner);
+        let https = space.ports(
+            End::Destination,
+            &PortSide::from_ranges(vec![
+                PortRange::new(443, 443).unwrap(),
+                PortRange::new(8000, 8080).unwrap(),
+            ]),
+        );
+        let tcp = space.protocol(Protocol::Tcp);
+        let a = space.bdd().and(dst_web, src_partner);
+        let a = space.bdd().and(a, https);
+        let a = space.bdd().and(a, tcp);
+        let icmp = space.protocol(Protocol::Icmp);
+        let dst_v6 = space.address(End::Destination, v6);
+        let b = space.bdd().and(icmp, dst_v6);
+        let set = space.bdd().or(a, b);
+        let boxes = space.boxes(set);
+        assert_eq!(boxes.len(), 2, "{boxes:?}");
+        let tcp_box = boxes
+            .iter()
+            .find(|b| b.protocols == [Protocol::Tcp])
+            .unwrap();
+        assert_eq!(tcp_box.destination, [web]);
+        assert_eq!(tcp_box.source, [partner]);
+        assert_eq!(
+            tcp_box.destination_ports,
+            Some(vec![(443, 443), (8000, 8080)])
+        );
+        assert_eq!(tcp_box.source_ports, Some(vec![(0, 65535)]));
+        let icmp_box = boxes
+            .iter()
+            .find(|b| b.protocols == [Protocol::Icmp])
+            .unwrap();
+        assert_eq!(icmp_box.destination, [v6]);
+        assert_eq!(icmp_box.source, ["::/0".parse::<IpNet>().unwrap()]);
+        assert_eq!(icmp_box.destination_ports, None);
+        // Rebuilt from its boxes, the set is the same.
+        let mut rebuilt = Set::EMPTY;
+        for b in &boxes {
+            let one = space.box_set(b);
+            rebuilt = space.bdd().or(rebuilt, one);
+        }
+        let u = space.universe();
+        let set = space.bdd().and(set, u);
+        assert_eq!(rebuilt, set);
     }
 
     #[test]

@@ -25,7 +25,7 @@
 //!     .find(|r| r.rule_name.as_deref() == Some("securityRules/AllowHttps"))
 //!     .unwrap();
 //! assert_eq!(https.access, Decision::Allow);
-//! let example = reach.space.example(https.flows).unwrap();
+//! let example = reach.space.example(https.flows, Direction::Inbound).unwrap();
 //! assert_eq!(example.destination().port(), Some(443));
 //! ```
 

@@ -521,6 +521,23 @@ proptest! {
                 prop_assert_eq!(&r.resource, &v.decided_by.resource);
                 prop_assert_eq!(r.uncertain, v.uncertain, "uncertain for {:?}", flow);
             }
+            // Each region is exactly its boxes, and its example verifies to it.
+            let mut reach = reach;
+            for region in reach.regions.clone() {
+                let boxes = reach.space.boxes(region.flows);
+                let mut rebuilt = flowverify::bdd::Set::EMPTY;
+                for b in &boxes {
+                    let one = reach.space.box_set(b);
+                    rebuilt = reach.space.bdd().or(rebuilt, one);
+                }
+                prop_assert_eq!(rebuilt, region.flows);
+                let example = reach.space.example(region.flows, direction).expect("regions are not empty");
+                prop_assert_eq!(example.direction(), direction);
+                let v = verify_with(&inputs, &example, Options { trace: false });
+                prop_assert_eq!(v.access, region.access);
+                prop_assert_eq!(&v.rule_name, &region.rule_name);
+                prop_assert_eq!(v.uncertain, region.uncertain);
+            }
         }
     }
 }
