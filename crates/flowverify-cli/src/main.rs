@@ -19,6 +19,7 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
 use flowverify::flow::Endpoint;
@@ -54,6 +55,9 @@ enum Command {
     /// Encode a scenario as a permalink, or decode a permalink back to its scenario.
     #[command(subcommand)]
     Permalink(PermalinkCommand),
+    /// Every flow of a direction at once: the flows allowed and denied, grouped by the rule that
+    /// decides them (`interfaces.md` section 7).
+    Reach(Box<ReachArgs>),
     /// Print what FlowVerify assumes where Azure is silent, and what it warns about (the same
     /// text as the README and the page's About panel).
     Assumptions {
@@ -82,8 +86,9 @@ enum PermalinkCommand {
     },
 }
 
+/// The inputs of a target, as files and flags (`verify`, `reach`).
 #[derive(Debug, Args)]
-struct VerifyArgs {
+struct InputArgs {
     /// NSG associated with the target's subnet.
     #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     subnet_nsg: Option<PathBuf>,
@@ -112,31 +117,44 @@ struct VerifyArgs {
     /// (standard input, once).
     #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     scenario: Option<PathBuf>,
+}
 
+#[derive(Debug, Args)]
+struct ReachArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
     /// inbound or outbound.
-    #[arg(long, value_name = "inbound|outbound", value_parser = parse_direction)]
+    #[arg(long, value_name = "inbound|outbound", value_parser = Direction::from_str)]
     direction: Direction,
-    /// tcp, udp, icmp, esp or ah.
-    #[arg(long, value_name = "tcp|udp|icmp|esp|ah", value_parser = parse_protocol)]
-    protocol: Protocol,
-    /// The target's address: IP:PORT, [IPv6]:PORT, or an IP for icmp, esp and ah.
-    #[arg(long, value_name = "IP[:PORT]", value_parser = Endpoint::parse)]
-    local: Endpoint,
-    /// The other end's address, written like --local.
-    #[arg(long, value_name = "IP[:PORT]", value_parser = Endpoint::parse)]
-    remote: Endpoint,
-    /// Print the result object as JSON.
+    /// The target's addresses (IPs or CIDRs, comma-separated); default: the network interface
+    /// document's addresses when one is given, else any address.
+    #[arg(long, value_name = "ADDR[,ADDR...]", value_delimiter = ',', value_parser = parse_cidr)]
+    local: Vec<IpNet>,
+    /// Print the reach object as JSON.
     #[arg(long)]
     json: bool,
 }
 
-fn parse_direction(text: &str) -> Result<Direction, String> {
-    Direction::parse(text).ok_or_else(|| format!("direction '{text}' is not inbound or outbound"))
-}
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
 
-fn parse_protocol(text: &str) -> Result<Protocol, String> {
-    Protocol::parse(text)
-        .ok_or_else(|| format!("protocol '{text}' is not one of tcp, udp, icmp, esp, ah"))
+    /// inbound or outbound.
+    #[arg(long, value_name = "inbound|outbound", value_parser = Direction::from_str)]
+    direction: Direction,
+    /// tcp, udp, icmp, esp or ah.
+    #[arg(long, value_name = "tcp|udp|icmp|esp|ah", value_parser = Protocol::from_str)]
+    protocol: Protocol,
+    /// The target's address: IP:PORT, [IPv6]:PORT, or an IP for icmp, esp and ah.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = Endpoint::from_str)]
+    local: Endpoint,
+    /// The other end's address, written like --local.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = Endpoint::from_str)]
+    remote: Endpoint,
+    /// Print the result object as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// How a command ended, short of printing.
@@ -191,6 +209,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Verify(args) => run_verify(&args),
         Command::Check { scenarios, json } => run_check(&scenarios, json),
+        Command::Reach(args) => run_reach(&args),
         Command::Permalink(PermalinkCommand::Encode { scenario, base }) => {
             run_encode(&scenario, base.as_deref())
         }
@@ -230,6 +249,44 @@ fn emit(text: &str) {
 
 /// `flowverify verify`.
 fn run_verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
+    let flow = Flow::new(args.direction, args.protocol, args.local, args.remote)
+        .map_err(|m| format!("command line: flow: {m}"))?;
+    let inputs = read_inputs(&args.inputs)?;
+    let verdict = verify(&inputs, &flow);
+    let stdout = if args.json {
+        render::json(&verdict)
+    } else {
+        render::verdict(&verdict)
+    };
+    Ok(Outcome { stdout, status: 0 })
+}
+
+/// `flowverify reach`.
+fn run_reach(args: &ReachArgs) -> Result<Outcome, Failure> {
+    let inputs = read_inputs(&args.inputs)?;
+    let local: Vec<IpNet> = if args.local.is_empty() {
+        inputs
+            .nics
+            .iter()
+            .flat_map(|n| n.ips.iter().map(|ip| IpNet::from(*ip)))
+            .collect()
+    } else {
+        args.local.clone()
+    };
+    let mut reach = flowverify::reach::reach_within(&inputs, args.direction, &local);
+    let stdout = if args.json {
+        let mut text =
+            serde_json::to_string_pretty(&flowverify::ffi::reach(&mut reach)).unwrap_or_default();
+        text.push('\n');
+        text
+    } else {
+        render::reach(&inputs, &mut reach, &local)
+    };
+    Ok(Outcome { stdout, status: 0 })
+}
+
+/// Assembles the inputs of a target: the scenario's slots, replaced or added to by the flags.
+fn read_inputs(args: &InputArgs) -> Result<Inputs, Failure> {
     let files = [
         &args.scenario,
         &args.subnet_nsg,
@@ -241,20 +298,6 @@ fn run_verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
     .flatten()
     .chain(&args.admin_rules);
     files::stdin_at_most_once(files.map(PathBuf::as_path))?;
-    let flow = Flow::new(args.direction, args.protocol, args.local, args.remote)
-        .map_err(|m| format!("command line: flow: {m}"))?;
-    let inputs = verify_inputs(args)?;
-    let verdict = verify(&inputs, &flow);
-    let stdout = if args.json {
-        render::json(&verdict)
-    } else {
-        render::verdict(&verdict)
-    };
-    Ok(Outcome { stdout, status: 0 })
-}
-
-/// Assembles the inputs of `verify`: the scenario's slots, replaced or added to by the flags.
-fn verify_inputs(args: &VerifyArgs) -> Result<Inputs, Failure> {
     let mut errors = Vec::new();
     let mut documents: Vec<(Slot, Document)> = Vec::new();
     let mut prefixes: Vec<IpNet> = Vec::new();

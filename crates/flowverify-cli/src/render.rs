@@ -338,6 +338,100 @@ pub fn write_check_json(out: &mut impl std::io::Write, row: &CheckRow) -> serde_
     serde_json::to_writer(out, &item)
 }
 
+/// `reach` in words: the direction's verdicts, allowed first, each with its deciding rule,
+/// its flows as boxes in words ("Tcp 443 from Internet to 10.0.1.4") and an example flow.
+pub fn reach(
+    inputs: &flowverify::Inputs,
+    reach: &mut flowverify::reach::Reach,
+    local: &[ipnet::IpNet],
+) -> String {
+    const BOXES_SHOWN: usize = 8;
+    let mut out = String::new();
+    let target = if local.is_empty() {
+        "any address".to_string()
+    } else {
+        reach.space.describe_addresses(inputs, local)
+    };
+    let to_or_from = match reach.direction {
+        flowverify::model::Direction::Inbound => "to",
+        flowverify::model::Direction::Outbound => "from",
+    };
+    out.push_str(&format!(
+        "{} flows {to_or_from} {}: {}\n",
+        reach.direction,
+        escape(&target),
+        match reach.regions.len() {
+            1 => "1 verdict".to_string(),
+            n => format!("{n} verdicts"),
+        }
+    ));
+    let mut regions = reach.regions.clone();
+    regions.sort_by_key(|r| (r.access != flowverify::Decision::Allow, r.uncertain));
+    for region in &regions {
+        let at = place(region.layer, region.resource.as_deref());
+        out.push('\n');
+        match &region.rule_name {
+            Some(rule) => out.push_str(&format!("{}  {}  ({at})", region.access, escape(rule))),
+            None => out.push_str(&format!("{}  ({at})", region.access)),
+        }
+        if region.uncertain {
+            out.push_str("  (uncertain: a rule before it lacks input)");
+        }
+        out.push('\n');
+        let boxes = reach.space.boxes(region.flows);
+        for b in boxes.iter().take(BOXES_SHOWN) {
+            let protocols: Vec<&str> = b.protocols.iter().map(|p| p.as_str()).collect();
+            let ports = |p: &Option<Vec<(u16, u16)>>| -> Option<String> {
+                let p = p.as_ref()?;
+                if p == &[(0, u16::MAX)] {
+                    return None;
+                }
+                Some(
+                    p.iter()
+                        .map(|&(lo, hi)| {
+                            if lo == hi {
+                                lo.to_string()
+                            } else {
+                                format!("{lo}-{hi}")
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            };
+            let mut line = format!("  {}", protocols.join("/"));
+            if let Some(p) = ports(&b.destination_ports) {
+                line.push_str(&format!(" {p}"));
+            }
+            let source = reach.space.describe_addresses(inputs, &b.source);
+            line.push_str(&format!(" from {}", escape(&source)));
+            if let Some(p) = ports(&b.source_ports) {
+                line.push_str(&format!(" port {p}"));
+            }
+            let destination = reach.space.describe_addresses(inputs, &b.destination);
+            line.push_str(&format!(" to {}", escape(&destination)));
+            out.push_str(&line);
+            out.push('\n');
+        }
+        if boxes.len() > BOXES_SHOWN {
+            out.push_str(&format!(
+                "  and {} more sets of flows (--json lists them all)\n",
+                boxes.len() - BOXES_SHOWN
+            ));
+        }
+        if let Some(example) = reach.space.example(region.flows, reach.direction) {
+            out.push_str(&format!(
+                "  e.g. {} {} local {} remote {}\n",
+                example.direction(),
+                example.protocol(),
+                example.local(),
+                example.remote()
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

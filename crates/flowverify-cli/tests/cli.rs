@@ -1631,3 +1631,66 @@ fn a_port_star_is_any_port_and_can_make_the_verdict_uncertain() {
     ]);
     text.bad_input(&["different address families"]);
 }
+
+#[test]
+fn reach_lists_every_verdict_of_a_direction_with_examples_that_verify_to_it() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/web-tier.json");
+    let text = flowverify(&[
+        "reach",
+        "--scenario",
+        sample,
+        "--direction",
+        "inbound",
+        "--local",
+        "10.0.1.4",
+    ]);
+    let out = &text.ok().stdout;
+    assert!(out.starts_with("Inbound flows to 10.0.1.4: "), "{out}");
+    assert!(
+        out.contains("Allow  securityRules/AllowHttpsFromAny  (NIC NSG nsg-web-nic)\n  Tcp 443 from any to 10.0.1.4\n"),
+        "{out}"
+    );
+    assert!(out.contains("Tcp 8080 from Internet to 10.0.1.4"), "{out}");
+    let json = flowverify(&[
+        "reach",
+        "--scenario",
+        sample,
+        "--direction",
+        "inbound",
+        "--local",
+        "10.0.1.4",
+        "--json",
+    ])
+    .ok()
+    .json();
+    assert_eq!(json["direction"], "Inbound");
+    let regions = json["regions"].as_array().unwrap();
+    assert!(regions.len() >= 5, "{json}");
+    for region in regions {
+        let example = &region["example"];
+        let verdict = flowverify(&[
+            "verify",
+            "--scenario",
+            sample,
+            "--direction",
+            example["direction"].as_str().unwrap(),
+            "--protocol",
+            example["protocol"].as_str().unwrap(),
+            "--local",
+            example["local"].as_str().unwrap(),
+            "--remote",
+            example["remote"].as_str().unwrap(),
+            "--json",
+        ])
+        .ok()
+        .json();
+        assert_eq!(verdict["access"], region["access"], "{region}");
+        assert_eq!(verdict["ruleName"], region["ruleName"], "{region}");
+        assert_eq!(verdict["uncertain"], region["uncertain"], "{region}");
+        assert!(example["local"].as_str().unwrap().starts_with("10.0.1.4"));
+        for b in region["flows"].as_array().unwrap() {
+            assert!(b["protocols"].as_array().is_some_and(|p| !p.is_empty()));
+            assert!(b["destination"].as_array().is_some_and(|d| !d.is_empty()));
+        }
+    }
+}

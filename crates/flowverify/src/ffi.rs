@@ -197,6 +197,83 @@ pub fn write_result<W: std::io::Write>(out: W, verdict: &Verdict) -> serde_json:
     serde_json::to_writer(out, &result_object(verdict, flow_object(&verdict.flow)))
 }
 
+/// A box of flows as `interfaces.md` section 7 writes it.
+fn box_object(b: &crate::flowset::FlowBox) -> Value {
+    let ports = |ranges: &[(u16, u16)]| -> Vec<String> {
+        ranges
+            .iter()
+            .map(|&(lo, hi)| {
+                if lo == hi {
+                    lo.to_string()
+                } else {
+                    format!("{lo}-{hi}")
+                }
+            })
+            .collect()
+    };
+    let mut object = serde_json::Map::new();
+    object.insert(
+        "protocols".into(),
+        b.protocols.iter().map(|p| p.as_str()).collect(),
+    );
+    object.insert(
+        "source".into(),
+        b.source.iter().map(ToString::to_string).collect(),
+    );
+    if let Some(p) = &b.source_ports {
+        object.insert("sourcePorts".into(), ports(p).into());
+    }
+    object.insert(
+        "destination".into(),
+        b.destination.iter().map(ToString::to_string).collect(),
+    );
+    if let Some(p) = &b.destination_ports {
+        object.insert("destinationPorts".into(), ports(p).into());
+    }
+    Value::Object(object)
+}
+
+/// A flow as a scenario writes it: `{direction, protocol, local, remote}`.
+pub fn flow(flow: &Flow) -> Value {
+    serde_json::json!({
+        "direction": flow.direction().as_str(),
+        "protocol": flow.protocol().as_str(),
+        "local": flow.local().to_string(),
+        "remote": flow.remote().to_string(),
+    })
+}
+
+/// The `reach` object of `interfaces.md` section 7: the direction and its regions, each with
+/// its verdict, its flows as boxes and an example flow.
+pub fn reach(reach: &mut crate::reach::Reach) -> Value {
+    let mut regions = Vec::with_capacity(reach.regions.len());
+    for region in &reach.regions {
+        let boxes = reach.space.boxes(region.flows);
+        let example = reach.space.example(region.flows, reach.direction);
+        let mut decided_by = serde_json::Map::new();
+        decided_by.insert("layer".into(), region.layer.as_str().into());
+        if let Some(r) = &region.resource {
+            decided_by.insert("resource".into(), r.as_str().into());
+        }
+        let mut object = serde_json::Map::new();
+        object.insert("access".into(), region.access.as_str().into());
+        if let Some(rule) = &region.rule_name {
+            object.insert("ruleName".into(), rule.as_str().into());
+        }
+        object.insert("decidedBy".into(), Value::Object(decided_by));
+        object.insert("uncertain".into(), region.uncertain.into());
+        object.insert("flows".into(), boxes.iter().map(box_object).collect());
+        if let Some(example) = example {
+            object.insert("example".into(), self::flow(&example));
+        }
+        regions.push(Value::Object(object));
+    }
+    serde_json::json!({
+        "direction": reach.direction.as_str(),
+        "regions": regions,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -484,6 +484,59 @@ impl FlowSpace {
         self.bdd.and(set, self.universe)
     }
 
+    /// The addresses of a box in words: `any` (every address of the family), the name of a tag
+    /// whose members they are exactly (`Internet`, `VirtualNetwork`, a service tag), or the
+    /// CIDR blocks (the first few, then how many more).
+    ///
+    /// ```
+    /// use flowverify::flowset::FlowSpace;
+    /// use flowverify::Inputs;
+    /// let mut space = FlowSpace::new();
+    /// let inputs = Inputs::new();
+    /// let any: Vec<ipnet::IpNet> = vec!["0.0.0.0/0".parse().unwrap()];
+    /// assert_eq!(space.describe_addresses(&inputs, &any), "any");
+    /// let one: Vec<ipnet::IpNet> = vec!["10.0.1.4/32".parse().unwrap()];
+    /// assert_eq!(space.describe_addresses(&inputs, &one), "10.0.1.4");
+    /// ```
+    pub fn describe_addresses(&mut self, inputs: &Inputs, nets: &[IpNet]) -> String {
+        const SHOWN: usize = 4;
+        if nets.len() == 1 && nets[0].prefix_len() == 0 {
+            return "any".to_string();
+        }
+        // A tag's members, in this family.
+        let mut given = Set::EMPTY;
+        for n in nets {
+            let one = self.address(End::Source, *n);
+            given = self.bdd.or(given, one);
+        }
+        let v6 = nets.first().is_some_and(|n| matches!(n, IpNet::V6(_)));
+        let family = self.bdd.bit(FAMILY, v6);
+        let mut names: Vec<String> = vec!["Internet".into(), "VirtualNetwork".into()];
+        names.extend(inputs.service_tags.names().map(str::to_string));
+        for name in names {
+            if let Some(tag) = self.tag(inputs, End::Source, &name) {
+                let in_family = self.bdd.and(tag, family);
+                if !in_family.is_empty() && in_family == given {
+                    return name;
+                }
+            }
+        }
+        let shown: Vec<String> = nets
+            .iter()
+            .take(SHOWN)
+            .map(|n| match n {
+                IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
+                IpNet::V6(n) if n.prefix_len() == 128 => n.addr().to_string(),
+                n => n.to_string(),
+            })
+            .collect();
+        let mut text = shown.join(", ");
+        if nets.len() > SHOWN {
+            text.push_str(&format!(" and {} more blocks", nets.len() - SHOWN));
+        }
+        text
+    }
+
     /// `rest` split at an address field: IPv6 addresses are 128 bits; IPv4 addresses are their
     /// 32 high bits (the low 96 are 0 in the universe and are passed over).
     fn split_address(&self, rest: Set, first: u32, v6: bool) -> Vec<(Vec<(u128, u128)>, Set)> {
@@ -523,8 +576,60 @@ impl FlowSpace {
     }
 
     /// One flow of `set`, as a flow of `direction` (inbound, the destination is the local
-    /// end; outbound, the source), or `None` when the set is empty.
-    pub fn example(&self, set: Set, direction: Direction) -> Option<Flow> {
+    /// end; outbound, the source), or `None` when the set is empty. The flow is one a person
+    /// would pick: Tcp before Udp before the rest, an ephemeral source port, a destination
+    /// port other than 0, and no reserved or documentation address unless the set has no
+    /// other (Batfish's choice of representative flows is the model).
+    pub fn example(&mut self, set: Set, direction: Direction) -> Option<Flow> {
+        let mut chosen = self.bdd.and(set, self.universe);
+        if chosen.is_empty() {
+            return None;
+        }
+        for preference in self.preferences() {
+            let narrower = self.bdd.and(chosen, preference);
+            if !narrower.is_empty() {
+                chosen = narrower;
+            }
+        }
+        self.decode(chosen, direction)
+    }
+
+    /// The preferences of [`FlowSpace::example`], in order.
+    fn preferences(&mut self) -> Vec<Set> {
+        let mut out = Vec::new();
+        let ephemeral = self.port_range(End::Source, 49152, u16::MAX);
+        let portless = self.bdd.range(PROTOCOL, 3, 2, 4);
+        out.push(self.bdd.or(ephemeral, portless));
+        let named_port = self.port_range(End::Destination, 1, u16::MAX);
+        out.push(self.bdd.or(named_port, portless));
+        let unusual: [&str; 12] = [
+            "0.0.0.0/8",
+            "127.0.0.0/8",
+            "169.254.0.0/16",
+            "192.0.2.0/24",
+            "198.51.100.0/24",
+            "203.0.113.0/24",
+            "224.0.0.0/3",
+            "::/8",
+            "fe80::/10",
+            "ff00::/8",
+            "2001:db8::/32",
+            "100::/64",
+        ];
+        for end in [End::Source, End::Destination] {
+            let mut avoid = Set::EMPTY;
+            for net in unusual {
+                if let Ok(net) = net.parse::<IpNet>() {
+                    let one = self.address(end, net);
+                    avoid = self.bdd.or(avoid, one);
+                }
+            }
+            out.push(self.bdd.not(avoid));
+        }
+        out
+    }
+
+    fn decode(&self, set: Set, direction: Direction) -> Option<Flow> {
         let bits = self.bdd.pick(set, VARIABLES)?;
         let read = |first: u32, width: u32| -> u128 {
             (0..width).fold(0u128, |acc, i| {

@@ -30,7 +30,7 @@
 //! ```
 
 use crate::bdd::Set;
-use crate::flowset::FlowSpace;
+use crate::flowset::{End, FlowSpace};
 use crate::inputs::Inputs;
 use crate::model::{Access, Direction, Rule};
 use crate::verdict::{Decision, Layer};
@@ -88,8 +88,26 @@ fn ordered(rules: &[Rule], direction: Direction) -> Vec<&Rule> {
 
 /// Partitions every flow of `direction` by verdict.
 pub fn reach(inputs: &Inputs, direction: Direction) -> Reach {
+    reach_within(inputs, direction, &[])
+}
+
+/// Partitions the flows of `direction` whose local end (inbound the destination, outbound the
+/// source) is in `local` (empty: any address) by verdict.
+pub fn reach_within(inputs: &Inputs, direction: Direction, local: &[ipnet::IpNet]) -> Reach {
     let mut space = FlowSpace::new();
-    let universe = space.universe();
+    let mut universe = space.universe();
+    if !local.is_empty() {
+        let end = match direction {
+            Direction::Inbound => End::Destination,
+            Direction::Outbound => End::Source,
+        };
+        let mut within = Set::EMPTY;
+        for net in local {
+            let one = space.address(end, *net);
+            within = space.bdd().or(within, one);
+        }
+        universe = space.bdd().and(universe, within);
+    }
     let mut decided: Vec<(Decision, Decider, Set)> = Vec::new();
     let mut uncertain = Set::EMPTY;
 
