@@ -49,7 +49,7 @@ const NOT_INPUTS: &[(&str, &str)] = &[
 #[test]
 fn every_fixture_is_classified_here() {
     let mut found: Vec<String> = std::fs::read_dir(fixtures_dir())
-        .expect("the shared fixtures directory")
+        .expect("the fixtures directory")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".json"))

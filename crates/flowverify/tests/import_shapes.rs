@@ -517,9 +517,10 @@ fn property_names_in_any_case() {
 #[test]
 fn rest_nsg_body_without_envelope_and_single_rule_resource() {
     let fixture: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(
-            "../../../shared/fixtures/azure-rest-api-specs/NetworkSecurityGroupGet.2024-05-01.json",
-        ))
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/azure-rest-api-specs/NetworkSecurityGroupGet.2024-05-01.json"),
+        )
         .unwrap(),
     )
     .unwrap();
