@@ -58,6 +58,9 @@ enum Command {
     /// Every flow of a direction at once: the flows allowed and denied, grouped by the rule that
     /// decides them (`interfaces.md` section 7).
     Reach(Box<ReachArgs>),
+    /// One flow of the query with the wanted verdict, printed like `verify`; or the proof that
+    /// none exists (exit 1).
+    Search(Box<SearchArgs>),
     /// Print what FlowVerify assumes where Azure is silent, and what it warns about (the same
     /// text as the README and the page's About panel).
     Assumptions {
@@ -131,6 +134,39 @@ struct ReachArgs {
     #[arg(long, value_name = "ADDR[,ADDR...]", value_delimiter = ',', value_parser = parse_cidr)]
     local: Vec<IpNet>,
     /// Print the reach object as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct SearchArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// inbound or outbound.
+    #[arg(long, value_name = "inbound|outbound", value_parser = Direction::from_str)]
+    direction: Direction,
+    /// Protocols, comma-separated (default: any).
+    #[arg(long, value_name = "P[,P...]", value_delimiter = ',', value_parser = Protocol::from_str)]
+    protocol: Vec<Protocol>,
+    /// Source addresses: IPs, CIDRs, * and tag names, comma-separated (default: any).
+    #[arg(long, value_name = "SET")]
+    source: Option<String>,
+    /// Source ports: N, A-B, *, comma-separated (default: any).
+    #[arg(long, value_name = "PORTS")]
+    source_port: Option<String>,
+    /// Destination addresses, written like --source.
+    #[arg(long, value_name = "SET")]
+    destination: Option<String>,
+    /// Destination ports, written like --source-port.
+    #[arg(long, value_name = "PORTS")]
+    destination_port: Option<String>,
+    /// The wanted access (default: either).
+    #[arg(long, value_name = "allow|deny", value_parser = flowverify::Decision::from_str)]
+    access: Option<flowverify::Decision>,
+    /// The wanted deciding rule: `securityRules/X` (or a bare name).
+    #[arg(long, value_name = "NAME")]
+    rule: Option<String>,
+    /// Print `{found, result, flows}` as JSON.
     #[arg(long)]
     json: bool,
 }
@@ -210,6 +246,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => run_verify(&args),
         Command::Check { scenarios, json } => run_check(&scenarios, json),
         Command::Reach(args) => run_reach(&args),
+        Command::Search(args) => run_search(&args),
         Command::Permalink(PermalinkCommand::Encode { scenario, base }) => {
             run_encode(&scenario, base.as_deref())
         }
@@ -283,6 +320,64 @@ fn run_reach(args: &ReachArgs) -> Result<Outcome, Failure> {
         render::reach(&inputs, &mut reach, &local)
     };
     Ok(Outcome { stdout, status: 0 })
+}
+
+/// `flowverify search`.
+fn run_search(args: &SearchArgs) -> Result<Outcome, Failure> {
+    use flowverify::search::{search, Query};
+    let inputs = read_inputs(&args.inputs)?;
+    let bad =
+        |flag: &str, e: flowverify::search::QueryError| format!("command line: --{flag}: {e}");
+    let mut query = Query::new(args.direction);
+    query.protocols = args.protocol.clone();
+    if let Some(text) = &args.source {
+        query.source = Query::addresses(text).map_err(|e| bad("source", e))?;
+    }
+    if let Some(text) = &args.destination {
+        query.destination = Query::addresses(text).map_err(|e| bad("destination", e))?;
+    }
+    if let Some(text) = &args.source_port {
+        query.source_ports = Query::ports(text).map_err(|e| bad("source-port", e))?;
+    }
+    if let Some(text) = &args.destination_port {
+        query.destination_ports = Query::ports(text).map_err(|e| bad("destination-port", e))?;
+    }
+    query.access = args.access;
+    query.rule = args.rule.clone();
+    let mut found = search(&inputs, &query).map_err(|e| format!("command line: {e}"))?;
+    let example = found.example();
+    let verdict = example.map(|flow| verify(&inputs, &flow));
+    let stdout = if args.json {
+        let json = match &verdict {
+            Some(v) => serde_json::json!({
+                "found": true,
+                "result": flowverify::ffi::result(v),
+                "flows": flowverify::ffi::boxes(&mut found.reach.space, found.flows),
+            }),
+            None => serde_json::json!({"found": false, "flows": []}),
+        };
+        let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        text.push('\n');
+        text
+    } else {
+        match &verdict {
+            Some(v) => format!("Found:\n{}", render::verdict(v)),
+            None => format!(
+                "None: no {} flow of the query {}; the search covers every flow, so this is a proof\n",
+                args.direction.as_str().to_ascii_lowercase(),
+                match (args.access, &args.rule) {
+                    (Some(a), Some(r)) => format!("is {} by {}", a.as_str().to_ascii_lowercase(), render::escape(r)),
+                    (Some(a), None) => format!("is {}", if a == flowverify::Decision::Allow { "allowed" } else { "denied" }),
+                    (None, Some(r)) => format!("is decided by {}", render::escape(r)),
+                    (None, None) => "exists".to_string(),
+                }
+            ),
+        }
+    };
+    Ok(Outcome {
+        stdout,
+        status: if verdict.is_some() { 0 } else { 1 },
+    })
 }
 
 /// Assembles the inputs of a target: the scenario's slots, replaced or added to by the flags.

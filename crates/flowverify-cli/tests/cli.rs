@@ -1694,3 +1694,83 @@ fn reach_lists_every_verdict_of_a_direction_with_examples_that_verify_to_it() {
         }
     }
 }
+
+#[test]
+fn search_finds_a_flow_or_proves_there_is_none() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/web-tier.json");
+    let base = [
+        "search",
+        "--scenario",
+        sample,
+        "--direction",
+        "inbound",
+        "--destination",
+        "10.0.1.4",
+    ];
+    let with = |extra: &[&str]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        flowverify(&args)
+    };
+    // SSH from the management subnet: allowed, by the admin AlwaysAllow.
+    let found = with(&[
+        "--source",
+        "10.10.0.0/24",
+        "--destination-port",
+        "22",
+        "--access",
+        "allow",
+        "--json",
+    ]);
+    let v = found.ok().json();
+    assert_eq!(v["found"], true);
+    assert_eq!(
+        v["result"]["ruleName"],
+        "securityAdminRules/AlwaysAllowMgmtSsh"
+    );
+    assert_eq!(v["result"]["access"], "Allow");
+    assert!(v["flows"].as_array().is_some_and(|f| !f.is_empty()));
+    // SSH over Tcp from a public range: none, a proof, exit 1.
+    let none = with(&[
+        "--protocol",
+        "tcp",
+        "--source",
+        "203.0.113.0/24",
+        "--destination-port",
+        "22",
+        "--access",
+        "allow",
+    ]);
+    assert_eq!(none.code, 1, "{}", none.stderr);
+    assert!(
+        none.stdout
+            .starts_with("None: no inbound flow of the query is allowed"),
+        "{}",
+        none.stdout
+    );
+    let json = with(&[
+        "--protocol",
+        "tcp",
+        "--source",
+        "203.0.113.0/24",
+        "--destination-port",
+        "22",
+        "--access",
+        "allow",
+        "--json",
+    ]);
+    assert_eq!(json.code, 1);
+    assert_eq!(json.json(), json!({"found": false, "flows": []}));
+    // A bare rule name works as well as ruleName.
+    let by_rule = with(&["--rule", "DenyHttpFromInternet"]);
+    assert!(
+        by_rule
+            .ok()
+            .stdout
+            .starts_with("Found:\nDeny  securityRules/DenyHttpFromInternet"),
+        "{}",
+        by_rule.stdout
+    );
+    // An unknown tag is bad input.
+    with(&["--source", "NoSuchTag"]).bad_input(&["tag 'NoSuchTag' is not defined"]);
+}

@@ -233,6 +233,11 @@ fn box_object(b: &crate::flowset::FlowBox) -> Value {
     Value::Object(object)
 }
 
+/// A set of flows as boxes (`interfaces.md` section 7).
+pub fn boxes(space: &mut crate::flowset::FlowSpace, set: crate::bdd::Set) -> Value {
+    space.boxes(set).iter().map(box_object).collect()
+}
+
 /// A flow as a scenario writes it: `{direction, protocol, local, remote}`.
 pub fn flow(flow: &Flow) -> Value {
     serde_json::json!({

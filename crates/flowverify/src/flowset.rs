@@ -290,6 +290,13 @@ impl FlowSpace {
 
     /// A service tag as [`crate::verify`] reads it: a supplied definition first, then the
     /// built-in `VirtualNetwork`, `AzureLoadBalancer` and `Internet`.
+    /// The flows whose `end` address is in the tag `name` (a service tag of the inputs, or the
+    /// built-in `VirtualNetwork`, `AzureLoadBalancer`, `Internet`); `None` when no input
+    /// defines it.
+    pub fn tag_of(&mut self, inputs: &Inputs, end: End, name: &str) -> Option<Set> {
+        self.tag(inputs, end, name)
+    }
+
     fn tag(&mut self, inputs: &Inputs, end: End, name: &str) -> Option<Set> {
         let key = (end, name.to_ascii_lowercase());
         if let Some(&known) = self.tags.get(&key) {

@@ -46,6 +46,7 @@ pub mod model;
 pub mod permalink;
 pub mod reach;
 pub mod scenario;
+pub mod search;
 pub mod tags;
 pub mod text;
 pub mod verdict;

@@ -540,4 +540,45 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn search_finds_what_verify_confirms_or_proves_there_is_none(
+        inputs in inputs(),
+        flows in prop::collection::vec(flow(), 1..8),
+        direction in prop::sample::select(vec![Direction::Inbound, Direction::Outbound]),
+        allow in any::<bool>(),
+        port in prop::sample::select(vec!["*", "22", "80-443", "3389,50000"]),
+    ) {
+        use flowverify::search::{search, Query};
+        let wanted = if allow { Decision::Allow } else { Decision::Deny };
+        let query = Query {
+            destination_ports: Query::ports(port).unwrap(),
+            access: Some(wanted),
+            ..Query::new(direction)
+        };
+        let mut found = search(&inputs, &query).unwrap();
+        match found.example() {
+            Some(example) => {
+                let v = verify_with(&inputs, &example, Options { trace: false });
+                prop_assert_eq!(v.access, wanted);
+                prop_assert_eq!(example.direction(), direction);
+                if let Some(p) = example.destination().port() {
+                    prop_assert!(query.destination_ports.contains(p));
+                }
+            }
+            None => {
+                // A proof: no flow of the query gets the wanted access.
+                for flow in flows.iter().filter(|f| f.direction() == direction) {
+                    let port_in = match flow.destination().port() {
+                        Some(p) => query.destination_ports.contains(p),
+                        None => query.destination_ports.covers_all() && !flow.destination().has_any_port(),
+                    };
+                    if port_in && !flow.source().has_any_port() {
+                        let v = verify_with(&inputs, flow, Options { trace: false });
+                        prop_assert_ne!(v.access, wanted, "{:?} was missed", flow);
+                    }
+                }
+            }
+        }
+    }
 }
