@@ -61,6 +61,15 @@ enum Command {
     /// One flow of the query with the wanted verdict, printed like `verify`; or the proof that
     /// none exists (exit 1).
     Search(Box<SearchArgs>),
+    /// Findings on every flow at once: shadowed and preempted rules, risky services open to
+    /// the Internet, names without membership (exit 1 when there are findings).
+    Lint {
+        #[command(flatten)]
+        inputs: Box<InputArgs>,
+        /// Print `{findings: [...]}` as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print what FlowVerify assumes where Azure is silent, and what it warns about (the same
     /// text as the README and the page's About panel).
     Assumptions {
@@ -247,6 +256,7 @@ fn main() -> ExitCode {
         Command::Check { scenarios, json } => run_check(&scenarios, json),
         Command::Reach(args) => run_reach(&args),
         Command::Search(args) => run_search(&args),
+        Command::Lint { inputs, json } => run_lint(&inputs, json),
         Command::Permalink(PermalinkCommand::Encode { scenario, base }) => {
             run_encode(&scenario, base.as_deref())
         }
@@ -320,6 +330,24 @@ fn run_reach(args: &ReachArgs) -> Result<Outcome, Failure> {
         render::reach(&inputs, &mut reach, &local)
     };
     Ok(Outcome { stdout, status: 0 })
+}
+
+/// `flowverify lint`.
+fn run_lint(args: &InputArgs, json: bool) -> Result<Outcome, Failure> {
+    let inputs = read_inputs(args)?;
+    let findings = flowverify::lint::lint(&inputs);
+    let stdout = if json {
+        let mut text =
+            serde_json::to_string_pretty(&flowverify::ffi::findings(&findings)).unwrap_or_default();
+        text.push('\n');
+        text
+    } else {
+        render::findings(&findings)
+    };
+    Ok(Outcome {
+        stdout,
+        status: u8::from(!findings.is_empty()),
+    })
 }
 
 /// `flowverify search`.

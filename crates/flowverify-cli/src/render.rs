@@ -432,6 +432,38 @@ pub fn reach(
     out
 }
 
+/// `lint` in words: one block per finding, then how many.
+pub fn findings(findings: &[flowverify::lint::Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let at = match (&f.rule, f.layer) {
+            (Some(_), layer) => format!(" ({})", place(layer, f.resource.as_deref())),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "{}  {}{at}: {}\n",
+            f.kind.as_str(),
+            f.direction,
+            escape(&f.message)
+        ));
+        if let Some(e) = &f.example {
+            out.push_str(&format!(
+                "  e.g. {} {} local {} remote {}\n",
+                e.direction(),
+                e.protocol(),
+                e.local(),
+                e.remote()
+            ));
+        }
+    }
+    out.push_str(&match findings.len() {
+        0 => "no findings\n".to_string(),
+        1 => "1 finding\n".to_string(),
+        n => format!("{n} findings\n"),
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

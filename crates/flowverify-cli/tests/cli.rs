@@ -1774,3 +1774,57 @@ fn search_finds_a_flow_or_proves_there_is_none() {
     // An unknown tag is bad input.
     with(&["--source", "NoSuchTag"]).bad_input(&["tag 'NoSuchTag' is not defined"]);
 }
+
+#[test]
+fn lint_reports_shadowed_rules_and_exposures() {
+    let s = Scratch::new("lint");
+    let doc = nsg(
+        "nsg-web",
+        vec![
+            rule(
+                "DenyTcp",
+                json!({"priority": 100, "access": "Deny", "protocol": "Tcp",
+                       "sourceAddressPrefix": "*", "destinationPortRange": "*"}),
+            ),
+            rule(
+                "AllowSsh",
+                json!({"priority": 200, "access": "Allow", "protocol": "Tcp",
+                       "sourceAddressPrefix": "*", "destinationPortRange": "22"}),
+            ),
+            rule(
+                "AllowDns",
+                json!({"priority": 300, "access": "Allow", "protocol": "Udp",
+                       "sourceAddressPrefix": "Internet", "destinationPortRange": "53"}),
+            ),
+        ],
+    );
+    let path = s.write_json("nsg.json", &doc);
+    let run = flowverify(&["lint", "--nic-nsg", &path, "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let findings = run.json();
+    let items = findings["findings"].as_array().unwrap();
+    let shadowed = items
+        .iter()
+        .find(|f| f["kind"] == "shadowed")
+        .unwrap_or_else(|| panic!("{findings}"));
+    assert_eq!(shadowed["rule"], "securityRules/AllowSsh");
+    assert_eq!(shadowed["blockingRules"], json!(["securityRules/DenyTcp"]));
+    assert_eq!(shadowed["differentAccess"], true);
+    let dns = items
+        .iter()
+        .find(|f| f["kind"] == "exposure")
+        .unwrap_or_else(|| panic!("{findings}"));
+    assert_eq!(dns["service"], "Udp 53");
+    assert_eq!(dns["allowingRules"], json!(["securityRules/AllowDns"]));
+    assert_eq!(dns["example"]["protocol"], "Udp");
+    let text = flowverify(&["lint", "--nic-nsg", &path]);
+    assert_eq!(text.code, 1);
+    assert!(
+        text.stdout.contains(
+            "shadowed  Inbound (NIC NSG nsg-web): securityRules/AllowSsh never decides a flow"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.ends_with("findings\n"), "{}", text.stdout);
+}

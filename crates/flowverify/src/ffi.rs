@@ -279,6 +279,48 @@ pub fn reach(reach: &mut crate::reach::Reach) -> Value {
     })
 }
 
+/// The `lint` object of `interfaces.md` section 7: `{"findings": [...]}`.
+pub fn findings(findings: &[crate::lint::Finding]) -> Value {
+    let items: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let mut o = serde_json::Map::new();
+            o.insert("kind".into(), f.kind.as_str().into());
+            o.insert("direction".into(), f.direction.as_str().into());
+            o.insert("layer".into(), f.layer.as_str().into());
+            if let Some(r) = &f.resource {
+                o.insert("resource".into(), r.as_str().into());
+            }
+            if let Some(r) = &f.rule {
+                o.insert("rule".into(), r.as_str().into());
+            }
+            o.insert("message".into(), f.message.as_str().into());
+            if !f.blocking_rules.is_empty() {
+                let key = match f.kind {
+                    crate::lint::Kind::Shadowed => "blockingRules",
+                    crate::lint::Kind::Exposure => "allowingRules",
+                    _ => "decidingRules",
+                };
+                o.insert(
+                    key.into(),
+                    f.blocking_rules.iter().map(String::as_str).collect(),
+                );
+            }
+            if let Some(d) = f.different_access {
+                o.insert("differentAccess".into(), d.into());
+            }
+            if let Some(s) = &f.service {
+                o.insert("service".into(), s.as_str().into());
+            }
+            if let Some(e) = &f.example {
+                o.insert("example".into(), flow(e));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    serde_json::json!({ "findings": items })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

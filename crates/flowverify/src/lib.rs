@@ -42,6 +42,7 @@ pub mod flowset;
 pub mod import;
 pub mod inputs;
 mod json_text;
+pub mod lint;
 pub mod model;
 pub mod permalink;
 pub mod reach;

@@ -582,3 +582,47 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    // Lint walks every layer of both directions: fewer cases.
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn lint_reports_no_rule_shadowed_that_some_flow_first_matches(
+        inputs in inputs(),
+        flows in prop::collection::vec(flow(), 1..24),
+    ) {
+        use flowverify::lint::{lint, Kind};
+        let findings = lint(&inputs);
+        for flow in flows.iter().filter(|f| !f.local().has_any_port() && !f.remote().has_any_port()) {
+            let mut layers: Vec<(Layer, String, &[Rule])> = inputs
+                .admin_layers()
+                .into_iter()
+                .map(|c| (Layer::Admin, c.name.clone(), c.rules.as_slice()))
+                .collect();
+            for (layer, nsg) in inputs.nsg_chain(flow.direction()) {
+                if let Some(nsg) = nsg {
+                    layers.push((layer, nsg.name.clone(), nsg.rules.as_slice()));
+                }
+            }
+            for (layer, resource, rules) in layers {
+                let Some(first) = reference::winner(&inputs, rules, flow) else { continue };
+                let name = first.reported_name();
+                prop_assert!(
+                    !findings.iter().any(|f| f.kind == Kind::Shadowed
+                        && f.direction == flow.direction()
+                        && f.layer == layer
+                        && f.resource.as_deref() == Some(resource.as_str())
+                        && f.rule.as_deref() == Some(name.as_str())),
+                    "{} is reported shadowed, but {:?} first-matches it", name, flow
+                );
+            }
+        }
+        for f in findings.iter().filter(|f| f.kind == Kind::Exposure) {
+            let example = f.example.as_ref().expect("an exposure has an example");
+            let v = verify_with(&inputs, example, Options { trace: false });
+            prop_assert_eq!(v.access, Decision::Allow);
+            prop_assert!(flowverify::tags::is_internet(example.remote().ip()));
+        }
+    }
+}
