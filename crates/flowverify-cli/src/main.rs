@@ -61,6 +61,22 @@ enum Command {
     /// One flow of the query with the wanted verdict, printed like `verify`; or the proof that
     /// none exists (exit 1).
     Search(Box<SearchArgs>),
+    /// What a change does to every flow: the flows whose access, deciding rule or layer differs
+    /// between two scenarios (exit 1 when some do).
+    Diff {
+        /// The scenario before the change.
+        #[arg(value_name = "BEFORE.json")]
+        before: PathBuf,
+        /// The scenario after the change.
+        #[arg(value_name = "AFTER.json")]
+        after: PathBuf,
+        /// Only this direction (default: both).
+        #[arg(long, value_name = "inbound|outbound", value_parser = Direction::from_str)]
+        direction: Option<Direction>,
+        /// Print `{changes: [...]}` as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Findings on every flow at once: shadowed and preempted rules, risky services open to
     /// the Internet, names without membership (exit 1 when there are findings).
     Lint {
@@ -257,6 +273,12 @@ fn main() -> ExitCode {
         Command::Reach(args) => run_reach(&args),
         Command::Search(args) => run_search(&args),
         Command::Lint { inputs, json } => run_lint(&inputs, json),
+        Command::Diff {
+            before,
+            after,
+            direction,
+            json,
+        } => run_diff(&before, &after, direction, json),
         Command::Permalink(PermalinkCommand::Encode { scenario, base }) => {
             run_encode(&scenario, base.as_deref())
         }
@@ -330,6 +352,46 @@ fn run_reach(args: &ReachArgs) -> Result<Outcome, Failure> {
         render::reach(&inputs, &mut reach, &local)
     };
     Ok(Outcome { stdout, status: 0 })
+}
+
+/// `flowverify diff`.
+fn run_diff(
+    before: &Path,
+    after: &Path,
+    direction: Option<Direction>,
+    json: bool,
+) -> Result<Outcome, Failure> {
+    files::stdin_at_most_once([before, after].into_iter())?;
+    let inputs_of = |path: &Path| -> Result<Inputs, String> {
+        let (name, scenario) = files::read_scenario(path)?;
+        scenario.inputs(&name).map_err(|e| e.to_string())
+    };
+    let (old, new) = (inputs_of(before), inputs_of(after));
+    let (old, new) = match (old, new) {
+        (Ok(o), Ok(n)) => (o, n),
+        (o, n) => {
+            return Err(Failure::Input(
+                [o.err(), n.err()].into_iter().flatten().collect(),
+            ))
+        }
+    };
+    let directions = match direction {
+        Some(d) => vec![d],
+        None => vec![Direction::Inbound, Direction::Outbound],
+    };
+    let mut d = flowverify::diff::diff(&old, &new, &directions);
+    let stdout = if json {
+        let mut text =
+            serde_json::to_string_pretty(&flowverify::ffi::diff(&mut d)).unwrap_or_default();
+        text.push('\n');
+        text
+    } else {
+        render::diff(&new, &mut d)
+    };
+    Ok(Outcome {
+        stdout,
+        status: u8::from(!d.changes.is_empty()),
+    })
 }
 
 /// `flowverify lint`.

@@ -464,6 +464,74 @@ pub fn findings(findings: &[flowverify::lint::Finding]) -> String {
     out
 }
 
+/// `diff` in words: each change with both verdicts, its flows and an example.
+pub fn diff(inputs: &flowverify::Inputs, d: &mut flowverify::diff::Diff) -> String {
+    const BOXES_SHOWN: usize = 6;
+    let side = |s: &flowverify::diff::Side| {
+        let at = place(s.layer, s.resource.as_deref());
+        match &s.rule_name {
+            Some(r) => format!("{} by {} ({at})", s.access, escape(r)),
+            None => format!("{} ({at})", s.access),
+        }
+    };
+    let mut out = String::new();
+    for c in d.changes.clone() {
+        out.push_str(&format!(
+            "{}: {} -> {}\n",
+            c.direction,
+            side(&c.before),
+            side(&c.after)
+        ));
+        let boxes = d.space.boxes(c.flows);
+        for b in boxes.iter().take(BOXES_SHOWN) {
+            let protocols: Vec<&str> = b.protocols.iter().map(|p| p.as_str()).collect();
+            let ports = match &b.destination_ports {
+                Some(p) if p != &[(0, u16::MAX)] => format!(
+                    " {}",
+                    p.iter()
+                        .map(|&(lo, hi)| if lo == hi {
+                            lo.to_string()
+                        } else {
+                            format!("{lo}-{hi}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+                _ => String::new(),
+            };
+            let source = d.space.describe_addresses(inputs, &b.source);
+            let destination = d.space.describe_addresses(inputs, &b.destination);
+            out.push_str(&format!(
+                "  {}{ports} from {} to {}\n",
+                protocols.join("/"),
+                escape(&source),
+                escape(&destination)
+            ));
+        }
+        if boxes.len() > BOXES_SHOWN {
+            out.push_str(&format!(
+                "  and {} more sets of flows (--json lists them all)\n",
+                boxes.len() - BOXES_SHOWN
+            ));
+        }
+        if let Some(e) = d.space.example(c.flows, c.direction) {
+            out.push_str(&format!(
+                "  e.g. {} {} local {} remote {}\n",
+                e.direction(),
+                e.protocol(),
+                e.local(),
+                e.remote()
+            ));
+        }
+    }
+    out.push_str(&match d.changes.len() {
+        0 => "no flow changes\n".to_string(),
+        1 => "1 change\n".to_string(),
+        n => format!("{n} changes\n"),
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

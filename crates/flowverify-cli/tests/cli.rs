@@ -1828,3 +1828,42 @@ fn lint_reports_shadowed_rules_and_exposures() {
     );
     assert!(text.stdout.ends_with("findings\n"), "{}", text.stdout);
 }
+
+#[test]
+fn diff_says_what_a_change_opens() {
+    let s = Scratch::new("diff");
+    let scenario = |port: &str| {
+        json!({"version": 1, "nicNsg": nsg("nsg-web", vec![rule(
+            "AllowWeb",
+            json!({"priority": 100, "access": "Allow", "protocol": "Tcp",
+                   "sourceAddressPrefix": "Internet", "destinationPortRange": port}),
+        )])})
+    };
+    let before = s.write_json("before.json", &scenario("443"));
+    let after = s.write_json("after.json", &scenario("443,3389"));
+    let run = flowverify(&["diff", &before, &after, "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v = run.json();
+    let first = &v["changes"][0];
+    assert_eq!(first["direction"], "Inbound");
+    assert_eq!(first["before"]["access"], "Deny");
+    assert_eq!(first["after"]["access"], "Allow");
+    assert_eq!(first["after"]["ruleName"], "securityRules/AllowWeb");
+    assert_eq!(
+        first["example"]["local"]
+            .as_str()
+            .map(|l| l.ends_with(":3389")),
+        Some(true)
+    );
+    let text = flowverify(&["diff", &before, &after, "--direction", "inbound"]);
+    assert_eq!(text.code, 1);
+    assert!(
+        text.stdout.starts_with("Inbound: Deny by defaultSecurityRules/DenyAllInBound (NIC NSG nsg-web) -> Allow by securityRules/AllowWeb (NIC NSG nsg-web)\n  Tcp 3389 from ")
+            && text.stdout.contains("\n  Tcp 3389 from Internet to any\n"),
+        "{}",
+        text.stdout
+    );
+    let same = flowverify(&["diff", &before, &before]);
+    assert_eq!(same.code, 0);
+    assert_eq!(same.stdout, "no flow changes\n");
+}

@@ -321,6 +321,38 @@ pub fn findings(findings: &[crate::lint::Finding]) -> Value {
     serde_json::json!({ "findings": items })
 }
 
+/// The `diff` object of `interfaces.md` section 7: `{"changes": [...]}`, each change with both
+/// verdicts, its flows as boxes and an example.
+pub fn diff(diff: &mut crate::diff::Diff) -> Value {
+    let side = |s: &crate::diff::Side| {
+        let mut decided_by = serde_json::Map::new();
+        decided_by.insert("layer".into(), s.layer.as_str().into());
+        if let Some(r) = &s.resource {
+            decided_by.insert("resource".into(), r.as_str().into());
+        }
+        let mut o = serde_json::Map::new();
+        o.insert("access".into(), s.access.as_str().into());
+        if let Some(r) = &s.rule_name {
+            o.insert("ruleName".into(), r.as_str().into());
+        }
+        o.insert("decidedBy".into(), Value::Object(decided_by));
+        Value::Object(o)
+    };
+    let mut changes = Vec::with_capacity(diff.changes.len());
+    for c in &diff.changes {
+        let mut o = serde_json::Map::new();
+        o.insert("direction".into(), c.direction.as_str().into());
+        o.insert("before".into(), side(&c.before));
+        o.insert("after".into(), side(&c.after));
+        o.insert("flows".into(), boxes(&mut diff.space, c.flows));
+        if let Some(e) = diff.space.example(c.flows, c.direction) {
+            o.insert("example".into(), flow(&e));
+        }
+        changes.push(Value::Object(o));
+    }
+    serde_json::json!({ "changes": changes })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,6 +184,12 @@ impl FlowSpace {
         }
     }
 
+    /// Forgets the tag sets made so far (their definitions come from the inputs: another set
+    /// of inputs may define them otherwise).
+    pub fn forget_tags(&mut self) {
+        self.tags.clear();
+    }
+
     /// Every valid flow.
     pub fn universe(&self) -> Set {
         self.universe
@@ -337,7 +343,8 @@ impl FlowSpace {
     }
 
     /// A rule as sets of flows (its direction aside: analyses take one direction's rules). The
-    /// space remembers the tags it has made into sets: use one space with one set of inputs.
+    /// space remembers the tags it has made into sets: call [`FlowSpace::forget_tags`] before
+    /// using it with other inputs.
     pub fn rule(&mut self, inputs: &Inputs, rule: &Rule) -> RuleSets {
         let protocol = self.rule_protocol(rule.protocol);
         let sp = self.ports(End::Source, &rule.source_ports);

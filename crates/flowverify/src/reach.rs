@@ -95,6 +95,23 @@ pub fn reach(inputs: &Inputs, direction: Direction) -> Reach {
 /// source) is in `local` (empty: any address) by verdict.
 pub fn reach_within(inputs: &Inputs, direction: Direction, local: &[ipnet::IpNet]) -> Reach {
     let mut space = FlowSpace::new();
+    let regions = regions_in(&mut space, inputs, direction, local);
+    Reach {
+        direction,
+        regions,
+        space,
+    }
+}
+
+/// The regions of `direction` (local end within `local`, empty: any) in an existing space, so
+/// that the regions of two sets of inputs can be compared (see [`crate::diff`]).
+pub fn regions_in(
+    space: &mut FlowSpace,
+    inputs: &Inputs,
+    direction: Direction,
+    local: &[ipnet::IpNet],
+) -> Vec<Region> {
+    space.forget_tags();
     let mut universe = space.universe();
     if !local.is_empty() {
         let end = match direction {
@@ -226,10 +243,10 @@ pub fn reach_within(inputs: &Inputs, direction: Direction, local: &[ipnet::IpNet
         }
     };
     for (access, decider, flows) in decided {
-        push(&mut space, access, Some(decider), flows);
+        push(space, access, Some(decider), flows);
     }
     for p in pending {
-        push(&mut space, Decision::Allow, p.decider, p.flows);
+        push(space, Decision::Allow, p.decider, p.flows);
     }
     // One region per verdict: regions of the same rule (an NSG allow carried from several
     // admin rules) merged.
@@ -246,9 +263,5 @@ pub fn reach_within(inputs: &Inputs, direction: Direction, local: &[ipnet::IpNet
             None => merged.push(r),
         }
     }
-    Reach {
-        direction,
-        regions: merged,
-        space,
-    }
+    merged
 }

@@ -625,4 +625,34 @@ proptest! {
             prop_assert!(flowverify::tags::is_internet(example.remote().ip()));
         }
     }
+
+    #[test]
+    fn diff_regions_are_the_flows_whose_verdict_differs(
+        before in inputs(),
+        after in inputs(),
+        flows in prop::collection::vec(flow(), 1..12),
+    ) {
+        let mut d = flowverify::diff::diff(&before, &after, &[Direction::Inbound, Direction::Outbound]);
+        for flow in flows.iter().filter(|f| !f.local().has_any_port() && !f.remote().has_any_port()) {
+            let a = verify_with(&before, flow, Options { trace: false });
+            let b = verify_with(&after, flow, Options { trace: false });
+            let differs = a.access != b.access || a.rule_name != b.rule_name || a.decided_by.layer != b.decided_by.layer;
+            let holding: Vec<_> = d.changes.iter()
+                .filter(|c| c.direction == flow.direction() && d.space.contains(c.flows, flow))
+                .collect();
+            prop_assert_eq!(holding.len(), usize::from(differs), "{:?}", flow);
+            if let Some(c) = holding.first() {
+                prop_assert_eq!(c.before.access, a.access);
+                prop_assert_eq!(&c.before.rule_name, &a.rule_name);
+                prop_assert_eq!(c.after.access, b.access);
+                prop_assert_eq!(&c.after.rule_name, &b.rule_name);
+            }
+        }
+        // Every change's example changes as it says.
+        for c in d.changes.clone() {
+            let e = d.space.example(c.flows, c.direction).expect("changes are not empty");
+            prop_assert_eq!(verify_with(&before, &e, Options { trace: false }).access, c.before.access);
+            prop_assert_eq!(verify_with(&after, &e, Options { trace: false }).access, c.after.access);
+        }
+    }
 }

@@ -1,0 +1,117 @@
+//! What a change does to every flow (`interfaces.md` section 7, `diff`): the flows whose
+//! access, deciding rule or deciding layer differs between two sets of inputs, as regions with
+//! both verdicts. Exact: both partitions live in one space and are intersected.
+//!
+//! ```
+//! use flowverify::diff::diff;
+//! use flowverify::import::import;
+//! use flowverify::model::Direction;
+//! use flowverify::{Decision, Inputs, Slot};
+//! let nsg = |port: &str| format!(r#"{{"name": "nsg", "securityRules": [{{"name": "AllowWeb",
+//!   "properties": {{"priority": 100, "direction": "Inbound", "access": "Allow",
+//!   "protocol": "Tcp", "sourceAddressPrefix": "*", "sourcePortRange": "*",
+//!   "destinationAddressPrefix": "*", "destinationPortRange": "{port}"}}}}]}}"#);
+//! let mut before = Inputs::new();
+//! before.add(Slot::NicNsg, import("before.json", &nsg("443")).unwrap()).unwrap();
+//! let mut after = Inputs::new();
+//! after.add(Slot::NicNsg, import("after.json", &nsg("443,8443")).unwrap()).unwrap();
+//! let mut changes = diff(&before, &after, &[Direction::Inbound]);
+//! // Changes of access come first: here one, Tcp 8443 opened.
+//! let opened = &changes.changes[0];
+//! let access_changes = changes.changes.iter().filter(|c| c.before.access != c.after.access);
+//! assert_eq!(access_changes.count(), 1);
+//! assert_eq!((opened.before.access, opened.after.access), (Decision::Deny, Decision::Allow));
+//! let example = changes.space.example(opened.flows, Direction::Inbound).unwrap();
+//! assert_eq!(example.destination().port(), Some(8443));
+//! ```
+
+use crate::bdd::Set;
+use crate::flowset::FlowSpace;
+use crate::inputs::Inputs;
+use crate::model::Direction;
+use crate::reach::{regions_in, Region};
+use crate::verdict::{Decision, Layer};
+
+/// One side of a change: the verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Side {
+    /// Allow or Deny.
+    pub access: Decision,
+    /// The deciding rule.
+    pub rule_name: Option<String>,
+    /// The deciding layer.
+    pub layer: Layer,
+    /// The NSG or admin configuration that decided.
+    pub resource: Option<String>,
+}
+
+impl Side {
+    fn of(region: &Region) -> Side {
+        Side {
+            access: region.access,
+            rule_name: region.rule_name.clone(),
+            layer: region.layer,
+            resource: region.resource.clone(),
+        }
+    }
+}
+
+/// Flows whose verdict changed one same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The direction.
+    pub direction: Direction,
+    /// Their verdict before.
+    pub before: Side,
+    /// Their verdict after.
+    pub after: Side,
+    /// The flows (never empty).
+    pub flows: Set,
+}
+
+/// Every change between two sets of inputs, with the space their sets live in.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    /// The changes, those of access first.
+    pub changes: Vec<Change>,
+    /// The space the sets live in.
+    pub space: FlowSpace,
+}
+
+/// The flows whose access, deciding rule or deciding layer differs between `before` and
+/// `after`, in each of `directions`.
+pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Diff {
+    let mut space = FlowSpace::new();
+    let mut changes = Vec::new();
+    for &direction in directions {
+        let old = regions_in(&mut space, before, direction, &[]);
+        let new = regions_in(&mut space, after, direction, &[]);
+        for a in &old {
+            for b in &new {
+                let same = a.access == b.access && a.rule_name == b.rule_name && a.layer == b.layer;
+                if same {
+                    continue;
+                }
+                let flows = space.bdd().and(a.flows, b.flows);
+                if flows.is_empty() {
+                    continue;
+                }
+                let (before, after) = (Side::of(a), Side::of(b));
+                // Regions differ by their uncertain flag too: one change per pair of verdicts.
+                match changes.iter_mut().find(|c: &&mut Change| {
+                    c.direction == direction && c.before == before && c.after == after
+                }) {
+                    Some(c) => c.flows = space.bdd().or(c.flows, flows),
+                    None => changes.push(Change {
+                        direction,
+                        before,
+                        after,
+                        flows,
+                    }),
+                }
+            }
+        }
+    }
+    changes.sort_by_key(|c| (c.before.access == c.after.access, c.direction));
+    Diff { changes, space }
+}
