@@ -361,7 +361,7 @@ fn run_diff(
     direction: Option<Direction>,
     json: bool,
 ) -> Result<Outcome, Failure> {
-    files::stdin_at_most_once([before, after].into_iter())?;
+    files::stdin_at_most_once([before, after])?;
     let inputs_of = |path: &Path| -> Result<Inputs, String> {
         let (name, scenario) = files::read_scenario(path)?;
         scenario.inputs(&name).map_err(|e| e.to_string())
