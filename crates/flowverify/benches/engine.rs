@@ -226,6 +226,21 @@ fn benches(c: &mut Criterion) {
             })
         })
     });
+    group.bench_function("lint, 1,000+1,000 NSG rules + 100 admin", |b| {
+        b.iter(|| flowverify::lint::lint(black_box(&inputs)).len())
+    });
+    let other = big_inputs(&mut g);
+    group.bench_function("diff of two 1,000+1,000+100 stacks, both directions", |b| {
+        b.iter(|| {
+            flowverify::diff::diff(
+                black_box(&inputs),
+                black_box(&other),
+                &[Direction::Inbound, Direction::Outbound],
+            )
+            .changes
+            .len()
+        })
+    });
     group.finish();
 }
 
