@@ -229,18 +229,30 @@ fn benches(c: &mut Criterion) {
     group.bench_function("lint, 1,000+1,000 NSG rules + 100 admin", |b| {
         b.iter(|| flowverify::lint::lint(black_box(&inputs)).len())
     });
-    let other = big_inputs(&mut g);
-    group.bench_function("diff of two 1,000+1,000+100 stacks, both directions", |b| {
-        b.iter(|| {
-            flowverify::diff::diff(
-                black_box(&inputs),
-                black_box(&other),
-                &[Direction::Inbound, Direction::Outbound],
-            )
-            .changes
-            .len()
-        })
-    });
+    // A change request: one rule of the NIC NSG opened wider (all ports, any source).
+    let mut other = inputs.clone();
+    if let Some(rule) = other.nic_nsg.as_mut().and_then(|n| {
+        n.rules
+            .iter_mut()
+            .find(|r| r.kind == flowverify::model::RuleKind::User)
+    }) {
+        rule.destination_ports = flowverify::model::PortSide::any();
+        rule.source = flowverify::model::AddressSide::any();
+    }
+    group.bench_function(
+        "diff of a one-rule change, 1,000+1,000+100 stack, both directions",
+        |b| {
+            b.iter(|| {
+                flowverify::diff::diff(
+                    black_box(&inputs),
+                    black_box(&other),
+                    &[Direction::Inbound, Direction::Outbound],
+                )
+                .changes
+                .len()
+            })
+        },
+    );
     group.finish();
 }
 

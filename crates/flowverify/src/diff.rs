@@ -86,13 +86,23 @@ pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Diff {
     for &direction in directions {
         let old = regions_in(&mut space, before, direction, &[]);
         let new = regions_in(&mut space, after, direction, &[]);
-        for a in &old {
-            for b in &new {
-                let same = a.access == b.access && a.rule_name == b.rule_name && a.layer == b.layer;
-                if same {
+        let key = |r: &Region| (r.access, r.rule_name.clone(), r.layer);
+        for b in &new {
+            // Only the part of `b` that had another verdict before is split by the old regions
+            // (a small change leaves most of every region as it was).
+            let mut kept = Set::EMPTY;
+            for a in old.iter().filter(|a| key(a) == key(b)) {
+                kept = space.bdd().or(kept, a.flows);
+            }
+            let changed = space.bdd().diff(b.flows, kept);
+            if changed.is_empty() {
+                continue;
+            }
+            for a in &old {
+                if key(a) == key(b) {
                     continue;
                 }
-                let flows = space.bdd().and(a.flows, b.flows);
+                let flows = space.bdd().and(a.flows, changed);
                 if flows.is_empty() {
                     continue;
                 }
