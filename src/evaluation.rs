@@ -10,9 +10,9 @@ use flowverify::error::Place;
 use flowverify::flow::FlowField;
 use flowverify::import::{import, Document};
 use flowverify::model::Direction;
-use flowverify::scenario::{parse_cidr, parse_ip, Outcome, Tally};
-use flowverify::verdict::{LayerDecision, LayerTrace};
-use flowverify::{verify_with, Flow, InputError, Inputs, Layer, Options, Verdict};
+use flowverify::scenario::{parse_cidr, parse_ip, FlowSpec, Outcome, Tally};
+use flowverify::verdict::{LayerOutcome, Step};
+use flowverify::{verify_with, Decision, Flow, InputError, Inputs, Layer, Options, Verdict};
 use ipnet::IpNet;
 
 use crate::workbench::{asg_lines, split_list, DocSlot, FlowRow};
@@ -291,44 +291,20 @@ impl FlowProblem {
     }
 }
 
-/// Whether a flow's verdict is what was expected. Only a verdict checked against an
-/// expectation passes: a flow without one is skipped, and an expectation that could not be
-/// checked (the flow or the expectation has a problem) fails.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Check {
-    /// No expectation set: skipped, never passed.
-    None,
-    /// The verdict meets the expectation.
-    Met,
-    /// It does not, or it could not be checked: why.
-    Unmet(String),
-}
-
-impl Check {
-    /// The engine's outcome of the check, which `flowverify check` counts too.
-    pub fn outcome(&self) -> Outcome {
-        match self {
-            Check::None => Outcome::Skipped,
-            Check::Met => Outcome::Passed,
-            Check::Unmet(why) => Outcome::Failed(why.clone()),
-        }
-    }
-}
-
 /// How the expectations of a flows list came out, counted as `flowverify check` counts them
-/// (`N passed, N failed, N skipped`).
+/// (`N passed, N failed, N skipped`), with the engine's [`Tally`].
 ///
 /// ```
-/// use flowverify::scenario::Standing;
-/// use flowverify_web::evaluation::{tally, Check};
-/// let t = tally([&Check::Met, &Check::None, &Check::Unmet("Deny".into()), &Check::Met]);
+/// use flowverify::scenario::{Outcome, Standing};
+/// use flowverify_web::evaluation::tally;
+/// let t = tally([&Outcome::Passed, &Outcome::Skipped, &Outcome::Failed("Deny".into()), &Outcome::Passed]);
 /// assert_eq!(t.to_string(), "2 passed, 1 failed, 1 skipped");
-/// assert_eq!(tally([&Check::None]).standing(), Standing::NothingChecked);
+/// assert_eq!(tally([&Outcome::Skipped]).standing(), Standing::NothingChecked);
 /// ```
-pub fn tally<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Tally {
+pub fn tally<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> Tally {
     let mut tally = Tally::default();
-    for check in checks {
-        tally.add(&check.outcome());
+    for outcome in outcomes {
+        tally.add(outcome);
     }
     tally
 }
@@ -340,15 +316,19 @@ pub struct FlowOutcome {
     pub verdict: Option<Verdict>,
     /// What is wrong with the flow as typed.
     pub problems: Vec<FlowProblem>,
-    /// The expectation's outcome.
-    pub check: Check,
+    /// The expectation's outcome, as the engine checks it: skipped without one, failed when
+    /// it could not be checked.
+    pub check: Outcome,
     /// For a portless protocol, whether a typed port was ignored.
     pub port_ignored: bool,
 }
 
 /// Reads a row into a flow, naming the field at fault.
 pub fn read_flow(row: &FlowRow) -> Result<Flow, FlowProblem> {
-    let spec = row.spec();
+    read_spec(&row.spec())
+}
+
+fn read_spec(spec: &FlowSpec) -> Result<Flow, FlowProblem> {
     Flow::parse_parts(&spec.direction, &spec.protocol, &spec.local, &spec.remote).map_err(|e| {
         let message = e.message().to_string();
         match e.field() {
@@ -367,36 +347,30 @@ pub fn read_flow(row: &FlowRow) -> Result<Flow, FlowProblem> {
 pub fn evaluate_row(inputs: &Inputs, row: &FlowRow, trace: bool) -> FlowOutcome {
     let mut problems = Vec::new();
     let expected = row.expectation();
-    let has_expectation = !matches!(expected, Ok(None));
-    let expectation = match expected {
-        Ok(e) => e,
-        Err(m) => {
-            problems.push(FlowProblem::Expectation(m));
-            None
-        }
-    };
+    if let Err(m) = &expected {
+        problems.push(FlowProblem::Expectation(m.clone()));
+    }
     let port_ignored = row.portless()
         && [&row.local, &row.remote]
             .iter()
             .any(|t| crate::workbench::strip_port(t) != t.trim());
-    let verdict = match read_flow(row) {
+    let spec = row.spec();
+    let verdict = match read_spec(&spec) {
         Ok(flow) => Some(verify_with(inputs, &flow, Options { trace })),
         Err(p) => {
             problems.push(p);
             None
         }
     };
-    let check = match (&expectation, &verdict) {
-        (Some(e), Some(v)) => match e.check(v) {
-            Ok(()) => Check::Met,
-            Err(why) => Check::Unmet(why),
-        },
-        // An expectation that cannot be checked is not met (never a pass without a check).
-        _ if has_expectation => Check::Unmet(format!(
+    // The engine checks the expectation (as `flowverify check` does); one that cannot be
+    // checked (the flow or the expectation has a problem) fails: never a pass without a check.
+    let check = match (&verdict, expected) {
+        (_, Ok(None)) => Outcome::Skipped,
+        (Some(v), Ok(Some(_))) => spec.outcome(v),
+        _ => Outcome::Failed(format!(
             "not checked: {}",
             problems.first().map_or("no verdict", FlowProblem::message)
         )),
-        _ => Check::None,
     };
     FlowOutcome {
         verdict,
@@ -480,163 +454,115 @@ impl Evaluated {
     }
 }
 
-/// What happened at one stage of the evaluation path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StageOutcome {
-    /// A rule allowed the flow here (for an NSG: on to the next layer).
-    Allowed(String),
-    /// A rule denied the flow: the packet stops here.
-    Denied(String),
-    /// An admin `AlwaysAllow` rule allowed the flow: the NSGs are skipped.
-    AlwaysAllowed(String),
-    /// An admin `Allow` rule matched: the NSGs decide.
-    HandedOver(String),
-    /// No rule of this admin configuration matched.
-    NoMatch,
-    /// Not reached: an earlier stage decided.
-    NotReached,
-    /// No NSG (or no admin rules) at this stage: everything passes.
-    Absent,
-}
-
-impl StageOutcome {
-    /// A short word for the stage's badge.
-    pub fn word(&self) -> &'static str {
-        match self {
-            StageOutcome::Allowed(_) => "Allow",
-            StageOutcome::Denied(_) => "Deny",
-            StageOutcome::AlwaysAllowed(_) => "Always allow",
-            StageOutcome::HandedOver(_) => "Allow: to NSGs",
-            StageOutcome::NoMatch => "No match",
-            StageOutcome::NotReached => "Not reached",
-            StageOutcome::Absent => "None: passes",
-        }
-    }
-
-    /// The CSS class of the stage (`allow`, `deny`, `skip`, `none`).
-    pub fn class(&self) -> &'static str {
-        match self {
-            StageOutcome::Allowed(_)
-            | StageOutcome::AlwaysAllowed(_)
-            | StageOutcome::HandedOver(_) => "allow",
-            StageOutcome::Denied(_) => "deny",
-            StageOutcome::NoMatch | StageOutcome::Absent => "none",
-            StageOutcome::NotReached => "skip",
-        }
-    }
-
-    /// The deciding rule of the stage, if any.
-    pub fn rule(&self) -> Option<&str> {
-        match self {
-            StageOutcome::Allowed(r)
-            | StageOutcome::Denied(r)
-            | StageOutcome::AlwaysAllowed(r)
-            | StageOutcome::HandedOver(r) => Some(r),
-            _ => None,
-        }
-    }
-}
-
-/// One stage of the evaluation path: admin rules, subnet NSG, NIC NSG.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stage {
-    /// The layer.
-    pub layer: Layer,
-    /// What the stage is, e.g. `Subnet NSG`.
-    pub title: String,
-    /// The resource (NSG or admin configuration) if there is one.
-    pub resource: Option<String>,
-    /// What happened there.
-    pub outcome: StageOutcome,
-}
-
-fn stage_title(layer: Layer) -> &'static str {
+/// What a layer is, in the page's words (`Subnet NSG`).
+pub fn layer_name(layer: Layer) -> &'static str {
     match layer {
-        Layer::Admin => "Admin rules",
+        Layer::Admin => "AVNM admin rules",
         Layer::Subnet => "Subnet NSG",
         Layer::Nic => "NIC NSG",
-        Layer::None => "Nothing",
+        Layer::None => "No rule",
     }
 }
 
-fn outcome_of(trace: &LayerTrace) -> StageOutcome {
-    let rule = || {
-        trace
-            .rules
-            .iter()
-            .rev()
-            .find(|r| r.matched)
-            .map(|r| r.name.clone())
-            .unwrap_or_default()
-    };
-    match trace.decision {
-        LayerDecision::Deny => StageOutcome::Denied(rule()),
-        LayerDecision::AlwaysAllow => StageOutcome::AlwaysAllowed(rule()),
-        LayerDecision::Allow if trace.layer == Layer::Admin => StageOutcome::HandedOver(rule()),
-        LayerDecision::Allow => StageOutcome::Allowed(rule()),
-        LayerDecision::NoMatch => StageOutcome::NoMatch,
-    }
+/// One layer of the path picture, drawn from the report's [`Step`]: the page decides nothing
+/// about the walk, it only chooses a look for what the engine says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepView {
+    /// Which layer (`data-layer`).
+    pub layer: Layer,
+    /// The NSG or admin configuration.
+    pub resource: String,
+    /// Whether the flow gets there.
+    pub reached: bool,
+    /// The CSS class: `allow`, `deny` or `none` for a layer reached, `unreached` for one not.
+    pub class: &'static str,
+    /// `✓` (lets the flow on), `✕` (denies), `→` (no rule matched), `·` (not reached).
+    pub symbol: &'static str,
+    /// What it does, in the engine's words ([`Step::summary`]): `denies: securityRules/X`,
+    /// `not reached; would deny: securityRules/DenyAll`.
+    pub summary: String,
 }
 
-/// The path of a flow through the layers, for the picture above the trace: every admin
-/// configuration (or one "none" stage), then the NSGs in the direction's order (Inbound:
-/// subnet then NIC; Outbound: NIC then subnet), each with what happened there.
-pub fn path(inputs: &Inputs, verdict: &Verdict, direction: Direction) -> Vec<Stage> {
-    let mut stages = Vec::new();
-    let traced = |layer: Layer, resource: &str, nth: usize| {
-        verdict
-            .trace
-            .iter()
-            .filter(|t| t.layer == layer && t.resource == resource)
-            .nth(nth)
-    };
-    let admin = inputs.admin_layers();
-    if admin.is_empty() {
-        stages.push(Stage {
-            layer: Layer::Admin,
-            title: stage_title(Layer::Admin).into(),
-            resource: None,
-            outcome: StageOutcome::Absent,
-        });
-    }
-    for (i, config) in admin.iter().enumerate() {
-        let nth = admin[..i].iter().filter(|c| c.name == config.name).count();
-        stages.push(Stage {
-            layer: Layer::Admin,
-            title: stage_title(Layer::Admin).into(),
-            resource: Some(config.name.clone()),
-            outcome: traced(Layer::Admin, &config.name, nth)
-                .map_or(StageOutcome::NotReached, outcome_of),
-        });
-    }
-    for (layer, nsg) in inputs.nsg_chain(direction) {
-        let outcome = match nsg {
-            None => StageOutcome::Absent,
-            Some(nsg) => traced(layer, &nsg.name, 0).map_or(StageOutcome::NotReached, outcome_of),
+impl StepView {
+    /// The view of `step`.
+    pub fn of(step: &Step) -> StepView {
+        let (class, symbol) = match (step.reached, step.outcome) {
+            (false, _) => ("unreached", "·"),
+            (true, LayerOutcome::Deny) => ("deny", "✕"),
+            (true, LayerOutcome::NoMatch) => ("none", "→"),
+            (true, _) => ("allow", "✓"),
         };
-        stages.push(Stage {
-            layer,
-            title: stage_title(layer).into(),
-            resource: nsg.map(|n| n.name.clone()),
-            outcome,
-        });
-    }
-    // An absent layer after a terminal decision was not reached either.
-    if let Some(stop) = stages.iter().position(|s| {
-        matches!(
-            s.outcome,
-            StageOutcome::Denied(_) | StageOutcome::AlwaysAllowed(_)
-        )
-    }) {
-        for stage in stages.iter_mut().skip(stop + 1) {
-            if stage.outcome == StageOutcome::Absent {
-                stage.outcome = StageOutcome::NotReached;
-            }
+        StepView {
+            layer: step.layer,
+            resource: step.resource.clone(),
+            reached: step.reached,
+            class,
+            symbol,
+            summary: step.summary(),
         }
     }
-    stages
 }
 
+/// The path picture of a verdict: its steps, and for a Deny its blockers, each with its layer
+/// and resource (`securityRules/DenyAll (NIC NSG nsg-web-nic)`): everything that stands in
+/// the flow's way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathView {
+    /// Every layer of the report's path, in order.
+    pub steps: Vec<StepView>,
+    /// The report's blockers, each with where it is.
+    pub blockers: Vec<String>,
+    /// Whether the flow is allowed.
+    pub allowed: bool,
+}
+
+impl PathView {
+    /// The picture of `verdict` (its path is there when the trace was asked for).
+    pub fn of(verdict: &Verdict) -> PathView {
+        // The blockers are the path's denying rules, in order: each is named with its step.
+        let mut denying = verdict
+            .path
+            .iter()
+            .filter(|s| s.outcome == LayerOutcome::Deny);
+        let blockers = verdict
+            .blockers
+            .iter()
+            .map(|rule| match denying.next() {
+                Some(s) => format!("{rule} ({} {})", layer_name(s.layer), s.resource),
+                None => rule.clone(),
+            })
+            .collect();
+        PathView {
+            steps: verdict.path.iter().map(StepView::of).collect(),
+            blockers,
+            allowed: verdict.access == Decision::Allow,
+        }
+    }
+}
+
+/// The two ends of the path: where the flow comes from and where it goes, the VM named.
+///
+/// ```
+/// use flowverify::{verify, Flow, Inputs};
+/// use flowverify_web::evaluation::ends;
+/// let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:22", "203.0.113.7:5000").unwrap();
+/// let (from, to) = ends(&verify(&Inputs::new(), &flow));
+/// assert_eq!(from, "From 203.0.113.7:5000");
+/// assert_eq!(to, "To the VM, 10.0.1.4:22");
+/// ```
+pub fn ends(verdict: &Verdict) -> (String, String) {
+    let flow = &verdict.flow;
+    match flow.direction() {
+        Direction::Inbound => (
+            format!("From {}", flow.source()),
+            format!("To the VM, {}", flow.destination()),
+        ),
+        Direction::Outbound => (
+            format!("From the VM, {}", flow.source()),
+            format!("To {}", flow.destination()),
+        ),
+    }
+}
 /// The line and column of an error in the text, when it has them.
 pub fn line_column(error: &InputError) -> Option<(usize, usize)> {
     match error.place() {
@@ -893,14 +819,14 @@ mod hardening {
         let a = assembled(&[]);
         assert_eq!(
             evaluate_row(&a.inputs, &row("10.0.1.4:22", ""), false).check,
-            Check::None
+            Outcome::Skipped
         );
         assert_eq!(
             evaluate_row(&a.inputs, &row("10.0.1.4:22", "Allow"), false).check,
-            Check::Met
+            Outcome::Passed
         );
         // An expectation that cannot be checked fails, with the reason.
-        let Check::Unmet(why) =
+        let Outcome::Failed(why) =
             evaluate_row(&a.inputs, &row("10.0.1.400:22", "Allow"), false).check
         else {
             panic!("an unreadable flow with an expectation is not met")
@@ -915,19 +841,19 @@ mod hardening {
         };
         assert!(matches!(
             evaluate_row(&a.inputs, &bad_layer, false).check,
-            Check::Unmet(_)
+            Outcome::Failed(_)
         ));
         // No expectation and an unreadable flow: skipped.
         assert_eq!(
             evaluate_row(&a.inputs, &row("bad", ""), false).check,
-            Check::None
+            Outcome::Skipped
         );
         let rows = [
             row("10.0.1.4:22", ""),
             row("10.0.1.4:22", "Allow"),
             row("10.0.1.4:22", "Deny"),
         ];
-        let checks: Vec<Check> = rows
+        let checks: Vec<Outcome> = rows
             .iter()
             .map(|r| evaluate_row(&a.inputs, r, false).check)
             .collect();
@@ -944,6 +870,56 @@ mod hardening {
         use flowverify::scenario::Standing;
         assert_eq!(tally(&checks[..1]).standing(), Standing::NothingChecked);
         assert_eq!(tally(&checks[..2]).standing(), Standing::Passed);
+    }
+
+    #[test]
+    fn the_path_picture_is_the_reports_path_and_a_deny_lists_every_blocker() {
+        let subnet = nsg("nsg-sub", "DenySsh", r#", "sourceAddressPrefix": "*""#);
+        let nic = nsg("nsg-nic", "DenyAllSsh", r#", "sourceAddressPrefix": "*""#);
+        let a = assembled(&[(DocSlot::SubnetNsg, &subnet), (DocSlot::NicNsg, &nic)]);
+        let verdict = evaluate_row(&a.inputs, &row("10.0.1.4:22", ""), true)
+            .verdict
+            .expect("a verdict");
+        let view = PathView::of(&verdict);
+        assert!(!view.allowed);
+        assert_eq!(view.steps.len(), verdict.path.len());
+        for (shown, step) in view.steps.iter().zip(&verdict.path) {
+            assert_eq!(shown.summary, step.summary());
+            assert_eq!((shown.layer, &shown.resource), (step.layer, &step.resource));
+        }
+        let [first, second] = &view.steps[..] else {
+            panic!("two layers: {:?}", view.steps)
+        };
+        assert_eq!(
+            (first.layer, first.class, first.symbol),
+            (Layer::Subnet, "deny", "✕")
+        );
+        assert_eq!(first.summary, "denies: securityRules/DenySsh");
+        assert_eq!((second.layer, second.reached), (Layer::Nic, false));
+        assert_eq!((second.class, second.symbol), ("unreached", "·"));
+        assert_eq!(
+            second.summary,
+            "not reached; would deny: securityRules/DenyAllSsh"
+        );
+        assert_eq!(
+            view.blockers,
+            [
+                "securityRules/DenySsh (Subnet NSG nsg-sub)",
+                "securityRules/DenyAllSsh (NIC NSG nsg-nic)"
+            ]
+        );
+        // An allowed flow has no blockers; the ends name the VM.
+        let from_vnet = FlowRow {
+            remote: "10.0.2.5:50000".into(),
+            ..row("10.0.1.4:443", "")
+        };
+        let allowed = evaluate_row(&a.inputs, &from_vnet, true)
+            .verdict
+            .expect("a verdict");
+        let view = PathView::of(&allowed);
+        assert!(view.allowed && view.blockers.is_empty());
+        assert!(view.steps.iter().all(|s| s.reached && s.class == "allow"));
+        assert_eq!(ends(&allowed).1, "To the VM, 10.0.1.4:443");
     }
 
     #[test]

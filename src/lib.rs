@@ -2,13 +2,18 @@
 //!
 //! The page is a thin view over the engine (`flowverify`). Its logic is plain Rust, tested
 //! natively with `cargo test -p flowverify-web`: [`workbench`] (what the user typed, autosaved,
-//! and its scenario document), [`evaluation`] (import per slot, inputs, verdicts, the path
-//! through the layers), [`trace`] (the trace as shown), [`samples`]. The Leptos components (`ui`) exist only on wasm32.
+//! and its scenario document), [`evaluation`] (import per slot, inputs, verdicts and their
+//! checks, the picture of the report's path), [`trace`] (the trace as shown), [`share`]
+//! (permalink, download, opening files and samples), [`about`] (the engine's assumptions for
+//! the About panel), [`samples`], [`startup`], [`script`]. The Leptos components (`ui`) exist
+//! only on wasm32; each takes the signals and callbacks it uses.
 #![deny(missing_docs)]
 
+pub mod about;
 pub mod evaluation;
 pub mod samples;
 pub mod script;
+pub mod share;
 pub mod startup;
 pub mod trace;
 pub mod workbench;

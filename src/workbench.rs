@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use flowverify::flow::Endpoint;
-use flowverify::model::Protocol;
+use flowverify::model::{Direction, Protocol};
 use flowverify::scenario::{Expectation, FlowSpec, Scenario};
 use flowverify::{Decision, Layer, Slot};
 use serde::{Deserialize, Serialize};
@@ -133,7 +133,129 @@ impl Default for FlowRow {
     }
 }
 
+/// A field of a flow row that the flow form edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowField {
+    /// The direction.
+    Direction,
+    /// The protocol.
+    Protocol,
+    /// The local endpoint.
+    Local,
+    /// The remote endpoint.
+    Remote,
+    /// The expected access.
+    ExpectAccess,
+    /// The expected rule.
+    ExpectRule,
+}
+
 impl FlowRow {
+    /// Sets `field` to `value` (as typed).
+    ///
+    /// ```
+    /// use flowverify_web::workbench::{FlowRow, RowField};
+    /// let mut row = FlowRow::default();
+    /// row.set(RowField::Remote, "10.0.2.5:1234".into());
+    /// assert_eq!(row.remote, "10.0.2.5:1234");
+    /// ```
+    pub fn set(&mut self, field: RowField, value: String) {
+        *match field {
+            RowField::Direction => &mut self.direction,
+            RowField::Protocol => &mut self.protocol,
+            RowField::Local => &mut self.local,
+            RowField::Remote => &mut self.remote,
+            RowField::ExpectAccess => &mut self.expect_access,
+            RowField::ExpectRule => &mut self.expect_rule,
+        } = value;
+    }
+
+    /// What the form shows for `field`: direction, protocol and expected access in their
+    /// canonical spelling when they are read in another case (the choice lists show them),
+    /// the rest as typed.
+    ///
+    /// ```
+    /// use flowverify_web::workbench::{FlowRow, RowField};
+    /// let row = FlowRow { direction: "outbound".into(), protocol: "UDP".into(),
+    ///     expect_access: "deny".into(), ..FlowRow::default() };
+    /// assert_eq!(row.shown(RowField::Direction), "Outbound");
+    /// assert_eq!(row.shown(RowField::Protocol), "Udp");
+    /// assert_eq!(row.shown(RowField::ExpectAccess), "Deny");
+    /// assert_eq!(row.shown(RowField::Local), "10.0.1.4:443");
+    /// ```
+    pub fn shown(&self, field: RowField) -> String {
+        let canonical = match field {
+            RowField::Direction => Direction::parse(&self.direction).map(Direction::as_str),
+            RowField::Protocol => Protocol::parse(&self.protocol).map(Protocol::as_str),
+            RowField::ExpectAccess => match self.expect_access.trim().to_ascii_lowercase().as_str()
+            {
+                "allow" => Some("Allow"),
+                "deny" => Some("Deny"),
+                _ => None,
+            },
+            _ => None,
+        };
+        canonical.map_or_else(
+            || {
+                match field {
+                    RowField::Direction => &self.direction,
+                    RowField::Protocol => &self.protocol,
+                    RowField::Local => &self.local,
+                    RowField::Remote => &self.remote,
+                    RowField::ExpectAccess => &self.expect_access,
+                    RowField::ExpectRule => &self.expect_rule,
+                }
+                .clone()
+            },
+            str::to_string,
+        )
+    }
+
+    /// The help under the endpoints: what to write, or that the protocol has no ports (and
+    /// whether typed ports are ignored).
+    ///
+    /// ```
+    /// use flowverify_web::workbench::FlowRow;
+    /// let icmp = FlowRow { protocol: "Icmp".into(), ..FlowRow::default() };
+    /// assert_eq!(icmp.port_note(true), "Icmp flows have no ports: the ports typed are ignored.");
+    /// assert!(FlowRow::default().port_note(false).starts_with("IP:port, or IP:* for any port."));
+    /// ```
+    pub fn port_note(&self, port_ignored: bool) -> String {
+        if port_ignored {
+            format!(
+                "{} flows have no ports: the ports typed are ignored.",
+                self.protocol
+            )
+        } else if self.portless() {
+            format!(
+                "{} flows have no ports: write IP addresses only.",
+                self.protocol
+            )
+        } else {
+            "IP:port, or IP:* for any port. IPv6: [2001:db8::4]:443. Inbound: the remote end is \
+             the source."
+                .to_string()
+        }
+    }
+
+    /// The label and placeholder of the local (`local`) or remote endpoint: IP addresses only
+    /// for a protocol without ports.
+    ///
+    /// ```
+    /// use flowverify_web::workbench::FlowRow;
+    /// assert_eq!(FlowRow::default().endpoint_hint(true), ("Local IP:port (the VM)", "10.0.1.4:443"));
+    /// let esp = FlowRow { protocol: "Esp".into(), ..FlowRow::default() };
+    /// assert_eq!(esp.endpoint_hint(false), ("Remote IP", "203.0.113.7"));
+    /// ```
+    pub fn endpoint_hint(&self, local: bool) -> (&'static str, &'static str) {
+        match (self.portless(), local) {
+            (true, true) => ("Local IP (the VM)", "10.0.1.4"),
+            (true, false) => ("Remote IP", "203.0.113.7"),
+            (false, true) => ("Local IP:port (the VM)", "10.0.1.4:443"),
+            (false, false) => ("Remote IP:port", "203.0.113.7:50000"),
+        }
+    }
+
     /// Whether the row's protocol has no ports (Icmp, Esp, Ah): ports typed in the addresses are
     /// then ignored.
     pub fn portless(&self) -> bool {

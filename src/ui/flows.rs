@@ -1,21 +1,22 @@
 //! The flows list ("network unit tests"): every flow with its verdict and whether its
 //! expectation holds; selecting a row loads it into the form.
 
-use flowverify::scenario::Standing;
+use flowverify::scenario::{Outcome, Standing};
 use leptos::prelude::*;
 
-use super::{breakable, Page};
-use crate::evaluation::{tally, Check};
+use super::{breakable, Shared};
+use crate::evaluation::{tally, Evaluated};
 use crate::workbench::FlowRow;
 
-/// The flows list.
+/// The flows list: `flows` with their `outcomes`; choosing one sets `selected`.
 #[component]
-pub fn FlowsList(page: Page) -> impl IntoView {
+pub fn FlowsList(
+    flows: RwSignal<Vec<FlowRow>>,
+    selected: RwSignal<usize>,
+    outcomes: Memo<Shared<Evaluated>>,
+) -> impl IntoView {
     // As `flowverify check` counts: a flow without an expectation is skipped, never passed.
-    let counted = Memo::new(move |_| {
-        page.outcomes
-            .with(|e| tally(e.outcomes.iter().map(|o| &o.check)))
-    });
+    let counted = Memo::new(move |_| outcomes.with(|e| tally(e.outcomes.iter().map(|o| &o.check))));
     let summary = move || counted.get().to_string();
     let class = move || match counted.get().standing() {
         Standing::Failed => "summary bad",
@@ -23,33 +24,33 @@ pub fn FlowsList(page: Page) -> impl IntoView {
         Standing::NothingChecked => "summary none",
     };
     let add = move |_| {
-        let i = page.selected.get_untracked();
-        page.flows.update(|rows| {
+        let i = selected.get_untracked();
+        flows.update(|rows| {
             let mut copy = rows.get(i).cloned().unwrap_or_default();
             copy.expect_access.clear();
             copy.expect_rule.clear();
             copy.expect_layer.clear();
             rows.push(copy);
         });
-        page.selected.set(page.flows.with_untracked(Vec::len) - 1);
+        selected.set(flows.with_untracked(Vec::len) - 1);
     };
     let remove = move |_| {
-        let i = page.selected.get_untracked();
-        page.flows.update(|rows| {
+        let i = selected.get_untracked();
+        flows.update(|rows| {
             if rows.len() > 1 && i < rows.len() {
                 rows.remove(i);
             }
         });
-        let n = page.flows.with_untracked(Vec::len);
-        page.selected.set(i.min(n.saturating_sub(1)));
+        let n = flows.with_untracked(Vec::len);
+        selected.set(i.min(n.saturating_sub(1)));
     };
     // One entry per row with everything it shows; rows are keyed by their content, so a
     // keystroke in the form re-renders the selected row only.
     let rows = move || {
-        let evaluated = page.outcomes.get();
+        let evaluated = outcomes.get();
         let outcomes = &evaluated.outcomes;
-        let selected = page.selected.get();
-        page.flows.with(|flows| {
+        let chosen = selected.get();
+        flows.with(|flows| {
             flows
                 .iter()
                 .enumerate()
@@ -64,7 +65,7 @@ pub fn FlowsList(page: Page) -> impl IntoView {
                     let rule = verdict
                         .and_then(|v| v.rule_name.clone())
                         .unwrap_or_default();
-                    let check = outcome.map_or(Check::None, |o| o.check.clone());
+                    let check = Check::of(outcome.map_or(&Outcome::Skipped, |o| &o.check));
                     RowView {
                         index: i,
                         row: row.clone(),
@@ -72,7 +73,7 @@ pub fn FlowsList(page: Page) -> impl IntoView {
                         class,
                         rule,
                         check,
-                        selected: i == selected,
+                        selected: i == chosen,
                     }
                 })
                 .collect::<Vec<_>>()
@@ -94,7 +95,7 @@ pub fn FlowsList(page: Page) -> impl IntoView {
                     </tr></thead>
                     <tbody>
                         <For each=rows key=|r| r.clone() let:r>
-                            {row_view(page, r)}
+                            {row_view(selected, r)}
                         </For>
                     </tbody>
                 </table>
@@ -102,7 +103,7 @@ pub fn FlowsList(page: Page) -> impl IntoView {
             <div class="row-tools">
                 <button type="button" class="button" on:click=add data-testid="add-flow">"Add a flow"</button>
                 <button type="button" class="button" on:click=remove data-testid="remove-flow"
-                    disabled=move || { page.flows.with(Vec::len) <= 1 }>"Remove this flow"</button>
+                    disabled=move || { flows.with(Vec::len) <= 1 }>"Remove this flow"</button>
             </div>
         </section>
     }
@@ -120,24 +121,60 @@ struct RowView {
     selected: bool,
 }
 
+/// How a row's check looks: its class, symbol and word, and why (for a failure).
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Check {
+    class: &'static str,
+    symbol: &'static str,
+    word: &'static str,
+    why: String,
+}
+
+impl Check {
+    /// The look of the engine's outcome.
+    fn of(outcome: &Outcome) -> Check {
+        match outcome {
+            Outcome::Skipped => Check {
+                class: "check none",
+                symbol: "–",
+                word: "skipped",
+                why: "no expectation".into(),
+            },
+            Outcome::Passed => Check {
+                class: "check yes",
+                symbol: "✓",
+                word: "met",
+                why: String::new(),
+            },
+            Outcome::Failed(why) => Check {
+                class: "check no",
+                symbol: "✗",
+                word: "not met",
+                why: why.clone(),
+            },
+        }
+    }
+}
+
 /// One row of the list.
-fn row_view(page: Page, r: RowView) -> impl IntoView {
+fn row_view(selected: RwSignal<usize>, r: RowView) -> impl IntoView {
     let i = r.index;
-    let (check_class, check_symbol, check_word, why) = match r.check {
-        Check::None => ("check none", "–", "skipped", "no expectation".to_string()),
-        Check::Met => ("check yes", "✓", "met", String::new()),
-        Check::Unmet(why) => ("check no", "✗", "not met", why),
-    };
+    let Check {
+        class: check_class,
+        symbol: check_symbol,
+        word: check_word,
+        why,
+    } = r.check;
     let is_selected = r.selected;
     view! {
         <tr class:selected=is_selected data-testid="flow-row"
             aria-selected=if is_selected { "true" } else { "false" }
-            on:click=move |_| page.selected.set(i)>
+            on:click=move |_| selected.set(i)>
             <td class="num">
                 <button type="button" class="link-button"
                     aria-label=format!("Show flow {} in the form", i + 1)
                     aria-pressed=if is_selected { "true" } else { "false" }
-                    on:click=move |ev| { ev.stop_propagation(); page.selected.set(i); }>
+                    on:click=move |ev| { ev.stop_propagation(); selected.set(i); }>
                     {i + 1}
                 </button>
             </td>

@@ -5,53 +5,125 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{browser, listed, Page};
-use crate::evaluation::{excerpt, line_column, split_warnings, SlotState};
+use super::{browser, listed, Shared};
+use crate::evaluation::{excerpt, line_column, split_warnings, Assembled, SlotState};
 use crate::workbench::DocSlot;
 
-/// The inputs column.
+/// The inputs column: each document slot's text, the admin configurations' texts (highest
+/// scope first), the virtual network prefixes and ASG membership; `epoch` is bumped when they
+/// are all replaced (the text areas then take their text again); `assembled` says what each
+/// slot holds.
 #[component]
-pub fn Inputs(page: Page) -> impl IntoView {
-    let admin_count = Memo::new(move |_| page.admin.with(Vec::len));
-    let add_admin = move |_| {
-        page.admin.update(|v| v.push(String::new()));
+#[allow(clippy::too_many_arguments)]
+pub fn Inputs(
+    title: RwSignal<String>,
+    subnet_nsg: RwSignal<String>,
+    nic_nsg: RwSignal<String>,
+    admin: RwSignal<Vec<String>>,
+    effective: RwSignal<String>,
+    nic: RwSignal<String>,
+    tags: RwSignal<String>,
+    vnet: RwSignal<String>,
+    asgs: RwSignal<String>,
+    epoch: RwSignal<u64>,
+    assembled: Memo<Shared<Assembled>>,
+) -> impl IntoView {
+    let single = move |slot: DocSlot, text: RwSignal<String>| {
+        view! { <SlotEditor doc=slot text=text.into() set_text=text.into() epoch=epoch assembled=assembled /> }
+    };
+    // The "more inputs" are open when one of them holds something.
+    let more = move || {
+        epoch.get();
+        [effective, nic, tags, asgs]
+            .iter()
+            .any(|t| t.with_untracked(|t| !t.trim().is_empty()))
     };
     view! {
         <div class="field">
             <label for="scenario-title">"Scenario title"</label>
             <input id="scenario-title" type="text" data-testid="scenario-title"
                 placeholder="e.g. Web tier, inbound"
-                prop:value=move || page.title.get()
-                on:input=move |ev| page.title.set(event_target_value(&ev)) />
+                prop:value=move || title.get()
+                on:input=move |ev| title.set(event_target_value(&ev)) />
         </div>
         <p class="help">
             "Paste JSON as Azure tools print it (az CLI, REST, PowerShell, ARM templates), drop a \
              file on a box, or choose one. Everything stays in this browser."
         </p>
-        <SlotEditor page=page doc=DocSlot::SubnetNsg />
-        <SlotEditor page=page doc=DocSlot::NicNsg />
+        {single(DocSlot::SubnetNsg, subnet_nsg)}
+        {single(DocSlot::NicNsg, nic_nsg)}
+        <AdminList admin=admin epoch=epoch assembled=assembled />
+        <details class="more-inputs" open=more>
+            <summary>"More inputs: effective rules, network interface, service tags, ASGs"</summary>
+            {single(DocSlot::EffectiveRules, effective)}
+            {single(DocSlot::Nic, nic)}
+            {single(DocSlot::ServiceTags, tags)}
+            <ListEditor which=List::Asgs text=asgs epoch=epoch assembled=assembled />
+        </details>
+        <ListEditor which=List::VirtualNetwork text=vnet epoch=epoch assembled=assembled />
+    }
+}
+
+/// The admin configurations, highest scope first, each with its editor and the tools to move
+/// or remove it, and a button to add one.
+#[component]
+fn AdminList(
+    admin: RwSignal<Vec<String>>,
+    epoch: RwSignal<u64>,
+    assembled: Memo<Shared<Assembled>>,
+) -> impl IntoView {
+    let count = Memo::new(move |_| admin.with(Vec::len));
+    let editor = move |i: usize| {
+        let text = Signal::derive(move || admin.with(|v| v.get(i).cloned().unwrap_or_default()));
+        let set_text = SignalSetter::map(move |t: String| {
+            admin.update(|v| {
+                if let Some(slot) = v.get_mut(i) {
+                    *slot = t
+                }
+            })
+        });
+        view! {
+            <SlotEditor doc=DocSlot::Admin(i) text=text set_text=set_text epoch=epoch assembled=assembled>
+                <AdminTools i=i admin=admin epoch=epoch />
+            </SlotEditor>
+        }
+    };
+    view! {
         <fieldset class="admin-list">
             <legend>"AVNM security admin rules, highest scope first"</legend>
-            <For each=move || 0..admin_count.get() key=|i| *i let:i>
-                <SlotEditor page=page doc=DocSlot::Admin(i) />
+            <For each=move || 0..count.get() key=|i| *i let:i>
+                {editor(i)}
             </For>
-            <button type="button" class="button" on:click=add_admin data-testid="add-admin-rules">
+            <button type="button" class="button" data-testid="add-admin-rules"
+                on:click=move |_| admin.update(|v| v.push(String::new()))>
                 "Add another admin configuration (lower scope)"
             </button>
         </fieldset>
-        <details class="more-inputs" open=move || {
-            page.epoch.get();
-            let has = |s: DocSlot| !page.text_untracked(s).trim().is_empty();
-            has(DocSlot::EffectiveRules) || has(DocSlot::Nic) || has(DocSlot::ServiceTags)
-                || !page.asgs.get_untracked().trim().is_empty()
-        }>
-            <summary>"More inputs: effective rules, network interface, service tags, ASGs"</summary>
-            <SlotEditor page=page doc=DocSlot::EffectiveRules />
-            <SlotEditor page=page doc=DocSlot::Nic />
-            <SlotEditor page=page doc=DocSlot::ServiceTags />
-            <ListEditor page=page which=List::Asgs />
-        </details>
-        <ListEditor page=page which=List::VirtualNetwork />
+    }
+}
+
+/// Up, down and remove for the `i`-th admin configuration.
+#[component]
+fn AdminTools(i: usize, admin: RwSignal<Vec<String>>, epoch: RwSignal<u64>) -> impl IntoView {
+    let label = DocSlot::Admin(i).label();
+    let count = move || admin.with(Vec::len);
+    // Every change moves texts between the slots: the text areas take theirs again.
+    let change = move |f: fn(&mut Vec<String>, usize)| {
+        move |_| {
+            admin.update(|v| f(v, i));
+            epoch.update(|e| *e += 1);
+        }
+    };
+    view! {
+        <button type="button" class="button small" disabled=i == 0
+            aria-label=format!("Move {label} up (higher scope)")
+            on:click=change(|v, i| if i > 0 && i < v.len() { v.swap(i - 1, i) })>"Up"</button>
+        <button type="button" class="button small" disabled=move || { i + 1 >= count() }
+            aria-label=format!("Move {label} down (lower scope)")
+            on:click=change(|v, i| if i + 1 < v.len() { v.swap(i, i + 1) })>"Down"</button>
+        <button type="button" class="button small" disabled=move || { count() <= 1 }
+            aria-label=format!("Remove {label}")
+            on:click=change(|v, i| if v.len() > 1 && i < v.len() { v.remove(i); })>"Remove"</button>
     }
 }
 
@@ -66,10 +138,14 @@ pub enum List {
 
 /// The virtual network prefixes or the ASG membership: a small text area with its error.
 #[component]
-fn ListEditor(page: Page, which: List) -> impl IntoView {
-    let (signal, id, label, help, placeholder) = match which {
+fn ListEditor(
+    which: List,
+    text: RwSignal<String>,
+    epoch: RwSignal<u64>,
+    assembled: Memo<Shared<Assembled>>,
+) -> impl IntoView {
+    let (id, label, help, placeholder) = match which {
         List::VirtualNetwork => (
-            page.vnet,
             "virtual-network",
             "Virtual network prefixes (the VirtualNetwork tag)",
             "One prefix per line: the VNet's address space, peered and on-premises ranges. \
@@ -77,34 +153,32 @@ fn ListEditor(page: Page, which: List) -> impl IntoView {
             "10.0.0.0/16",
         ),
         List::Asgs => (
-            page.asgs,
             "asgs",
             "Application security group membership",
             "One group per line: name = IP, IP. A network interface document adds its own.",
             "asg-web = 10.0.1.4, 10.0.1.5",
         ),
     };
-    let error = move || {
-        let assembled = page.assembled.get();
-        match which {
-            List::VirtualNetwork => assembled.virtual_network_error.clone(),
-            List::Asgs => assembled.asgs_error.clone(),
-        }
-    };
+    let error = Memo::new(move |_| {
+        assembled.with(|a| match which {
+            List::VirtualNetwork => a.virtual_network_error.clone(),
+            List::Asgs => a.asgs_error.clone(),
+        })
+    });
     let error_id = format!("{id}-error");
     let help_id = format!("{id}-help");
     view! {
-        <div class="field slot" class:has-error=move || error().is_some()>
+        <div class="field slot" class:has-error=move || error.with(Option::is_some)>
             <label for=id>{label}</label>
             <p class="help" id=help_id.clone()>{help}</p>
             <textarea id=id data-testid=id rows="3" spellcheck="false" autocomplete="off"
                 class="code" placeholder=placeholder
                 aria-describedby=format!("{help_id} {error_id}")
-                aria-invalid=move || if error().is_some() { "true" } else { "false" }
-                prop:value=move || { page.epoch.get(); signal.get_untracked() }
-                on:input=move |ev| signal.set(textarea_value(&ev))></textarea>
+                aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                prop:value=move || { epoch.get(); text.get_untracked() }
+                on:input=move |ev| text.set(textarea_value(&ev))></textarea>
             <div id=error_id aria-live="polite">
-                {move || error().map(|e| view! {
+                {move || error.get().map(|e| view! {
                     <p class="input-error" data-testid="input-error">{e}</p>
                 })}
             </div>
@@ -122,22 +196,31 @@ fn textarea_value(ev: &web_sys::Event) -> String {
 
 /// One document slot: label and recognised shape, the text area (paste), a file picker,
 /// drag and drop, clear; admin slots can also move up and down or go.
+/// `text` is the slot's text and `set_text` sets it; `children` are more tools beside "Clear"
+/// (an admin configuration's).
 #[component]
-fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
+fn SlotEditor(
+    doc: DocSlot,
+    text: Signal<String>,
+    set_text: SignalSetter<String>,
+    epoch: RwSignal<u64>,
+    assembled: Memo<Shared<Assembled>>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     let slot = doc;
     let id = slot.test_id();
     let status_id = format!("{id}-status");
     let error_id = format!("{id}-error");
     let area = NodeRef::<html::Textarea>::new();
     let dragging = RwSignal::new(false);
-    let state = Memo::new(move |_| page.assembled.get().state(slot));
+    let state = Memo::new(move |_| assembled.with(|a| a.state(slot)));
     // A file that could not be put in the slot (its encoding, its size): the slot keeps its
     // text, and the message stays until the text changes (or is replaced: a new epoch).
     let file_error = RwSignal::new(None::<(u64, String)>);
     let file_problem = move || {
         file_error
             .get()
-            .and_then(|(at, e)| (at == page.epoch.get()).then_some(e))
+            .and_then(|(at, e)| (at == epoch.get()).then_some(e))
     };
 
     // Sets the slot from outside the text area (file, drop, clear): the area shows it too.
@@ -147,14 +230,14 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
         if let Some(area) = area.get_untracked() {
             area.set_value(&text);
         }
-        page.set_text(slot, text);
+        set_text.set(text);
     };
     let read_file = move |file: web_sys::File| {
         leptos::task::spawn_local(async move {
             match browser::read_text(file).await {
                 Ok(text) => put(text),
                 Err(why) => {
-                    file_error.try_set(Some((page.epoch.get_untracked(), why)));
+                    file_error.try_set(Some((epoch.get_untracked(), why)));
                 }
             }
         });
@@ -199,7 +282,7 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
     let error = move || match state.get() {
         SlotState::Failed(e) => {
             let shown = line_column(&e)
-                .and_then(|(line, column)| excerpt(&page.text_untracked(slot), line, column));
+                .and_then(|(line, column)| text.with_untracked(|t| excerpt(t, line, column)));
             Some(view! {
                 <div class="input-error" data-testid="input-error">
                     <p>{e.to_string()}</p>
@@ -245,31 +328,6 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
             _ => None,
         })
     };
-    let admin_tools = match slot {
-        DocSlot::Admin(i) => Some(view! {
-            <button type="button" class="button small" disabled=move || i == 0
-                aria-label=format!("Move {} up (higher scope)", slot.label())
-                on:click=move |_| {
-                    page.admin.update(|v| if i > 0 && i < v.len() { v.swap(i - 1, i) });
-                    page.epoch.update(|e| *e += 1);
-                }>"Up"</button>
-            <button type="button" class="button small"
-                disabled=move || { i + 1 >= page.admin.with(Vec::len) }
-                aria-label=format!("Move {} down (lower scope)", slot.label())
-                on:click=move |_| {
-                    page.admin.update(|v| if i + 1 < v.len() { v.swap(i, i + 1) });
-                    page.epoch.update(|e| *e += 1);
-                }>"Down"</button>
-            <button type="button" class="button small"
-                disabled=move || { page.admin.with(Vec::len) <= 1 }
-                aria-label=format!("Remove {}", slot.label())
-                on:click=move |_| {
-                    page.admin.update(|v| if v.len() > 1 && i < v.len() { v.remove(i); });
-                    page.epoch.update(|e| *e += 1);
-                }>"Remove"</button>
-        }),
-        _ => None,
-    };
     view! {
         <div class="slot"
             class:has-error=move || matches!(state.get(), SlotState::Failed(_)) || file_problem().is_some()
@@ -288,10 +346,10 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
                 placeholder="Paste JSON here"
                 aria-describedby=format!("{status_id} {error_id}")
                 aria-invalid=move || if matches!(state.get(), SlotState::Failed(_)) { "true" } else { "false" }
-                prop:value=move || { page.epoch.get(); page.text_untracked(slot) }
+                prop:value=move || { epoch.get(); text.get_untracked() }
                 on:input=move |ev| {
                     file_error.set(None);
-                    page.set_text(slot, textarea_value(&ev));
+                    set_text.set(textarea_value(&ev));
                 }></textarea>
             <div class="slot-tools">
                 <label class="button small file-button">
@@ -302,7 +360,7 @@ fn SlotEditor(page: Page, doc: DocSlot) -> impl IntoView {
                 <button type="button" class="button small"
                     aria-label=format!("Clear {}", slot.label())
                     on:click=move |_| put(String::new())>"Clear"</button>
-                {admin_tools}
+                {children.map(|c| c())}
             </div>
             <div id=error_id aria-live="polite">{file_error_view}{error}</div>
         </div>

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::evaluation::{assemble, evaluate_row, Assembled, Evaluated, FlowOutcome, ImportCache};
+use crate::share::Load;
 use crate::startup::{choose, Opening, Saved, PREVIOUS_KEY, SAVED_KEY};
 use crate::workbench::{DocSlot, FlowRow, Workbench};
 
@@ -103,165 +104,95 @@ pub(crate) struct Notice {
     pub undo: bool,
 }
 
-/// The page's reactive state. Every input is its own signal, so that typing in one slot
-/// re-imports that slot only; verdicts are memos over the assembled inputs and the flows.
+/// The work as typed, each input its own signal (typing in one slot re-imports that slot
+/// only), and the page's messages. Only [`App`] holds it: each component takes the signals and
+/// callbacks it uses.
 #[derive(Clone, Copy)]
-pub(crate) struct Page {
-    pub title: RwSignal<String>,
-    pub subnet_nsg: RwSignal<String>,
-    pub nic_nsg: RwSignal<String>,
-    pub admin: RwSignal<Vec<String>>,
-    pub effective: RwSignal<String>,
-    pub nic: RwSignal<String>,
-    pub tags: RwSignal<String>,
-    pub vnet: RwSignal<String>,
-    pub asgs: RwSignal<String>,
-    pub flows: RwSignal<Vec<FlowRow>>,
-    pub selected: RwSignal<usize>,
+struct Work {
+    title: RwSignal<String>,
+    subnet_nsg: RwSignal<String>,
+    nic_nsg: RwSignal<String>,
+    admin: RwSignal<Vec<String>>,
+    effective: RwSignal<String>,
+    nic: RwSignal<String>,
+    tags: RwSignal<String>,
+    vnet: RwSignal<String>,
+    asgs: RwSignal<String>,
+    flows: RwSignal<Vec<FlowRow>>,
+    selected: RwSignal<usize>,
     /// Bumped when the inputs are replaced as a whole: text areas take their text again.
-    pub epoch: RwSignal<u64>,
+    epoch: RwSignal<u64>,
     /// The permalink fragment the work came from (or was last shared as).
-    pub link: RwSignal<Option<String>>,
-    pub notice: RwSignal<Option<Notice>>,
-    pub assembled: Memo<Shared<Assembled>>,
-    /// Every flow's verdict, without traces (for the flows list).
-    pub outcomes: Memo<Shared<Evaluated>>,
-    /// The selected flow's verdict with its trace (for the form and the result).
-    pub current: Memo<Shared<Option<FlowOutcome>>>,
+    link: RwSignal<Option<String>>,
+    notice: RwSignal<Option<Notice>>,
 }
 
-impl Page {
-    fn new(w: Workbench) -> Page {
+impl Work {
+    fn new(w: Workbench) -> Work {
         let w = w.normalized();
-        let title = RwSignal::new(w.title);
-        let subnet_nsg = RwSignal::new(w.subnet_nsg);
-        let nic_nsg = RwSignal::new(w.nic_nsg);
-        let admin = RwSignal::new(w.admin_rules);
-        let effective = RwSignal::new(w.effective_rules);
-        let nic = RwSignal::new(w.nic);
-        let tags = RwSignal::new(w.service_tags);
-        let vnet = RwSignal::new(w.virtual_network);
-        let asgs = RwSignal::new(w.asgs);
-        let flows = RwSignal::new(w.flows);
-        let selected = RwSignal::new(w.selected);
-        let cache = StoredValue::new(ImportCache::new());
-        let assembled = Memo::new(move |_| {
-            let (sn, nn, ad, ef, ni, tg) = (
-                subnet_nsg.read(),
-                nic_nsg.read(),
-                admin.read(),
-                effective.read(),
-                nic.read(),
-                tags.read(),
-            );
-            let mut slots = vec![
-                (DocSlot::SubnetNsg, sn.as_str()),
-                (DocSlot::NicNsg, nn.as_str()),
-            ];
-            slots.extend(
-                ad.iter()
-                    .enumerate()
-                    .map(|(i, t)| (DocSlot::Admin(i), t.as_str())),
-            );
-            slots.extend([
-                (DocSlot::EffectiveRules, ef.as_str()),
-                (DocSlot::Nic, ni.as_str()),
-                (DocSlot::ServiceTags, tg.as_str()),
-            ]);
-            let imported = cache
-                .try_update_value(|c| c.get_all(&slots))
-                .unwrap_or_default();
-            Shared(Arc::new(assemble(&imported, &vnet.read(), &asgs.read())))
-        });
-        // Every flow's verdict: a flow edited (or new inputs) is verified again, the others keep
-        // their outcome.
-        let outcomes = Memo::new(move |previous: Option<&Shared<Evaluated>>| {
-            let assembled = assembled.get();
-            flows.with(|rows| {
-                Shared(Arc::new(Evaluated::new(
-                    &assembled.0,
-                    rows,
-                    previous.map(|p| &*p.0),
-                )))
-            })
-        });
-        // The selected flow with its trace. Never compared with the previous one (a trace of a
-        // 1,000-rule layer is long): the memos that show parts of it compare those parts.
-        let current = Memo::new_with_compare(
-            move |_| {
-                let assembled = assembled.get();
-                let i = selected.get();
-                flows.with(|rows| {
-                    Shared(Arc::new(
-                        rows.get(i)
-                            .map(|row| evaluate_row(&assembled.inputs, row, true)),
-                    ))
-                })
-            },
-            |old, new| match (old, new) {
-                (Some(old), Some(new)) => !Arc::ptr_eq(&old.0, &new.0),
-                _ => true,
-            },
-        );
-        Page {
-            title,
-            subnet_nsg,
-            nic_nsg,
-            admin,
-            effective,
-            nic,
-            tags,
-            vnet,
-            asgs,
-            flows,
-            selected,
+        Work {
+            title: RwSignal::new(w.title),
+            subnet_nsg: RwSignal::new(w.subnet_nsg),
+            nic_nsg: RwSignal::new(w.nic_nsg),
+            admin: RwSignal::new(w.admin_rules),
+            effective: RwSignal::new(w.effective_rules),
+            nic: RwSignal::new(w.nic),
+            tags: RwSignal::new(w.service_tags),
+            vnet: RwSignal::new(w.virtual_network),
+            asgs: RwSignal::new(w.asgs),
+            flows: RwSignal::new(w.flows),
+            selected: RwSignal::new(w.selected),
             epoch: RwSignal::new(0),
             link: RwSignal::new(None),
             notice: RwSignal::new(None),
-            assembled,
-            outcomes,
-            current,
         }
     }
 
-    /// The signal holding a single-document slot's text (`None` for admin slots).
-    fn single(&self, slot: DocSlot) -> Option<RwSignal<String>> {
-        match slot {
-            DocSlot::SubnetNsg => Some(self.subnet_nsg),
-            DocSlot::NicNsg => Some(self.nic_nsg),
-            DocSlot::EffectiveRules => Some(self.effective),
-            DocSlot::Nic => Some(self.nic),
-            DocSlot::ServiceTags => Some(self.tags),
-            DocSlot::Admin(_) => None,
-        }
+    /// The document slots' signals, in the engine's order (admin slots as one list).
+    fn singles(&self) -> [(DocSlot, RwSignal<String>); 5] {
+        [
+            (DocSlot::SubnetNsg, self.subnet_nsg),
+            (DocSlot::NicNsg, self.nic_nsg),
+            (DocSlot::EffectiveRules, self.effective),
+            (DocSlot::Nic, self.nic),
+            (DocSlot::ServiceTags, self.tags),
+        ]
     }
 
-    /// A slot's text, without tracking it.
-    pub fn text_untracked(&self, slot: DocSlot) -> String {
-        match (self.single(slot), slot) {
-            (Some(signal), _) => signal.get_untracked(),
-            (None, DocSlot::Admin(i)) => self
-                .admin
-                .with_untracked(|v| v.get(i).cloned().unwrap_or_default()),
-            _ => String::new(),
-        }
-    }
-
-    /// Sets a slot's text (as typed).
-    pub fn set_text(&self, slot: DocSlot, text: String) {
-        match (self.single(slot), slot) {
-            (Some(signal), _) => signal.set(text),
-            (None, DocSlot::Admin(i)) => self.admin.update(|v| {
-                if let Some(t) = v.get_mut(i) {
-                    *t = text;
-                }
-            }),
-            _ => {}
-        }
+    /// Every input assembled (each slot imported again only when its text changed).
+    fn assembled(self) -> Memo<Shared<Assembled>> {
+        let cache = StoredValue::new(ImportCache::new());
+        Memo::new(move |_| {
+            let singles = self.singles().map(|(slot, text)| (slot, text.read()));
+            let admin = self.admin.read();
+            let mut slots: Vec<(DocSlot, &str)> = singles[..2]
+                .iter()
+                .map(|(slot, text)| (*slot, text.as_str()))
+                .collect();
+            slots.extend(
+                admin
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (DocSlot::Admin(i), t.as_str())),
+            );
+            slots.extend(
+                singles[2..]
+                    .iter()
+                    .map(|(slot, text)| (*slot, text.as_str())),
+            );
+            let imported = cache
+                .try_update_value(|c| c.get_all(&slots))
+                .unwrap_or_default();
+            Shared(Arc::new(assemble(
+                &imported,
+                &self.vnet.read(),
+                &self.asgs.read(),
+            )))
+        })
     }
 
     /// Everything as typed, without tracking.
-    pub fn snapshot(&self) -> Workbench {
+    fn snapshot(&self) -> Workbench {
         Workbench {
             title: self.title.get_untracked(),
             subnet_nsg: self.subnet_nsg.get_untracked(),
@@ -279,13 +210,11 @@ impl Page {
 
     /// Tracks every input (for the autosave effect).
     fn track_all(&self) {
+        for (_, text) in self.singles() {
+            text.track();
+        }
         self.title.track();
-        self.subnet_nsg.track();
-        self.nic_nsg.track();
         self.admin.track();
-        self.effective.track();
-        self.nic.track();
-        self.tags.track();
         self.vnet.track();
         self.asgs.track();
         self.flows.track();
@@ -310,9 +239,14 @@ impl Page {
         self.epoch.update(|e| *e += 1);
     }
 
+    /// Says `text` across the top of the page.
+    fn tell(&self, text: String, error: bool, undo: bool) {
+        self.notice.set(Some(Notice { text, error, undo }));
+    }
+
     /// Replaces the work with `w` (a sample, a link, an uploaded scenario, a fresh start),
     /// keeping the replaced work for "Undo" when there was any, and says so.
-    pub fn replace(&self, w: Workbench, link: Option<String>, message: String) {
+    fn replace(&self, w: Workbench, link: Option<String>, message: String) {
         let current = self.snapshot();
         let keep = current != w.clone().normalized() && current != Workbench::new();
         if keep {
@@ -324,15 +258,11 @@ impl Page {
         self.load(w);
         self.link.set(link);
         self.save_now();
-        self.notice.set(Some(Notice {
-            text: message,
-            error: false,
-            undo: keep,
-        }));
+        self.tell(message, false, keep);
     }
 
     /// Brings back the work the last load replaced.
-    pub fn undo(&self) {
+    fn undo(&self) {
         match browser::load(PREVIOUS_KEY)
             .as_deref()
             .and_then(Saved::parse)
@@ -343,35 +273,79 @@ impl Page {
                 self.load(previous.workbench);
                 self.link.set(previous.link);
                 self.save_now();
-                self.notice.set(Some(Notice {
-                    text: "Your previous work is back (Undo again to return).".into(),
-                    error: false,
-                    undo: true,
-                }));
+                self.tell(
+                    "Your previous work is back (Undo again to return).".into(),
+                    false,
+                    true,
+                );
             }
-            None => self.error("There is no previous work to bring back.".into()),
+            None => self.tell(
+                "There is no previous work to bring back.".into(),
+                true,
+                false,
+            ),
         }
-    }
-
-    /// Shows an error across the top of the page.
-    pub fn error(&self, text: String) {
-        self.notice.set(Some(Notice {
-            text,
-            error: true,
-            undo: false,
-        }));
     }
 
     /// Autosaves now.
-    pub fn save_now(&self) {
+    fn save_now(&self) {
         let record = Saved::new(self.snapshot(), self.link.get_untracked()).to_json();
         if let Err(why) = browser::store(SAVED_KEY, &record) {
-            self.error(format!(
-                "Autosave failed: {why}. Download the scenario to keep your work."
-            ));
+            self.tell(
+                format!("Autosave failed: {why}. Download the scenario to keep your work."),
+                true,
+                false,
+            );
         }
     }
 }
+
+/// Every flow's verdict, without traces (for the flows list): a flow edited (or new inputs)
+/// is verified again, the others keep their outcome.
+fn outcomes(
+    assembled: Memo<Shared<Assembled>>,
+    flows: RwSignal<Vec<FlowRow>>,
+) -> Memo<Shared<Evaluated>> {
+    Memo::new(move |previous: Option<&Shared<Evaluated>>| {
+        let assembled = assembled.get();
+        flows.with(|rows| {
+            Shared(Arc::new(Evaluated::new(
+                &assembled.0,
+                rows,
+                previous.map(|p| &*p.0),
+            )))
+        })
+    })
+}
+
+/// The selected flow's verdict with its trace (for the form and the result). Never compared
+/// with the previous one (a trace of a 1,000-rule layer is long): the memos that show parts of
+/// it compare those parts.
+fn current(
+    assembled: Memo<Shared<Assembled>>,
+    flows: RwSignal<Vec<FlowRow>>,
+    selected: RwSignal<usize>,
+) -> Current {
+    Memo::new_with_compare(
+        move |_| {
+            let assembled = assembled.get();
+            let i = selected.get();
+            flows.with(|rows| {
+                Shared(Arc::new(
+                    rows.get(i)
+                        .map(|row| evaluate_row(&assembled.inputs, row, true)),
+                ))
+            })
+        },
+        |old, new| match (old, new) {
+            (Some(old), Some(new)) => !Arc::ptr_eq(&old.0, &new.0),
+            _ => true,
+        },
+    )
+}
+
+/// The selected flow's outcome (verdict with its trace, problems, check).
+pub(crate) type Current = Memo<Shared<Option<FlowOutcome>>>;
 
 /// What to show first, from the address bar and the autosave.
 fn opening() -> (Workbench, Option<String>, Option<Notice>) {
@@ -421,53 +395,75 @@ fn opening() -> (Workbench, Option<String>, Option<Notice>) {
     }
 }
 
-/// The whole page.
+/// The whole page. On a narrow screen the flow, its verdict and the flows list come first and
+/// the inputs after them; on a wide one the inputs are the left column (see the style sheet).
 #[component]
 fn App() -> impl IntoView {
     let (workbench, link, notice) = opening();
-    let page = Page::new(workbench);
-    page.link.set(link);
-    page.notice.set(notice);
+    let work = Work::new(workbench);
+    work.link.set(link);
+    work.notice.set(notice);
+    let assembled = work.assembled();
+    let outcomes = outcomes(assembled, work.flows);
+    let current = current(assembled, work.flows, work.selected);
 
     // Autosave, a moment after the last change (and at once when the page is left).
     let timer = StoredValue::new_local(None::<gloo::timers::callback::Timeout>);
     Effect::new(move |first: Option<()>| {
-        page.track_all();
+        work.track_all();
         if first.is_some() {
-            let pending = gloo::timers::callback::Timeout::new(400, move || page.save_now());
+            let pending = gloo::timers::callback::Timeout::new(400, move || work.save_now());
             timer.set_value(Some(pending));
         }
     });
-    let _ = window_event_listener(leptos::ev::pagehide, move |_| page.save_now());
+    let _ = window_event_listener(leptos::ev::pagehide, move |_| work.save_now());
     // A permalink pasted into the address bar of the open page.
     let _ = window_event_listener(leptos::ev::hashchange, move |_| {
         let fragment = browser::fragment();
-        if fragment.is_empty() || page.link.get_untracked().as_deref() == Some(fragment.as_str()) {
+        if fragment.is_empty() || work.link.get_untracked().as_deref() == Some(fragment.as_str()) {
             return;
         }
         match flowverify::permalink::decode(&fragment) {
-            Ok(scenario) => page.replace(
+            Ok(scenario) => work.replace(
                 Workbench::from_scenario(&scenario),
                 Some(fragment),
                 "Opened the shared scenario.".into(),
             ),
-            Err(e) => page.error(format!("This link could not be opened: {e}")),
+            Err(e) => work.tell(format!("This link could not be opened: {e}"), true, false),
         }
     });
 
+    let snapshot = Callback::new(move |()| work.snapshot());
+    let open = Callback::new(move |(w, message): Load| work.replace(w, None, message));
+    let error = Callback::new(move |text: String| work.tell(text, true, false));
+    let undo = Callback::new(move |()| work.undo());
+    let errors = Signal::derive(move || assembled.with(|a| a.error_count()));
+
     view! {
-        <a class="skip" href="#flow-form">"Skip to the flow"</a>
-        <toolbar::Header page=page />
-        <NoticeBar page=page />
+        <a class="skip-link" href="#flow-form">"Skip to the flow"</a>
+        <toolbar::Header snapshot=snapshot open=open error=error link=work.link.write_only() />
+        <NoticeBar notice=work.notice undo=undo />
         <main class="layout">
+            <section class="panel work-panel" aria-label="Flow and verdict">
+                <flowform::FlowForm flows=work.flows selected=work.selected current=current />
+                <result::Result current=current errors=errors />
+                <flows::FlowsList flows=work.flows selected=work.selected outcomes=outcomes />
+            </section>
             <section class="panel inputs-panel" aria-labelledby="inputs-heading">
                 <h2 id="inputs-heading">"Inputs"</h2>
-                <inputs::Inputs page=page />
-            </section>
-            <section class="panel work-panel" aria-label="Flow and verdict">
-                <flowform::FlowForm page=page />
-                <result::Result page=page />
-                <flows::FlowsList page=page />
+                <inputs::Inputs
+                    title=work.title
+                    subnet_nsg=work.subnet_nsg
+                    nic_nsg=work.nic_nsg
+                    admin=work.admin
+                    effective=work.effective
+                    nic=work.nic
+                    tags=work.tags
+                    vnet=work.vnet
+                    asgs=work.asgs
+                    epoch=work.epoch
+                    assembled=assembled
+                />
             </section>
         </main>
         <toolbar::About />
@@ -476,19 +472,19 @@ fn App() -> impl IntoView {
 
 /// The message across the top (a broken link, a loaded sample with "Undo", a failed autosave).
 #[component]
-fn NoticeBar(page: Page) -> impl IntoView {
+fn NoticeBar(notice: RwSignal<Option<Notice>>, undo: Callback<()>) -> impl IntoView {
     move || {
-        page.notice.get().map(|n| {
+        notice.get().map(|n| {
             let class = if n.error { "notice notice-error" } else { "notice" };
             let role = if n.error { "alert" } else { "status" };
             view! {
                 <div class=class role=role data-testid="notice">
                     <p>{n.text.clone()}</p>
                     {n.undo.then(|| view! {
-                        <button type="button" class="button" on:click=move |_| page.undo()>"Undo"</button>
+                        <button type="button" class="button" on:click=move |_| undo.run(())>"Undo"</button>
                     })}
                     <button type="button" class="button quiet" aria-label="Dismiss this message"
-                        on:click=move |_| page.notice.set(None)>"Dismiss"</button>
+                        on:click=move |_| notice.set(None)>"Dismiss"</button>
                 </div>
             }
         })

@@ -1,13 +1,13 @@
 //! The verdict of the selected flow, live: the badge (words, symbol and colour), the deciding
-//! rule, layer and resource, warnings, the path through the layers, and the trace per layer.
+//! rule, layer and resource, warnings, the path through the layers (the report's path, with
+//! the blockers of a Deny), and the trace per layer.
 
-use flowverify::model::Direction;
-use flowverify::verdict::{Condition, DecidedBy, Decision, Layer, LayerDecision};
+use flowverify::verdict::{Condition, DecidedBy, Decision, Field, LayerDecision};
 use flowverify::Verdict;
 use leptos::prelude::*;
 
-use super::{access_text, breakable, listed, Page};
-use crate::evaluation::{path, Stage, StageOutcome};
+use super::{access_text, breakable, listed, Current};
+use crate::evaluation::{ends, layer_name, PathView};
 use crate::trace::{
     decision_class, decision_word, layer_keys, layer_view, mark_class, mark_label, LayerKey, Row,
     RuleRow, Shown,
@@ -38,67 +38,46 @@ impl Card {
     }
 }
 
-/// The picture of the path, without its two ends (texts of their own, like the card's flow).
-#[derive(Clone, PartialEq)]
-struct PathView {
-    stages: Vec<Stage>,
-    allowed: bool,
-}
-
-fn direction_of(verdict: &Verdict) -> Direction {
-    verdict.flow.direction()
-}
-
-/// The result panel. Each part is a memo of its own, so a keystroke re-renders only the parts
-/// whose content changed; the trace shows the rows on screen only (see [`crate::trace`]), keyed
-/// by content, so a row is redrawn only when what it says changes.
+/// The result panel for the `current` flow; `errors` counts the inputs left out. Each part is
+/// a memo of its own, so a keystroke re-renders only the parts whose content changed; the
+/// trace shows the rows on screen only (see [`crate::trace`]), keyed by content, so a row is
+/// redrawn only when what it says changes.
 #[component]
-pub fn Result(page: Page) -> impl IntoView {
+pub fn Result(current: Current, errors: Signal<usize>) -> impl IntoView {
     // Expanded layers, with how many of their rules to show (grows in steps to all of them).
     let shown = RwSignal::new(Shown::default());
-    let errors = Memo::new(move |_| page.assembled.with(|a| a.error_count()));
-    let verdict_of = move |f: &dyn Fn(&Verdict) -> String| {
-        page.current
-            .with(|c| {
-                c.0.as_ref()
-                    .as_ref()
-                    .and_then(|o| o.verdict.as_ref().map(f))
-            })
-            .unwrap_or_default()
+    let of_verdict = move |f: fn(&Verdict) -> String| {
+        Memo::new(move |_| {
+            current
+                .with(|c| {
+                    c.0.as_ref()
+                        .as_ref()
+                        .and_then(|o| o.verdict.as_ref().map(f))
+                })
+                .unwrap_or_default()
+        })
     };
     let card = Memo::new(move |_| {
-        page.current.with(|c| {
+        current.with(|c| {
             c.0.as_ref()
                 .as_ref()
                 .and_then(|o| o.verdict.as_ref().map(Card::of))
         })
     });
-    let flow_text = Memo::new(move |_| {
-        verdict_of(&|v| {
-            let f = &v.flow;
-            format!(
-                "{} {} from {} to {}",
-                f.direction(),
-                f.protocol(),
-                f.source(),
-                f.destination()
-            )
-        })
+    let flow_text = of_verdict(|v| {
+        let f = &v.flow;
+        format!(
+            "{} {} from {} to {}",
+            f.direction(),
+            f.protocol(),
+            f.source(),
+            f.destination()
+        )
     });
-    let from = Memo::new(move |_| {
-        verdict_of(&|v| match direction_of(v) {
-            Direction::Inbound => format!("From {}", v.flow.source()),
-            Direction::Outbound => format!("From the VM, {}", v.flow.source()),
-        })
-    });
-    let to = Memo::new(move |_| {
-        verdict_of(&|v| match direction_of(v) {
-            Direction::Inbound => format!("To the VM, {}", v.flow.destination()),
-            Direction::Outbound => format!("To {}", v.flow.destination()),
-        })
-    });
+    let from = of_verdict(|v| ends(v).0);
+    let to = of_verdict(|v| ends(v).1);
     let problems = Memo::new(move |_| {
-        page.current.with(|c| {
+        current.with(|c| {
             c.0.as_ref().as_ref().map(|o| {
                 o.problems
                     .iter()
@@ -108,15 +87,7 @@ pub fn Result(page: Page) -> impl IntoView {
         })
     });
     let picture = Memo::new(move |_| {
-        page.current.with(|c| {
-            let verdict = c.0.as_ref().as_ref()?.verdict.as_ref()?;
-            let direction = direction_of(verdict);
-            let stages = page.assembled.with(|a| path(&a.inputs, verdict, direction));
-            Some(PathView {
-                stages,
-                allowed: verdict.access == Decision::Allow,
-            })
-        })
+        current.with(|c| Some(PathView::of(c.0.as_ref().as_ref()?.verdict.as_ref()?)))
     });
     let has_verdict = Memo::new(move |_| card.with(Option::is_some));
     let note = move || {
@@ -163,18 +134,9 @@ pub fn Result(page: Page) -> impl IntoView {
             </div>
             {path_view}
             <Show when=move || has_verdict.get()>
-                <Trace page=page shown=shown />
+                <Trace current=current shown=shown />
             </Show>
         </section>
-    }
-}
-
-fn layer_name(layer: Layer) -> &'static str {
-    match layer {
-        Layer::Admin => "AVNM admin rules",
-        Layer::Subnet => "Subnet NSG",
-        Layer::Nic => "NIC NSG",
-        Layer::None => "No rule",
     }
 }
 
@@ -230,18 +192,8 @@ fn VerdictCard(card: Card, flow: Memo<String>) -> impl IntoView {
     }
 }
 
-fn stage_symbol(outcome: &StageOutcome) -> &'static str {
-    match outcome {
-        StageOutcome::Allowed(_) | StageOutcome::AlwaysAllowed(_) | StageOutcome::HandedOver(_) => {
-            "✓"
-        }
-        StageOutcome::Denied(_) => "✕",
-        StageOutcome::NoMatch | StageOutcome::Absent => "→",
-        StageOutcome::NotReached => "·",
-    }
-}
-
-/// The picture of the evaluation path: source, each stage with its outcome, destination.
+/// The picture of the report's path: source, every layer in order (reached or not, with what
+/// it decides on its own), destination; then, for a Deny, every rule in the flow's way.
 #[component]
 fn Path(view: PathView, from: Memo<String>, to: Memo<String>) -> impl IntoView {
     let (end_class, end_word) = if view.allowed {
@@ -249,34 +201,54 @@ fn Path(view: PathView, from: Memo<String>, to: Memo<String>) -> impl IntoView {
     } else {
         ("stage end deny", "Never arrives")
     };
+    let none = view.steps.is_empty().then(|| {
+        view! {
+            <li class="stage none">
+                <span class="stage-title">"No admin rules, no NSG"</span>
+                <span class="stage-outcome">"→ nothing filters the flow"</span>
+            </li>
+        }
+    });
+    let blockers = listed(
+        "blockers",
+        "blockers",
+        "In the flow's way (each would have to let it through for it to be allowed):".to_string(),
+        &view.blockers,
+    );
     view! {
         <h3 class="sub">"Path"</h3>
         <ol class="path" data-testid="path" aria-label="Evaluation path, in order">
             <li class="stage end">
                 <span class="stage-title">{move || from.get()}</span>
             </li>
-            {view.stages.into_iter().map(|s| {
-                let class = format!("stage {}", s.outcome.class());
-                let rule = s.outcome.rule().map(str::to_string);
-                view! {
-                    <li class=class data-layer=s.layer.as_str()>
-                        <span class="stage-title">{s.title.clone()}</span>
-                        <span class="stage-resource code">
-                            {s.resource.clone().unwrap_or_else(|| "none given".to_string())}
-                        </span>
-                        <span class="stage-outcome">
-                            <span aria-hidden="true" class="symbol">{stage_symbol(&s.outcome)}</span>
-                            " "{s.outcome.word()}
-                        </span>
-                        {rule.map(|r| view! { <span class="stage-rule code">{breakable(r)}</span> })}
-                    </li>
-                }
+            {view.steps.into_iter().map(|s| view! {
+                <li class=format!("stage {}", s.class) data-layer=s.layer.as_str() data-testid="path-step">
+                    <span class="stage-title">{layer_name(s.layer)}</span>
+                    <span class="stage-resource code">{s.resource}</span>
+                    <span class="stage-outcome">
+                        <span aria-hidden="true" class="symbol">{s.symbol}</span>" "{breakable(s.summary)}
+                    </span>
+                </li>
             }).collect_view()}
+            {none}
             <li class=end_class>
                 <span class="stage-title">{move || to.get()}</span>
                 <span class="stage-outcome">{end_word}</span>
             </li>
         </ol>
+        {blockers}
+    }
+}
+
+/// A condition's column heading where there is room (`Src port`; `SP` on a phone, as the
+/// command line heads it: [`Field::heading`]).
+fn long_heading(field: Field) -> &'static str {
+    match field {
+        Field::Protocol => "Proto",
+        Field::Source => "Src",
+        Field::SourcePort => "Src port",
+        Field::Destination => "Dst",
+        Field::DestinationPort => "Dst port",
     }
 }
 
@@ -312,17 +284,12 @@ fn rule_rows(r: RuleRow) -> impl IntoView {
             </ul>
         }
     });
-    let [protocol, source, source_port, destination, destination_port] = r.marks;
     view! {
         <tr class=class>
             <td class="num">{r.priority}</td>
             <th scope="row" class="code rule-name">{breakable(r.name)}{warned}</th>
             <td class=access>{access_text(r.access)}</td>
-            {mark(protocol)}
-            {mark(source)}
-            {mark(source_port)}
-            {mark(destination)}
-            {mark(destination_port)}
+            {r.marks.map(mark)}
         </tr>
         <tr class=why>
             <td></td>
@@ -346,9 +313,9 @@ fn row_view(row: Row) -> impl IntoView {
 /// The trace: every layer evaluated, every rule considered up to and including the match
 /// (a long layer collapsed). Layers and rows are keyed: what did not change keeps its DOM.
 #[component]
-fn Trace(page: Page, shown: RwSignal<Shown>) -> impl IntoView {
+fn Trace(current: Current, shown: RwSignal<Shown>) -> impl IntoView {
     let keys = move || {
-        page.current.with(|c| {
+        current.with(|c| {
             c.0.as_ref()
                 .as_ref()
                 .and_then(|o| o.verdict.as_ref())
@@ -368,7 +335,7 @@ fn Trace(page: Page, shown: RwSignal<Shown>) -> impl IntoView {
         </p>
         <div class="trace" data-testid="trace">
             <For each=keys key=|k| k.clone() let:key>
-                <TraceLayer page=page shown=shown key=key />
+                <TraceLayer current=current shown=shown key=key />
             </For>
             {move || keys().is_empty().then(|| view! {
                 <p class="help">"No layer was evaluated: no admin rules and no NSG."</p>
@@ -395,14 +362,14 @@ fn grow(shown: RwSignal<Shown>, key: LayerKey, total: Memo<usize>) {
 
 /// One layer of the trace.
 #[component]
-fn TraceLayer(page: Page, shown: RwSignal<Shown>, key: LayerKey) -> impl IntoView {
+fn TraceLayer(current: Current, shown: RwSignal<Shown>, key: LayerKey) -> impl IntoView {
     // What this layer shows: recomputed from the verdict, compared, and passed on only when it
     // changed (rows on screen only: at most a few dozen).
     let view = {
         let key = key.clone();
         Memo::new(move |_| {
             let n = shown.with(|s| s.get(&key));
-            page.current.with(|c| {
+            current.with(|c| {
                 let trace =
                     c.0.as_ref()
                         .as_ref()?
@@ -458,31 +425,13 @@ fn TraceLayer(page: Page, shown: RwSignal<Shown>, key: LayerKey) -> impl IntoVie
                         <th scope="col" class="num">"Priority"</th>
                         <th scope="col">"Rule"</th>
                         <th scope="col">"Access"</th>
-                        <th scope="col" class="mark" title="Protocol">
-                            <span class="long" aria-hidden="true">"Proto"</span>
-                            <span class="short" aria-hidden="true">"P"</span>
-                            <span class="sr-only">"Protocol"</span>
-                        </th>
-                        <th scope="col" class="mark" title="Source address">
-                            <span class="long" aria-hidden="true">"Src"</span>
-                            <span class="short" aria-hidden="true">"S"</span>
-                            <span class="sr-only">"Source"</span>
-                        </th>
-                        <th scope="col" class="mark" title="Source port">
-                            <span class="long" aria-hidden="true">"Src port"</span>
-                            <span class="short" aria-hidden="true">"SP"</span>
-                            <span class="sr-only">"Source port"</span>
-                        </th>
-                        <th scope="col" class="mark" title="Destination address">
-                            <span class="long" aria-hidden="true">"Dst"</span>
-                            <span class="short" aria-hidden="true">"D"</span>
-                            <span class="sr-only">"Destination"</span>
-                        </th>
-                        <th scope="col" class="mark" title="Destination port">
-                            <span class="long" aria-hidden="true">"Dst port"</span>
-                            <span class="short" aria-hidden="true">"DP"</span>
-                            <span class="sr-only">"Destination port"</span>
-                        </th>
+                        {Field::ALL.map(|field| view! {
+                            <th scope="col" class="mark" title=field.words()>
+                                <span class="long" aria-hidden="true">{long_heading(field)}</span>
+                                <span class="short" aria-hidden="true">{field.heading()}</span>
+                                <span class="sr-only">{field.words()}</span>
+                            </th>
+                        })}
                     </tr></thead>
                     <tbody>
                         <For each=rows key=|row| row.clone() children=row_view />

@@ -1,150 +1,33 @@
 //! The header: samples, share (permalink), download and upload of the scenario, start over;
-//! and the "what FlowVerify assumes" panel.
+//! and the About panel (the engine's statement of what FlowVerify assumes and warns about).
+//! What each tool computes lives in [`crate::share`]; these components wire it to the page.
 
-use flowverify::permalink;
-use flowverify::scenario::Scenario;
+use leptos::either::Either;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{browser, Page};
-use crate::samples::{Sample, SAMPLES};
+use super::browser;
+use crate::about::{sections, Piece};
+use crate::samples::SAMPLES;
+use crate::share::{copied_label, open_file, open_sample, Download, Link, Load};
 use crate::workbench::Workbench;
 
-/// Permalinks longer than this get a warning (some tools cut long links).
-const LONG_LINK: usize = 8 * 1024;
-
-/// What the share control produced.
-#[derive(Clone, PartialEq)]
-struct Shared {
-    url: String,
-    copied: Option<bool>,
-    left_out: Vec<String>,
+/// The element an event came from, as `T`.
+fn target<T: JsCast>(ev: &web_sys::Event) -> Option<T> {
+    ev.target().and_then(|t| t.dyn_into::<T>().ok())
 }
 
-/// A file name for the scenario: its title, simplified.
-fn file_name(title: &str) -> String {
-    let slug: String = title
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let slug = slug
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    if slug.is_empty() {
-        "scenario.flowverify.json".into()
-    } else {
-        format!("{slug}.flowverify.json")
-    }
-}
-
-/// The page header and its tools.
+/// The page header and its tools: `snapshot` gives the work as typed, `open` replaces it (with
+/// a message), `error` shows a problem, `link` takes the fragment of a link made.
 #[component]
-pub fn Header(page: Page) -> impl IntoView {
+pub fn Header(
+    snapshot: Callback<(), Workbench>,
+    open: Callback<Load>,
+    error: Callback<String>,
+    link: WriteSignal<Option<String>>,
+) -> impl IntoView {
     let shared = RwSignal::new(None::<Shared>);
     let confirming = RwSignal::new(false);
-
-    let share = move |_| {
-        let export = page.snapshot().to_scenario();
-        let url = match permalink::url(&browser::page_url(), &export.scenario) {
-            Ok(url) => url,
-            Err(e) => {
-                shared.set(None);
-                page.error(format!("No link: {e}."));
-                return;
-            }
-        };
-        let fragment = url.split_once('#').map(|(_, f)| f.to_string());
-        if let Some(fragment) = &fragment {
-            browser::replace_fragment(fragment);
-        }
-        page.link.set(fragment);
-        shared.set(Some(Shared {
-            url: url.clone(),
-            copied: None,
-            left_out: export.left_out,
-        }));
-        browser::copy(&url, move |ok| {
-            shared.update(|s| {
-                if let Some(s) = s {
-                    s.copied = Some(ok)
-                }
-            })
-        });
-    };
-    let download = move |_| {
-        let w = page.snapshot();
-        let export = w.to_scenario();
-        if let Err(why) = browser::download(&file_name(&w.title), &export.scenario.to_json_pretty())
-        {
-            page.error(why);
-        } else if !export.left_out.is_empty() {
-            page.error(format!("Downloaded, but {}.", export.left_out.join("; ")));
-        }
-    };
-    let upload = move |ev: web_sys::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
-            return;
-        };
-        input.set_value("");
-        leptos::task::spawn_local(async move {
-            let name = file.name();
-            match browser::read_text(file).await {
-                Ok(text) => match Scenario::from_json(&name, &text) {
-                    Ok(scenario) => page.replace(
-                        Workbench::from_scenario(&scenario),
-                        None,
-                        format!("Opened the scenario {name}."),
-                    ),
-                    Err(e) => page.error(format!("This file is not a scenario: {e}")),
-                },
-                Err(why) => page.error(why),
-            }
-        });
-    };
-    let load_sample = move |ev: web_sys::Event| {
-        let id = event_target_value(&ev);
-        if let Some(select) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-        {
-            select.set_value("");
-        }
-        let Some(sample) = Sample::find(&id) else {
-            return;
-        };
-        match sample.scenario() {
-            Ok(scenario) => page.replace(
-                Workbench::from_scenario(&scenario),
-                None,
-                format!("Loaded the sample \u{201c}{}\u{201d}.", sample.name),
-            ),
-            Err(e) => page.error(e.to_string()),
-        }
-    };
-    let start_over = move |_| {
-        confirming.set(false);
-        shared.set(None);
-        page.replace(
-            Workbench::new(),
-            None,
-            "Started over with empty inputs.".into(),
-        );
-    };
-
     view! {
         <header class="top">
             <div class="brand">
@@ -155,30 +38,143 @@ pub fn Header(page: Page) -> impl IntoView {
                 </p>
             </div>
             <nav class="tools" aria-label="Scenario">
-                <label class="sr-only" for="samples">"Load a sample scenario"</label>
-                <select id="samples" data-testid="samples" on:change=load_sample>
-                    <option value="" selected=true>"Samples…"</option>
-                    {SAMPLES.iter().map(|s| view! {
-                        <option value=s.id title=s.about>{s.name}</option>
-                    }).collect_view()}
-                </select>
-                <button type="button" class="button primary" data-testid="share-link" on:click=share>
-                    "Copy link"
-                </button>
-                <button type="button" class="button" data-testid="download-scenario" on:click=download>
-                    "Download"
-                </button>
-                <label class="button file-button">
-                    "Open…"
-                    <input type="file" class="sr-only" accept=".json,application/json"
-                        data-testid="upload-scenario" on:change=upload />
-                </label>
+                <SamplesMenu open=open error=error />
+                <ShareButton snapshot=snapshot error=error link=link shared=shared />
+                <button type="button" class="button" data-testid="download-scenario"
+                    on:click=move |_| {
+                        let file = Download::of(&snapshot.run(()));
+                        match browser::download(&file.name, &file.text) {
+                            Err(why) => error.run(why),
+                            Ok(()) => if let Some(m) = file.left_out { error.run(m) },
+                        }
+                    }>"Download"</button>
+                <OpenButton open=open error=error />
                 <button type="button" class="button" data-testid="start-over"
                     aria-expanded=move || if confirming.get() { "true" } else { "false" }
                     on:click=move |_| confirming.update(|c| *c = !*c)>"Start over"</button>
             </nav>
         </header>
-        {move || confirming.get().then(|| view! {
+        <ConfirmStartOver confirming=confirming open=open shared=shared />
+        <ShareResult shared=shared />
+    }
+}
+
+/// What the share control produced: the link, and whether it reached the clipboard.
+#[derive(Clone, PartialEq)]
+struct Shared {
+    link: Link,
+    copied: Option<bool>,
+}
+
+/// The samples menu: choosing one loads it (and the menu shows its title again).
+#[component]
+fn SamplesMenu(open: Callback<Load>, error: Callback<String>) -> impl IntoView {
+    let choose = move |ev: web_sys::Event| {
+        let id = event_target_value(&ev);
+        if let Some(select) = target::<web_sys::HtmlSelectElement>(&ev) {
+            select.set_value("");
+        }
+        match open_sample(&id) {
+            Some(Ok(load)) => open.run(load),
+            Some(Err(why)) => error.run(why),
+            None => {}
+        }
+    };
+    view! {
+        <label class="sr-only" for="samples">"Load a sample scenario"</label>
+        <select id="samples" data-testid="samples" on:change=choose>
+            <option value="" selected=true>"Samples…"</option>
+            {SAMPLES.iter().map(|s| view! {
+                <option value=s.id title=s.about>{s.name}</option>
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// "Copy link": the permalink of the work, put in the address bar and on the clipboard.
+#[component]
+fn ShareButton(
+    snapshot: Callback<(), Workbench>,
+    error: Callback<String>,
+    link: WriteSignal<Option<String>>,
+    shared: RwSignal<Option<Shared>>,
+) -> impl IntoView {
+    let share = move |_| match Link::of(&browser::page_url(), &snapshot.run(())) {
+        Err(why) => {
+            shared.set(None);
+            error.run(why);
+        }
+        Ok(made) => {
+            if let Some(fragment) = &made.fragment {
+                browser::replace_fragment(fragment);
+            }
+            link.set(made.fragment.clone());
+            let url = made.url.clone();
+            shared.set(Some(Shared {
+                link: made,
+                copied: None,
+            }));
+            browser::copy(&url, move |ok| {
+                shared.update(|s| {
+                    if let Some(s) = s {
+                        s.copied = Some(ok)
+                    }
+                })
+            });
+        }
+    };
+    view! {
+        <button type="button" class="button primary" data-testid="share-link" on:click=share>
+            "Copy link"
+        </button>
+    }
+}
+
+/// "Open…": a scenario file chosen by the user replaces the work.
+#[component]
+fn OpenButton(open: Callback<Load>, error: Callback<String>) -> impl IntoView {
+    let upload = move |ev: web_sys::Event| {
+        let Some(input) = target::<web_sys::HtmlInputElement>(&ev) else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        leptos::task::spawn_local(async move {
+            let name = file.name();
+            match browser::read_text(file)
+                .await
+                .and_then(|text| open_file(&name, &text))
+            {
+                Ok(load) => open.run(load),
+                Err(why) => error.run(why),
+            }
+        });
+    };
+    view! {
+        <label class="button file-button">
+            "Open…"
+            <input type="file" class="sr-only" accept=".json,application/json"
+                data-testid="upload-scenario" on:change=upload />
+        </label>
+    }
+}
+
+/// The question "Start over?" under the header, while it is asked.
+#[component]
+fn ConfirmStartOver(
+    confirming: RwSignal<bool>,
+    open: Callback<Load>,
+    shared: RwSignal<Option<Shared>>,
+) -> impl IntoView {
+    let start_over = move |_| {
+        confirming.set(false);
+        shared.set(None);
+        open.run((Workbench::new(), "Started over with empty inputs.".into()));
+    };
+    move || {
+        confirming.get().then(|| view! {
             <div class="notice" role="alertdialog" aria-labelledby="confirm-text" data-testid="confirm-start-over">
                 <p id="confirm-text">
                     "Start over with empty inputs? Your current work is kept once: Undo brings it back."
@@ -187,45 +183,55 @@ pub fn Header(page: Page) -> impl IntoView {
                     on:click=start_over>"Yes, start over"</button>
                 <button type="button" class="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
             </div>
-        })}
-        {move || shared.get().map(|s| {
-            let length = s.url.len();
-            let long = length > LONG_LINK;
-            view! {
-                <div class="notice share" role="status" data-testid="share-result">
-                    <label for="share-url">{match s.copied {
-                        Some(true) => "Link copied to the clipboard:",
-                        Some(false) => "Copy this link (the clipboard was not available):",
-                        None => "Your link:",
-                    }}</label>
-                    <input id="share-url" data-testid="share-url" class="code" type="text" readonly=true
-                        prop:value=s.url.clone()
-                        on:focus=|ev| {
-                            if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                                input.select();
-                            }
-                        } />
-                    <p class="help" data-testid="share-length">
-                        {format!("{length} characters. The scenario is inside the link (after #): no server ever sees it.")}
-                    </p>
-                    {long.then(|| view! {
-                        <p class="warn" data-testid="share-warning">
-                            {format!("This link is over 8 KB ({} KB): some chat tools and browsers cut long links. Download the scenario to share it as a file instead.", length / 1024)}
-                        </p>
-                    })}
-                    {(!s.left_out.is_empty()).then(|| view! {
-                        <p class="warn">{format!("Not in the link: {}.", s.left_out.join("; "))}</p>
-                    })}
-                    <button type="button" class="button quiet" on:click=move |_| shared.set(None)>"Close"</button>
-                </div>
-            }
-        })}
+        })
     }
 }
 
-/// What FlowVerify assumes, in users' words (the decisions of `semantics-decisions.md`).
+/// The link made by "Copy link", with its length and warnings, until closed.
+#[component]
+fn ShareResult(shared: RwSignal<Option<Shared>>) -> impl IntoView {
+    let select_all = |ev: web_sys::FocusEvent| {
+        if let Some(input) = target::<web_sys::HtmlInputElement>(&ev) {
+            input.select();
+        }
+    };
+    move || {
+        shared.get().map(|Shared { link, copied }| {
+            view! {
+                <div class="notice share" role="status" data-testid="share-result">
+                    <label for="share-url">{copied_label(copied)}</label>
+                    <input id="share-url" data-testid="share-url" class="code" type="text" readonly=true
+                        prop:value=link.url.clone() on:focus=select_all />
+                    <p class="help" data-testid="share-length">{link.length_note()}</p>
+                    {link.too_long().map(|w| view! { <p class="warn" data-testid="share-warning">{w}</p> })}
+                    {link.left_out_note().map(|w| view! { <p class="warn">{w}</p> })}
+                    <button type="button" class="button quiet" on:click=move |_| shared.set(None)>"Close"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// What FlowVerify assumes and warns about: the engine's statement
+/// ([`flowverify::assumptions`]), the same text as the README's and `flowverify assumptions`.
 #[component]
 pub fn About() -> impl IntoView {
+    let sections = sections().map(|section| {
+        view! {
+            <h3>{section.heading}</h3>
+            <ul>
+                {section.items.into_iter().map(|item| view! {
+                    <li>
+                        <strong>{item.title}"."</strong>" "
+                        {item.pieces.into_iter().map(|piece| match piece {
+                            Piece::Text(text) => Either::Left(text),
+                            Piece::Code(code) => Either::Right(view! { <code>{code}</code> }),
+                        }).collect_view()}
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    });
     view! {
         <footer class="about">
             <details data-testid="about">
@@ -233,30 +239,10 @@ pub fn About() -> impl IntoView {
                 <p>
                     "FlowVerify answers what Azure Network Watcher's IP flow verify answers (is this \
                      flow allowed, and which rule decided?) from the JSON you paste, with no Azure \
-                     account and no network. It also runs as a command line (flowverify) over the same \
-                     scenario files and links."
+                     account and no network. It also runs as a command line (flowverify \
+                     assumptions prints the same points) over the same scenario files and links."
                 </p>
-                <h3>"Order of evaluation"</h3>
-                <ul>
-                    <li>"AVNM security admin rules first, configuration by configuration, highest scope first; within one, all rule collections merged by priority. The first matching rule decides: Deny stops the flow, Always allow lets it through without the NSGs, Allow hands it to the NSGs."</li>
-                    <li>"Then the NSGs: inbound, the subnet's NSG then the network interface's; outbound, the network interface's then the subnet's. In each, the first rule of the flow's direction that matches, by priority, decides; the six default rules are added when missing. A Deny stops the flow. A missing NSG allows everything at its level."</li>
-                    <li>"When every NSG allows, the rule reported is the last NSG's (inbound: the NIC NSG's; outbound: the subnet NSG's). With no NSG and no matching admin rule the flow is allowed and no rule is named; an admin Allow with no NSG after it is named as the deciding rule."</li>
-                </ul>
-                <h3>"Flows and rules"</h3>
-                <ul>
-                    <li>"Inbound, the remote end is the source; outbound, the VM is. IPv4 and IPv6 both work (one family per flow)."</li>
-                    <li>"Only Tcp and Udp have ports. Icmp, Esp and Ah flows match a rule's ports only if it covers every port (* or 0-65535). Protocol * (Any) matches every protocol, Esp and Ah included."</li>
-                    <li>"A rule side matches if any of its prefixes, its prefix list or its application security groups match; an empty side matches anything. *, 0.0.0.0/0, ::/0 and Any match every address. Everything is read case-insensitively."</li>
-                    <li>"A rule that cannot be read (bad prefix, port 70000, unknown protocol) is reported with its place; it is never skipped silently."</li>
-                </ul>
-                <h3>"Service tags and groups"</h3>
-                <ul>
-                    <li>"VirtualNetwork is the prefixes you give, plus 168.63.129.16/32 (a warning says when you gave none). AzureLoadBalancer is 168.63.129.16/32. Internet is public IPv4 space (everything but private, shared, loopback, link-local, multicast and reserved ranges) and IPv6 2000::/3."</li>
-                    <li>"Other tags (Storage, Sql.WestEurope, …) come from the service tags file you add. A rule naming a tag or an application security group that no input defines does not match, and the verdict is marked uncertain with a warning that says what to add."</li>
-                    <li>"Application security groups are matched by name; their members are the IPs you list, and those of a network interface document."</li>
-                    <li>"Effective rules (az network nic list-effective-nsg) are used for the layers you did not paste separately; their expanded prefixes are trusted as given."</li>
-                </ul>
-                <p class="help">"FlowVerify evaluates rules only: platform exceptions (such as traffic to 168.63.129.16 that Azure always allows) and routing are not modelled."</p>
+                {sections.into_iter().collect_view()}
             </details>
         </footer>
     }

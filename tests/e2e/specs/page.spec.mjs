@@ -42,12 +42,30 @@ test('each layer decides and shows its decision in the path and the trace', asyn
   await expect(trace.locator('section[data-layer="nic"] .badge')).toHaveText('Allow');
   // A rule that did not match says why, field by field.
   await expect(trace.locator('section[data-layer="admin"] tr.why').first()).toContainText('not in 10.10.0.0/24');
-  // The path: an admin Deny stops the packet before the NSGs.
+  // The path is the report's: an admin Deny stops the packet before the NSGs, which are
+  // shown with what they would decide.
   await rows.nth(1).getByRole('button').click();
   const path = page.getByTestId('path');
-  await expect(path.locator('li[data-layer="admin"]')).toContainText('Deny');
-  await expect(path.locator('li[data-layer="subnet"]')).toContainText('Not reached');
+  const steps = path.getByTestId('path-step');
+  await expect(steps).toHaveCount(3);
+  await expect(steps.nth(0)).toHaveAttribute('data-layer', 'admin');
+  await expect(steps.nth(0)).toContainText('denies: securityAdminRules/DenyHighRiskTcp');
+  await expect(path.locator('li[data-layer="subnet"]')).toContainText('not reached; would deny: defaultSecurityRules/DenyAllInBound');
+  await expect(path.locator('li[data-layer="nic"]')).toContainText('not reached; would deny: defaultSecurityRules/DenyAllInBound');
   await expect(path.locator('li').last()).toContainText('Never arrives');
+  // A Deny lists everything in the flow's way, each rule with its layer and resource.
+  const blockers = page.getByTestId('blockers').locator('li');
+  await expect(blockers).toHaveText([
+    'securityAdminRules/DenyHighRiskTcp (AVNM admin rules protect-high-risk-ports)',
+    'defaultSecurityRules/DenyAllInBound (Subnet NSG nsg-web-subnet)',
+    'defaultSecurityRules/DenyAllInBound (NIC NSG nsg-web-nic)',
+  ]);
+  // An allowed flow goes through every layer and has no blockers.
+  await rows.nth(0).getByRole('button').click();
+  await expect(steps.nth(0)).toContainText('passes to the NSGs: securityAdminRules/');
+  await expect(path.locator('li[data-layer="nic"]')).toContainText('allows: securityRules/AllowHttpsFromAny');
+  await expect(page.getByTestId('blockers')).toHaveCount(0);
+  await expect(path.locator('li').last()).toContainText('Delivered');
 });
 
 test('editing the flow re-evaluates at once, and bad input is explained inline', async ({ page }) => {
