@@ -179,11 +179,15 @@ fn direction_findings(inputs: &Inputs, direction: Direction) -> Vec<Finding> {
     let crate::reach::Reach { regions, space, .. } = &mut reach;
     let universe = space.universe();
 
-    // The flows that reach each layer, as the evaluator walks them.
-    let reaching = reaching_sets(space, inputs, &all_layers);
+    // Each rule as sets, once; then the flows that reach each layer, as the evaluator walks.
+    let all_sets: Vec<Vec<crate::flowset::RuleSets>> = all_layers
+        .iter()
+        .map(|l| l.rules.iter().map(|r| space.rule(inputs, r)).collect())
+        .collect();
+    let reaching = reaching_sets(space, &all_layers, &all_sets);
 
     for (index, layer) in all_layers.iter().enumerate() {
-        let sets: Vec<_> = layer.rules.iter().map(|r| space.rule(inputs, r)).collect();
+        let sets = &all_sets[index];
         let mut remaining = universe;
         for (i, rule) in layer.rules.iter().enumerate() {
             let matched = space.bdd().and(sets[i].matched, universe);
@@ -224,11 +228,16 @@ fn direction_findings(inputs: &Inputs, direction: Direction) -> Vec<Finding> {
                 if reached.is_empty() && reached_maybe.is_empty() {
                     // Preempted: an earlier layer decides every flow it would decide.
                     let mut deciders: Vec<String> = Vec::new();
+                    let mut undecided = first;
                     for region in regions.iter() {
-                        let both = space.bdd().and(region.flows, first);
+                        if undecided.is_empty() {
+                            break;
+                        }
+                        let both = space.bdd().and(region.flows, undecided);
                         if both.is_empty() {
                             continue;
                         }
+                        undecided = space.bdd().diff(undecided, both);
                         if let Some(name) = &region.rule_name {
                             if !deciders.contains(name) {
                                 deciders.push(name.clone());
@@ -262,11 +271,15 @@ fn direction_findings(inputs: &Inputs, direction: Direction) -> Vec<Finding> {
 
 /// The flows that reach each layer: admin configurations until a rule decides or hands the
 /// flow over; NSGs until one denies.
-fn reaching_sets(space: &mut FlowSpace, inputs: &Inputs, layers: &[LayerRules]) -> Vec<Set> {
+fn reaching_sets(
+    space: &mut FlowSpace,
+    layers: &[LayerRules],
+    all_sets: &[Vec<crate::flowset::RuleSets>],
+) -> Vec<Set> {
     let mut out = Vec::with_capacity(layers.len());
     let mut open = space.universe();
     let mut admin_open = open;
-    for layer in layers {
+    for (layer, sets) in layers.iter().zip(all_sets) {
         let here = if layer.layer == Layer::Admin {
             admin_open
         } else {
@@ -274,8 +287,7 @@ fn reaching_sets(space: &mut FlowSpace, inputs: &Inputs, layers: &[LayerRules]) 
         };
         out.push(here);
         let mut remaining = here;
-        for rule in &layer.rules {
-            let sets = space.rule(inputs, rule);
+        for (rule, sets) in layer.rules.iter().zip(sets) {
             let first = space.bdd().and(remaining, sets.matched);
             if first.is_empty() {
                 continue;
