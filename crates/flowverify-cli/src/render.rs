@@ -338,6 +338,45 @@ pub fn write_check_json(out: &mut impl std::io::Write, row: &CheckRow) -> serde_
     serde_json::to_writer(out, &item)
 }
 
+/// A box of flows in words: `Tcp 443 from Internet to 10.0.1.4` (ports only when not all;
+/// addresses named as a tag when they are exactly one).
+fn box_words(
+    inputs: &flowverify::Inputs,
+    space: &mut flowverify::flowset::FlowSpace,
+    b: &flowverify::flowset::FlowBox,
+) -> String {
+    let ports = |p: &Option<Vec<(u16, u16)>>| -> Option<String> {
+        let p = p.as_ref()?;
+        if p == &[(0, u16::MAX)] {
+            return None;
+        }
+        let parts: Vec<String> = p
+            .iter()
+            .map(|&(lo, hi)| {
+                if lo == hi {
+                    lo.to_string()
+                } else {
+                    format!("{lo}-{hi}")
+                }
+            })
+            .collect();
+        Some(parts.join(","))
+    };
+    let protocols: Vec<&str> = b.protocols.iter().map(|p| p.as_str()).collect();
+    let mut line = protocols.join("/");
+    if let Some(p) = ports(&b.destination_ports) {
+        line.push_str(&format!(" {p}"));
+    }
+    let source = space.describe_addresses(inputs, &b.source);
+    line.push_str(&format!(" from {}", escape(&source)));
+    if let Some(p) = ports(&b.source_ports) {
+        line.push_str(&format!(" port {p}"));
+    }
+    let destination = space.describe_addresses(inputs, &b.destination);
+    line.push_str(&format!(" to {}", escape(&destination)));
+    line
+}
+
 /// `reach` in words: the direction's verdicts, allowed first, each with its deciding rule,
 /// its flows as boxes in words ("Tcp 443 from Internet to 10.0.1.4") and an example flow.
 pub fn reach(
@@ -380,38 +419,7 @@ pub fn reach(
         out.push('\n');
         let boxes = reach.space.boxes(region.flows);
         for b in boxes.iter().take(BOXES_SHOWN) {
-            let protocols: Vec<&str> = b.protocols.iter().map(|p| p.as_str()).collect();
-            let ports = |p: &Option<Vec<(u16, u16)>>| -> Option<String> {
-                let p = p.as_ref()?;
-                if p == &[(0, u16::MAX)] {
-                    return None;
-                }
-                Some(
-                    p.iter()
-                        .map(|&(lo, hi)| {
-                            if lo == hi {
-                                lo.to_string()
-                            } else {
-                                format!("{lo}-{hi}")
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(","),
-                )
-            };
-            let mut line = format!("  {}", protocols.join("/"));
-            if let Some(p) = ports(&b.destination_ports) {
-                line.push_str(&format!(" {p}"));
-            }
-            let source = reach.space.describe_addresses(inputs, &b.source);
-            line.push_str(&format!(" from {}", escape(&source)));
-            if let Some(p) = ports(&b.source_ports) {
-                line.push_str(&format!(" port {p}"));
-            }
-            let destination = reach.space.describe_addresses(inputs, &b.destination);
-            line.push_str(&format!(" to {}", escape(&destination)));
-            out.push_str(&line);
-            out.push('\n');
+            out.push_str(&format!("  {}\n", box_words(inputs, &mut reach.space, b)));
         }
         if boxes.len() > BOXES_SHOWN {
             out.push_str(&format!(
@@ -484,29 +492,7 @@ pub fn diff(inputs: &flowverify::Inputs, d: &mut flowverify::diff::Diff) -> Stri
         ));
         let boxes = d.space.boxes(c.flows);
         for b in boxes.iter().take(BOXES_SHOWN) {
-            let protocols: Vec<&str> = b.protocols.iter().map(|p| p.as_str()).collect();
-            let ports = match &b.destination_ports {
-                Some(p) if p != &[(0, u16::MAX)] => format!(
-                    " {}",
-                    p.iter()
-                        .map(|&(lo, hi)| if lo == hi {
-                            lo.to_string()
-                        } else {
-                            format!("{lo}-{hi}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-                _ => String::new(),
-            };
-            let source = d.space.describe_addresses(inputs, &b.source);
-            let destination = d.space.describe_addresses(inputs, &b.destination);
-            out.push_str(&format!(
-                "  {}{ports} from {} to {}\n",
-                protocols.join("/"),
-                escape(&source),
-                escape(&destination)
-            ));
+            out.push_str(&format!("  {}\n", box_words(inputs, &mut d.space, b)));
         }
         if boxes.len() > BOXES_SHOWN {
             out.push_str(&format!(

@@ -366,57 +366,16 @@ impl Bdd {
     /// The values the field at `first..first + width` takes in `a`, whatever the other
     /// variables hold, as sorted, merged inclusive ranges.
     pub fn ranges(&mut self, a: Set, first: u32, width: u32) -> Vec<(u128, u128)> {
-        // Project away everything but the field, then walk its paths.
+        // Project away everything but the field: one part, whose ranges are the answer.
         let before = self.exists(a, 0, first);
         let only = self.exists(before, first + width, TERMINAL - (first + width));
-        let mut out: Vec<(u128, u128)> = Vec::new();
-        self.walk_ranges(only, first, width, 0, 0, &mut out);
-        out.sort_unstable();
-        let mut merged: Vec<(u128, u128)> = Vec::with_capacity(out.len());
-        for (lo, hi) in out {
-            match merged.last_mut() {
-                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
-                _ => merged.push((lo, hi)),
-            }
-        }
-        merged
-    }
-
-    fn walk_ranges(
-        &self,
-        s: Set,
-        first: u32,
-        width: u32,
-        depth: u32,
-        value: u128,
-        out: &mut Vec<(u128, u128)>,
-    ) {
-        if s.is_empty() {
-            return;
-        }
-        let n = self.node(s);
-        let var = first + depth;
-        if s.is_full() || depth == width {
-            // Every value below this point: one range.
-            let free = width - depth;
-            let span = if free >= 128 {
-                u128::MAX
-            } else {
-                (1u128 << free) - 1
-            };
-            let lo = if free >= 128 { 0 } else { value << free };
-            out.push((lo, lo | span));
-            return;
-        }
-        let shifted = value << 1;
-        if n.var == var {
-            self.walk_ranges(n.low, first, width, depth + 1, shifted, out);
-            self.walk_ranges(n.high, first, width, depth + 1, shifted | 1, out);
-        } else {
-            // The variable is free here: both halves, with the same continuation.
-            self.walk_ranges(s, first, width, depth + 1, shifted, out);
-            self.walk_ranges(s, first, width, depth + 1, shifted | 1, out);
-        }
+        let mut all: Vec<(u128, u128)> = self
+            .split(only, first, width)
+            .into_iter()
+            .flat_map(|(ranges, _)| ranges)
+            .collect();
+        all.sort_unstable();
+        merge(all)
     }
 
     /// `a` split at the field `first..first + width`: each part is the values of the field
@@ -449,14 +408,7 @@ impl Bdd {
         }
         for (ranges, _) in &mut parts {
             ranges.sort_unstable();
-            let mut merged: Vec<(u128, u128)> = Vec::with_capacity(ranges.len());
-            for &(lo, hi) in ranges.iter() {
-                match merged.last_mut() {
-                    Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
-                    _ => merged.push((lo, hi)),
-                }
-            }
-            *ranges = merged;
+            *ranges = merge(std::mem::take(ranges));
         }
         parts
     }
@@ -573,6 +525,18 @@ impl Bdd {
             s = if bit { n.high } else { n.low };
         }
     }
+}
+
+/// Sorted inclusive ranges with the adjacent and overlapping ones merged.
+fn merge(sorted: Vec<(u128, u128)>) -> Vec<(u128, u128)> {
+    let mut merged: Vec<(u128, u128)> = Vec::with_capacity(sorted.len());
+    for (lo, hi) in sorted {
+        match merged.last_mut() {
+            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            _ => merged.push((lo, hi)),
+        }
+    }
+    merged
 }
 
 #[cfg(test)]

@@ -86,6 +86,44 @@ fn ordered(rules: &[Rule], direction: Direction) -> Vec<&Rule> {
     ordered
 }
 
+/// One layer walked over the flows that reach it: each rule with the flows it is the first
+/// match of (only rules that are), the flows no rule matched, and the flows a rule before
+/// their match might have matched but for missing input.
+struct Walk<'a> {
+    firsts: Vec<(&'a Rule, Set)>,
+    remaining: Set,
+    maybe: Set,
+}
+
+fn first_matches<'a>(
+    space: &mut FlowSpace,
+    inputs: &Inputs,
+    rules: &'a [Rule],
+    direction: Direction,
+    reaching: Set,
+) -> Walk<'a> {
+    let mut walk = Walk {
+        firsts: Vec::new(),
+        remaining: reaching,
+        maybe: Set::EMPTY,
+    };
+    for rule in ordered(rules, direction) {
+        if walk.remaining.is_empty() {
+            break;
+        }
+        let sets = space.rule(inputs, rule);
+        let maybe = space.bdd().and(walk.remaining, sets.maybe);
+        walk.maybe = space.bdd().or(walk.maybe, maybe);
+        let first = space.bdd().and(walk.remaining, sets.matched);
+        if first.is_empty() {
+            continue;
+        }
+        walk.remaining = space.bdd().diff(walk.remaining, first);
+        walk.firsts.push((rule, first));
+    }
+    walk
+}
+
 /// Partitions every flow of `direction` by verdict.
 pub fn reach(inputs: &Inputs, direction: Direction) -> Reach {
     reach_within(inputs, direction, &[])
@@ -134,19 +172,9 @@ pub fn regions_in(
 
     // 1. Admin configurations: a flow reaches one while it is open and not handed over.
     for config in inputs.admin_layers() {
-        let mut remaining = open;
-        for rule in ordered(&config.rules, direction) {
-            if remaining.is_empty() {
-                break;
-            }
-            let sets = space.rule(inputs, rule);
-            let maybe = space.bdd().and(remaining, sets.maybe);
-            uncertain = space.bdd().or(uncertain, maybe);
-            let first = space.bdd().and(remaining, sets.matched);
-            if first.is_empty() {
-                continue;
-            }
-            remaining = space.bdd().diff(remaining, first);
+        let walk = first_matches(space, inputs, &config.rules, direction, open);
+        uncertain = space.bdd().or(uncertain, walk.maybe);
+        for (rule, first) in walk.firsts {
             open = space.bdd().diff(open, first);
             let decider = Decider {
                 rule: rule.reported_name(),
@@ -178,20 +206,11 @@ pub fn regions_in(
         for p in &pending {
             reaching = space.bdd().or(reaching, p.flows);
         }
-        let mut remaining = reaching;
+        let walk = first_matches(space, inputs, &nsg.rules, direction, reaching);
+        uncertain = space.bdd().or(uncertain, walk.maybe);
+        let remaining = walk.remaining;
         let mut next: Vec<Pending> = Vec::new();
-        for rule in ordered(&nsg.rules, direction) {
-            if remaining.is_empty() {
-                break;
-            }
-            let sets = space.rule(inputs, rule);
-            let maybe = space.bdd().and(remaining, sets.maybe);
-            uncertain = space.bdd().or(uncertain, maybe);
-            let first = space.bdd().and(remaining, sets.matched);
-            if first.is_empty() {
-                continue;
-            }
-            remaining = space.bdd().diff(remaining, first);
+        for (rule, first) in walk.firsts {
             let decider = Decider {
                 rule: rule.reported_name(),
                 layer,
