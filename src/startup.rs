@@ -2,7 +2,8 @@
 //! in the browser, or the first-visit sample; and the autosave record itself.
 
 use flowverify::permalink;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::samples::SAMPLES;
 use crate::workbench::Workbench;
@@ -14,7 +15,7 @@ pub const PREVIOUS_KEY: &str = "flowverify.previous";
 
 /// The autosave record: the work, and the permalink it was opened from (so that reloading that
 /// link's page keeps the edits made since, while opening a link anew shows the link).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Saved {
     /// Always 1.
@@ -22,7 +23,7 @@ pub struct Saved {
     /// The work.
     pub workbench: Workbench,
     /// The permalink fragment (`v1.…`) the work came from or was last shared as.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
 }
 
@@ -36,12 +37,23 @@ impl Saved {
         }
     }
 
-    /// Reads a stored record; anything unreadable is ignored (`None`), never an error.
+    /// Reads a stored record; anything unreadable is ignored (`None`), never an error. Read
+    /// from a JSON value rather than with a derived deserializer: the same rules (see
+    /// [`Workbench::from_value`]) for a fraction of the page's code.
     pub fn parse(text: &str) -> Option<Saved> {
-        let saved: Saved = serde_json::from_str(text).ok()?;
-        (saved.version == 1).then(|| Saved {
-            workbench: saved.workbench.normalized(),
-            ..saved
+        let value: Value = serde_json::from_str(text).ok()?;
+        let record = value.as_object()?;
+        if record.get("version")?.as_u64()? != 1 {
+            return None;
+        }
+        let link = match record.get("link") {
+            None | Some(Value::Null) => None,
+            Some(link) => Some(link.as_str()?.to_string()),
+        };
+        Some(Saved {
+            version: 1,
+            workbench: Workbench::from_value(record.get("workbench")?)?.normalized(),
+            link,
         })
     }
 
@@ -192,9 +204,43 @@ mod tests {
     }
 
     #[test]
+    fn a_record_reads_back_as_written() {
+        let w = Workbench {
+            title: "t".into(),
+            admin_rules: vec!["a".into(), "b".into()],
+            flows: vec![
+                crate::workbench::FlowRow::default(),
+                crate::workbench::FlowRow {
+                    expect_access: "Deny".into(),
+                    expect_layer: "nic".into(),
+                    ..crate::workbench::FlowRow::default()
+                },
+            ],
+            selected: 1,
+            ..first_sample()
+        };
+        for link in [None, Some("v1.x".to_string())] {
+            let saved = Saved::new(w.clone(), link);
+            assert_eq!(Saved::parse(&saved.to_json()), Some(saved));
+        }
+    }
+
+    #[test]
     fn unreadable_saved_records_are_ignored() {
         assert!(Saved::parse("{").is_none());
         assert!(Saved::parse(r#"{"version": 2, "workbench": {}}"#).is_none());
+        assert!(Saved::parse(r#"{"workbench": {}}"#).is_none());
+        assert!(Saved::parse(r#"{"version": 1}"#).is_none());
+        assert!(Saved::parse(r#"{"version": 1, "workbench": {}, "link": 3}"#).is_none());
+        // A field of the wrong type makes the record unreadable, as a derived reader would.
+        assert!(Saved::parse(r#"{"version": 1, "workbench": {"title": 3}}"#).is_none());
+        assert!(
+            Saved::parse(r#"{"version": 1, "workbench": {"flows": [{"local": null}]}}"#).is_none()
+        );
+        assert!(Saved::parse(r#"{"version": 1, "workbench": {"selected": -1}}"#).is_none());
+        // Unknown fields are ignored.
+        let extra = Saved::parse(r#"{"version": 1, "workbench": {"more": 1}, "other": 2}"#);
+        assert_eq!(extra.map(|s| s.workbench), Some(Workbench::new()));
         let ok = Saved::parse(r#"{"version": 1, "workbench": {"flows": []}}"#).unwrap();
         assert_eq!(ok.workbench.flows.len(), 1);
     }

@@ -9,7 +9,7 @@ use flowverify::flow::Endpoint;
 use flowverify::model::{Direction, Protocol};
 use flowverify::scenario::{Expectation, FlowSpec, Scenario};
 use flowverify::{Decision, Layer, Slot};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// A document slot of the page: one per scenario slot, admin rules several times.
@@ -100,8 +100,8 @@ impl DocSlot {
 }
 
 /// One flow of the flows list, as typed, with its optional expectation.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FlowRow {
     /// `Inbound` or `Outbound`.
     pub direction: String,
@@ -150,7 +150,39 @@ pub enum RowField {
     ExpectRule,
 }
 
+/// Reads the autosaved records ([`Workbench`], [`FlowRow`]) as serde's derived readers with
+/// `#[serde(default)]` would, at a fraction of their code: a field that is absent takes its
+/// default, a field of another type makes the record unreadable, unknown fields are ignored.
+struct Record<'a>(&'a serde_json::Map<String, Value>);
+
+impl Record<'_> {
+    /// The field `key` read with `read`, or `default` when it is absent.
+    fn get<T>(&self, key: &str, default: T, read: impl Fn(&Value) -> Option<T>) -> Option<T> {
+        self.0.get(key).map_or(Some(default), read)
+    }
+
+    /// The text field `key`, or `default`.
+    fn text(&self, key: &str, default: String) -> Option<String> {
+        self.get(key, default, |v| v.as_str().map(str::to_string))
+    }
+}
+
 impl FlowRow {
+    /// A row as autosaved (see [`Workbench::from_value`]).
+    pub fn from_value(value: &Value) -> Option<FlowRow> {
+        let r = Record(value.as_object()?);
+        let d = FlowRow::default();
+        Some(FlowRow {
+            direction: r.text("direction", d.direction)?,
+            protocol: r.text("protocol", d.protocol)?,
+            local: r.text("local", d.local)?,
+            remote: r.text("remote", d.remote)?,
+            expect_access: r.text("expectAccess", d.expect_access)?,
+            expect_rule: r.text("expectRule", d.expect_rule)?,
+            expect_layer: r.text("expectLayer", d.expect_layer)?,
+        })
+    }
+
     /// Sets `field` to `value` (as typed).
     ///
     /// ```
@@ -341,8 +373,8 @@ pub fn strip_port(text: &str) -> String {
 }
 
 /// Everything the user is working on, exactly as typed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Workbench {
     /// The scenario's title.
     pub title: String,
@@ -396,6 +428,36 @@ pub struct Export {
 }
 
 impl Workbench {
+    /// The work as autosaved (its JSON, written by `Serialize`): a field that is absent takes
+    /// its default, a field of another type makes it unreadable (`None`).
+    pub fn from_value(value: &Value) -> Option<Workbench> {
+        let r = Record(value.as_object()?);
+        let d = Workbench::default();
+        let list = |v: &Value| -> Option<Vec<String>> {
+            v.as_array()?
+                .iter()
+                .map(|t| t.as_str().map(str::to_string))
+                .collect()
+        };
+        Some(Workbench {
+            title: r.text("title", d.title)?,
+            subnet_nsg: r.text("subnetNsg", d.subnet_nsg)?,
+            nic_nsg: r.text("nicNsg", d.nic_nsg)?,
+            admin_rules: r.get("adminRules", d.admin_rules, list)?,
+            effective_rules: r.text("effectiveRules", d.effective_rules)?,
+            nic: r.text("nic", d.nic)?,
+            service_tags: r.text("serviceTags", d.service_tags)?,
+            virtual_network: r.text("virtualNetwork", d.virtual_network)?,
+            asgs: r.text("asgs", d.asgs)?,
+            flows: r.get("flows", d.flows, |v| {
+                v.as_array()?.iter().map(FlowRow::from_value).collect()
+            })?,
+            selected: r.get("selected", d.selected, |v| {
+                usize::try_from(v.as_u64()?).ok()
+            })?,
+        })
+    }
+
     /// An empty workbench (one default flow, no inputs).
     pub fn new() -> Workbench {
         Workbench::default()
@@ -708,7 +770,7 @@ mod tests {
 
     #[test]
     fn autosave_format_tolerates_missing_fields() {
-        let w: Workbench = serde_json::from_str(r#"{"title": "x"}"#).unwrap();
+        let w = Workbench::from_value(&serde_json::json!({"title": "x"})).unwrap();
         assert_eq!(w.title, "x");
         assert_eq!(w.flows.len(), 1);
     }
