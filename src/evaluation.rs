@@ -177,6 +177,65 @@ pub enum SlotState {
     Failed(InputError),
 }
 
+impl SlotState {
+    /// The line beside the slot's label: its CSS class, words for screen readers only, and
+    /// what it shows.
+    ///
+    /// ```
+    /// use flowverify_web::evaluation::SlotState;
+    /// let loaded = SlotState::Loaded { described: "az CLI NSG nsg-web".into(), warnings: vec![] };
+    /// assert_eq!(loaded.status(), ("slot-status ok", "Loaded: ", "az CLI NSG nsg-web".to_string()));
+    /// ```
+    pub fn status(&self) -> (&'static str, &'static str, String) {
+        match self {
+            SlotState::Empty => (
+                "slot-status empty",
+                "",
+                "Empty: paste JSON, drop a file or choose one".into(),
+            ),
+            SlotState::Loaded { described, .. } => {
+                ("slot-status ok", "Loaded: ", described.clone())
+            }
+            SlotState::Failed(_) => (
+                "slot-status bad",
+                "",
+                "Not used: see the problem below".into(),
+            ),
+        }
+    }
+
+    /// The problem shown under the slot, with the line of `text` it points at.
+    pub fn problem(&self, text: &str) -> Option<Problem> {
+        let SlotState::Failed(e) = self else {
+            return None;
+        };
+        Some(Problem {
+            message: e.to_string(),
+            excerpt: line_column(e).and_then(|(line, column)| excerpt(text, line, column)),
+        })
+    }
+}
+
+/// A problem with an input as the page shows it: the message, and for a problem at a line
+/// and column, that line with a caret under the column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The message.
+    pub message: String,
+    /// The line and the caret line under it.
+    pub excerpt: Option<(String, String)>,
+}
+
+impl Problem {
+    /// A problem without an excerpt.
+    pub fn new(message: String) -> Problem {
+        Problem {
+            message,
+            excerpt: None,
+        }
+    }
+}
+
 /// A slot shows this many of its warnings until the user asks for all of them.
 pub const SLOT_WARNINGS_SHOWN: usize = 3;
 

@@ -116,8 +116,27 @@ pub struct LayerView {
     pub total: usize,
     /// Whether it is long enough to be collapsed.
     pub long: bool,
+    /// Whether it is expanded (all its rules shown, or being shown).
+    pub expanded: bool,
     /// The rows on screen.
     pub rows: Vec<Row>,
+}
+
+impl LayerView {
+    /// How many rules the layer considered, in words: `12 rules considered`.
+    pub fn count(&self) -> String {
+        let n = self.total;
+        format!("{n} rule{} considered", if n == 1 { "" } else { "s" })
+    }
+
+    /// The words of the button that expands or collapses a long layer.
+    pub fn toggle_label(&self) -> String {
+        if self.expanded {
+            "Show fewer rules".to_string()
+        } else {
+            format!("Show all {} rules", self.total)
+        }
+    }
 }
 
 /// The expanded layers, each with how many of its rules to show (it grows in steps of [`STEP`]
@@ -258,6 +277,7 @@ pub fn layer_view(trace: &LayerTrace, key: LayerKey, shown: Option<usize>) -> La
         decision: trace.decision,
         total: trace.rules.len(),
         long: trace.rules.len() > SHOWN_IN_FULL,
+        expanded: shown.is_some(),
         rows: rows(&trace.rules, shown),
     }
 }
@@ -475,8 +495,14 @@ mod tests {
         assert!(views[1].long);
         assert_eq!(views[1].total, 100);
         assert_eq!(views[1].rows.len(), 100);
+        assert!(views[1].expanded);
+        assert_eq!(views[1].toggle_label(), "Show fewer rules");
+        assert_eq!(views[0].count(), "1 rule considered");
         let collapsed = view_of(&|_| None);
         assert_eq!(collapsed[1].rows.len(), HEAD + 1 + TAIL);
+        assert!(!collapsed[1].expanded);
+        assert_eq!(collapsed[1].toggle_label(), "Show all 100 rules");
+        assert_eq!(collapsed[1].count(), "100 rules considered");
         assert_eq!(
             decision_word(Layer::Admin, LayerDecision::Allow),
             "Allow: the NSGs decide"

@@ -79,26 +79,8 @@ pub fn copy(text: &str, done: impl FnOnce(bool) + 'static) {
     let Some(window) = window() else {
         return done(false);
     };
-    let clipboard = window.navigator().clipboard();
-    let promise = clipboard.write_text(text);
-    let done = std::rc::Rc::new(std::cell::RefCell::new(Some(done)));
-    let ok = {
-        let done = done.clone();
-        Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-            if let Some(f) = done.borrow_mut().take() {
-                f(true)
-            }
-        })
-    };
-    let failed = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-        if let Some(f) = done.borrow_mut().take() {
-            f(false)
-        }
-    });
-    let _ = promise.then2(&ok, &failed);
-    // Each runs at most once; they stay alive until then (a few bytes per copy).
-    ok.forget();
-    failed.forget();
+    let written = window.navigator().clipboard().write_text(text);
+    settle(written, move |value| done(value.is_some()));
 }
 
 /// Offers `text` as a file download named `name`.
@@ -127,19 +109,42 @@ pub fn download(name: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Calls `then` once `promise` settles: with its value, or `None` when it is rejected.
+fn settle(promise: js_sys::Promise, then: impl FnOnce(Option<JsValue>) + 'static) {
+    let then = std::rc::Rc::new(std::cell::RefCell::new(Some(then)));
+    let on_reject = then.clone();
+    let resolved = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
+        if let Some(f) = then.borrow_mut().take() {
+            f(Some(value))
+        }
+    });
+    let rejected = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        if let Some(f) = on_reject.borrow_mut().take() {
+            f(None)
+        }
+    });
+    let _ = promise.then2(&resolved, &rejected);
+    // Each runs at most once; they stay alive until then (a few bytes per promise).
+    resolved.forget();
+    rejected.forget();
+}
+
 /// Reads a file chosen or dropped by the user as text: its bytes, decoded as the command line
-/// decodes files (UTF-8, or UTF-16 with a byte-order mark); an error says what is wrong.
-pub async fn read_text(file: web_sys::File) -> Result<String, String> {
+/// decodes files (UTF-8, or UTF-16 with a byte-order mark). `done` gets the text, or what is
+/// wrong with the file.
+pub fn read_text(file: web_sys::File, done: impl FnOnce(Result<String, String>) + 'static) {
     let name = file.name();
     if let Some(too_large) = crate::evaluation::file_too_large(&name, file.size()) {
-        return Err(too_large);
+        return done(Err(too_large));
     }
-    let bytes = gloo::file::futures::read_as_bytes(&gloo::file::Blob::from(file))
-        .await
-        .map_err(|e| {
-            crate::evaluation::not_loaded(&name, &format!("it could not be read ({e})"))
-        })?;
-    crate::evaluation::decode_file(&name, bytes)
+    settle(file.array_buffer(), move |bytes| {
+        done(match bytes {
+            Some(bytes) => {
+                crate::evaluation::decode_file(&name, js_sys::Uint8Array::new(&bytes).to_vec())
+            }
+            None => Err(crate::evaluation::not_loaded(&name, "it could not be read")),
+        })
+    });
 }
 
 /// Registers the service worker that makes the page work offline (release builds only: under

@@ -112,12 +112,12 @@ fn Endpoint(
     } else {
         ("flow-remote", RowField::Remote)
     };
-    let hint = Memo::new(move |_| row.with(|r| r.endpoint_hint(local)));
+    let hint = move || row.with(|r| r.endpoint_hint(local));
     let error_id = format!("{id}-error");
     view! {
         <div class="field wide">
-            <label for=id>{move || hint.get().0}</label>
-            <TextInput id=id field=field row=row edit=edit placeholder=Signal::derive(move || hint.get().1)
+            <label for=id>{move || hint().0}</label>
+            <TextInput id=id field=field row=row edit=edit placeholder=Signal::derive(move || hint().1)
                 invalid=Signal::derive(move || problem.with(Option::is_some))
                 described_by=format!("{error_id} flow-port-note") />
             <p id=error_id class="field-error" aria-live="polite">{problem}</p>

@@ -94,9 +94,7 @@ pub fn FlowsList(
                         <th scope="col">"Check"</th>
                     </tr></thead>
                     <tbody>
-                        <For each=rows key=|r| r.clone() let:r>
-                            {row_view(selected, r)}
-                        </For>
+                        {move || rows().into_iter().map(|r| row_view(selected, r)).collect_view()}
                     </tbody>
                 </table>
             </div>
@@ -207,18 +205,14 @@ fn describe(row: &FlowRow) -> String {
 /// The expectation in words (`Allow securityRules/AllowWeb at nic`), or a dash; the rule may
 /// break after its slash.
 fn expectation(row: &FlowRow) -> impl IntoView {
-    if row.expect_access.is_empty() {
-        return view! { "–" }.into_any();
-    }
-    let layer = if row.expect_layer.is_empty() {
-        String::new()
-    } else {
-        format!(" at {}", row.expect_layer)
+    let (access, layer) = match (row.expect_access.as_str(), row.expect_layer.as_str()) {
+        ("", _) => ("–".to_string(), String::new()),
+        (access, "") => (access.to_string(), String::new()),
+        (access, layer) => (access.to_string(), format!(" at {layer}")),
     };
     view! {
-        {row.expect_access.clone()}
+        {access}
         <span class="rule">{breakable(row.expect_rule.clone())}</span>
         {layer}
     }
-    .into_any()
 }

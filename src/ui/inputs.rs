@@ -1,12 +1,12 @@
 //! The inputs column: one editor per document slot (paste, file picker, drag and drop, clear),
 //! the admin configurations in scope order, the virtual network prefixes and ASG membership.
 
-use leptos::html;
+use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{browser, listed, Shared};
-use crate::evaluation::{excerpt, line_column, split_warnings, Assembled, SlotState};
+use crate::evaluation::{split_warnings, Assembled, Problem, SlotState};
 use crate::workbench::DocSlot;
 
 /// The inputs column: each document slot's text, the admin configurations' texts (highest
@@ -29,7 +29,8 @@ pub fn Inputs(
     assembled: Memo<Shared<Assembled>>,
 ) -> impl IntoView {
     let single = move |slot: DocSlot, text: RwSignal<String>| {
-        view! { <SlotEditor doc=slot text=text.into() set_text=text.into() epoch=epoch assembled=assembled /> }
+        let set_text = Callback::new(move |t| text.set(t));
+        view! { <SlotEditor doc=slot text=text.into() set_text=set_text epoch=epoch assembled=assembled /> }
     };
     // The "more inputs" are open when one of them holds something.
     let more = move || {
@@ -75,7 +76,7 @@ fn AdminList(
     let count = Memo::new(move |_| admin.with(Vec::len));
     let editor = move |i: usize| {
         let text = Signal::derive(move || admin.with(|v| v.get(i).cloned().unwrap_or_default()));
-        let set_text = SignalSetter::map(move |t: String| {
+        let set_text = Callback::new(move |t: String| {
             admin.update(|v| {
                 if let Some(slot) = v.get_mut(i) {
                     *slot = t
@@ -88,12 +89,27 @@ fn AdminList(
             </SlotEditor>
         }
     };
+    // One editor per configuration, mounted when it appears and unmounted when it goes: each
+    // is built once (a list drawn again would carry the code to patch an editor in place,
+    // kilobytes of the bundle). They belong to this list's owner, so they live as long as it.
+    let owner = Owner::current().unwrap_or_default();
+    let mut editors = Vec::new();
+    Effect::new(move |_| {
+        let n = count.get();
+        let Some(list) = document().get_element_by_id("admin-slots") else {
+            return;
+        };
+        let list: web_sys::HtmlElement = list.unchecked_into();
+        editors.truncate(n);
+        while editors.len() < n {
+            let i = editors.len();
+            editors.push(owner.with(|| mount_to(list.clone(), move || editor(i))));
+        }
+    });
     view! {
         <fieldset class="admin-list">
             <legend>"AVNM security admin rules, highest scope first"</legend>
-            <For each=move || 0..count.get() key=|i| *i let:i>
-                {editor(i)}
-            </For>
+            <div id="admin-slots"></div>
             <button type="button" class="button" data-testid="add-admin-rules"
                 on:click=move |_| admin.update(|v| v.push(String::new()))>
                 "Add another admin configuration (lower scope)"
@@ -178,9 +194,7 @@ fn ListEditor(
                 prop:value=move || { epoch.get(); text.get_untracked() }
                 on:input=move |ev| text.set(textarea_value(&ev))></textarea>
             <div id=error_id aria-live="polite">
-                {move || error.get().map(|e| view! {
-                    <p class="input-error" data-testid="input-error">{e}</p>
-                })}
+                {move || error.get().map(|e| problem_view(Problem::new(e)))}
             </div>
         </div>
     }
@@ -202,7 +216,7 @@ fn textarea_value(ev: &web_sys::Event) -> String {
 fn SlotEditor(
     doc: DocSlot,
     text: Signal<String>,
-    set_text: SignalSetter<String>,
+    set_text: Callback<String>,
     epoch: RwSignal<u64>,
     assembled: Memo<Shared<Assembled>>,
     #[prop(optional)] children: Option<Children>,
@@ -211,9 +225,9 @@ fn SlotEditor(
     let id = slot.test_id();
     let status_id = format!("{id}-status");
     let error_id = format!("{id}-error");
-    let area = NodeRef::<html::Textarea>::new();
     let dragging = RwSignal::new(false);
     let state = Memo::new(move |_| assembled.with(|a| a.state(slot)));
+    let failed = Memo::new(move |_| state.with(|s| matches!(s, SlotState::Failed(_))));
     // A file that could not be put in the slot (its encoding, its size): the slot keeps its
     // text, and the message stays until the text changes (or is replaced: a new epoch).
     let file_error = RwSignal::new(None::<(u64, String)>);
@@ -222,37 +236,25 @@ fn SlotEditor(
             .get()
             .and_then(|(at, e)| (at == epoch.get()).then_some(e))
     };
-
     // Sets the slot from outside the text area (file, drop, clear): the area shows it too.
     let put = move |text: String| {
         // `try_`: a file read may end after an admin slot was removed.
         file_error.try_set(None);
-        if let Some(area) = area.get_untracked() {
+        let area = document()
+            .get_element_by_id(&slot.test_id())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok());
+        if let Some(area) = area {
             area.set_value(&text);
         }
-        set_text.set(text);
+        set_text.run(text);
     };
     let read_file = move |file: web_sys::File| {
-        leptos::task::spawn_local(async move {
-            match browser::read_text(file).await {
-                Ok(text) => put(text),
-                Err(why) => {
-                    file_error.try_set(Some((epoch.get_untracked(), why)));
-                }
+        browser::read_text(file, move |read| match read {
+            Ok(text) => put(text),
+            Err(why) => {
+                file_error.try_set(Some((epoch.get_untracked(), why)));
             }
         });
-    };
-    let on_file = move |ev: web_sys::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        if let Some(file) = input.files().and_then(|f| f.get(0)) {
-            read_file(file);
-        }
-        input.set_value("");
     };
     let on_drop = move |ev: web_sys::DragEvent| {
         dragging.set(false);
@@ -265,48 +267,85 @@ fn SlotEditor(
             read_file(file);
         }
     };
-    let status = move || match state.get() {
-        SlotState::Empty => view! {
-            <span class="slot-status empty">"Empty: paste JSON, drop a file or choose one"</span>
-        }
-        .into_any(),
-        SlotState::Loaded { described, .. } => view! {
-            <span class="slot-status ok"><span class="sr-only">"Loaded: "</span>{described}</span>
-        }
-        .into_any(),
-        SlotState::Failed(_) => view! {
-            <span class="slot-status bad">"Not used: see the problem below"</span>
-        }
-        .into_any(),
+    // The file's problem, then the text's (one view for both, and for the list editors').
+    let problems = move || {
+        let file =
+            file_problem().map(|e| Problem::new(format!("{e}. The text in the box is unchanged.")));
+        let text = state.with(|s| text.with_untracked(|t| s.problem(t)));
+        file.into_iter()
+            .chain(text)
+            .map(problem_view)
+            .collect_view()
     };
-    let error = move || match state.get() {
-        SlotState::Failed(e) => {
-            let shown = line_column(&e)
-                .and_then(|(line, column)| text.with_untracked(|t| excerpt(t, line, column)));
-            Some(view! {
-                <div class="input-error" data-testid="input-error">
-                    <p>{e.to_string()}</p>
-                    {shown.map(|(line, caret)| view! {
-                        <pre class="excerpt" aria-hidden="true">{line}"\n"{caret}</pre>
+    view! {
+        <div class="slot"
+            class:has-error=move || failed.get() || file_problem().is_some()
+            class:dragging=move || dragging.get()
+            on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop>
+            <div class="slot-head">
+                <label for=id.clone()>{slot.label()}</label>
+                <span id=status_id.clone() aria-live="polite">
+                    {move || state.with(|s| {
+                        let (class, sr, shown) = s.status();
+                        view! { <span class=class><span class="sr-only">{sr}</span>{shown}</span> }
                     })}
-                </div>
-            })
-        }
-        _ => None,
-    };
-    // The same view as the list editors' errors (each kind of view costs code).
-    let file_error_view = move || {
-        file_problem().map(|e| {
-            view! {
-                <p class="input-error" data-testid="input-error">
-                    {format!("{e}. The text in the box is unchanged.")}
-                </p>
-            }
-        })
-    };
-    // The document's warnings (its own and its rules'), under its description: the first
-    // few, the others behind "Show all N".
-    let warnings_view = move || {
+                </span>
+            </div>
+            <SlotWarnings state=state />
+            <p class="help">{slot.hint()}</p>
+            <textarea id=id.clone() data-testid=id.clone() class="code"
+                rows="6" spellcheck="false" autocomplete="off" wrap="off"
+                placeholder="Paste JSON here"
+                aria-describedby=format!("{status_id} {error_id}")
+                aria-invalid=move || if failed.get() { "true" } else { "false" }
+                prop:value=move || { epoch.get(); text.get_untracked() }
+                on:input=move |ev| {
+                    file_error.set(None);
+                    set_text.run(textarea_value(&ev));
+                }></textarea>
+            <div class="slot-tools">
+                <label class="button small file-button">
+                    "Choose file…"
+                    <input type="file" class="sr-only" accept=".json,application/json,text/plain"
+                        data-testid=format!("{id}-file")
+                        on:change=move |ev| {
+                            if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                                if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                                    read_file(file);
+                                }
+                                input.set_value("");
+                            }
+                        } />
+                </label>
+                <button type="button" class="button small"
+                    aria-label=format!("Clear {}", slot.label())
+                    on:click=move |_| put(String::new())>"Clear"</button>
+                {children.map(|c| c())}
+            </div>
+            <div id=error_id aria-live="polite">{problems}</div>
+        </div>
+    }
+}
+
+/// A problem with an input: its message, and the line it points at with a caret.
+fn problem_view(problem: Problem) -> impl IntoView {
+    view! {
+        <div class="input-error" data-testid="input-error">
+            <p>{problem.message}</p>
+            {problem.excerpt.map(|(line, caret)| view! {
+                <pre class="excerpt" aria-hidden="true">{line}"\n"{caret}</pre>
+            })}
+        </div>
+    }
+}
+
+/// A document's warnings (its own and its rules'), under its description: the first few, the
+/// others behind "Show all N".
+#[component]
+fn SlotWarnings(state: Memo<SlotState>) -> impl IntoView {
+    move || {
         state.with(|s| match s {
             SlotState::Loaded { warnings, .. } if !warnings.is_empty() => {
                 let total = warnings.len();
@@ -327,42 +366,5 @@ fn SlotEditor(
             }
             _ => None,
         })
-    };
-    view! {
-        <div class="slot"
-            class:has-error=move || matches!(state.get(), SlotState::Failed(_)) || file_problem().is_some()
-            class:dragging=move || dragging.get()
-            on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
-            on:dragleave=move |_| dragging.set(false)
-            on:drop=on_drop>
-            <div class="slot-head">
-                <label for=id.clone()>{slot.label()}</label>
-                <span id=status_id.clone() aria-live="polite">{status}</span>
-            </div>
-            {warnings_view}
-            <p class="help">{slot.hint()}</p>
-            <textarea id=id.clone() data-testid=id.clone() node_ref=area class="code"
-                rows="6" spellcheck="false" autocomplete="off" wrap="off"
-                placeholder="Paste JSON here"
-                aria-describedby=format!("{status_id} {error_id}")
-                aria-invalid=move || if matches!(state.get(), SlotState::Failed(_)) { "true" } else { "false" }
-                prop:value=move || { epoch.get(); text.get_untracked() }
-                on:input=move |ev| {
-                    file_error.set(None);
-                    set_text.set(textarea_value(&ev));
-                }></textarea>
-            <div class="slot-tools">
-                <label class="button small file-button">
-                    "Choose file…"
-                    <input type="file" class="sr-only" accept=".json,application/json,text/plain"
-                        data-testid=format!("{id}-file") on:change=on_file />
-                </label>
-                <button type="button" class="button small"
-                    aria-label=format!("Clear {}", slot.label())
-                    on:click=move |_| put(String::new())>"Clear"</button>
-                {children.map(|c| c())}
-            </div>
-            <div id=error_id aria-live="polite">{file_error_view}{error}</div>
-        </div>
     }
 }

@@ -407,13 +407,17 @@ fn App() -> impl IntoView {
     let outcomes = outcomes(assembled, work.flows);
     let current = current(assembled, work.flows, work.selected);
 
-    // Autosave, a moment after the last change (and at once when the page is left).
-    let timer = StoredValue::new_local(None::<gloo::timers::callback::Timeout>);
+    // Autosave, a moment after the last change (and at once when the page is left): a new
+    // change replaces (and so cancels) the pending save.
+    thread_local! {
+        static PENDING: std::cell::Cell<Option<gloo::timers::callback::Timeout>> =
+            const { std::cell::Cell::new(None) };
+    }
     Effect::new(move |first: Option<()>| {
         work.track_all();
         if first.is_some() {
             let pending = gloo::timers::callback::Timeout::new(400, move || work.save_now());
-            timer.set_value(Some(pending));
+            PENDING.with(|p| p.set(Some(pending)));
         }
     });
     let _ = window_event_listener(leptos::ev::pagehide, move |_| work.save_now());

@@ -2,15 +2,16 @@
 //! rule, layer and resource, warnings, the path through the layers (the report's path, with
 //! the blockers of a Deny), and the trace per layer.
 
-use flowverify::verdict::{Condition, DecidedBy, Decision, Field, LayerDecision};
+use flowverify::verdict::{Condition, DecidedBy, Decision, Field};
 use flowverify::Verdict;
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::{access_text, breakable, listed, Current};
 use crate::evaluation::{ends, layer_name, PathView};
 use crate::trace::{
-    decision_class, decision_word, layer_keys, layer_view, mark_class, mark_label, LayerKey, Row,
-    RuleRow, Shown,
+    decision_class, decision_word, layer_keys, layer_view, mark_class, mark_label, LayerKey,
+    LayerView, Row, RuleRow, Shown,
 };
 
 /// What the verdict card shows (everything but the flow, which changes with each keystroke in
@@ -104,20 +105,23 @@ pub fn Result(current: Current, errors: Signal<usize>) -> impl IntoView {
             }
         })
     };
-    let card_view = move || match (card.get(), problems.get()) {
-        (Some(c), _) => view! { <VerdictCard card=c flow=flow_text /> }.into_any(),
-        (None, Some(problems)) => view! {
-            <div class="verdict-card none">
-                <p class="verdict" data-testid="verdict">"No verdict: complete the flow above"</p>
-                <ul class="problems">
-                    {problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
-                </ul>
-            </div>
-        }
-        .into_any(),
-        (None, None) => {
-            view! { <p class="verdict none" data-testid="verdict">"No flow selected"</p> }
-                .into_any()
+    let card_view = move || match card.get() {
+        Some(c) => Either::Left(view! { <VerdictCard card=c flow=flow_text /> }),
+        None => {
+            let problems = problems.get();
+            let text = if problems.is_some() {
+                "No verdict: complete the flow above"
+            } else {
+                "No flow selected"
+            };
+            Either::Right(view! {
+                <div class="verdict-card none">
+                    <p class="verdict" data-testid="verdict">{text}</p>
+                    <ul class="problems">
+                        {problems.unwrap_or_default().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                    </ul>
+                </div>
+            })
         }
     };
     let path_view = move || {
@@ -133,9 +137,7 @@ pub fn Result(current: Current, errors: Signal<usize>) -> impl IntoView {
                 {card_view}
             </div>
             {path_view}
-            <Show when=move || has_verdict.get()>
-                <Trace current=current shown=shown />
-            </Show>
+            {move || has_verdict.get().then(|| view! { <Trace current=current shown=shown /> })}
         </section>
     }
 }
@@ -150,17 +152,15 @@ fn VerdictCard(card: Card, flow: Memo<String>) -> impl IntoView {
         "verdict-card deny"
     };
     let layer = card.decided_by.layer;
-    let decided = match card.decided_by.resource {
-        Some(resource) => view! {
-            <strong>{layer.as_str()}</strong>" layer ("
-            {layer_name(layer)}"): "<span class="code">{resource}</span>
-        }
-        .into_any(),
-        None => view! {
-            <strong>{layer.as_str()}</strong>
-            ": no admin rule matched and there is no NSG, so nothing blocks the flow"
-        }
-        .into_any(),
+    let resource = card.decided_by.resource;
+    let between = if resource.is_some() {
+        format!(" layer ({}): ", layer_name(layer))
+    } else {
+        ": no admin rule matched and there is no NSG, so nothing blocks the flow".to_string()
+    };
+    let decided = view! {
+        <strong>{layer.as_str()}</strong>{between}
+        {resource.map(|r| view! { <span class="code">{r}</span> })}
     };
     let warnings = card.warnings;
     let notes = card.notes;
@@ -300,13 +300,12 @@ fn rule_rows(r: RuleRow) -> impl IntoView {
 
 fn row_view(row: Row) -> impl IntoView {
     match row {
-        Row::Rule(r) => rule_rows(r).into_any(),
-        Row::Gap { hidden } => view! {
+        Row::Rule(r) => Either::Left(rule_rows(r)),
+        Row::Gap { hidden } => Either::Right(view! {
             <tr class="gap"><td colspan="8">
                 {format!("… {hidden} more rule{} not shown: none of them matched …", if hidden == 1 { "" } else { "s" })}
             </td></tr>
-        }
-        .into_any(),
+        }),
     }
 }
 
@@ -314,7 +313,8 @@ fn row_view(row: Row) -> impl IntoView {
 /// (a long layer collapsed). Layers and rows are keyed: what did not change keeps its DOM.
 #[component]
 fn Trace(current: Current, shown: RwSignal<Shown>) -> impl IntoView {
-    let keys = move || {
+    // The layers: each keeps its DOM while the trace has the same layers.
+    let keys = Memo::new(move |_| {
         current.with(|c| {
             c.0.as_ref()
                 .as_ref()
@@ -322,7 +322,7 @@ fn Trace(current: Current, shown: RwSignal<Shown>) -> impl IntoView {
                 .map(|v| layer_keys(&v.trace))
                 .unwrap_or_default()
         })
-    };
+    });
     view! {
         <h3 class="sub">"Trace"</h3>
         <p class="help legend">
@@ -334,10 +334,8 @@ fn Trace(current: Current, shown: RwSignal<Shown>) -> impl IntoView {
             <span class="rule-warning">"⚠"</span>" the rule was read with a warning."
         </p>
         <div class="trace" data-testid="trace">
-            <For each=keys key=|k| k.clone() let:key>
-                <TraceLayer current=current shown=shown key=key />
-            </For>
-            {move || keys().is_empty().then(|| view! {
+            {move || keys.get().into_iter().map(|key| view! { <TraceLayer current=current shown=shown key=key /> }).collect_view()}
+            {move || keys.with(Vec::is_empty).then(|| view! {
                 <p class="help">"No layer was evaluated: no admin rules and no NSG."</p>
             })}
         </div>
@@ -345,9 +343,11 @@ fn Trace(current: Current, shown: RwSignal<Shown>) -> impl IntoView {
 }
 
 /// Shows `STEP` more rules of an expanded layer each frame until all of them are on screen.
-fn grow(shown: RwSignal<Shown>, key: LayerKey, total: Memo<usize>) {
+fn grow(shown: RwSignal<Shown>, key: LayerKey, view: Memo<Option<LayerView>>) {
     request_animation_frame(move || {
-        let all = total.try_get_untracked().unwrap_or(0);
+        let all = view
+            .try_with_untracked(|v| v.as_ref().map_or(0, |v| v.total))
+            .unwrap_or(0);
         if shown
             .try_with_untracked(|s| s.growing(&key, all))
             .unwrap_or(false)
@@ -355,16 +355,15 @@ fn grow(shown: RwSignal<Shown>, key: LayerKey, total: Memo<usize>) {
             shown.update(|s| {
                 s.grow(&key, all);
             });
-            grow(shown, key, total);
+            grow(shown, key, view);
         }
     });
 }
 
-/// One layer of the trace.
+/// One layer of the trace: what it shows is one value ([`LayerView`]), recomputed from the
+/// verdict and drawn again (in place) only when it changed.
 #[component]
 fn TraceLayer(current: Current, shown: RwSignal<Shown>, key: LayerKey) -> impl IntoView {
-    // What this layer shows: recomputed from the verdict, compared, and passed on only when it
-    // changed (rows on screen only: at most a few dozen).
     let view = {
         let key = key.clone();
         Memo::new(move |_| {
@@ -382,41 +381,31 @@ fn TraceLayer(current: Current, shown: RwSignal<Shown>, key: LayerKey) -> impl I
             })
         })
     };
-    let total = Memo::new(move |_| view.with(|v| v.as_ref().map_or(0, |v| v.total)));
-    let long = Memo::new(move |_| view.with(|v| v.as_ref().is_some_and(|v| v.long)));
-    let expanded = {
-        let key = key.clone();
-        Memo::new(move |_| shown.with(|s| s.get(&key).is_some()))
-    };
-    let rows = move || view.with(|v| v.as_ref().map(|v| v.rows.clone()).unwrap_or_default());
-    let toggle = {
-        let key = key.clone();
-        move |_| {
-            shown.update(|s| s.toggle(&key));
-            if expanded.get_untracked() {
-                grow(shown, key.clone(), total);
-            }
+    let toggle = move |_| {
+        shown.update(|s| s.toggle(&key));
+        // Expanded now (the view follows `shown`): show the rest a step per frame.
+        if view.with_untracked(|v| v.as_ref().is_some_and(|v| v.expanded)) {
+            grow(shown, key.clone(), view);
         }
     };
-    let layer = key.layer;
-    let badge = move || {
-        let d = view.with(|v| v.as_ref().map_or(LayerDecision::NoMatch, |v| v.decision));
-        view! { <span class=format!("badge {}", decision_class(d))>{decision_word(layer, d)}</span> }
-    };
+    move || view.get().map(|v| layer_table(v, toggle.clone()))
+}
+
+/// A layer's heading, table and "show all" button.
+fn layer_table(v: LayerView, toggle: impl Fn(leptos::ev::MouseEvent) + 'static) -> impl IntoView {
+    let layer = v.key.layer;
+    let button = v.long.then(|| (v.expanded, v.toggle_label()));
     let caption = format!(
         "Rules of {} considered, in evaluation order; under each, why it matched or not",
-        key.resource
+        v.key.resource
     );
     view! {
         <section class="trace-layer" data-layer=layer.as_str()>
             <h4>
                 {layer_name(layer)}" "
-                <span class="code">{key.resource.clone()}</span>" "
-                {badge}
-                <span class="count">{move || {
-                    let n = total.get();
-                    format!(" {n} rule{} considered", if n == 1 { "" } else { "s" })
-                }}</span>
+                <span class="code">{v.key.resource.clone()}</span>" "
+                <span class=format!("badge {}", decision_class(v.decision))>{decision_word(layer, v.decision)}</span>
+                <span class="count">" "{v.count()}</span>
             </h4>
             <div class="table-scroll">
                 <table class="trace-table">
@@ -433,17 +422,14 @@ fn TraceLayer(current: Current, shown: RwSignal<Shown>, key: LayerKey) -> impl I
                             </th>
                         })}
                     </tr></thead>
-                    <tbody>
-                        <For each=rows key=|row| row.clone() children=row_view />
-                    </tbody>
+                    <tbody>{v.rows.into_iter().map(row_view).collect_view()}</tbody>
                 </table>
             </div>
-            <Show when=move || long.get()>
-                <button type="button" class="button small" aria-expanded=move || if expanded.get() { "true" } else { "false" }
-                    on:click=toggle.clone()>
-                    {move || if expanded.get() { "Show fewer rules".to_string() } else { format!("Show all {} rules", total.get()) }}
-                </button>
-            </Show>
+            {button.map(|(expanded, label)| view! {
+                <button type="button" class="button small"
+                    aria-expanded=if expanded { "true" } else { "false" }
+                    on:click=toggle>{label}</button>
+            })}
         </section>
     }
 }

@@ -1,35 +1,40 @@
 //! `window.flowverify` (`interfaces.md` section 6): the engine for scripts on the page, so users
-//! can automate it from the console or embed it. Values cross with serde-wasm-bindgen; errors are
-//! thrown as `Error` objects with the command line's text.
+//! can automate it from the console or embed it. Values cross as JSON text (the browser's
+//! `JSON` on one side, `serde_json` on the other: no converter of its own in the bundle); errors
+//! are thrown as `Error` objects with the command line's text.
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::script::{decode_permalink, verify_scenario};
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| js_sys::Error::new(&format!("the result could not be converted: {e}")).into())
+fn error(message: &str) -> JsValue {
+    js_sys::Error::new(message).into()
+}
+
+/// `value` as a plain JS value.
+fn to_js(value: &serde_json::Value) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(&value.to_string()).map_err(|_| error("the result could not be converted"))
 }
 
 fn verify(scenario: JsValue) -> Result<JsValue, JsValue> {
-    let value: serde_json::Value = serde_wasm_bindgen::from_value(scenario).map_err(|e| {
-        JsValue::from(js_sys::Error::new(&format!(
-            "scenario: a scenario is a plain object {{version: 1, ...}}: {e}"
-        )))
-    })?;
-    let verdicts = verify_scenario(value).map_err(|e| JsValue::from(js_sys::Error::new(&e)))?;
-    to_js(&verdicts)
+    // `JSON.stringify` refuses what is not plain data (a BigInt, a cycle) and gives no text
+    // for `undefined` or a function.
+    let text = js_sys::JSON::stringify(&scenario)
+        .ok()
+        .and_then(|text| text.as_string());
+    let value = text
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .ok_or_else(|| error("scenario: a scenario is a plain object {version: 1, ...}"))?;
+    let verdicts = verify_scenario(value).map_err(|e| error(&e))?;
+    to_js(&serde_json::Value::Array(verdicts))
 }
 
 fn decode(url: JsValue) -> Result<JsValue, JsValue> {
     let url = url.as_string().ok_or_else(|| {
-        JsValue::from(js_sys::Error::new(
-            "decodePermalink takes the permalink as a string (a URL, #v1.… or v1.…)",
-        ))
+        error("decodePermalink takes the permalink as a string (a URL, #v1.… or v1.…)")
     })?;
-    let scenario = decode_permalink(&url).map_err(|e| JsValue::from(js_sys::Error::new(&e)))?;
+    let scenario = decode_permalink(&url).map_err(|e| error(&e))?;
     to_js(&scenario)
 }
 

@@ -2,12 +2,10 @@
 //! and the About panel (the engine's statement of what FlowVerify assumes and warns about).
 //! What each tool computes lives in [`crate::share`]; these components wire it to the page.
 
-use leptos::either::Either;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::browser;
-use crate::about::{sections, Piece};
 use crate::samples::SAMPLES;
 use crate::share::{copied_label, open_file, open_sample, Download, Link, Load};
 use crate::workbench::Workbench;
@@ -141,12 +139,9 @@ fn OpenButton(open: Callback<Load>, error: Callback<String>) -> impl IntoView {
             return;
         };
         input.set_value("");
-        leptos::task::spawn_local(async move {
-            let name = file.name();
-            match browser::read_text(file)
-                .await
-                .and_then(|text| open_file(&name, &text))
-            {
+        let name = file.name();
+        browser::read_text(file, move |read| {
+            match read.and_then(|text| open_file(&name, &text)) {
                 Ok(load) => open.run(load),
                 Err(why) => error.run(why),
             }
@@ -213,25 +208,10 @@ fn ShareResult(shared: RwSignal<Option<Shared>>) -> impl IntoView {
 }
 
 /// What FlowVerify assumes and warns about: the engine's statement
-/// ([`flowverify::assumptions`]), the same text as the README's and `flowverify assumptions`.
+/// ([`flowverify::assumptions`]), the same text as the README's and `flowverify assumptions`,
+/// as [`crate::about::html`] writes it (one item per point, code as code).
 #[component]
 pub fn About() -> impl IntoView {
-    let sections = sections().map(|section| {
-        view! {
-            <h3>{section.heading}</h3>
-            <ul>
-                {section.items.into_iter().map(|item| view! {
-                    <li>
-                        <strong>{item.title}"."</strong>" "
-                        {item.pieces.into_iter().map(|piece| match piece {
-                            Piece::Text(text) => Either::Left(text),
-                            Piece::Code(code) => Either::Right(view! { <code>{code}</code> }),
-                        }).collect_view()}
-                    </li>
-                }).collect_view()}
-            </ul>
-        }
-    });
     view! {
         <footer class="about">
             <details data-testid="about">
@@ -242,7 +222,7 @@ pub fn About() -> impl IntoView {
                      account and no network. It also runs as a command line (flowverify \
                      assumptions prints the same points) over the same scenario files and links."
                 </p>
-                {sections.into_iter().collect_view()}
+                <div inner_html=crate::about::html()></div>
             </details>
         </footer>
     }
