@@ -523,56 +523,68 @@ pub fn layer_name(layer: Layer) -> &'static str {
     }
 }
 
-/// One layer of the path picture, drawn from the report's [`Step`]: the page decides nothing
-/// about the walk, it only chooses a look for what the engine says.
+/// One box of the path picture: an end of the path (where the flow comes from, where it
+/// goes) or a layer, drawn from the report's [`Step`]: the page decides nothing about the
+/// walk, it only chooses a look for what the engine says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepView {
-    /// Which layer (`data-layer`).
-    pub layer: Layer,
-    /// The NSG or admin configuration.
-    pub resource: String,
-    /// Whether the flow gets there.
-    pub reached: bool,
-    /// The CSS class: `allow`, `deny` or `none` for a layer reached, `unreached` for one not.
+pub struct PathItem {
+    /// The CSS classes: `stage` and `allow`, `deny` or `none` for a layer reached,
+    /// `unreached` for one not, `end` (and how it ends) for an end.
     pub class: &'static str,
+    /// The layer (`data-layer`), for a layer.
+    pub layer: Option<Layer>,
+    /// What the box is: `Subnet NSG`, `From 203.0.113.7:50000`.
+    pub title: String,
+    /// The NSG or admin configuration, for a layer.
+    pub resource: String,
     /// `✓` (lets the flow on), `✕` (denies), `→` (no rule matched), `·` (not reached).
     pub symbol: &'static str,
-    /// What it does, in the engine's words ([`Step::summary`]): `denies: securityRules/X`,
-    /// `not reached; would deny: securityRules/DenyAll`.
-    pub summary: String,
+    /// What happens there: for a layer, the engine's words ([`Step::summary`]:
+    /// `denies: securityRules/X`, `not reached; would deny: securityRules/DenyAll`); for the
+    /// last end, whether the flow arrives.
+    pub outcome: String,
 }
 
-impl StepView {
-    /// The view of `step`.
-    pub fn of(step: &Step) -> StepView {
+impl PathItem {
+    /// The box of a layer.
+    pub fn of(step: &Step) -> PathItem {
         let (class, symbol) = match (step.reached, step.outcome) {
-            (false, _) => ("unreached", "·"),
-            (true, LayerOutcome::Deny) => ("deny", "✕"),
-            (true, LayerOutcome::NoMatch) => ("none", "→"),
-            (true, _) => ("allow", "✓"),
+            (false, _) => ("stage unreached", "·"),
+            (true, LayerOutcome::Deny) => ("stage deny", "✕"),
+            (true, LayerOutcome::NoMatch) => ("stage none", "→"),
+            (true, _) => ("stage allow", "✓"),
         };
-        StepView {
-            layer: step.layer,
-            resource: step.resource.clone(),
-            reached: step.reached,
+        PathItem {
             class,
+            layer: Some(step.layer),
+            title: layer_name(step.layer).to_string(),
+            resource: step.resource.clone(),
             symbol,
-            summary: step.summary(),
+            outcome: step.summary(),
+        }
+    }
+
+    fn end(class: &'static str, title: String, outcome: &str) -> PathItem {
+        PathItem {
+            class,
+            layer: None,
+            title,
+            resource: String::new(),
+            symbol: "",
+            outcome: outcome.to_string(),
         }
     }
 }
 
-/// The path picture of a verdict: its steps, and for a Deny its blockers, each with its layer
-/// and resource (`securityRules/DenyAll (NIC NSG nsg-web-nic)`): everything that stands in
-/// the flow's way.
+/// The path picture of a verdict: where the flow comes from, every layer of the report's path
+/// in order, where it goes; and for a Deny its blockers, each with its layer and resource
+/// (`securityRules/DenyAll (NIC NSG nsg-web-nic)`): everything that stands in the flow's way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathView {
-    /// Every layer of the report's path, in order.
-    pub steps: Vec<StepView>,
+    /// The boxes, in order: the source, the layers, the destination.
+    pub items: Vec<PathItem>,
     /// The report's blockers, each with where it is.
     pub blockers: Vec<String>,
-    /// Whether the flow is allowed.
-    pub allowed: bool,
 }
 
 impl PathView {
@@ -591,11 +603,25 @@ impl PathView {
                 None => rule.clone(),
             })
             .collect();
-        PathView {
-            steps: verdict.path.iter().map(StepView::of).collect(),
-            blockers,
-            allowed: verdict.access == Decision::Allow,
+        let (from, to) = ends(verdict);
+        let mut items = vec![PathItem::end("stage end", from, "")];
+        items.extend(verdict.path.iter().map(PathItem::of));
+        if verdict.path.is_empty() {
+            items.push(PathItem {
+                symbol: "→",
+                ..PathItem::end(
+                    "stage none",
+                    "No admin rules, no NSG".into(),
+                    "nothing filters the flow",
+                )
+            });
         }
+        items.push(if verdict.access == Decision::Allow {
+            PathItem::end("stage end allow", to, "Delivered")
+        } else {
+            PathItem::end("stage end deny", to, "Never arrives")
+        });
+        PathView { items, blockers }
     }
 }
 
@@ -622,6 +648,7 @@ pub fn ends(verdict: &Verdict) -> (String, String) {
         ),
     }
 }
+
 /// The line and column of an error in the text, when it has them.
 pub fn line_column(error: &InputError) -> Option<(usize, usize)> {
     match error.place() {
@@ -940,25 +967,36 @@ mod hardening {
             .verdict
             .expect("a verdict");
         let view = PathView::of(&verdict);
-        assert!(!view.allowed);
-        assert_eq!(view.steps.len(), verdict.path.len());
-        for (shown, step) in view.steps.iter().zip(&verdict.path) {
-            assert_eq!(shown.summary, step.summary());
-            assert_eq!((shown.layer, &shown.resource), (step.layer, &step.resource));
+        // The source, each layer of the report's path, the destination.
+        assert_eq!(view.items.len(), verdict.path.len() + 2);
+        for (shown, step) in view.items[1..].iter().zip(&verdict.path) {
+            assert_eq!(shown.outcome, step.summary());
+            assert_eq!(
+                (shown.layer, &shown.resource),
+                (Some(step.layer), &step.resource)
+            );
         }
-        let [first, second] = &view.steps[..] else {
-            panic!("two layers: {:?}", view.steps)
+        let [from, first, second, to] = &view.items[..] else {
+            panic!("two layers: {:?}", view.items)
         };
         assert_eq!(
-            (first.layer, first.class, first.symbol),
-            (Layer::Subnet, "deny", "✕")
+            (from.title.as_str(), from.layer),
+            ("From 203.0.113.7:50000", None)
         );
-        assert_eq!(first.summary, "denies: securityRules/DenySsh");
-        assert_eq!((second.layer, second.reached), (Layer::Nic, false));
-        assert_eq!((second.class, second.symbol), ("unreached", "·"));
         assert_eq!(
-            second.summary,
+            (first.layer, first.class, first.symbol),
+            (Some(Layer::Subnet), "stage deny", "✕")
+        );
+        assert_eq!(first.outcome, "denies: securityRules/DenySsh");
+        assert_eq!(second.layer, Some(Layer::Nic));
+        assert_eq!((second.class, second.symbol), ("stage unreached", "·"));
+        assert_eq!(
+            second.outcome,
             "not reached; would deny: securityRules/DenyAllSsh"
+        );
+        assert_eq!(
+            (to.class, to.title.as_str(), to.outcome.as_str()),
+            ("stage end deny", "To the VM, 10.0.1.4:22", "Never arrives")
         );
         assert_eq!(
             view.blockers,
@@ -967,7 +1005,7 @@ mod hardening {
                 "securityRules/DenyAllSsh (NIC NSG nsg-nic)"
             ]
         );
-        // An allowed flow has no blockers; the ends name the VM.
+        // An allowed flow has no blockers and arrives.
         let from_vnet = FlowRow {
             remote: "10.0.2.5:50000".into(),
             ..row("10.0.1.4:443", "")
@@ -976,9 +1014,20 @@ mod hardening {
             .verdict
             .expect("a verdict");
         let view = PathView::of(&allowed);
-        assert!(view.allowed && view.blockers.is_empty());
-        assert!(view.steps.iter().all(|s| s.reached && s.class == "allow"));
-        assert_eq!(ends(&allowed).1, "To the VM, 10.0.1.4:443");
+        assert!(view.blockers.is_empty());
+        let layers = &view.items[1..view.items.len() - 1];
+        assert!(layers.iter().all(|s| s.class == "stage allow"));
+        assert_eq!(
+            view.items.last().map(|e| e.outcome.as_str()),
+            Some("Delivered")
+        );
+        // With no layer at all, one box says that nothing filters the flow.
+        let open = evaluate_row(&assembled(&[]).inputs, &from_vnet, true)
+            .verdict
+            .expect("a verdict");
+        let view = PathView::of(&open);
+        assert_eq!(view.items.len(), 3);
+        assert_eq!(view.items[1].outcome, "nothing filters the flow");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::{access_text, breakable, listed, Current};
-use crate::evaluation::{ends, layer_name, PathView};
+use crate::evaluation::{layer_name, PathView};
 use crate::trace::{
     decision_class, decision_word, layer_keys, layer_view, mark_class, mark_label, LayerKey,
     LayerView, Row, RuleRow, Shown,
@@ -75,8 +75,6 @@ pub fn Result(current: Current, errors: Signal<usize>) -> impl IntoView {
             f.destination()
         )
     });
-    let from = of_verdict(|v| ends(v).0);
-    let to = of_verdict(|v| ends(v).1);
     let problems = Memo::new(move |_| {
         current.with(|c| {
             c.0.as_ref().as_ref().map(|o| {
@@ -124,11 +122,7 @@ pub fn Result(current: Current, errors: Signal<usize>) -> impl IntoView {
             })
         }
     };
-    let path_view = move || {
-        picture
-            .get()
-            .map(|p| view! { <Path view=p from=from to=to /> })
-    };
+    let path_view = move || picture.get().map(path);
     view! {
         <section class="result" aria-labelledby="result-heading">
             <h2 id="result-heading">"Verdict"</h2>
@@ -193,50 +187,31 @@ fn VerdictCard(card: Card, flow: Memo<String>) -> impl IntoView {
 }
 
 /// The picture of the report's path: source, every layer in order (reached or not, with what
-/// it decides on its own), destination; then, for a Deny, every rule in the flow's way.
-#[component]
-fn Path(view: PathView, from: Memo<String>, to: Memo<String>) -> impl IntoView {
-    let (end_class, end_word) = if view.allowed {
-        ("stage end allow", "Delivered")
-    } else {
-        ("stage end deny", "Never arrives")
-    };
-    let none = view.steps.is_empty().then(|| {
-        view! {
-            <li class="stage none">
-                <span class="stage-title">"No admin rules, no NSG"</span>
-                <span class="stage-outcome">"→ nothing filters the flow"</span>
-            </li>
-        }
-    });
-    let blockers = listed(
-        "blockers",
-        "blockers",
-        "In the flow's way (each would have to let it through for it to be allowed):".to_string(),
-        &view.blockers,
-    );
+/// it decides on its own), destination, each a box of [`PathView`]; then, for a Deny, every
+/// rule in the flow's way.
+fn path(view: PathView) -> impl IntoView {
     view! {
         <h3 class="sub">"Path"</h3>
         <ol class="path" data-testid="path" aria-label="Evaluation path, in order">
-            <li class="stage end">
-                <span class="stage-title">{move || from.get()}</span>
-            </li>
-            {view.steps.into_iter().map(|s| view! {
-                <li class=format!("stage {}", s.class) data-layer=s.layer.as_str() data-testid="path-step">
-                    <span class="stage-title">{layer_name(s.layer)}</span>
-                    <span class="stage-resource code">{s.resource}</span>
-                    <span class="stage-outcome">
-                        <span aria-hidden="true" class="symbol">{s.symbol}</span>" "{breakable(s.summary)}
-                    </span>
-                </li>
+            {view.items.into_iter().map(|item| {
+                let layer = item.layer.map(|l| l.as_str());
+                view! {
+                    <li class=item.class data-layer=layer data-testid=layer.map(|_| "path-step")>
+                        <span class="stage-title">{item.title}</span>
+                        <span class="stage-resource code">{item.resource}</span>
+                        <span class="stage-outcome">
+                            <span aria-hidden="true" class="symbol">{item.symbol}</span>" "{breakable(item.outcome)}
+                        </span>
+                    </li>
+                }
             }).collect_view()}
-            {none}
-            <li class=end_class>
-                <span class="stage-title">{move || to.get()}</span>
-                <span class="stage-outcome">{end_word}</span>
-            </li>
         </ol>
-        {blockers}
+        {listed(
+            "blockers",
+            "blockers",
+            "In the flow's way (each would have to let it through for it to be allowed):".to_string(),
+            &view.blockers,
+        )}
     }
 }
 
