@@ -363,6 +363,40 @@ impl FlowRow {
     }
 }
 
+/// Adds a flow after the others, a copy of the `selected` one without its expectation;
+/// returns the new selection (the added flow).
+///
+/// ```
+/// use flowverify_web::workbench::{add_flow, FlowRow};
+/// let mut rows = vec![FlowRow { expect_access: "Allow".into(), ..FlowRow::default() }];
+/// assert_eq!(add_flow(&mut rows, 0), 1);
+/// assert_eq!((rows[1].local.as_str(), rows[1].expect_access.as_str()), ("10.0.1.4:443", ""));
+/// ```
+pub fn add_flow(rows: &mut Vec<FlowRow>, selected: usize) -> usize {
+    let mut copy = rows.get(selected).cloned().unwrap_or_default();
+    copy.expect_access.clear();
+    copy.expect_rule.clear();
+    copy.expect_layer.clear();
+    rows.push(copy);
+    rows.len() - 1
+}
+
+/// Removes the `selected` flow unless it is the only one; returns the new selection.
+///
+/// ```
+/// use flowverify_web::workbench::{remove_flow, FlowRow};
+/// let mut rows = vec![FlowRow::default(), FlowRow::default()];
+/// assert_eq!(remove_flow(&mut rows, 1), 0);
+/// assert_eq!(remove_flow(&mut rows, 0), 0);
+/// assert_eq!(rows.len(), 1);
+/// ```
+pub fn remove_flow(rows: &mut Vec<FlowRow>, selected: usize) -> usize {
+    if rows.len() > 1 && selected < rows.len() {
+        rows.remove(selected);
+    }
+    selected.min(rows.len().saturating_sub(1))
+}
+
 /// `text` without its port, if it is an endpoint with one (`10.0.1.4:443` -> `10.0.1.4`,
 /// `[2001:db8::4]:80` -> `2001:db8::4`); otherwise `text` trimmed.
 pub fn strip_port(text: &str) -> String {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::{breakable, Shared};
 use crate::evaluation::{tally, Evaluated};
-use crate::workbench::FlowRow;
+use crate::workbench::{add_flow, remove_flow, FlowRow};
 
 /// The flows list: `flows` with their `outcomes`; choosing one sets `selected`.
 #[component]
@@ -23,29 +23,8 @@ pub fn FlowsList(
         Standing::Passed => "summary",
         Standing::NothingChecked => "summary none",
     };
-    let add = move |_| {
-        let i = selected.get_untracked();
-        flows.update(|rows| {
-            let mut copy = rows.get(i).cloned().unwrap_or_default();
-            copy.expect_access.clear();
-            copy.expect_rule.clear();
-            copy.expect_layer.clear();
-            rows.push(copy);
-        });
-        selected.set(flows.with_untracked(Vec::len) - 1);
-    };
-    let remove = move |_| {
-        let i = selected.get_untracked();
-        flows.update(|rows| {
-            if rows.len() > 1 && i < rows.len() {
-                rows.remove(i);
-            }
-        });
-        let n = flows.with_untracked(Vec::len);
-        selected.set(i.min(n.saturating_sub(1)));
-    };
-    // One entry per row with everything it shows; rows are keyed by their content, so a
-    // keystroke in the form re-renders the selected row only.
+    // One entry per row with everything it shows; the rows are drawn again in place, so a
+    // keystroke in the form changes the selected row's texts only.
     let rows = move || {
         let evaluated = outcomes.get();
         let outcomes = &evaluated.outcomes;
@@ -98,12 +77,28 @@ pub fn FlowsList(
                     </tbody>
                 </table>
             </div>
-            <div class="row-tools">
-                <button type="button" class="button" on:click=add data-testid="add-flow">"Add a flow"</button>
-                <button type="button" class="button" on:click=remove data-testid="remove-flow"
-                    disabled=move || { flows.with(Vec::len) <= 1 }>"Remove this flow"</button>
-            </div>
+            <FlowTools flows=flows selected=selected />
         </section>
+    }
+}
+
+/// "Add a flow" (a copy of the selected one, without its expectation) and "Remove this flow".
+#[component]
+fn FlowTools(flows: RwSignal<Vec<FlowRow>>, selected: RwSignal<usize>) -> impl IntoView {
+    let change = move |f: fn(&mut Vec<FlowRow>, usize) -> usize| {
+        move |_| {
+            let i = selected.get_untracked();
+            let mut chosen = i;
+            flows.update(|rows| chosen = f(rows, i));
+            selected.set(chosen);
+        }
+    };
+    view! {
+        <div class="row-tools">
+            <button type="button" class="button" on:click=change(add_flow) data-testid="add-flow">"Add a flow"</button>
+            <button type="button" class="button" on:click=change(remove_flow) data-testid="remove-flow"
+                disabled=move || { flows.with(Vec::len) <= 1 }>"Remove this flow"</button>
+        </div>
     }
 }
 

@@ -306,19 +306,7 @@ fn SlotEditor(
                     set_text.run(textarea_value(&ev));
                 }></textarea>
             <div class="slot-tools">
-                <label class="button small file-button">
-                    "Choose file…"
-                    <input type="file" class="sr-only" accept=".json,application/json,text/plain"
-                        data-testid=format!("{id}-file")
-                        on:change=move |ev| {
-                            if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                                if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                                    read_file(file);
-                                }
-                                input.set_value("");
-                            }
-                        } />
-                </label>
+                <FileButton test_id=format!("{id}-file") read=Callback::new(read_file) />
                 <button type="button" class="button small"
                     aria-label=format!("Clear {}", slot.label())
                     on:click=move |_| put(String::new())>"Clear"</button>
@@ -326,6 +314,30 @@ fn SlotEditor(
             </div>
             <div id=error_id aria-live="polite">{problems}</div>
         </div>
+    }
+}
+
+/// "Choose file…": the file chosen goes to `read` (and the picker forgets it, so that the same
+/// file can be chosen again).
+#[component]
+fn FileButton(test_id: String, read: Callback<web_sys::File>) -> impl IntoView {
+    let chosen = move |ev: web_sys::Event| {
+        if let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                read.run(file);
+            }
+            input.set_value("");
+        }
+    };
+    view! {
+        <label class="button small file-button">
+            "Choose file…"
+            <input type="file" class="sr-only" accept=".json,application/json,text/plain"
+                data-testid=test_id on:change=chosen />
+        </label>
     }
 }
 

@@ -41,23 +41,12 @@ impl Card {
 
 /// The result panel for the `current` flow; `errors` counts the inputs left out. Each part is
 /// a memo of its own, so a keystroke re-renders only the parts whose content changed; the
-/// trace shows the rows on screen only (see [`crate::trace`]), keyed by content, so a row is
-/// redrawn only when what it says changes.
+/// trace shows the rows on screen only (see [`crate::trace`]), and a layer is drawn again (in
+/// place: only the texts that differ change) only when what it shows changed.
 #[component]
 pub fn Result(current: Current, errors: Signal<usize>) -> impl IntoView {
     // Expanded layers, with how many of their rules to show (grows in steps to all of them).
     let shown = RwSignal::new(Shown::default());
-    let of_verdict = move |f: fn(&Verdict) -> String| {
-        Memo::new(move |_| {
-            current
-                .with(|c| {
-                    c.0.as_ref()
-                        .as_ref()
-                        .and_then(|o| o.verdict.as_ref().map(f))
-                })
-                .unwrap_or_default()
-        })
-    };
     let card = Memo::new(move |_| {
         current.with(|c| {
             c.0.as_ref()
@@ -65,15 +54,18 @@ pub fn Result(current: Current, errors: Signal<usize>) -> impl IntoView {
                 .and_then(|o| o.verdict.as_ref().map(Card::of))
         })
     });
-    let flow_text = of_verdict(|v| {
-        let f = &v.flow;
-        format!(
-            "{} {} from {} to {}",
-            f.direction(),
-            f.protocol(),
-            f.source(),
-            f.destination()
-        )
+    // The flow in words changes with each keystroke in the form: a text of its own.
+    let flow_text = Memo::new(move |_| {
+        current.with(|c| {
+            let f = &c.0.as_ref().as_ref()?.verdict.as_ref()?.flow;
+            Some(format!(
+                "{} {} from {} to {}",
+                f.direction(),
+                f.protocol(),
+                f.source(),
+                f.destination()
+            ))
+        })
     });
     let problems = Memo::new(move |_| {
         current.with(|c| {
@@ -138,7 +130,7 @@ pub fn Result(current: Current, errors: Signal<usize>) -> impl IntoView {
 
 /// The verdict badge and the facts IP flow verify gives, and more.
 #[component]
-fn VerdictCard(card: Card, flow: Memo<String>) -> impl IntoView {
+fn VerdictCard(card: Card, flow: Memo<Option<String>>) -> impl IntoView {
     let allow = card.access == Decision::Allow;
     let class = if allow {
         "verdict-card allow"
