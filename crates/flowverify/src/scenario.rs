@@ -43,7 +43,7 @@ use crate::verdict::{Decision, Layer, Verdict};
 pub const VERSION: u32 = 1;
 
 /// The top-level properties of a scenario, in their canonical spelling.
-const SCENARIO_KEYS: [&str; 11] = [
+const SCENARIO_KEYS: [&str; 12] = [
     "version",
     "title",
     "subnetNsg",
@@ -55,6 +55,19 @@ const SCENARIO_KEYS: [&str; 11] = [
     "virtualNetwork",
     "asgs",
     "flows",
+    "baseline",
+];
+
+/// The properties a `baseline` holds: the inputs of a previous version (the slot properties).
+const BASELINE_KEYS: [&str; 8] = [
+    "subnetNsg",
+    "nicNsg",
+    "adminRules",
+    "effectiveRules",
+    "nic",
+    "serviceTags",
+    "virtualNetwork",
+    "asgs",
 ];
 
 /// The properties of one flow.
@@ -102,6 +115,26 @@ pub struct Scenario {
     /// Flows to verify, each with an optional expected verdict.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flows: Vec<FlowSpec>,
+    /// The inputs of a previous version (`interfaces.md` section 7), which the page compares
+    /// against: a scenario of slot properties only (no title, flows or baseline of its own).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_baseline"
+    )]
+    pub baseline: Option<Box<Scenario>>,
+}
+
+/// A baseline is written with its slot properties only.
+fn serialize_baseline<S: serde::Serializer>(
+    baseline: &Option<Box<Scenario>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut value = serde_json::to_value(baseline).map_err(serde::ser::Error::custom)?;
+    if let Value::Object(map) = &mut value {
+        map.retain(|k, _| BASELINE_KEYS.contains(&k.as_str()));
+    }
+    value.serialize(serializer)
 }
 
 impl Default for Scenario {
@@ -125,7 +158,55 @@ impl Scenario {
             virtual_network: Vec::new(),
             asgs: BTreeMap::new(),
             flows: Vec::new(),
+            baseline: None,
         }
+    }
+
+    /// The scenario's inputs as a baseline: its slot properties only (what "Set as baseline"
+    /// keeps, to compare later versions against).
+    ///
+    /// ```
+    /// use flowverify::scenario::Scenario;
+    /// let mut s = Scenario::from_json("s.json", r#"{"version": 1, "title": "Web",
+    ///   "virtualNetwork": ["10.0.0.0/16"]}"#).unwrap();
+    /// s.baseline = Some(Box::new(s.slots_only()));
+    /// s.virtual_network = vec!["10.1.0.0/16".into()];
+    /// let json = s.to_json_compact();
+    /// assert!(json.ends_with(r#""baseline":{"virtualNetwork":["10.0.0.0/16"]}}"#));
+    /// assert_eq!(Scenario::from_json("s.json", &json).unwrap(), s);
+    /// ```
+    pub fn slots_only(&self) -> Scenario {
+        Scenario {
+            version: VERSION,
+            title: None,
+            subnet_nsg: self.subnet_nsg.clone(),
+            nic_nsg: self.nic_nsg.clone(),
+            admin_rules: self.admin_rules.clone(),
+            effective_rules: self.effective_rules.clone(),
+            nic: self.nic.clone(),
+            service_tags: self.service_tags.clone(),
+            virtual_network: self.virtual_network.clone(),
+            asgs: self.asgs.clone(),
+            flows: Vec::new(),
+            baseline: None,
+        }
+    }
+
+    /// The inputs of the baseline, when the scenario has one; errors name their place within
+    /// `baseline` (`s.json: baseline.nicNsg...`).
+    ///
+    /// ```
+    /// use flowverify::scenario::Scenario;
+    /// let s = Scenario::from_json("s.json", r#"{"version": 1,
+    ///   "baseline": {"virtualNetwork": ["10.0.0.0/33"]}}"#).unwrap();
+    /// let err = s.baseline_inputs("s.json").unwrap().unwrap_err();
+    /// assert!(err.to_string().starts_with("s.json: baseline.virtualNetwork[0]: "));
+    /// assert!(Scenario::new().baseline_inputs("s.json").is_none());
+    /// ```
+    pub fn baseline_inputs(&self, source: &str) -> Option<Result<Inputs, InputError>> {
+        self.baseline
+            .as_ref()
+            .map(|b| b.inputs(source).map_err(|e| e.within("baseline")))
     }
 
     /// Reads a scenario from its JSON text; `source` (a file name) names it in errors.
@@ -237,6 +318,20 @@ impl Scenario {
                     source,
                     "flows",
                     format!("expected a list of flows, found {}", short_json(&other)),
+                ))
+            }
+        };
+        scenario.baseline = match map.remove("baseline") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(slots)) => Some(Box::new(baseline(source, slots)?)),
+            Some(other) => {
+                return Err(InputError::at(
+                    source,
+                    "baseline",
+                    format!(
+                        "expected the inputs of a previous version (an object of slot properties such as \"nicNsg\"), found {}",
+                        short_json(&other)
+                    ),
                 ))
             }
         };
@@ -955,6 +1050,27 @@ pub(crate) fn parse_json(source: &str, text: &str) -> Result<Value, InputError> 
 
 /// Renames the keys of `map` that match one of `known` in another case to the canonical
 /// spelling; a key given twice (in two spellings) is an error.
+/// Reads a `baseline` object: slot properties only, read as a scenario's are.
+fn baseline(source: &str, slots: Map<String, Value>) -> Result<Scenario, InputError> {
+    let mut slots = canonical_keys(source, "baseline", slots, &BASELINE_KEYS)?;
+    if let Some(other) = slots.keys().find(|k| !BASELINE_KEYS.contains(&k.as_str())) {
+        return Err(InputError::at(
+            source,
+            format!("baseline.{other}"),
+            format!(
+                "'{}' is not part of a baseline (a baseline holds the inputs of a previous version: {})",
+                crate::error::clip(other),
+                BASELINE_KEYS.join(", ")
+            ),
+        ));
+    }
+    slots.insert("version".into(), Value::from(VERSION));
+    Scenario::from_value(source, Value::Object(slots)).map_err(|e| match e.place() {
+        crate::error::Place::Path(_) => e.within("baseline"),
+        _ => e,
+    })
+}
+
 fn canonical_keys(
     source: &str,
     path: &str,

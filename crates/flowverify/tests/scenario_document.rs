@@ -302,3 +302,63 @@ fn bad_flows_are_named_by_index() {
         "{err}"
     );
 }
+
+#[test]
+fn a_baseline_holds_the_previous_inputs_and_travels_in_the_permalink() {
+    let text = json!({
+        "version": 1,
+        "title": "Web tier",
+        "nicNsg": web_nsg(),
+        "virtualNetwork": ["10.0.0.0/16"],
+        "baseline": {"NicNsg": rest_nsg("nsg-old", vec![]), "virtualNetwork": ["10.0.0.0/16"]}
+    })
+    .to_string();
+    let scenario = Scenario::from_json("s.json", &text).unwrap();
+    let baseline = scenario.baseline.as_deref().expect("the baseline is read");
+    assert_eq!(baseline.nic_nsg.as_ref().unwrap()["name"], "nsg-old");
+    assert!(baseline.title.is_none() && baseline.flows.is_empty());
+    let before = scenario.baseline_inputs("s.json").unwrap().unwrap();
+    assert_eq!(before.nic_nsg.as_ref().unwrap().name, "nsg-old");
+
+    // Written with its slot properties only, read back the same, through a permalink too.
+    let written: Value = serde_json::from_str(&scenario.to_json_compact()).unwrap();
+    assert_eq!(
+        written["baseline"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["nicNsg", "virtualNetwork"]
+    );
+    let link = flowverify::permalink::url("http://127.0.0.1:8080/", &scenario).unwrap();
+    assert_eq!(flowverify::permalink::decode(&link).unwrap(), scenario);
+}
+
+#[test]
+fn a_baseline_is_inputs_only_and_its_errors_say_so() {
+    let err = |v: Value| {
+        Scenario::from_json("s.json", &v.to_string())
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err(json!({"version": 1, "baseline": {"flows": []}})),
+        "s.json: baseline.flows: 'flows' is not part of a baseline (a baseline holds the inputs \
+         of a previous version: subnetNsg, nicNsg, adminRules, effectiveRules, nic, serviceTags, \
+         virtualNetwork, asgs)"
+    );
+    assert!(err(json!({"version": 1, "baseline": [1]})).starts_with("s.json: baseline: expected"));
+    assert!(err(json!({"version": 1, "baseline": {"asgs": {"a": [7]}}}))
+        .starts_with("s.json: baseline.asgs"));
+    let s = Scenario::from_json(
+        "s.json",
+        &json!({"version": 1, "baseline": {"nicNsg": {"securityRules": 3}}}).to_string(),
+    )
+    .unwrap();
+    let e = s
+        .baseline_inputs("s.json")
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("s.json: baseline.nicNsg"), "{e}");
+}
