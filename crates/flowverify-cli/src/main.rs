@@ -435,34 +435,38 @@ fn run_search(args: &SearchArgs) -> Result<Outcome, Failure> {
     query.access = args.access;
     query.rule = args.rule.clone();
     let mut found = search(&inputs, &query).map_err(|e| format!("command line: {e}"))?;
+    if args.json {
+        let json = flowverify::ffi::found(&inputs, &mut found);
+        let status = u8::from(json["found"] != true);
+        let mut stdout = serde_json::to_string_pretty(&json).unwrap_or_default();
+        stdout.push('\n');
+        return Ok(Outcome { stdout, status });
+    }
     let example = found.example();
     let verdict = example.map(|flow| verify(&inputs, &flow));
-    let stdout = if args.json {
-        let json = match &verdict {
-            Some(v) => serde_json::json!({
-                "found": true,
-                "result": flowverify::ffi::result(v),
-                "flows": flowverify::ffi::boxes(&mut found.reach.space, found.flows),
-            }),
-            None => serde_json::json!({"found": false, "flows": []}),
-        };
-        let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
-        text.push('\n');
-        text
-    } else {
-        match &verdict {
-            Some(v) => format!("Found:\n{}", render::verdict(v)),
-            None => format!(
-                "None: no {} flow of the query {}; the search covers every flow, so this is a proof\n",
-                args.direction.as_str().to_ascii_lowercase(),
-                match (args.access, &args.rule) {
-                    (Some(a), Some(r)) => format!("is {} by {}", a.as_str().to_ascii_lowercase(), render::escape(r)),
-                    (Some(a), None) => format!("is {}", if a == flowverify::Decision::Allow { "allowed" } else { "denied" }),
-                    (None, Some(r)) => format!("is decided by {}", render::escape(r)),
-                    (None, None) => "exists".to_string(),
-                }
-            ),
-        }
+    let stdout = match &verdict {
+        Some(v) => format!("Found:\n{}", render::verdict(v)),
+        None => format!(
+            "None: no {} flow of the query {}; the search covers every flow, so this is a proof\n",
+            args.direction.as_str().to_ascii_lowercase(),
+            match (args.access, &args.rule) {
+                (Some(a), Some(r)) => format!(
+                    "is {} by {}",
+                    a.as_str().to_ascii_lowercase(),
+                    render::escape(r)
+                ),
+                (Some(a), None) => format!(
+                    "is {}",
+                    if a == flowverify::Decision::Allow {
+                        "allowed"
+                    } else {
+                        "denied"
+                    }
+                ),
+                (None, Some(r)) => format!("is decided by {}", render::escape(r)),
+                (None, None) => "exists".to_string(),
+            }
+        ),
     };
     Ok(Outcome {
         stdout,

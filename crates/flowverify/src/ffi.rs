@@ -321,6 +321,107 @@ pub fn findings(findings: &[crate::lint::Finding]) -> Value {
     serde_json::json!({ "findings": items })
 }
 
+/// The `search` object of `interfaces.md` section 7 for what was found:
+/// `{"found": true, "result": <result object of the example>, "flows": [box...]}` or
+/// `{"found": false, "flows": []}`.
+pub fn found(inputs: &crate::Inputs, found: &mut crate::search::Found) -> Value {
+    match found.example() {
+        Some(example) => serde_json::json!({
+            "found": true,
+            "result": result(&crate::verify(inputs, &example)),
+            "flows": boxes(&mut found.reach.space, found.flows),
+        }),
+        None => serde_json::json!({"found": false, "flows": []}),
+    }
+}
+
+/// A search query from its JSON object (`interfaces.md` section 6a): the `search` options by
+/// their long names, `{direction, protocol, source, sourcePort, destination, destinationPort,
+/// access, rule}`, each a string as on the command line (`protocol` also a list); only
+/// `direction` is required. Errors name the property and quote the value.
+///
+/// ```
+/// use flowverify::ffi::search_query;
+/// let q = search_query(&serde_json::json!({"direction": "inbound", "protocol": "Tcp",
+///     "destinationPort": "22", "access": "allow"})).unwrap();
+/// assert_eq!(q.protocols.len(), 1);
+/// let err = search_query(&serde_json::json!({"direction": "up"})).unwrap_err();
+/// assert!(err.starts_with("query.direction: 'up'"), "{err}");
+/// let err = search_query(&serde_json::json!({"direction": "Inbound", "port": "22"})).unwrap_err();
+/// assert!(err.starts_with("query: unknown property 'port'"), "{err}");
+/// ```
+pub fn search_query(query: &Value) -> Result<crate::search::Query, String> {
+    use crate::search::Query;
+    const KEYS: [&str; 8] = [
+        "direction",
+        "protocol",
+        "source",
+        "sourcePort",
+        "destination",
+        "destinationPort",
+        "access",
+        "rule",
+    ];
+    let Some(object) = query.as_object() else {
+        return Err("query: expected an object of search options".into());
+    };
+    if let Some(unknown) = object.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(format!(
+            "query: unknown property '{}' (a query has {})",
+            crate::error::clip(unknown),
+            KEYS.join(", ")
+        ));
+    }
+    let text = |key: &str| -> Result<Option<String>, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(items)) => {
+                let mut parts = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Value::String(s) => parts.push(s.clone()),
+                        Value::Number(n) => parts.push(n.to_string()),
+                        other => {
+                            return Err(format!("query.{key}: expected text, found {other}"));
+                        }
+                    }
+                }
+                Ok(Some(parts.join(",")))
+            }
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(other) => Err(format!("query.{key}: expected text, found {other}")),
+        }
+    };
+    let bad = |key: &str, e: &dyn std::fmt::Display| format!("query.{key}: {e}");
+    let direction = text("direction")?.ok_or("query.direction: the direction is required")?;
+    let mut query = Query::new(direction.parse().map_err(|e| bad("direction", &e))?);
+    if let Some(list) = text("protocol")? {
+        for p in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            query
+                .protocols
+                .push(p.parse().map_err(|e| bad("protocol", &e))?);
+        }
+    }
+    if let Some(t) = text("source")? {
+        query.source = Query::addresses(&t).map_err(|e| bad("source", &e))?;
+    }
+    if let Some(t) = text("destination")? {
+        query.destination = Query::addresses(&t).map_err(|e| bad("destination", &e))?;
+    }
+    if let Some(t) = text("sourcePort")? {
+        query.source_ports = Query::ports(&t).map_err(|e| bad("sourcePort", &e))?;
+    }
+    if let Some(t) = text("destinationPort")? {
+        query.destination_ports = Query::ports(&t).map_err(|e| bad("destinationPort", &e))?;
+    }
+    if let Some(t) = text("access")? {
+        query.access = Some(t.parse().map_err(|e| bad("access", &e))?);
+    }
+    query.rule = text("rule")?.filter(|r| !r.trim().is_empty());
+    Ok(query)
+}
+
 /// The `diff` object of `interfaces.md` section 7: `{"changes": [...]}`, each change with both
 /// verdicts, its flows as boxes and an example.
 pub fn diff(diff: &mut crate::diff::Diff) -> Value {
