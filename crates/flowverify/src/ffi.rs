@@ -346,7 +346,7 @@ pub fn found(inputs: &crate::Inputs, found: &mut crate::search::Found) -> Value 
 ///     "destinationPort": "22", "access": "allow"})).unwrap();
 /// assert_eq!(q.protocols.len(), 1);
 /// let err = search_query(&serde_json::json!({"direction": "up"})).unwrap_err();
-/// assert!(err.starts_with("query.direction: 'up'"), "{err}");
+/// assert_eq!(err, "query.direction: direction 'up' is not Inbound or Outbound");
 /// let err = search_query(&serde_json::json!({"direction": "Inbound", "port": "22"})).unwrap_err();
 /// assert!(err.starts_with("query: unknown property 'port'"), "{err}");
 /// ```
