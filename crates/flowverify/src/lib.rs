@@ -34,6 +34,7 @@
 
 pub mod assumptions;
 pub mod bdd;
+pub mod compiled;
 pub mod diff;
 pub mod error;
 pub mod evaluate;
