@@ -456,7 +456,7 @@ impl Scenario {
         let flows = self.parsed_flows(source)?;
         let specs = std::mem::take(&mut self.flows);
         Ok(Checks {
-            inputs,
+            engine: Engine::new(inputs, flows.len(), options),
             flows: specs.into_iter().zip(flows).enumerate(),
             options,
         })
@@ -479,17 +479,57 @@ impl Scenario {
 /// [`Scenario::into_checks`]).
 #[derive(Debug)]
 pub struct Checks {
-    inputs: Inputs,
+    engine: Engine,
     flows: std::iter::Enumerate<
         std::iter::Zip<std::vec::IntoIter<FlowSpec>, std::vec::IntoIter<Flow>>,
     >,
     options: Options,
 }
 
+/// How the flows of a check are verified: every verdict is the reference evaluator's
+/// ([`crate::verify_with`]); without a trace and with enough flows to repay compiling, it is
+/// built from compiled verdicts ([`crate::compiled::Compiled::verify`], equal field for field).
+#[derive(Debug)]
+enum Engine {
+    Reference(Box<Inputs>),
+    Compiled(Box<crate::compiled::Compiled>),
+}
+
+/// From how many flows a check without trace compiles its inputs (compiling costs about as
+/// much as a few hundred verdicts of the reference evaluator).
+const COMPILE_FROM: usize = 256;
+
+impl Engine {
+    fn new(inputs: Inputs, flows: usize, options: Options) -> Engine {
+        if options.trace || flows < COMPILE_FROM {
+            Engine::Reference(Box::new(inputs))
+        } else {
+            Engine::Compiled(Box::new(crate::compiled::Compiled::with_limit(
+                inputs,
+                crate::compiled::DEFAULT_LIMIT,
+            )))
+        }
+    }
+
+    fn inputs(&self) -> &Inputs {
+        match self {
+            Engine::Reference(inputs) => inputs,
+            Engine::Compiled(compiled) => compiled.inputs(),
+        }
+    }
+
+    fn verify(&self, flow: &Flow, options: Options) -> Verdict {
+        match self {
+            Engine::Reference(inputs) => crate::evaluate::verify_with(inputs, flow, options),
+            Engine::Compiled(compiled) => compiled.verify(flow, options),
+        }
+    }
+}
+
 impl Checks {
     /// The assembled inputs the flows are verified against.
     pub fn inputs(&self) -> &Inputs {
-        &self.inputs
+        self.engine.inputs()
     }
 }
 
@@ -498,7 +538,7 @@ impl Iterator for Checks {
 
     fn next(&mut self) -> Option<FlowCheck> {
         let (index, (spec, flow)) = self.flows.next()?;
-        let verdict = crate::evaluate::verify_with(&self.inputs, &flow, self.options);
+        let verdict = self.engine.verify(&flow, self.options);
         let outcome = spec.outcome(&verdict);
         Some(FlowCheck {
             index,
