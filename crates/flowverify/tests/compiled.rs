@@ -616,5 +616,8 @@ fn checks_of_many_flows_are_the_reference_verdicts() {
         uncertain += usize::from(reference.uncertain);
         assert_eq!(check.verdict, reference, "flows[{}]", check.index);
     }
-    assert!(uncertain > 0, "the port * flows meet a rule for some ports only");
+    assert!(
+        uncertain > 0,
+        "the port * flows meet a rule for some ports only"
+    );
 }
