@@ -2,7 +2,9 @@
 //! flow at once are built on (`interfaces.md` section 7).
 //!
 //! Reduced, ordered, hash-consed: every set has one node, so equality is `==` on [`Set`]. Nodes
-//! live in one table of a [`Bdd`] manager, with a cache of operations already done. Variables are
+//! live in one table of a [`Bdd`] manager, with a cache of operations already done: a
+//! direct-mapped table, as BDD packages keep it (a slot holds the last operation that hashed
+//! there; a miss only recomputes), so it costs no allocation per entry and stays bounded. Variables are
 //! numbered from 0 (tested first) upwards; a field of `width` bits is a run of variables, most
 //! significant bit first, so that a range or a prefix of the field is a small diagram.
 //!
@@ -24,6 +26,8 @@
 //! ```
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 /// A set, as a node of its manager's table. Two sets of one manager are equal exactly when
 /// they hold the same bit vectors.
@@ -60,19 +64,32 @@ const TERMINAL: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Op {
-    And,
-    Or,
-    Diff,
+    And = 1,
+    Or = 2,
+    Diff = 3,
 }
+
+/// One slot of the operation cache: `op(a, b) = result` (`op` 0: an empty slot).
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    op: u32,
+    a: u32,
+    b: u32,
+    result: u32,
+}
+
+/// The operation cache's first size (slots), and its largest: it grows with the node table.
+const CACHE_MIN: usize = 1 << 12;
+const CACHE_MAX: usize = 1 << 22;
 
 /// The manager: the node table, the unique table that makes each set one node, and the cache
 /// of operations done.
 #[derive(Debug, Clone)]
 pub struct Bdd {
     nodes: Vec<Node>,
-    unique: HashMap<Node, Set>,
-    cache: HashMap<(Op, Set, Set), Set>,
-    negations: HashMap<Set, Set>,
+    unique: FxHashMap<Node, Set>,
+    cache: Vec<Entry>,
+    negations: FxHashMap<Set, Set>,
 }
 
 impl Default for Bdd {
@@ -91,9 +108,9 @@ impl Bdd {
         };
         Bdd {
             nodes: vec![terminal(Set::EMPTY), terminal(Set::FULL)],
-            unique: HashMap::new(),
-            cache: HashMap::new(),
-            negations: HashMap::new(),
+            unique: FxHashMap::default(),
+            cache: vec![Entry::default(); CACHE_MIN],
+            negations: FxHashMap::default(),
         }
     }
 
@@ -127,7 +144,20 @@ impl Bdd {
         let s = Set(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
         self.nodes.push(node);
         self.unique.insert(node, s);
+        if self.nodes.len() > self.cache.len() && self.cache.len() < CACHE_MAX {
+            // Twice the slots, emptied: entries would hash elsewhere now.
+            let size = self.cache.len() * 2;
+            self.cache = vec![Entry::default(); size];
+        }
         s
+    }
+
+    /// The cache slot of `op(a, b)`.
+    fn slot(&self, op: Op, a: Set, b: Set) -> usize {
+        let h = (u64::from(a.0) << 32 | u64::from(b.0))
+            .wrapping_add(op as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 32) as usize & (self.cache.len() - 1)
     }
 
     /// The set of vectors whose variable `var` is `value`.
@@ -194,12 +224,14 @@ impl Bdd {
             }
         }
         // And and Or commute: one cache entry for both orders.
-        let key = match op {
-            Op::And | Op::Or if b < a => (op, b, a),
-            _ => (op, a, b),
+        let (a, b) = match op {
+            Op::And | Op::Or if b < a => (b, a),
+            _ => (a, b),
         };
-        if let Some(&s) = self.cache.get(&key) {
-            return s;
+        let slot = self.slot(op, a, b);
+        let entry = self.cache[slot];
+        if entry.op == op as u32 && entry.a == a.0 && entry.b == b.0 {
+            return Set(entry.result);
         }
         let var = self.var(a).min(self.var(b));
         let (a0, a1) = self.cofactors(a, var);
@@ -207,7 +239,14 @@ impl Bdd {
         let low = self.apply(op, a0, b0);
         let high = self.apply(op, a1, b1);
         let s = self.make(var, low, high);
-        self.cache.insert(key, s);
+        // The slot again: the table may have grown meanwhile.
+        let slot = self.slot(op, a, b);
+        self.cache[slot] = Entry {
+            op: op as u32,
+            a: a.0,
+            b: b.0,
+            result: s.0,
+        };
         s
     }
 
