@@ -83,8 +83,9 @@ prop_compose! {
         virtual_network in prop::collection::vec(".{0,18}", 0..3),
         asgs in prop::collection::btree_map(".{0,10}", prop::collection::vec(".{0,15}", 0..3), 0..3),
         flows in prop::collection::vec(flow_spec(), 0..4),
+        with_baseline in any::<bool>(),
     ) -> Scenario {
-        Scenario {
+        let mut s = Scenario {
             version: 1,
             title,
             subnet_nsg,
@@ -96,7 +97,13 @@ prop_compose! {
             virtual_network,
             asgs: asgs.into_iter().collect::<BTreeMap<_, _>>(),
             flows,
+            baseline: None,
+        };
+        // A baseline: the inputs of the scenario itself, as "Set as baseline" keeps them.
+        if with_baseline {
+            s.baseline = Some(Box::new(s.slots_only()));
         }
+        s
     }
 }
 
