@@ -1,0 +1,511 @@
+//! Replay: the flows of Azure flow logs ([`crate::flowlog`]) verified against the inputs, to
+//! see what a rule change would do to the traffic that really happened (`interfaces.md`
+//! section 8).
+//!
+//! Tuples are gathered into distinct **flows**: (direction, protocol, source, source port,
+//! destination, destination port, logged decision), with their tuples, packets and bytes summed
+//! (the ports of Icmp, Esp and Ah tuples are ignored). Memory grows with the distinct flows,
+//! never with the tuples. Then each distinct flow is verified once, by a pluggable verdict
+//! function ([`judge`] asks [`crate::verify_with`] without a trace), and compared with what Azure
+//! logged: **unchanged**, **newly denied** (logged allowed, Deny now), **newly allowed** (logged
+//! denied, Allow now) or **not verifiable** (a protocol FlowVerify does not model, or a VNet
+//! flow log's denial for encryption). Changed flows are grouped by the change and the rule and
+//! layer that now decide, with flow counts, packets and bytes, and a few example flows (the
+//! heaviest).
+//!
+//! ```
+//! use flowverify::replay::{judge, Change, Replay};
+//! use flowverify::Scenario;
+//! let scenario = Scenario::from_json("web.json", r#"{"version": 1,
+//!   "nicNsg": {"name": "nsg-web", "securityRules": [{"name": "AllowHttps", "properties": {
+//!     "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+//!     "sourceAddressPrefix": "Internet", "sourcePortRange": "*",
+//!     "destinationAddressPrefix": "*", "destinationPortRange": "443"}}]}}"#).unwrap();
+//! let inputs = scenario.inputs("web.json").unwrap();
+//! let log = r#"{"records": [{"category": "NetworkSecurityGroupFlowEvent",
+//!   "properties": {"Version": 2, "flows": [{"rule": "UserRule_AllowSsh", "flows": [{
+//!     "mac": "000D3AF87856", "flowTuples": [
+//!       "1542110402,203.0.113.7,10.0.1.4,50000,22,T,I,A,B,,,,",
+//!       "1542110403,203.0.113.7,10.0.1.4,50000,22,T,I,A,E,5,500,4,400",
+//!       "1542110404,203.0.113.8,10.0.1.4,50001,443,T,I,A,B,,,,"]}]}]}}]}"#;
+//! let mut replay = Replay::new();
+//! replay.read("PT1H.json", log).unwrap();
+//! let report = replay.verify(5, judge(&inputs));
+//! assert_eq!((report.tuples, report.flows, report.unchanged, report.newly_denied), (3, 2, 1, 1));
+//! let group = &report.groups[0];
+//! assert_eq!(group.change, Change::NewlyDenied);
+//! assert_eq!(group.rule_name.as_deref(), Some("defaultSecurityRules/DenyAllInBound"));
+//! assert_eq!((group.flows, group.packets, group.bytes), (1, 9, 900));
+//! assert_eq!(report.to_json()["groups"][0]["examples"][0]["local"], "10.0.1.4:22");
+//! ```
+
+use std::net::IpAddr;
+
+use rustc_hash::FxHashMap;
+use serde_json::{json, Value};
+
+use crate::error::InputError;
+use crate::evaluate::{verify_with, Options};
+use crate::flow::{Endpoint, Flow};
+use crate::flowlog::{protocol_of, read_log, LogSummary, Tuple};
+use crate::inputs::Inputs;
+use crate::model::Direction;
+use crate::verdict::{DecidedBy, Decision, Layer, Verdict};
+
+/// What replay needs of a verdict: the access, the deciding rule and layer, and whether it is
+/// uncertain. Any verdict function can give it (the reference evaluator through [`judge`], or
+/// compiled verdicts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    /// Allow or Deny.
+    pub access: Decision,
+    /// The deciding rule as IP flow verify names it (`securityRules/X`); `None` when nothing
+    /// decided.
+    pub rule_name: Option<String>,
+    /// The deciding layer and resource.
+    pub decided_by: DecidedBy,
+    /// Whether a rule before the decision could not be evaluated for lack of input.
+    pub uncertain: bool,
+}
+
+impl From<Verdict> for Judgement {
+    fn from(verdict: Verdict) -> Judgement {
+        Judgement {
+            access: verdict.access,
+            rule_name: verdict.rule_name,
+            decided_by: verdict.decided_by,
+            uncertain: verdict.uncertain,
+        }
+    }
+}
+
+/// The verdict function of the reference evaluator: [`crate::verify_with`] without a trace.
+///
+/// ```
+/// use flowverify::replay::judge;
+/// use flowverify::{Decision, Flow, Inputs, Layer};
+/// let inputs = Inputs::new();
+/// let mut verdict_of = judge(&inputs);
+/// let flow = Flow::parse("inbound", "tcp", "10.0.1.4:22", "203.0.113.7:50000").unwrap();
+/// let j = verdict_of(&flow);
+/// assert_eq!((j.access, j.decided_by.layer), (Decision::Allow, Layer::None));
+/// ```
+pub fn judge(inputs: &Inputs) -> impl FnMut(&Flow) -> Judgement + '_ {
+    move |flow| Judgement::from(verify_with(inputs, flow, Options { trace: false }))
+}
+
+/// A distinct flow of the logs: the tuple's fields without time and counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LoggedFlow {
+    /// Inbound or outbound.
+    pub direction: Direction,
+    /// The IANA protocol number.
+    pub protocol: u8,
+    /// The source address.
+    pub source: IpAddr,
+    /// The source port (0 for Icmp, Esp and Ah).
+    pub source_port: u16,
+    /// The destination address.
+    pub destination: IpAddr,
+    /// The destination port (0 for Icmp, Esp and Ah).
+    pub destination_port: u16,
+    /// What Azure decided.
+    pub decision: Decision,
+    /// Denied for encryption, not for a rule (VNet flow logs).
+    pub encryption_drop: bool,
+}
+
+impl LoggedFlow {
+    /// The distinct flow of a tuple.
+    ///
+    /// ```
+    /// use flowverify::flowlog::{parse_tuple, Format};
+    /// use flowverify::replay::LoggedFlow;
+    /// let a = parse_tuple(Format::VnetV4, "1,10.0.0.6,10.0.0.7,0,0,1,O,B,NX,1,84,1,84").unwrap();
+    /// let b = parse_tuple(Format::VnetV4, "2,10.0.0.6,10.0.0.7,7,9,1,O,E,NX,1,84,1,84").unwrap();
+    /// assert_eq!(LoggedFlow::of(&a), LoggedFlow::of(&b)); // Icmp: ports ignored
+    /// ```
+    pub fn of(tuple: &Tuple) -> LoggedFlow {
+        let portless = protocol_of(tuple.protocol).is_some_and(|p| !p.has_ports());
+        let port = |p: u16| if portless { 0 } else { p };
+        LoggedFlow {
+            direction: tuple.direction,
+            protocol: tuple.protocol,
+            source: tuple.source,
+            source_port: port(tuple.source_port),
+            destination: tuple.destination,
+            destination_port: port(tuple.destination_port),
+            decision: tuple.decision,
+            encryption_drop: tuple.encryption_drop,
+        }
+    }
+
+    /// The flow to verify, or `None` when it cannot be verified (a protocol FlowVerify does not
+    /// model, or a denial for encryption).
+    pub fn flow(&self) -> Option<Flow> {
+        if self.encryption_drop {
+            return None;
+        }
+        let protocol = protocol_of(self.protocol)?;
+        let end = |ip, port| Endpoint::new(ip, protocol.has_ports().then_some(port));
+        let source = end(self.source, self.source_port);
+        let destination = end(self.destination, self.destination_port);
+        let (local, remote) = match self.direction {
+            Direction::Inbound => (destination, source),
+            Direction::Outbound => (source, destination),
+        };
+        Flow::new(self.direction, protocol, local, remote).ok()
+    }
+
+    /// A total order: direction, protocol, source, source port, destination, destination port,
+    /// decision (the same flow logged allowed and denied are neighbours).
+    fn order_key(&self) -> (Direction, u8, IpAddr, u16, IpAddr, u16, bool, bool) {
+        (
+            self.direction,
+            self.protocol,
+            self.source,
+            self.source_port,
+            self.destination,
+            self.destination_port,
+            self.encryption_drop,
+            self.decision == Decision::Deny,
+        )
+    }
+}
+
+/// What a distinct flow's tuples add up to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// How many tuples.
+    pub tuples: u64,
+    /// Packets, both ways, summed.
+    pub packets: u64,
+    /// Bytes, both ways, summed.
+    pub bytes: u64,
+}
+
+/// The distinct flows of flow logs read so far, with their counts: memory grows with the
+/// distinct flows, not with the tuples.
+#[derive(Debug, Clone, Default)]
+pub struct Replay {
+    flows: FxHashMap<LoggedFlow, Counts>,
+    tuples: u64,
+    logs: LogSummary,
+}
+
+impl Replay {
+    /// An empty replay.
+    pub fn new() -> Replay {
+        Replay::default()
+    }
+
+    /// Adds one tuple.
+    pub fn add(&mut self, tuple: &Tuple) {
+        self.tuples += 1;
+        let counts = self.flows.entry(LoggedFlow::of(tuple)).or_default();
+        counts.tuples += 1;
+        counts.packets = counts.packets.saturating_add(tuple.packets);
+        counts.bytes = counts.bytes.saturating_add(tuple.bytes);
+    }
+
+    /// Reads one flow log file ([`read_log`]) and adds its tuples. On an error the tuples
+    /// before it have been added: stop there (the error names the file, record and tuple).
+    pub fn read(&mut self, name: &str, text: &str) -> Result<LogSummary, InputError> {
+        let mut tuples = 0u64;
+        let summary = read_log(name, text, |t| {
+            tuples += 1;
+            self.add(t)
+        })?;
+        debug_assert_eq!(tuples, summary.tuples);
+        self.logs.add(&summary);
+        Ok(summary)
+    }
+
+    /// Tuples added.
+    pub fn tuples(&self) -> u64 {
+        self.tuples
+    }
+
+    /// Distinct flows so far.
+    pub fn flows(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// What the files read held (records by kind, tuples).
+    pub fn logs(&self) -> LogSummary {
+        self.logs
+    }
+
+    /// The distinct flows and their counts, in a fixed order (direction, protocol, source,
+    /// source port, destination, destination port, decision).
+    pub fn sorted_flows(&self) -> Vec<(LoggedFlow, Counts)> {
+        let mut flows: Vec<(LoggedFlow, Counts)> =
+            self.flows.iter().map(|(f, c)| (*f, *c)).collect();
+        flows.sort_unstable_by_key(|(f, _)| f.order_key());
+        flows
+    }
+
+    /// Verifies every distinct flow once with `judge` (one call per distinct flow to verify;
+    /// a flow logged both allowed and denied is verified once) and compares with the logged
+    /// decisions. Each group keeps up to `limit` examples: its heaviest flows (packets, then
+    /// tuples), in the fixed flow order among equals.
+    pub fn verify(&self, limit: usize, mut judge: impl FnMut(&Flow) -> Judgement) -> Report {
+        let mut report = Report {
+            tuples: self.tuples,
+            flows: self.flows.len() as u64,
+            logs: self.logs,
+            ..Report::default()
+        };
+        let mut groups: FxHashMap<GroupKey, (Group, Vec<(Counts, Flow, usize)>)> =
+            FxHashMap::default();
+        let mut last: Option<(Flow, Judgement)> = None;
+        for (order, (logged, counts)) in self.sorted_flows().into_iter().enumerate() {
+            let Some(flow) = logged.flow() else {
+                report.not_verifiable += 1;
+                if logged.encryption_drop {
+                    report.encryption_drops += 1;
+                }
+                continue;
+            };
+            let judgement = match &last {
+                Some((f, j)) if *f == flow => j.clone(),
+                _ => {
+                    let j = judge(&flow);
+                    last = Some((flow, j.clone()));
+                    j
+                }
+            };
+            if judgement.uncertain {
+                report.uncertain += 1;
+            }
+            let change = match (logged.decision, judgement.access) {
+                (Decision::Allow, Decision::Deny) => Change::NewlyDenied,
+                (Decision::Deny, Decision::Allow) => Change::NewlyAllowed,
+                _ => {
+                    report.unchanged += 1;
+                    continue;
+                }
+            };
+            match change {
+                Change::NewlyDenied => report.newly_denied += 1,
+                Change::NewlyAllowed => report.newly_allowed += 1,
+            }
+            let key = GroupKey {
+                change,
+                rule_name: judgement.rule_name.clone(),
+                layer: judgement.decided_by.layer,
+                resource: judgement.decided_by.resource.clone(),
+            };
+            let (group, members) = groups.entry(key).or_insert_with(|| {
+                (
+                    Group {
+                        change,
+                        rule_name: judgement.rule_name,
+                        decided_by: judgement.decided_by,
+                        flows: 0,
+                        packets: 0,
+                        bytes: 0,
+                        examples: Vec::new(),
+                    },
+                    Vec::new(),
+                )
+            });
+            group.flows += 1;
+            group.packets = group.packets.saturating_add(counts.packets);
+            group.bytes = group.bytes.saturating_add(counts.bytes);
+            members.push((counts, flow, order));
+        }
+        report.groups = groups
+            .into_values()
+            .map(|(mut group, mut members)| {
+                members.sort_unstable_by(|(a, _, i), (b, _, j)| {
+                    (b.packets, b.tuples)
+                        .cmp(&(a.packets, a.tuples))
+                        .then(i.cmp(j))
+                });
+                group.examples = members
+                    .into_iter()
+                    .take(limit)
+                    .map(|(_, flow, _)| flow)
+                    .collect();
+                group
+            })
+            .collect();
+        report.groups.sort_by(|a, b| {
+            (
+                a.change,
+                std::cmp::Reverse(a.flows),
+                &a.rule_name,
+                a.decided_by.layer.as_str(),
+            )
+                .cmp(&(
+                    b.change,
+                    std::cmp::Reverse(b.flows),
+                    &b.rule_name,
+                    b.decided_by.layer.as_str(),
+                ))
+                .then_with(|| a.decided_by.resource.cmp(&b.decided_by.resource))
+        });
+        report
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct GroupKey {
+    change: Change,
+    rule_name: Option<String>,
+    layer: Layer,
+    resource: Option<String>,
+}
+
+/// How a flow's verdict differs from what Azure logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Change {
+    /// Logged allowed, Deny now.
+    NewlyDenied,
+    /// Logged denied, Allow now.
+    NewlyAllowed,
+}
+
+impl Change {
+    /// `newlyDenied` or `newlyAllowed`, as the JSON says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::NewlyDenied => "newlyDenied",
+            Change::NewlyAllowed => "newlyAllowed",
+        }
+    }
+
+    /// `newly denied` or `newly allowed`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Change::NewlyDenied => "newly denied",
+            Change::NewlyAllowed => "newly allowed",
+        }
+    }
+}
+
+/// The changed flows of one change and deciding rule and layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Newly denied or newly allowed.
+    pub change: Change,
+    /// The rule that now decides (`None` when nothing decides).
+    pub rule_name: Option<String>,
+    /// The layer and resource that now decide.
+    pub decided_by: DecidedBy,
+    /// Distinct flows.
+    pub flows: u64,
+    /// Packets of their tuples, both ways.
+    pub packets: u64,
+    /// Bytes of their tuples, both ways.
+    pub bytes: u64,
+    /// Up to the limit's examples: the heaviest flows.
+    pub examples: Vec<Flow>,
+}
+
+/// What a replay found (`interfaces.md` section 8).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Tuples read.
+    pub tuples: u64,
+    /// Distinct flows (not-verifiable ones included).
+    pub flows: u64,
+    /// Flows whose verdict equals the logged decision.
+    pub unchanged: u64,
+    /// Flows logged allowed that are denied now.
+    pub newly_denied: u64,
+    /// Flows logged denied that are allowed now.
+    pub newly_allowed: u64,
+    /// Flows that cannot be verified (a protocol FlowVerify does not model, or denied for
+    /// encryption).
+    pub not_verifiable: u64,
+    /// Of them, flows a VNet flow log says were denied for encryption.
+    pub encryption_drops: u64,
+    /// Verified flows whose verdict is uncertain (a rule before the decision could not be
+    /// evaluated): their change or not is uncertain too.
+    pub uncertain: u64,
+    /// The changed flows, grouped: newly denied first, then by flow count.
+    pub groups: Vec<Group>,
+    /// What the files held.
+    pub logs: LogSummary,
+}
+
+impl Report {
+    /// Whether some flow's verdict differs from its logged decision.
+    pub fn changed(&self) -> bool {
+        self.newly_denied + self.newly_allowed > 0
+    }
+
+    /// The object of `interfaces.md` section 8: `{tuples, flows, unchanged, newlyDenied,
+    /// newlyAllowed, notVerifiable, groups: [{change, ruleName, decidedBy, flows, packets,
+    /// bytes, examples}]}`, examples as scenario flows (`{direction, protocol, local,
+    /// remote}`).
+    pub fn to_json(&self) -> Value {
+        let groups: Vec<Value> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let mut decided_by = serde_json::Map::new();
+                decided_by.insert("layer".into(), g.decided_by.layer.as_str().into());
+                if let Some(resource) = &g.decided_by.resource {
+                    decided_by.insert("resource".into(), resource.as_str().into());
+                }
+                json!({
+                    "change": g.change.as_str(),
+                    "ruleName": g.rule_name,
+                    "decidedBy": decided_by,
+                    "flows": g.flows,
+                    "packets": g.packets,
+                    "bytes": g.bytes,
+                    "examples": g.examples.iter().map(crate::ffi::flow).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "tuples": self.tuples,
+            "flows": self.flows,
+            "unchanged": self.unchanged,
+            "newlyDenied": self.newly_denied,
+            "newlyAllowed": self.newly_allowed,
+            "notVerifiable": self.not_verifiable,
+            "groups": groups,
+        })
+    }
+
+    /// What to keep in mind reading this report, in words: the flow logs' own caveats where
+    /// they apply (NSG flow logs log an allowed flow only in the last NSG that processed it;
+    /// stateless inbound TCP rules), uncertain verdicts, not-verifiable flows.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.logs.nsg_records > 0 {
+            notes.push(
+                "NSG flow logs log a denied flow in the NSG that denied it, but an allowed flow only in the last NSG that processed it: give the logs of every NSG of the target (the subnet's and the NIC's), or a flow allowed by one and denied by the other is missed"
+                    .to_string(),
+            );
+            notes.push(
+                "Azure applies non-default NSG rules to inbound TCP flows statelessly: such flows never end in NSG flow logs and carry no packet or byte counts, so packets and bytes may be undercounted"
+                    .to_string(),
+            );
+        }
+        if self.encryption_drops > 0 {
+            notes.push(format!(
+                "{} flows were denied for virtual network encryption, not by a rule: counted as not verifiable",
+                self.encryption_drops
+            ));
+        }
+        let protocols = self.not_verifiable - self.encryption_drops;
+        if protocols > 0 {
+            notes.push(format!(
+                "{protocols} flows use a protocol FlowVerify does not verify (only Tcp, Udp, Icmp, Esp and Ah): counted as not verifiable"
+            ));
+        }
+        if self.uncertain > 0 {
+            notes.push(format!(
+                "{} flows have an uncertain verdict: a rule before the decision names something no input defines (verify one of them for the warning)",
+                self.uncertain
+            ));
+        }
+        notes
+    }
+}
