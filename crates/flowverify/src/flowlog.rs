@@ -779,12 +779,14 @@ impl<'de> Visitor<'de> for PropertiesSeed<'_, '_, '_> {
         let format = match version {
             Some(1) => Format::NsgV1,
             Some(2) => Format::NsgV2,
-            Some(v) => return Err(ctx.fail(
-                format!("records[{r}].properties.Version"),
-                format!(
+            Some(v) => {
+                return Err(ctx.fail(
+                    format!("records[{r}].properties.Version"),
+                    format!(
                     "NSG flow log version {v} is not supported: FlowVerify reads versions 1 and 2"
                 ),
-            )),
+                ))
+            }
             None => {
                 return Err(ctx.fail(
                     format!("records[{r}].properties"),
