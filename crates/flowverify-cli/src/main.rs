@@ -14,6 +14,7 @@
 
 mod files;
 mod render;
+mod replay;
 
 use std::io::Write;
 use std::net::IpAddr;
@@ -86,6 +87,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Azure flow logs (NSG v1/v2, VNet v4) verified against the inputs: the flows whose verdict
+    /// now differs from the decision Azure logged, grouped by the rule that decides (exit 1 when
+    /// some do).
+    Replay(Box<ReplayArgs>),
     /// Print what FlowVerify assumes where Azure is silent, and what it warns about (the same
     /// text as the README and the page's About panel).
     Assumptions {
@@ -197,6 +202,22 @@ struct SearchArgs {
 }
 
 #[derive(Debug, Args)]
+struct ReplayArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// Flow log files (PT1H.json), directories of them (every *.json at any depth, in sorted
+    /// path order) or `-` (standard input).
+    #[arg(value_name = "LOG", required = true)]
+    logs: Vec<PathBuf>,
+    /// Print `{tuples, flows, unchanged, newlyDenied, newlyAllowed, notVerifiable, groups}` as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Example flows per group.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    limit: usize,
+}
+
+#[derive(Debug, Args)]
 struct VerifyArgs {
     #[command(flatten)]
     inputs: InputArgs,
@@ -273,6 +294,7 @@ fn main() -> ExitCode {
         Command::Reach(args) => run_reach(&args),
         Command::Search(args) => run_search(&args),
         Command::Lint { inputs, json } => run_lint(&inputs, json),
+        Command::Replay(args) => replay::run(&args.inputs, &args.logs, args.json, args.limit),
         Command::Diff {
             before,
             after,

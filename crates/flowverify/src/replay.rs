@@ -52,6 +52,9 @@ use crate::inputs::Inputs;
 use crate::model::Direction;
 use crate::verdict::{DecidedBy, Decision, Layer, Verdict};
 
+/// How many tuples between two calls of [`Replay::read_with`]'s progress.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
 /// What replay needs of a verdict: the access, the deciding rule and layer, and whether it is
 /// uncertain. Any verdict function can give it (the reference evaluator through [`judge`], or
 /// compiled verdicts).
@@ -211,12 +214,30 @@ impl Replay {
     /// Reads one flow log file ([`read_log`]) and adds its tuples. On an error the tuples
     /// before it have been added: stop there (the error names the file, record and tuple).
     pub fn read(&mut self, name: &str, text: &str) -> Result<LogSummary, InputError> {
-        let mut tuples = 0u64;
+        self.read_with(name, text, |_| {})
+    }
+
+    /// As [`Replay::read`], calling `progress` with the replay every 65,536 tuples (for a
+    /// progress line).
+    ///
+    /// ```
+    /// use flowverify::replay::Replay;
+    /// let mut calls = 0;
+    /// let summary = Replay::new().read_with("PT1H.json", r#"{"records": []}"#, |_| calls += 1).unwrap();
+    /// assert_eq!((summary.records, calls), (0, 0));
+    /// ```
+    pub fn read_with(
+        &mut self,
+        name: &str,
+        text: &str,
+        mut progress: impl FnMut(&Replay),
+    ) -> Result<LogSummary, InputError> {
         let summary = read_log(name, text, |t| {
-            tuples += 1;
-            self.add(t)
+            self.add(t);
+            if self.tuples % PROGRESS_EVERY == 0 {
+                progress(self);
+            }
         })?;
-        debug_assert_eq!(tuples, summary.tuples);
         self.logs.add(&summary);
         Ok(summary)
     }
