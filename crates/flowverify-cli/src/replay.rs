@@ -45,13 +45,10 @@ pub fn run(
     let mut replay = Replay::new();
     for (index, path) in paths.iter().enumerate() {
         progress.file(index, path, &replay);
-        let (name, text) = files::read_text(path)?;
+        let (name, text) = files::read_text(path).inspect_err(|_| progress.clear())?;
         replay
             .read_with(&name, &text, |r| progress.tuples(r))
-            .map_err(|e| {
-                progress.clear();
-                e
-            })?;
+            .inspect_err(|_| progress.clear())?;
     }
     progress.verifying(&replay);
     let report = replay.verify(limit, judge(&inputs));
@@ -188,12 +185,14 @@ impl Progress {
 /// `1234567` as `1,234,567`.
 fn thousands(n: u64) -> String {
     let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
+    let head = match digits.len() % 3 {
+        0 => 3.min(digits.len()),
+        n => n,
+    };
+    let mut out = digits[..head].to_string();
+    for group in digits.as_bytes()[head..].chunks(3) {
+        out.push(',');
+        out.push_str(std::str::from_utf8(group).unwrap_or_default());
     }
     out
 }

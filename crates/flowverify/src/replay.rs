@@ -52,7 +52,7 @@ use crate::inputs::Inputs;
 use crate::model::Direction;
 use crate::verdict::{DecidedBy, Decision, Layer, Verdict};
 
-/// How many tuples between two calls of [`Replay::read_with`]'s progress.
+/// How many tuples between two calls of [`Replay::read_with`]'s progress (a power of two).
 const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// What replay needs of a verdict: the access, the deciding rule and layer, and whether it is
@@ -234,7 +234,7 @@ impl Replay {
     ) -> Result<LogSummary, InputError> {
         let summary = read_log(name, text, |t| {
             self.add(t);
-            if self.tuples % PROGRESS_EVERY == 0 {
+            if self.tuples & (PROGRESS_EVERY - 1) == 0 {
                 progress(self);
             }
         })?;
@@ -277,8 +277,7 @@ impl Replay {
             logs: self.logs,
             ..Report::default()
         };
-        let mut groups: FxHashMap<GroupKey, (Group, Vec<(Counts, Flow, usize)>)> =
-            FxHashMap::default();
+        let mut groups: FxHashMap<GroupKey, (Group, Members)> = FxHashMap::default();
         let mut last: Option<(Flow, Judgement)> = None;
         for (order, (logged, counts)) in self.sorted_flows().into_iter().enumerate() {
             let Some(flow) = logged.flow() else {
@@ -370,6 +369,9 @@ impl Replay {
         report
     }
 }
+
+/// A group's changed flows: counts, flow, place in the fixed flow order.
+type Members = Vec<(Counts, Flow, usize)>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct GroupKey {
