@@ -67,6 +67,9 @@ enum Op {
     And = 1,
     Or = 2,
     Diff = 3,
+    /// Tests, cached as operations (result 1: true, 0: false).
+    Intersects = 4,
+    Subset = 5,
 }
 
 /// One slot of the operation cache: `op(a, b) = result` (`op` 0: an empty slot).
@@ -80,7 +83,7 @@ struct Entry {
 
 /// The operation cache's first size (slots), and its largest: it grows with the node table.
 const CACHE_MIN: usize = 1 << 12;
-const CACHE_MAX: usize = 1 << 22;
+const CACHE_MAX: usize = 1 << 20;
 
 /// The manager: the node table, the unique table that makes each set one node, and the cache
 /// of operations done.
@@ -222,6 +225,8 @@ impl Bdd {
                     return self.not(b);
                 }
             }
+            // Tests are not operations: `subset` and `intersects` answer them.
+            Op::Intersects | Op::Subset => {}
         }
         // And and Or commute: one cache entry for both orders.
         let (a, b) = match op {
@@ -293,14 +298,77 @@ impl Bdd {
         s
     }
 
-    /// Whether `a ⊆ b`.
+    /// Whether `a ⊆ b`. A test, not an operation: it makes no node and stops at the first
+    /// vector of `a` outside `b`.
+    ///
+    /// ```
+    /// use flowverify::bdd::Bdd;
+    /// let mut b = Bdd::new();
+    /// let x = b.range(0, 8, 20, 25);
+    /// let y = b.range(0, 8, 10, 30);
+    /// assert!(b.subset(x, y) && !b.subset(y, x));
+    /// ```
     pub fn subset(&mut self, a: Set, b: Set) -> bool {
-        self.diff(a, b).is_empty()
+        if a.is_empty() || b.is_full() || a == b {
+            return true;
+        }
+        if b.is_empty() || a.is_full() {
+            return false;
+        }
+        if let Some(known) = self.cached_test(Op::Subset, a, b) {
+            return known;
+        }
+        let var = self.var(a).min(self.var(b));
+        let (a0, a1) = self.cofactors(a, var);
+        let (b0, b1) = self.cofactors(b, var);
+        let holds = self.subset(a0, b0) && self.subset(a1, b1);
+        self.cache_test(Op::Subset, a, b, holds);
+        holds
     }
 
-    /// Whether `a` and `b` share a vector.
+    /// Whether `a` and `b` share a vector. A test, not an operation: it makes no node and
+    /// stops at the first shared vector.
+    ///
+    /// ```
+    /// use flowverify::bdd::Bdd;
+    /// let mut b = Bdd::new();
+    /// let x = b.range(0, 8, 20, 25);
+    /// let y = b.range(0, 8, 25, 30);
+    /// let z = b.range(0, 8, 26, 30);
+    /// assert!(b.intersects(x, y) && !b.intersects(x, z));
+    /// ```
     pub fn intersects(&mut self, a: Set, b: Set) -> bool {
-        !self.and(a, b).is_empty()
+        if a.is_empty() || b.is_empty() {
+            return false;
+        }
+        if a.is_full() || b.is_full() || a == b {
+            return true;
+        }
+        let (a, b) = if b < a { (b, a) } else { (a, b) };
+        if let Some(known) = self.cached_test(Op::Intersects, a, b) {
+            return known;
+        }
+        let var = self.var(a).min(self.var(b));
+        let (a0, a1) = self.cofactors(a, var);
+        let (b0, b1) = self.cofactors(b, var);
+        let holds = self.intersects(a0, b0) || self.intersects(a1, b1);
+        self.cache_test(Op::Intersects, a, b, holds);
+        holds
+    }
+
+    fn cached_test(&self, op: Op, a: Set, b: Set) -> Option<bool> {
+        let entry = self.cache[self.slot(op, a, b)];
+        (entry.op == op as u32 && entry.a == a.0 && entry.b == b.0).then_some(entry.result == 1)
+    }
+
+    fn cache_test(&mut self, op: Op, a: Set, b: Set, holds: bool) {
+        let slot = self.slot(op, a, b);
+        self.cache[slot] = Entry {
+            op: op as u32,
+            a: a.0,
+            b: b.0,
+            result: u32::from(holds),
+        };
     }
 
     /// The vectors that agree with one of `a`'s outside variables `first..first + width`,

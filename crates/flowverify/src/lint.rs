@@ -31,10 +31,12 @@ use ipnet::IpNet;
 
 use crate::bdd::Set;
 use crate::flow::Flow;
-use crate::flowset::{End, FlowSpace};
+use crate::flowset::{End, FlowSpace, RuleSets};
 use crate::inputs::Inputs;
-use crate::model::{AddressEntry, Direction, Protocol, Rule, RuleKind};
-use crate::reach::reach;
+use crate::model::{
+    Access, AddressEntry, Direction, PortSide, Protocol, Rule, RuleKind, RuleProtocol,
+};
+use crate::reach::{reach, Reach};
 use crate::tags::{builtin_name, AZURE_HOST};
 use crate::verdict::{Decision, Layer};
 
@@ -45,6 +47,8 @@ pub enum Kind {
     Shadowed,
     /// A rule whose every flow an earlier layer decides.
     Preempted,
+    /// A rule that decides flows, but removing it changes the access of none.
+    Redundant,
     /// A risky service reachable from the Internet.
     Exposure,
     /// A tag, ASG or network group whose membership no input gives.
@@ -52,11 +56,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// `shadowed`, `preempted`, `exposure`, `unresolved`.
+    /// `shadowed`, `preempted`, `redundant`, `exposure`, `unresolved`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Shadowed => "shadowed",
             Kind::Preempted => "preempted",
+            Kind::Redundant => "redundant",
             Kind::Exposure => "exposure",
             Kind::Unresolved => "unresolved",
         }
@@ -129,9 +134,33 @@ fn finding(kind: Kind, direction: Direction, message: String) -> Finding {
 
 /// Every finding on the inputs, both directions.
 pub fn lint(inputs: &Inputs) -> Vec<Finding> {
+    let mut reaches = [
+        reach(inputs, Direction::Inbound),
+        reach(inputs, Direction::Outbound),
+    ];
+    lint_with(inputs, &mut reaches)
+}
+
+/// Every finding on the inputs for the directions of `reaches` (each the [`reach`] of its
+/// direction on the same inputs): what a caller that shows reachability too computes once.
+///
+/// ```
+/// use flowverify::lint::{lint_with, Kind, RISKY};
+/// use flowverify::model::Direction;
+/// use flowverify::reach::reach;
+/// use flowverify::Inputs;
+/// // No NSG at all: every risky service is open to the Internet.
+/// let inputs = Inputs::new();
+/// let mut reaches = [reach(&inputs, Direction::Inbound)];
+/// let findings = lint_with(&inputs, &mut reaches);
+/// assert_eq!(findings.len(), RISKY.len());
+/// assert!(findings.iter().all(|f| f.kind == Kind::Exposure));
+/// ```
+pub fn lint_with(inputs: &Inputs, reaches: &mut [Reach]) -> Vec<Finding> {
     let mut findings = unresolved(inputs);
-    for direction in [Direction::Inbound, Direction::Outbound] {
-        findings.extend(direction_findings(inputs, direction));
+    findings.retain(|f| reaches.iter().any(|r| r.direction == f.direction));
+    for reach in reaches.iter_mut() {
+        findings.extend(direction_findings(inputs, reach));
     }
     findings
 }
@@ -172,194 +201,428 @@ fn layers(inputs: &Inputs, direction: Direction) -> Vec<LayerRules<'_>> {
     out
 }
 
-fn direction_findings(inputs: &Inputs, direction: Direction) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let mut reach = reach(inputs, direction);
-    let all_layers = layers(inputs, direction);
-    let crate::reach::Reach { regions, space, .. } = &mut reach;
-    let universe = space.universe();
+/// One layer walked over every flow (a layer's first matches do not depend on how flows got
+/// there): each rule's sets and the flows it is the first match of, and the layer's outcome
+/// sets.
+struct Walked {
+    sets: Vec<RuleSets>,
+    /// Per rule: the flows it is the first match of.
+    firsts: Vec<Set>,
+    /// Per rule: the flows it might match but for missing input, no earlier rule matching.
+    maybes: Vec<Set>,
+    /// Flows whose first match denies, allows (hands over), always allows; flows no rule
+    /// matches.
+    deny: Set,
+    allow: Set,
+    always: Set,
+    none: Set,
+}
 
-    // Each rule as sets, once; then the flows that reach each layer, as the evaluator walks.
-    let all_sets: Vec<Vec<crate::flowset::RuleSets>> = all_layers
+fn walk(space: &mut FlowSpace, inputs: &Inputs, rules: &[&Rule]) -> Walked {
+    let universe = space.universe();
+    let mut w = Walked {
+        sets: Vec::with_capacity(rules.len()),
+        firsts: Vec::with_capacity(rules.len()),
+        maybes: Vec::with_capacity(rules.len()),
+        deny: Set::EMPTY,
+        allow: Set::EMPTY,
+        always: Set::EMPTY,
+        none: universe,
+    };
+    for rule in rules {
+        let sets = space.rule(inputs, rule);
+
+        let first = space.bdd().and(w.none, sets.matched);
+        let maybe = space.bdd().and(w.none, sets.maybe);
+        if !first.is_empty() {
+            w.none = space.bdd().diff(w.none, first);
+            let outcome = match rule.access {
+                Access::Deny => &mut w.deny,
+                Access::Allow => &mut w.allow,
+                Access::AlwaysAllow => &mut w.always,
+            };
+            *outcome = space.bdd().or(*outcome, first);
+        }
+        w.sets.push(sets);
+        w.firsts.push(first);
+        w.maybes.push(maybe);
+    }
+    w
+}
+
+/// What the layers do to flows, as sets: which flows reach each layer, and which flows end
+/// denied when their evaluation continues at a layer (`deny_from[i]`: at layer `i`;
+/// `deny_from[len]`: past the last layer, none).
+struct Flowing {
+    reaching: Vec<Set>,
+    deny_from: Vec<Set>,
+    /// The index of the first NSG layer (`len` when none).
+    first_nsg: usize,
+}
+
+fn flowing(space: &mut FlowSpace, layers: &[LayerRules], walked: &[Walked]) -> Flowing {
+    let n = layers.len();
+    let first_nsg = layers
         .iter()
-        .map(|l| l.rules.iter().map(|r| space.rule(inputs, r)).collect())
+        .position(|l| l.layer != Layer::Admin)
+        .unwrap_or(n);
+    // Forwards: admin configurations pass on the flows none of their rules matched; an admin
+    // Allow skips to the NSGs; every NSG passes on what it does not deny (or always allow).
+    let mut reaching = Vec::with_capacity(n);
+    let mut open = space.universe();
+    let mut decided_by_admin = Set::EMPTY;
+    for (i, w) in walked.iter().enumerate() {
+        if i == first_nsg {
+            let universe = space.universe();
+            open = space.bdd().diff(universe, decided_by_admin);
+        }
+        reaching.push(open);
+        if i < first_nsg {
+            let decided = space.bdd().or(w.deny, w.always);
+            let decided = space.bdd().and(open, decided);
+            decided_by_admin = space.bdd().or(decided_by_admin, decided);
+            open = space.bdd().and(open, w.none);
+        } else {
+            let decided = space.bdd().or(w.deny, w.always);
+            open = space.bdd().diff(open, decided);
+        }
+    }
+    // Backwards: where continuing at each layer ends denied.
+    let mut deny_from = vec![Set::EMPTY; n + 1];
+    for i in (first_nsg..n).rev() {
+        let w = &walked[i];
+        let later = space.bdd().diff(deny_from[i + 1], w.always);
+        deny_from[i] = space.bdd().or(w.deny, later);
+    }
+    let at_nsgs = deny_from[first_nsg];
+    for i in (0..first_nsg).rev() {
+        let w = &walked[i];
+        let handed = space.bdd().and(w.allow, at_nsgs);
+        let passed = space.bdd().and(w.none, deny_from[i + 1]);
+        let later = space.bdd().or(handed, passed);
+        deny_from[i] = space.bdd().or(w.deny, later);
+    }
+    Flowing {
+        reaching,
+        deny_from,
+        first_nsg,
+    }
+}
+
+fn direction_findings(inputs: &Inputs, reach: &mut Reach) -> Vec<Finding> {
+    let direction = reach.direction;
+    let mut findings = Vec::new();
+    let all_layers = layers(inputs, direction);
+    let walked: Vec<Walked> = all_layers
+        .iter()
+        .map(|l| walk(&mut reach.space, inputs, &l.rules))
         .collect();
-    let reaching = reaching_sets(space, &all_layers, &all_sets);
+    let flows = flowing(&mut reach.space, &all_layers, &walked);
 
     for (index, layer) in all_layers.iter().enumerate() {
-        let sets = &all_sets[index];
-        let mut remaining = universe;
+        let w = &walked[index];
         for (i, rule) in layer.rules.iter().enumerate() {
-            let matched = space.bdd().and(sets[i].matched, universe);
-            let first = space.bdd().and(remaining, matched);
-            let maybe = space.bdd().and(remaining, sets[i].maybe);
-            remaining = space.bdd().diff(remaining, first);
-            if rule.kind == RuleKind::Default || matched.is_empty() {
+            if rule.kind == RuleKind::Default {
                 continue;
             }
-            if first.is_empty() && maybe.is_empty() {
-                // Shadowed: earlier rules of the layer match all its flows first.
-                let (blocking, different) =
-                    blocking_rules(space, &sets[..i], &layer.rules[..i], matched, rule);
-                let names: Vec<String> = blocking.iter().map(|r| r.reported_name()).collect();
-                let mut f = finding(
-                    Kind::Shadowed,
-                    direction,
-                    format!(
-                        "{} never decides a flow: {} match all its flows first{}",
-                        rule.reported_name(),
-                        names.join(", "),
-                        if different {
-                            " (with the opposite access: a conflict)"
-                        } else {
-                            ""
-                        }
-                    ),
-                );
+            let place = |mut f: Finding| {
                 f.layer = layer.layer;
                 f.resource = Some(layer.resource.to_string());
                 f.rule = Some(rule.reported_name());
-                f.blocking_rules = names;
-                f.different_access = Some(different);
-                findings.push(f);
-            } else if !first.is_empty() && index > 0 {
-                let reached = space.bdd().and(first, reaching[index]);
-                let reached_maybe = space.bdd().and(maybe, reaching[index]);
-                if reached.is_empty() && reached_maybe.is_empty() {
-                    // Preempted: an earlier layer decides every flow it would decide.
-                    let mut deciders: Vec<String> = Vec::new();
-                    let mut undecided = first;
-                    for region in regions.iter() {
-                        if undecided.is_empty() {
-                            break;
-                        }
-                        let both = space.bdd().and(region.flows, undecided);
-                        if both.is_empty() {
-                            continue;
-                        }
-                        undecided = space.bdd().diff(undecided, both);
-                        if let Some(name) = &region.rule_name {
-                            if !deciders.contains(name) {
-                                deciders.push(name.clone());
-                            }
-                        }
-                    }
-                    let mut f = finding(
-                        Kind::Preempted,
-                        direction,
-                        format!(
-                            "{} would decide flows, but an earlier layer decides every one of them ({})",
-                            rule.reported_name(),
-                            deciders.join(", ")
-                        ),
-                    );
-                    f.layer = layer.layer;
-                    f.resource = Some(layer.resource.to_string());
-                    f.rule = Some(rule.reported_name());
-                    f.blocking_rules = deciders;
-                    findings.push(f);
+                f
+            };
+            let (first, maybe) = (w.firsts[i], w.maybes[i]);
+            if first.is_empty() && maybe.is_empty() {
+                findings.push(place(shadowed(&mut reach.space, direction, layer, w, i)));
+                continue;
+            }
+            let reaching = flows.reaching[index];
+            let space = &mut reach.space;
+            let reached = space.bdd().and(first, reaching);
+            let reached_maybe = space.bdd().and(maybe, reaching);
+            if reached.is_empty() && reached_maybe.is_empty() {
+                if !first.is_empty() {
+                    findings.push(place(preempted(reach, direction, rule, first)));
+                }
+                continue;
+            }
+            // Redundant: only for rules whose own match is certain (a rule that might match
+            // more for missing input could matter there).
+            if !reached.is_empty() && w.sets[i].maybe.is_empty() {
+                if let Some(f) = redundant(
+                    &mut reach.space,
+                    direction,
+                    &all_layers,
+                    &walked,
+                    &flows,
+                    index,
+                    i,
+                    reached,
+                ) {
+                    findings.push(place(f));
                 }
             }
         }
     }
 
     if direction == Direction::Inbound {
-        findings.extend(exposure(inputs, &mut reach));
+        findings.extend(exposure(inputs, reach));
     }
     findings
 }
 
-/// The flows that reach each layer: admin configurations until a rule decides or hands the
-/// flow over; NSGs until one denies.
-fn reaching_sets(
+/// A shadowed rule: the earlier rules that decide its flows (first matches of its flows), cut
+/// to one rule that matches all of them when there is one, preferring the opposite access.
+fn shadowed(
     space: &mut FlowSpace,
-    layers: &[LayerRules],
-    all_sets: &[Vec<crate::flowset::RuleSets>],
-) -> Vec<Set> {
-    let mut out = Vec::with_capacity(layers.len());
-    let mut open = space.universe();
-    let mut admin_open = open;
-    for (layer, sets) in layers.iter().zip(all_sets) {
-        let here = if layer.layer == Layer::Admin {
-            admin_open
-        } else {
-            open
-        };
-        out.push(here);
-        let mut remaining = here;
-        for (rule, sets) in layer.rules.iter().zip(sets) {
-            let first = space.bdd().and(remaining, sets.matched);
-            if first.is_empty() {
-                continue;
-            }
-            remaining = space.bdd().diff(remaining, first);
-            match (layer.layer, rule.access) {
-                (_, crate::model::Access::Deny) | (_, crate::model::Access::AlwaysAllow) => {
-                    open = space.bdd().diff(open, first);
-                    admin_open = space.bdd().diff(admin_open, first);
-                }
-                (Layer::Admin, crate::model::Access::Allow) => {
-                    admin_open = space.bdd().diff(admin_open, first);
-                }
-                _ => {}
-            }
+    direction: Direction,
+    layer: &LayerRules,
+    w: &Walked,
+    i: usize,
+) -> Finding {
+    let rule = layer.rules[i];
+    let universe = space.universe();
+    let matched = space.bdd().and(w.sets[i].matched, universe);
+    let opposite = |j: &usize| layer.rules[*j].access != rule.access;
+    // One earlier rule that matches all its flows, the opposite access preferred; protocol
+    // and ports compared first (a rule's flows are a product, so containment needs them).
+    let mut single: Option<usize> = None;
+    for j in 0..i {
+        let candidate = layer.rules[j];
+        if single.is_some() && !opposite(&j) {
+            continue;
         }
-    }
-    out
-}
-
-/// A smallest set found of earlier rules that together match every flow of `matched`, one with
-/// the opposite access first when there is one; and whether one has the opposite access.
-fn blocking_rules<'a>(
-    space: &mut FlowSpace,
-    sets: &[crate::flowset::RuleSets],
-    rules: &[&'a Rule],
-    matched: Set,
-    rule: &Rule,
-) -> (Vec<&'a Rule>, bool) {
-    let mut chosen: Vec<usize> = Vec::new();
-    let mut uncovered = matched;
-    // An opposite-access rule that covers part of it, first.
-    let opposite = (0..rules.len()).find(|&j| {
-        rules[j].access != rule.access && space.bdd().intersects(sets[j].matched, matched)
-    });
-    let order: Vec<usize> = opposite.into_iter().chain(0..rules.len()).collect();
-    for j in order {
-        if uncovered.is_empty() {
+        if !may_cover(candidate, rule) || !space.bdd().subset(matched, w.sets[j].matched) {
+            continue;
+        }
+        single = Some(j);
+        if opposite(&j) {
             break;
         }
-        if chosen.contains(&j) {
-            continue;
-        }
-        let part = space.bdd().and(uncovered, sets[j].matched);
-        if !part.is_empty() {
-            chosen.push(j);
-            uncovered = space.bdd().diff(uncovered, part);
-        }
     }
-    // Drop the rules the others cover for.
-    let mut k = 0;
-    while k < chosen.len() {
-        if Some(chosen[k]) == opposite {
-            k += 1;
+    let chosen = match single {
+        Some(j) => vec![j],
+        None => {
+            // The earlier rules that decide its flows, less those the others' whole matches
+            // cover for, keeping one of opposite access (a conflict is worth naming).
+            let mut deciders: Vec<usize> = Vec::new();
+            let mut covered = Set::EMPTY;
+            for j in 0..i {
+                if w.firsts[j].is_empty() || !space.bdd().intersects(matched, w.firsts[j]) {
+                    continue;
+                }
+                deciders.push(j);
+                covered = space.bdd().or(covered, w.firsts[j]);
+                if space.bdd().subset(matched, covered) {
+                    break;
+                }
+            }
+            let pinned = deciders.iter().copied().find(opposite);
+            let mut chosen = deciders;
+            let mut k = 0;
+            while k < chosen.len() && chosen.len() <= 16 {
+                if Some(chosen[k]) == pinned {
+                    k += 1;
+                    continue;
+                }
+                let mut others = Set::EMPTY;
+                for (n, &j) in chosen.iter().enumerate() {
+                    if n != k {
+                        others = space.bdd().or(others, w.sets[j].matched);
+                    }
+                }
+                if space.bdd().subset(matched, others) {
+                    chosen.remove(k);
+                } else {
+                    k += 1;
+                }
+            }
+            chosen
+        }
+    };
+    let different = chosen.iter().any(opposite);
+    let names: Vec<String> = chosen
+        .iter()
+        .map(|&j| layer.rules[j].reported_name())
+        .collect();
+    let mut f = finding(
+        Kind::Shadowed,
+        direction,
+        format!(
+            "{} never decides a flow: {} {} all its flows first{}",
+            rule.reported_name(),
+            names.join(", "),
+            if names.len() == 1 { "matches" } else { "match" },
+            if different {
+                " (with the opposite access: a conflict)"
+            } else {
+                ""
+            }
+        ),
+    );
+    f.blocking_rules = names;
+    f.different_access = Some(different);
+    f
+}
+
+/// Whether `outer`'s protocol and ports hold all of `inner`'s: what `outer` matching every
+/// flow `inner` matches needs (both matching some flow).
+fn may_cover(outer: &Rule, inner: &Rule) -> bool {
+    let protocol = match (outer.protocol, inner.protocol) {
+        (RuleProtocol::Any, _) => true,
+        (RuleProtocol::Only(a), RuleProtocol::Only(b)) => a == b,
+        (RuleProtocol::Only(_), RuleProtocol::Any) => false,
+    };
+    protocol
+        && ports_cover(&outer.source_ports, &inner.source_ports)
+        && ports_cover(&outer.destination_ports, &inner.destination_ports)
+}
+
+/// Whether every port of `inner` is in `outer`.
+fn ports_cover(outer: &PortSide, inner: &PortSide) -> bool {
+    if outer.covers_all() {
+        return true;
+    }
+    if inner.ranges().is_empty() {
+        return false;
+    }
+    inner.ranges().iter().all(|r| {
+        // The ports from r's start on that outer covers without a gap.
+        let mut next = u32::from(r.start());
+        loop {
+            let Some(step) = outer
+                .ranges()
+                .iter()
+                .filter(|o| u32::from(o.start()) <= next && u32::from(o.end()) >= next)
+                .map(|o| u32::from(o.end()) + 1)
+                .max()
+            else {
+                return false;
+            };
+            if step > u32::from(r.end()) {
+                return true;
+            }
+            next = step;
+        }
+    })
+}
+
+/// A preempted rule: the rules of earlier layers that decide the flows it would decide.
+fn preempted(reach: &mut Reach, direction: Direction, rule: &Rule, first: Set) -> Finding {
+    let mut deciders: Vec<String> = Vec::new();
+    let mut undecided = first;
+    for region in reach.regions.iter() {
+        if undecided.is_empty() {
+            break;
+        }
+        let both = reach.space.bdd().and(region.flows, undecided);
+        if both.is_empty() {
             continue;
         }
-        let mut others = Set::EMPTY;
-        for (n, &j) in chosen.iter().enumerate() {
-            if n != k {
-                others = space.bdd().or(others, sets[j].matched);
+        undecided = reach.space.bdd().diff(undecided, both);
+        if let Some(name) = &region.rule_name {
+            if !deciders.contains(name) {
+                deciders.push(name.clone());
             }
         }
-        if space.bdd().subset(matched, others) {
-            chosen.remove(k);
-        } else {
-            k += 1;
+    }
+    let mut f = finding(
+        Kind::Preempted,
+        direction,
+        format!(
+            "{} would decide flows, but an earlier layer decides every one of them ({})",
+            rule.reported_name(),
+            deciders.join(", ")
+        ),
+    );
+    f.blocking_rules = deciders;
+    f
+}
+
+/// Which of `flows`, decided in `layer` by a rule of access `access`, end denied.
+fn denied_after(
+    space: &mut FlowSpace,
+    flows: &Flowing,
+    layer: usize,
+    access: Access,
+    set: Set,
+) -> Set {
+    match access {
+        Access::Deny => set,
+        Access::AlwaysAllow => Set::EMPTY,
+        Access::Allow if layer < flows.first_nsg => {
+            space.bdd().and(set, flows.deny_from[flows.first_nsg])
+        }
+        Access::Allow => space.bdd().and(set, flows.deny_from[layer + 1]),
+    }
+}
+
+/// A redundant rule: the flows it decides (`reached`) end with the same access when the
+/// rules after it in its layer take them. `None` when removing it changes some flow's access.
+#[allow(clippy::too_many_arguments)]
+fn redundant(
+    space: &mut FlowSpace,
+    direction: Direction,
+    layers: &[LayerRules],
+    walked: &[Walked],
+    flows: &Flowing,
+    index: usize,
+    i: usize,
+    reached: Set,
+) -> Option<Finding> {
+    let layer = &layers[index];
+    let w = &walked[index];
+    let rule = layer.rules[i];
+    let now = denied_after(space, flows, index, rule.access, reached);
+    let mut without = Set::EMPTY;
+    let mut remaining = reached;
+    let mut takers: Vec<String> = Vec::new();
+    for (j, later) in layer.rules.iter().enumerate().skip(i + 1) {
+        if remaining.is_empty() {
+            break;
+        }
+        if !space.bdd().intersects(remaining, w.sets[j].matched) {
+            continue;
+        }
+        let part = space.bdd().and(remaining, w.sets[j].matched);
+        if !w.sets[j].maybe.is_empty() {
+            // A rule after it might match more for missing input: not certain.
+            let unsure = space.bdd().and(remaining, w.sets[j].maybe);
+            if !unsure.is_empty() {
+                return None;
+            }
+        }
+        remaining = space.bdd().diff(remaining, part);
+        let denied = denied_after(space, flows, index, later.access, part);
+        without = space.bdd().or(without, denied);
+        takers.push(later.reported_name());
+        if !space.bdd().subset(without, now) {
+            return None;
         }
     }
-    chosen.sort_unstable();
-    let picked: Vec<&Rule> = chosen.iter().map(|&j| rules[j]).collect();
-    let different = picked.iter().any(|r| r.access != rule.access);
-    (picked, different)
+    if !remaining.is_empty() {
+        // No rule of the layer matches them: they go on to the next layer.
+        let denied = space.bdd().and(remaining, flows.deny_from[index + 1]);
+        without = space.bdd().or(without, denied);
+    }
+    if without != now {
+        return None;
+    }
+    let mut f = finding(
+        Kind::Redundant,
+        direction,
+        format!(
+            "{} decides flows, but removing it changes the access of none: {} them the same access",
+            rule.reported_name(),
+            match takers.len() {
+                0 => "the next layers give".to_string(),
+                1 => format!("{} then gives", takers[0]),
+                _ => format!("{} then give", takers.join(", ")),
+            }
+        ),
+    );
+    f.blocking_rules = takers;
+    Some(f)
 }
 
 /// Risky services allowed from the Internet (its public addresses but Azure's platform
