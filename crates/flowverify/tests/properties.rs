@@ -192,10 +192,10 @@ fn default_rules() -> Vec<Rule> {
     ]
 }
 
-fn nsg(name: &'static str) -> impl Strategy<Value = Option<Nsg>> {
+fn nsg(name: &'static str, max: usize) -> impl Strategy<Value = Option<Nsg>> {
     prop::option::weighted(
         0.8,
-        rules(false, 12).prop_map(move |mut rules| {
+        rules(false, max).prop_map(move |mut rules| {
             rules.extend(default_rules());
             Nsg {
                 name: name.into(),
@@ -206,10 +206,15 @@ fn nsg(name: &'static str) -> impl Strategy<Value = Option<Nsg>> {
 }
 
 fn inputs() -> impl Strategy<Value = Inputs> {
+    inputs_of(12, 6)
+}
+
+/// Inputs of at most `nsg_rules` rules per NSG and `admin_rules` per admin configuration.
+fn inputs_of(nsg_rules: usize, admin_rules: usize) -> impl Strategy<Value = Inputs> {
     (
-        nsg("nsg-subnet"),
-        nsg("nsg-nic"),
-        prop::collection::vec(rules(true, 6), 0..3),
+        nsg("nsg-subnet", nsg_rules),
+        nsg("nsg-nic", nsg_rules),
+        prop::collection::vec(rules(true, admin_rules), 0..3),
         any::<bool>(),
         any::<bool>(),
     )
@@ -653,6 +658,301 @@ proptest! {
             let e = d.space.example(c.flows, c.direction).expect("changes are not empty");
             prop_assert_eq!(verify_with(&before, &e, Options { trace: false }).access, c.before.access);
             prop_assert_eq!(verify_with(&after, &e, Options { trace: false }).access, c.after.access);
+        }
+    }
+}
+
+/// Brute force over elementary flows: on small inputs, one flow for every combination of
+/// elementary address and port classes (addresses grouped by which address entries of the
+/// inputs hold them, by the simple reference evaluator's membership; ports by which port ranges
+/// hold them), so that an answer about *every* flow can be checked flow by flow.
+mod elementary {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// The boundaries of `net`: its first address and the one after its last.
+    fn bounds(net: IpNet, out: &mut Vec<IpAddr>) {
+        out.push(net.network());
+        match net {
+            IpNet::V4(n) => {
+                if let Some(next) = u32::from(n.broadcast()).checked_add(1) {
+                    out.push(IpAddr::V4(next.into()));
+                }
+            }
+            IpNet::V6(n) => {
+                if let Some(next) = u128::from(n.broadcast()).checked_add(1) {
+                    out.push(IpAddr::V6(next.into()));
+                }
+            }
+        }
+    }
+
+    /// Every rule of every layer, both directions.
+    pub fn all_rules(inputs: &Inputs) -> Vec<&Rule> {
+        let mut out: Vec<&Rule> = Vec::new();
+        for c in inputs.admin_layers() {
+            out.extend(&c.rules);
+        }
+        for nsg in [&inputs.subnet_nsg, &inputs.nic_nsg].into_iter().flatten() {
+            out.extend(&nsg.rules);
+        }
+        out
+    }
+
+    /// One address per class: addresses are alike when the same entries hold them.
+    pub fn addresses(inputs: &Inputs) -> Vec<IpAddr> {
+        let mut entries: Vec<AddressEntry> = vec![
+            AddressEntry::Tag("Internet".into()),
+            AddressEntry::parse("168.63.129.16").unwrap(),
+        ];
+        let mut points: Vec<IpAddr> = vec![ip("0.0.0.0"), ip("::")];
+        for rule in all_rules(inputs) {
+            for e in rule
+                .source
+                .entries()
+                .iter()
+                .chain(rule.destination.entries())
+            {
+                if !entries.contains(e) {
+                    entries.push(e.clone());
+                }
+                match e {
+                    AddressEntry::Prefix(p) => bounds(*p, &mut points),
+                    AddressEntry::Expanded { prefixes, .. } => {
+                        prefixes.iter().for_each(|p| bounds(*p, &mut points))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for e in &entries {
+            if let AddressEntry::Tag(t) = e {
+                for p in inputs.service_tags.get(t).unwrap_or_default() {
+                    bounds(*p, &mut points);
+                }
+            }
+        }
+        inputs
+            .virtual_network
+            .iter()
+            .for_each(|p| bounds(*p, &mut points));
+        for (_, members) in &inputs.asgs {
+            for m in members {
+                bounds(IpNet::from(*m), &mut points);
+            }
+        }
+        for net in [
+            "0.0.0.0/8",
+            "10.0.0.0/8",
+            "100.64.0.0/10",
+            "127.0.0.0/8",
+            "169.254.0.0/16",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "224.0.0.0/3",
+            "2000::/3",
+            "168.63.129.16/32",
+        ] {
+            bounds(net.parse().unwrap(), &mut points);
+        }
+        points.sort();
+        points.dedup();
+        let mut classes: BTreeMap<(bool, Vec<bool>), IpAddr> = BTreeMap::new();
+        for p in points {
+            let signature = entries
+                .iter()
+                .map(|e| reference::entry_has(inputs, e, p))
+                .collect();
+            classes.entry((p.is_ipv6(), signature)).or_insert(p);
+        }
+        classes.into_values().collect()
+    }
+
+    /// One port per class of the rules' port ranges (and `extra`).
+    pub fn ports(inputs: &Inputs, extra: &[PortRange]) -> Vec<u16> {
+        let mut ranges: Vec<PortRange> = extra.to_vec();
+        for rule in all_rules(inputs) {
+            ranges.extend(rule.source_ports.ranges());
+            ranges.extend(rule.destination_ports.ranges());
+        }
+        let mut points: Vec<u16> = vec![0];
+        for r in &ranges {
+            points.push(r.start());
+            if let Some(next) = r.end().checked_add(1) {
+                points.push(next);
+            }
+        }
+        points.sort_unstable();
+        points.dedup();
+        let mut classes: BTreeMap<Vec<bool>, u16> = BTreeMap::new();
+        for p in points {
+            classes
+                .entry(ranges.iter().map(|r| r.contains(p)).collect())
+                .or_insert(p);
+        }
+        classes.into_values().collect()
+    }
+
+    /// Every elementary flow of `direction`.
+    pub fn flows(inputs: &Inputs, direction: Direction, extra_ports: &[PortRange]) -> Vec<Flow> {
+        let addresses = addresses(inputs);
+        let ports = ports(inputs, extra_ports);
+        let mut out = Vec::new();
+        for protocol in Protocol::ALL {
+            for &src in &addresses {
+                for &dst in addresses.iter().filter(|d| d.is_ipv6() == src.is_ipv6()) {
+                    let pairs: Vec<(Option<u16>, Option<u16>)> = if protocol.has_ports() {
+                        ports
+                            .iter()
+                            .flat_map(|&s| ports.iter().map(move |&d| (Some(s), Some(d))))
+                            .collect()
+                    } else {
+                        vec![(None, None)]
+                    };
+                    for (sp, dp) in pairs {
+                        let (s, d) = (Endpoint::new(src, sp), Endpoint::new(dst, dp));
+                        let flow = match direction {
+                            Direction::Inbound => Flow::new(direction, protocol, d, s),
+                            Direction::Outbound => Flow::new(direction, protocol, s, d),
+                        };
+                        out.push(flow.unwrap());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The rules of each layer a flow of `direction` meets, with the layer and resource.
+    pub fn layers(inputs: &Inputs, direction: Direction) -> Vec<(Layer, String, Vec<Rule>)> {
+        let mut out: Vec<(Layer, String, Vec<Rule>)> = inputs
+            .admin_layers()
+            .into_iter()
+            .map(|c| (Layer::Admin, c.name.clone(), c.rules.clone()))
+            .collect();
+        for (layer, nsg) in inputs.nsg_chain(direction) {
+            if let Some(nsg) = nsg {
+                out.push((layer, nsg.name.clone(), nsg.rules.clone()));
+            }
+        }
+        out
+    }
+
+    /// Whether a rule names an entry whose membership no input gives (its match is unknown).
+    pub fn unresolved(inputs: &Inputs, rule: &Rule) -> bool {
+        rule.source
+            .entries()
+            .iter()
+            .chain(rule.destination.entries())
+            .any(|e| match e {
+                AddressEntry::Tag(t) => {
+                    inputs.service_tags.get(t).is_none()
+                        && flowverify::tags::builtin_name(t).is_none()
+                }
+                AddressEntry::Asg(a) => inputs.asg_members(a).is_none(),
+                AddressEntry::NetworkGroup(_) | AddressEntry::BareNumber(_) => true,
+                _ => false,
+            })
+    }
+
+    /// The inputs without one rule (by layer, resource and name).
+    pub fn without(inputs: &Inputs, layer: Layer, resource: &str, name: &str) -> Inputs {
+        let mut out = inputs.clone();
+        let keep = |rules: &mut Vec<Rule>| rules.retain(|r| r.reported_name() != name);
+        match layer {
+            Layer::Admin => {
+                for c in out.admin.iter_mut().filter(|c| c.name == resource) {
+                    keep(&mut c.rules);
+                }
+            }
+            _ => {
+                for nsg in [&mut out.subnet_nsg, &mut out.nic_nsg]
+                    .into_iter()
+                    .flatten()
+                {
+                    if nsg.name == resource {
+                        keep(&mut nsg.rules);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+proptest! {
+    // Every elementary flow of both directions is verified per case: few cases, small inputs.
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_analysis_holds_for_every_elementary_flow(
+        inputs in inputs_of(5, 3),
+        allow in any::<bool>(),
+        port in prop::sample::select(vec!["22", "80-443", "3389,50000"]),
+    ) {
+        use flowverify::lint::{lint_with, Kind};
+        use flowverify::reach::reach;
+        use flowverify::search::{search, Query};
+        let query_ports = Query::ports(port).unwrap();
+        let mut reaches = [reach(&inputs, Direction::Inbound), reach(&inputs, Direction::Outbound)];
+        let findings = lint_with(&inputs, &mut reaches);
+        for reach in &mut reaches {
+            let direction = reach.direction;
+            let flows = elementary::flows(&inputs, direction, query_ports.ranges());
+            let verdicts: Vec<_> = flows.iter().map(|f| verify_with(&inputs, f, Options { trace: false })).collect();
+
+            // Reach: each flow is in exactly one region, with its verdict.
+            for (flow, v) in flows.iter().zip(&verdicts) {
+                let holding: Vec<_> = reach.regions.iter().filter(|r| reach.space.contains(r.flows, flow)).collect();
+                prop_assert_eq!(holding.len(), 1, "{:?}", flow);
+                prop_assert_eq!((holding[0].access, &holding[0].rule_name, holding[0].uncertain), (v.access, &v.rule_name, v.uncertain));
+            }
+
+            // Search: "none" is a proof.
+            let wanted = if allow { Decision::Allow } else { Decision::Deny };
+            let query = Query { destination_ports: query_ports.clone(), access: Some(wanted), ..Query::new(direction) };
+            let mut found = search(&inputs, &query).unwrap();
+            if found.example().is_none() {
+                for (flow, v) in flows.iter().zip(&verdicts) {
+                    let in_query = flow.destination().port().is_some_and(|p| query.destination_ports.contains(p));
+                    prop_assert!(!(in_query && v.access == wanted), "none, but {:?} is {:?}", flow, wanted);
+                }
+            }
+
+            for (layer, resource, rules) in elementary::layers(&inputs, direction) {
+                let firsts: Vec<Option<String>> = flows
+                    .iter()
+                    .map(|f| reference::winner(&inputs, &rules, f).map(|r| r.reported_name()))
+                    .collect();
+                let reported = |kind: Kind, name: &str| findings.iter().any(|f| f.kind == kind
+                    && f.direction == direction && f.layer == layer
+                    && f.resource.as_deref() == Some(resource.as_str()) && f.rule.as_deref() == Some(name));
+                let clean_layer = !rules.iter().any(|r| elementary::unresolved(&inputs, r));
+                for rule in rules.iter().filter(|r| r.direction == direction && r.kind != RuleKind::Default) {
+                    let name = rule.reported_name();
+                    let witness = firsts.iter().any(|w| w.as_deref() == Some(name.as_str()));
+                    let matches_some = flows.iter().any(|f| reference::winner(&inputs, std::slice::from_ref(rule), f).is_some());
+                    // Shadowed: exactly the rules that match flows but first-match none.
+                    if reported(Kind::Shadowed, &name) {
+                        prop_assert!(!witness, "{} is reported shadowed but first-matches a flow", name);
+                    } else if clean_layer && matches_some {
+                        prop_assert!(witness, "{} is not reported shadowed but first-matches no flow", name);
+                    }
+                    // Redundant: removing it changes no flow's access; a deciding rule not
+                    // reported changes some.
+                    let decides = flows.iter().zip(&verdicts).zip(&firsts).any(|((_, v), w)| {
+                        w.as_deref() == Some(name.as_str())
+                            && v.path.iter().any(|s| s.layer == layer && s.resource == resource && s.reached)
+                    });
+                    if reported(Kind::Redundant, &name) || (decides && clean_layer) {
+                        let other = elementary::without(&inputs, layer, &resource, &name);
+                        let changes = flows.iter().zip(&verdicts).any(|(f, v)| {
+                            verify_with(&other, f, Options { trace: false }).access != v.access
+                        });
+                        prop_assert_eq!(!changes, reported(Kind::Redundant, &name), "{} redundant?", name);
+                    }
+                }
+            }
         }
     }
 }

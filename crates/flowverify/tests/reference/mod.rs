@@ -47,18 +47,22 @@ fn in_tag(inputs: &Inputs, tag: &str, ip: IpAddr) -> bool {
     }
 }
 
+/// Whether one address entry holds `ip` (an entry whose membership no input gives holds none).
+pub fn entry_has(inputs: &Inputs, entry: &AddressEntry, ip: IpAddr) -> bool {
+    match entry {
+        AddressEntry::Any => true,
+        AddressEntry::Prefix(p) => p.contains(&ip),
+        AddressEntry::Expanded { prefixes, .. } => prefixes.iter().any(|p| p.contains(&ip)),
+        AddressEntry::Tag(t) => in_tag(inputs, t, ip),
+        AddressEntry::Asg(name) => inputs
+            .asg_members(name)
+            .is_some_and(|members| members.contains(&ip)),
+        AddressEntry::NetworkGroup(_) | AddressEntry::BareNumber(_) => false,
+    }
+}
+
 fn side_has(inputs: &Inputs, side: &AddressSide, ip: IpAddr) -> bool {
-    side.entries().is_empty()
-        || side.entries().iter().any(|e| match e {
-            AddressEntry::Any => true,
-            AddressEntry::Prefix(p) => p.contains(&ip),
-            AddressEntry::Expanded { prefixes, .. } => prefixes.iter().any(|p| p.contains(&ip)),
-            AddressEntry::Tag(t) => in_tag(inputs, t, ip),
-            AddressEntry::Asg(name) => inputs
-                .asg_members(name)
-                .is_some_and(|members| members.contains(&ip)),
-            AddressEntry::NetworkGroup(_) | AddressEntry::BareNumber(_) => false,
-        })
+    side.entries().is_empty() || side.entries().iter().any(|e| entry_has(inputs, e, ip))
 }
 
 fn ports_have(side: &PortSide, port: Option<u16>) -> bool {
