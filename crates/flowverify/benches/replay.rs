@@ -5,9 +5,10 @@
 //! traffic does), replayed against the generated 100 admin + 1,000 subnet NSG + 1,000 NIC NSG
 //! rule stack of `engine.rs`:
 //! - import only (streamed into the distinct flows);
-//! - import and replay with the reference evaluator (`replay::judge`, `verify_with` without a
-//!   trace), each distinct flow verified once;
-//! - import and replay with compiled verdicts (`flowverify::compiled`).
+//! - import and replay with the reference evaluator (`replay::judge_by_reference`,
+//!   `verify_with` without a trace), each distinct flow verified once;
+//! - import and replay as `flowverify replay` does it, with compiled verdicts (`replay::judge`,
+//!   compiling included).
 //!
 //! With `FLOWVERIFY_WRITE_LOG=1` the bench also writes the log to `/tmp/flowverify-1m.json`
 //! and the three inputs to `/tmp/flowverify-bench-{subnet,nic,admin}.json`, for measuring the
@@ -16,11 +17,9 @@
 use std::fmt::Write as _;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use flowverify::compiled::Compiled;
 use flowverify::import::import;
-use flowverify::replay::{judge, Judgement, Replay};
-use flowverify::verdict::DecidedBy;
-use flowverify::{Flow, Inputs, Slot};
+use flowverify::replay::{judge, judge_by_reference, Replay};
+use flowverify::{Inputs, Slot};
 use serde_json::{json, Value};
 
 /// A deterministic generator (xorshift), so every run measures the same documents.
@@ -219,22 +218,6 @@ fn big_log(g: &mut Gen) -> String {
     text
 }
 
-/// The compiled-verdicts verdict function: one line to swap for `judge(&inputs)`.
-fn judge_compiled(compiled: &Compiled) -> impl FnMut(&Flow) -> Judgement + '_ {
-    move |flow| {
-        let answer = compiled.verdict(flow);
-        Judgement {
-            access: answer.access,
-            rule_name: answer.rule.map(|r| compiled.rule_name(r).to_string()),
-            decided_by: DecidedBy {
-                layer: answer.layer,
-                resource: answer.rule.map(|r| compiled.resource(r).to_string()),
-            },
-            uncertain: answer.uncertain,
-        }
-    }
-}
-
 fn benches(c: &mut Criterion) {
     let mut g = Gen(0x9e37_79b9_7f4a_7c15);
     let (docs, inputs) = big_inputs(&mut g);
@@ -262,9 +245,8 @@ fn benches(c: &mut Criterion) {
     probe
         .read("PT1H.json", &log)
         .expect("the generated log reads");
-    let report = probe.verify(5, judge(&inputs));
-    let compiled = Compiled::new(&inputs);
-    let fast = probe.verify(5, judge_compiled(&compiled));
+    let report = probe.verify(5, judge_by_reference(&inputs));
+    let fast = probe.verify(5, judge(&inputs));
     assert_eq!(
         report, fast,
         "compiled verdicts replay exactly as the reference does"
@@ -294,15 +276,14 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let mut replay = Replay::new();
             replay.read("PT1H.json", black_box(&log)).unwrap();
-            replay.verify(5, judge(&inputs)).newly_denied
+            replay.verify(5, judge_by_reference(&inputs)).newly_denied
         })
     });
     group.bench_function("import + replay 1M tuples, compiled", |b| {
         b.iter(|| {
-            let compiled = Compiled::new(&inputs);
             let mut replay = Replay::new();
             replay.read("PT1H.json", black_box(&log)).unwrap();
-            replay.verify(5, judge_compiled(&compiled)).newly_denied
+            replay.verify(5, judge(&inputs)).newly_denied
         })
     });
     group.finish();

@@ -82,7 +82,8 @@ impl From<Verdict> for Judgement {
     }
 }
 
-/// The verdict function of the reference evaluator: [`crate::verify_with`] without a trace.
+/// The verdict function replay uses: the inputs compiled once ([`crate::compiled`], equal to
+/// [`crate::verify_with`] without a trace, property-tested), then one lookup per flow.
 ///
 /// ```
 /// use flowverify::replay::judge;
@@ -93,7 +94,25 @@ impl From<Verdict> for Judgement {
 /// let j = verdict_of(&flow);
 /// assert_eq!((j.access, j.decided_by.layer), (Decision::Allow, Layer::None));
 /// ```
-pub fn judge(inputs: &Inputs) -> impl FnMut(&Flow) -> Judgement + '_ {
+pub fn judge(inputs: &Inputs) -> impl FnMut(&Flow) -> Judgement {
+    let compiled = crate::compiled::Compiled::new(inputs);
+    move |flow| {
+        let answer = compiled.verdict(flow);
+        Judgement {
+            access: answer.access,
+            rule_name: answer.rule.map(|r| compiled.rule_name(r).to_string()),
+            decided_by: DecidedBy {
+                layer: answer.layer,
+                resource: answer.rule.map(|r| compiled.resource(r).to_string()),
+            },
+            uncertain: answer.uncertain,
+        }
+    }
+}
+
+/// The verdict function of the reference evaluator itself ([`crate::verify_with`] without a
+/// trace), to check [`judge`] against.
+pub fn judge_by_reference(inputs: &Inputs) -> impl FnMut(&Flow) -> Judgement + '_ {
     move |flow| Judgement::from(verify_with(inputs, flow, Options { trace: false }))
 }
 
