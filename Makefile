@@ -5,7 +5,8 @@
 #   make serve   the page at http://127.0.0.1:8080/ (debug build, no service worker)
 #   make dist    the release site in dist/ (copy it to any static web server)
 #   make test    engine, command line and page: unit tests, lints, samples, browser tests
-#   make bench   engine benchmarks and page measurements (size, first verdict, keystrokes)
+#   make bench   engine benchmarks (verdicts, compiled verdicts, analysis, replay) and page
+#                measurements (size, first verdict, keystrokes, analysis)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -83,5 +84,5 @@ test: setup
 	$(MAKE) --no-print-directory e2e
 
 bench: dist
-	cargo bench -p flowverify --bench engine
+	cargo bench -p flowverify
 	node $(E2E)/bench.mjs --dist $(CURDIR)/dist

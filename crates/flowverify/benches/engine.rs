@@ -2,7 +2,9 @@
 //! - importing a generated 1,000-rule `az network nsg show` document;
 //! - one verdict against a 1,000-rule subnet NSG + 1,000-rule NIC NSG + 100 admin rules, with and
 //!   without the trace;
-//! - verdicts per second over 100,000 generated flows (printed as a throughput).
+//! - verdicts per second over 100,000 generated flows (printed as a throughput);
+//! - every flow at once on the same stack: reach of both directions, lint, both together (as
+//!   the page's analysis runs them), and the diff of a one-rule change.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use flowverify::import::import;
@@ -229,6 +231,17 @@ fn benches(c: &mut Criterion) {
     group.bench_function("lint, 1,000+1,000 NSG rules + 100 admin", |b| {
         b.iter(|| flowverify::lint::lint(black_box(&inputs)).len())
     });
+    // What the page's analysis does: reach of both directions, then lint on those reaches.
+    group.bench_function(
+        "reach both directions + lint, 1,000+1,000 NSG rules + 100 admin",
+        |b| {
+            b.iter(|| {
+                let mut reaches = [Direction::Inbound, Direction::Outbound]
+                    .map(|d| flowverify::reach::reach(black_box(&inputs), d));
+                flowverify::lint::lint_with(&inputs, &mut reaches).len()
+            })
+        },
+    );
     // A change request: one rule of the NIC NSG opened wider (all ports, any source).
     let mut other = inputs.clone();
     if let Some(rule) = other.nic_nsg.as_mut().and_then(|n| {
