@@ -63,14 +63,16 @@ enum Command {
     /// none exists (exit 1).
     Search(Box<SearchArgs>),
     /// What a change does to every flow: the flows whose access, deciding rule or layer differs
-    /// between two scenarios (exit 1 when some do).
+    /// between two scenarios, or between a scenario's `baseline` and the scenario itself
+    /// (exit 1 when some do).
     Diff {
-        /// The scenario before the change.
+        /// The scenario before the change (given alone: a scenario with a `baseline`, which is
+        /// the before).
         #[arg(value_name = "BEFORE.json")]
         before: PathBuf,
         /// The scenario after the change.
         #[arg(value_name = "AFTER.json")]
-        after: PathBuf,
+        after: Option<PathBuf>,
         /// Only this direction (default: both).
         #[arg(long, value_name = "inbound|outbound", value_parser = Direction::from_str)]
         direction: Option<Direction>,
@@ -300,7 +302,7 @@ fn main() -> ExitCode {
             after,
             direction,
             json,
-        } => run_diff(&before, &after, direction, json),
+        } => run_diff(&before, after.as_deref(), direction, json),
         Command::Permalink(PermalinkCommand::Encode { scenario, base }) => {
             run_encode(&scenario, base.as_deref())
         }
@@ -379,16 +381,35 @@ fn run_reach(args: &ReachArgs) -> Result<Outcome, Failure> {
 /// `flowverify diff`.
 fn run_diff(
     before: &Path,
-    after: &Path,
+    after: Option<&Path>,
     direction: Option<Direction>,
     json: bool,
 ) -> Result<Outcome, Failure> {
-    files::stdin_at_most_once([before, after])?;
-    let inputs_of = |path: &Path| -> Result<Inputs, String> {
-        let (name, scenario) = files::read_scenario(path)?;
-        scenario.inputs(&name).map_err(|e| e.to_string())
+    let (old, new) = match after {
+        Some(after) => {
+            files::stdin_at_most_once([before, after])?;
+            let inputs_of = |path: &Path| -> Result<Inputs, String> {
+                let (name, scenario) = files::read_scenario(path)?;
+                scenario.inputs(&name).map_err(|e| e.to_string())
+            };
+            (inputs_of(before), inputs_of(after))
+        }
+        None => {
+            // One scenario: its baseline is the before.
+            let (name, scenario) = files::read_scenario(before)?;
+            let Some(old) = scenario.baseline_inputs(&name) else {
+                return Err(Failure::Input(vec![format!(
+                    "{name}: this scenario has no \"baseline\" to compare with: give two \
+                     scenarios (flowverify diff BEFORE.json AFTER.json), or set a baseline \
+                     in the page (\"Set as baseline\") and download the scenario"
+                )]));
+            };
+            (
+                old.map_err(|e| e.to_string()),
+                scenario.inputs(&name).map_err(|e| e.to_string()),
+            )
+        }
     };
-    let (old, new) = (inputs_of(before), inputs_of(after));
     let (old, new) = match (old, new) {
         (Ok(o), Ok(n)) => (o, n),
         (o, n) => {

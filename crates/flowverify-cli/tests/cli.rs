@@ -1866,4 +1866,20 @@ fn diff_says_what_a_change_opens() {
     let same = flowverify(&["diff", &before, &before]);
     assert_eq!(same.code, 0);
     assert_eq!(same.stdout, "no flow changes\n");
+
+    // One scenario with a baseline: the baseline is the before.
+    let mut reviewed = scenario("443,3389");
+    reviewed["baseline"] = json!({"nicNsg": scenario("443")["nicNsg"].clone()});
+    let reviewed = s.write_json("reviewed.json", &reviewed);
+    let alone = flowverify(&["diff", &reviewed, "--json"]);
+    assert_eq!(alone.code, 1, "{}", alone.stderr);
+    assert_eq!(alone.json(), v);
+    let none = flowverify(&["diff", &after]);
+    assert_eq!(none.code, 2);
+    assert!(
+        none.stderr
+            .contains("after.json: this scenario has no \"baseline\" to compare with"),
+        "{}",
+        none.stderr
+    );
 }
