@@ -80,8 +80,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Findings on every flow at once: shadowed and preempted rules, risky services open to
-    /// the Internet, names without membership (exit 1 when there are findings).
+    /// Findings on every flow at once: shadowed, preempted and redundant rules, risky services
+    /// open to the Internet, names without membership (exit 1 when there are findings).
     Lint {
         #[command(flatten)]
         inputs: Box<InputArgs>,
