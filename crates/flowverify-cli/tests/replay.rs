@@ -129,7 +129,7 @@ fn nothing_changed_is_exit_0() {
          \n\
          notes:\n\
          \x20 - NSG flow logs log a denied flow in the NSG that denied it, but an allowed flow only in the last NSG that processed it: give the logs of every NSG of the target (the subnet's and the NIC's), or a flow allowed by one and denied by the other is missed\n\
-         \x20 - Azure applies non-default NSG rules to inbound TCP flows statelessly: such flows never end in NSG flow logs and carry no packet or byte counts, so packets and bytes may be undercounted\n"
+         \x20 - Azure applies non-default NSG rules to inbound TCP flows statelessly: such flows are never logged as ended (state E) and carry no packet or byte counts, so packets and bytes may be undercounted\n"
     );
 }
 

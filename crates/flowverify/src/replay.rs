@@ -526,7 +526,7 @@ impl Report {
                     .to_string(),
             );
             notes.push(
-                "Azure applies non-default NSG rules to inbound TCP flows statelessly: such flows never end in NSG flow logs and carry no packet or byte counts, so packets and bytes may be undercounted"
+                "Azure applies non-default NSG rules to inbound TCP flows statelessly: such flows are never logged as ended (state E) and carry no packet or byte counts, so packets and bytes may be undercounted"
                     .to_string(),
             );
         }
