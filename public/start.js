@@ -13,3 +13,22 @@ try {
   }
   throw error;
 }
+
+// The analysis module loads when first needed (see src/ui/analysis.rs).
+let analysis;
+const load = () => (analysis ??= new Promise((resolve, reject) => {
+  const script = document.createElement('script');
+  script.src = './analysis-worker.js';
+  script.onload = () => wasm_bindgen({ module_or_path: './analysis-worker_bg.wasm' }).then(resolve, reject);
+  script.onerror = () => reject(new Error('the analysis module could not be loaded'));
+  document.head.append(script);
+}));
+const api = window.flowverify;
+for (const name of ['reach', 'search', 'lint', 'diff']) {
+  const stub = (...args) => load().then(() => {
+    if (api[name] === stub) throw new Error('the analysis module did not start');
+    return api[name](...args);
+  });
+  api[name] = stub;
+}
+document.addEventListener('toggle', (e) => e.target.open && e.target.hasAttribute('data-lazy') && load(), true);

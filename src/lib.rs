@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod about;
+pub mod analysis;
 pub mod evaluation;
 pub mod samples;
 pub mod script;
@@ -23,3 +24,8 @@ mod ui;
 
 #[cfg(target_arch = "wasm32")]
 pub use ui::start;
+
+/// Starts the analysis module's window role (`ui/analysis.rs`); the worker role is
+/// [`analysis::handle`].
+#[cfg(target_arch = "wasm32")]
+pub use ui::analysis::start as start_analysis;

@@ -432,6 +432,10 @@ pub struct Workbench {
     pub flows: Vec<FlowRow>,
     /// The flow shown in the form.
     pub selected: usize,
+    /// The inputs of a previous version to compare with (`interfaces.md` section 7): the
+    /// scenario document's `baseline`, an object of slot properties; `None` when none is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Value>,
 }
 
 impl Default for Workbench {
@@ -448,6 +452,7 @@ impl Default for Workbench {
             asgs: String::new(),
             flows: vec![FlowRow::default()],
             selected: 0,
+            baseline: None,
         }
     }
 }
@@ -488,6 +493,11 @@ impl Workbench {
             })?,
             selected: r.get("selected", d.selected, |v| {
                 usize::try_from(v.as_u64()?).ok()
+            })?,
+            baseline: r.get("baseline", None, |v| match v {
+                Value::Object(_) => Some(Some(v.clone())),
+                Value::Null => Some(None),
+                _ => None,
             })?,
         })
     }
@@ -576,6 +586,7 @@ impl Workbench {
                 .join("\n"),
             flows: scenario.flows.iter().map(FlowRow::from_spec).collect(),
             selected: 0,
+            baseline: scenario.baseline.as_ref().map(|b| baseline_value(b)),
         }
         .normalized()
     }
@@ -633,8 +644,64 @@ impl Workbench {
         }
         scenario.asgs = asgs;
         scenario.flows = self.flows.iter().map(FlowRow::spec).collect();
+        if let Some(baseline) = &self.baseline {
+            match crate::analysis::baseline_scenario(baseline) {
+                Ok(b) => scenario.baseline = Some(Box::new(b)),
+                Err(e) => left_out.push(format!("The baseline is left out: {e}")),
+            }
+        }
         Export { scenario, left_out }
     }
+
+    /// The current inputs as a baseline ("Set as baseline"): the slot properties of the
+    /// scenario document (slots whose text is not JSON are left out, as in [`Workbench::to_scenario`]).
+    ///
+    /// ```
+    /// use flowverify_web::workbench::Workbench;
+    /// let mut w = Workbench::new();
+    /// w.virtual_network = "10.0.0.0/16".into();
+    /// w.baseline = w.as_baseline();
+    /// assert_eq!(w.baseline.as_ref().unwrap().to_string(), r#"{"virtualNetwork":["10.0.0.0/16"]}"#);
+    /// ```
+    pub fn as_baseline(&self) -> Option<Value> {
+        Some(baseline_value(&self.to_scenario().scenario.slots_only()))
+    }
+}
+
+/// A scenario's slot properties, as the scenario document's `baseline` holds them (written
+/// here property by property: the page's module has no serializer of scenarios into values).
+fn baseline_value(s: &Scenario) -> Value {
+    let mut m = serde_json::Map::new();
+    let mut put = |key: &str, value: Option<Value>| {
+        if let Some(v) = value {
+            m.insert(key.to_string(), v);
+        }
+    };
+    put("subnetNsg", s.subnet_nsg.clone());
+    put("nicNsg", s.nic_nsg.clone());
+    put(
+        "adminRules",
+        (!s.admin_rules.is_empty()).then(|| Value::Array(s.admin_rules.clone())),
+    );
+    put("effectiveRules", s.effective_rules.clone());
+    put("nic", s.nic.clone());
+    put("serviceTags", s.service_tags.clone());
+    put(
+        "virtualNetwork",
+        (!s.virtual_network.is_empty()).then(|| s.virtual_network.clone().into()),
+    );
+    put(
+        "asgs",
+        (!s.asgs.is_empty()).then(|| {
+            Value::Object(
+                s.asgs
+                    .iter()
+                    .map(|(name, ips)| (name.clone(), ips.clone().into()))
+                    .collect(),
+            )
+        }),
+    );
+    Value::Object(m)
 }
 
 /// A JSON value indented for a text area (compact if that fails, which it cannot for a Value).

@@ -1,6 +1,7 @@
 //! The Leptos components (wasm32 only): thin views over [`crate::workbench`] and
 //! [`crate::evaluation`]. Signals live here, never in the domain types.
 
+pub mod analysis;
 mod browser;
 mod flowform;
 mod flows;
@@ -120,6 +121,8 @@ struct Work {
     asgs: RwSignal<String>,
     flows: RwSignal<Vec<FlowRow>>,
     selected: RwSignal<usize>,
+    /// The baseline the Compare view compares with (the scenario's `baseline`).
+    baseline: RwSignal<Option<serde_json::Value>>,
     /// Bumped when the inputs are replaced as a whole: text areas take their text again.
     epoch: RwSignal<u64>,
     /// The permalink fragment the work came from (or was last shared as).
@@ -142,6 +145,7 @@ impl Work {
             asgs: RwSignal::new(w.asgs),
             flows: RwSignal::new(w.flows),
             selected: RwSignal::new(w.selected),
+            baseline: RwSignal::new(w.baseline),
             epoch: RwSignal::new(0),
             link: RwSignal::new(None),
             notice: RwSignal::new(None),
@@ -205,21 +209,28 @@ impl Work {
             asgs: self.asgs.get_untracked(),
             flows: self.flows.get_untracked(),
             selected: self.selected.get_untracked(),
+            baseline: self.baseline.get_untracked(),
         }
     }
 
     /// Tracks every input (for the autosave effect).
     fn track_all(&self) {
-        for (_, text) in self.singles() {
-            text.track();
-        }
+        self.track_inputs();
         self.title.track();
-        self.admin.track();
-        self.vnet.track();
-        self.asgs.track();
         self.flows.track();
         self.selected.track();
         self.link.track();
+    }
+
+    /// Tracks what the analysis depends on: the inputs and the baseline.
+    fn track_inputs(&self) {
+        for (_, text) in self.singles() {
+            text.track();
+        }
+        self.admin.track();
+        self.vnet.track();
+        self.asgs.track();
+        self.baseline.track();
     }
 
     /// Replaces everything with `w` (text areas included).
@@ -236,6 +247,7 @@ impl Work {
         self.asgs.set(w.asgs);
         self.flows.set(w.flows);
         self.selected.set(w.selected);
+        self.baseline.set(w.baseline);
         self.epoch.update(|e| *e += 1);
     }
 
@@ -442,6 +454,29 @@ fn App() -> impl IntoView {
     let error = Callback::new(move |text: String| work.tell(text, true, false));
     let undo = Callback::new(move |()| work.undo());
     let errors = Signal::derive(move || assembled.with(|a| a.error_count()));
+    // The analysis module (loaded when first needed, see `analysis.rs`) reads the work and
+    // acts on it through `window.flowverify._page`, and hears of each change.
+    script_api::install_page(move |kind, arg| {
+        match kind.as_str() {
+            "work" => return serde_json::to_string(&work.snapshot()).unwrap_or_default(),
+            "load" => {
+                let mut chosen = None;
+                let at = work.selected.get_untracked();
+                work.flows
+                    .update(|rows| chosen = crate::analysis::load_example(rows, at, &arg));
+                if let Some(i) = chosen {
+                    work.selected.set(i);
+                }
+            }
+            "set-baseline" => work.baseline.set(work.snapshot().as_baseline()),
+            _ => work.baseline.set(None),
+        }
+        String::new()
+    });
+    Effect::new(move |_| {
+        work.track_inputs();
+        script_api::changed();
+    });
 
     view! {
         <a class="skip-link" href="#flow-form">"Skip to the flow"</a>
@@ -468,6 +503,15 @@ fn App() -> impl IntoView {
                     epoch=work.epoch
                     assembled=assembled
                 />
+            </section>
+            <section class="panel analysis-panel" data-testid="analysis" aria-labelledby="analysis-heading">
+                <details id="analysis-details" data-lazy="">
+                    <summary><h2 id="analysis-heading">"Analysis: every flow at once"</h2></summary>
+                    <p id="analysis-status" class="analysis-status" role="status" data-testid="analysis-status">
+                        "Loading the analysis…"
+                    </p>
+                    <div id="analysis-views"></div>
+                </details>
             </section>
         </main>
         <toolbar::About />

@@ -4,6 +4,7 @@
 //! are thrown as `Error` objects with the command line's text.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::script::{decode_permalink, verify_scenario};
 
@@ -38,7 +39,8 @@ fn decode(url: JsValue) -> Result<JsValue, JsValue> {
     to_js(&scenario)
 }
 
-/// Installs `window.flowverify = { verify, decodePermalink, version }`.
+/// Installs `window.flowverify = { verify, decodePermalink, version }` (`start.js` adds
+/// `reach`, `search`, `lint` and `diff`, which load the analysis module).
 pub fn install() {
     let Some(window) = web_sys::window() else {
         return;
@@ -55,4 +57,29 @@ pub fn install() {
     verify.forget();
     decode.forget();
     let _ = js_sys::Reflect::set(&window, &JsValue::from_str("flowverify"), &api);
+}
+
+/// Installs `window.flowverify._page(kind, arg)`, what the analysis module (loaded later, see
+/// `ui/analysis.rs`) uses of the page: `work` returns the work as autosaved (JSON text); `load`
+/// (a flow), `set-baseline` and `clear-baseline` act on it.
+pub fn install_page(page: impl Fn(String, String) -> String + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let page = Closure::<dyn Fn(String, String) -> String>::new(page);
+    if let Ok(api) = js_sys::Reflect::get(&window, &JsValue::from_str("flowverify")) {
+        let _ = js_sys::Reflect::set(&api, &JsValue::from_str("_page"), page.as_ref());
+    }
+    page.forget();
+}
+
+/// Tells the analysis module, once loaded, that the inputs changed.
+pub fn changed() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let hook = js_sys::Reflect::get(&window, &JsValue::from_str("flowverifyChanged"));
+    if let Ok(f) = hook.and_then(|f| f.dyn_into::<js_sys::Function>()) {
+        let _ = f.call0(&JsValue::NULL);
+    }
 }

@@ -209,12 +209,14 @@ fn ShareResult(shared: RwSignal<Option<Shared>>) -> impl IntoView {
 
 /// What FlowVerify assumes and warns about: the engine's statement
 /// ([`flowverify::assumptions`]), the same text as the README's and `flowverify assumptions`,
-/// as [`crate::about::html`] writes it (one item per point, code as code).
+/// as [`crate::about::html`] writes it (one item per point, code as code). The text comes with
+/// the analysis module, loaded when the panel is first opened (it is not in the page's first
+/// download).
 #[component]
 pub fn About() -> impl IntoView {
     view! {
         <footer class="about">
-            <details data-testid="about">
+            <details data-testid="about" data-lazy="">
                 <summary>"About FlowVerify and what it assumes"</summary>
                 <p>
                     "FlowVerify answers what Azure Network Watcher's IP flow verify answers (is this \
@@ -222,7 +224,7 @@ pub fn About() -> impl IntoView {
                      account and no network. It also runs as a command line (flowverify \
                      assumptions prints the same points) over the same scenario files and links."
                 </p>
-                <div inner_html=crate::about::html()></div>
+                <div id="about-text"><p class="help">"Loading…"</p></div>
             </details>
         </footer>
     }

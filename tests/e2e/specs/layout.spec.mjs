@@ -47,7 +47,13 @@ test.describe('on a phone', () => {
     await expect(page.getByTestId('confirm-start-over')).toBeVisible();
     await expectNoHorizontalScroll(page, 'the start-over question');
     await page.getByTestId('about').locator('summary').click();
+    await expect(page.getByTestId('about').locator('h3').first()).toBeVisible();
     await expectNoHorizontalScroll(page, 'the About panel');
+    // The Analysis area, open with its four views.
+    await page.getByTestId('analysis').locator('summary').click();
+    await expect(page.getByTestId('reach-row').first()).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByTestId('finding').first()).toBeVisible();
+    await expectNoHorizontalScroll(page, 'the Analysis area');
   });
 });
 

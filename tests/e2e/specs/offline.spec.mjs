@@ -22,6 +22,13 @@ test('after one visit the page loads and evaluates offline', async ({ page, cont
   await second.goto(url);
   await expect(second.getByTestId('flow-local')).toHaveValue('10.0.1.4:3389');
   await expect(second.getByTestId('verdict')).toHaveText(/^Deny/);
+  // The analysis module and its workers come from the cache too.
+  await second.getByTestId('analysis').locator('summary').click();
+  await expect(second.getByTestId('analysis-status')).toHaveText(/^Every flow analysed in \d+ ms\.$/, { timeout: 20_000 });
+  await expect(second.getByTestId('reach-row').first()).toBeVisible();
+  await expect(second.getByTestId('finding').first()).toBeVisible();
+  const kinds = await second.evaluate(async () => (await window.flowverify.lint(window.flowverify.decodePermalink(location.href))).findings.map((f) => f.kind));
+  expect(kinds.length).toBeGreaterThan(0);
   await context.setOffline(false);
 });
 
@@ -50,6 +57,7 @@ test('the Content-Security-Policy is in force and nothing violates it', async ({
   expect(csp).toContain("default-src 'self'");
   expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
   expect(csp).toContain("connect-src 'self'");
+  expect(csp).toContain("worker-src 'self'");
   expect(await page.locator('script:not([src])').count()).toBe(0);
   await page.getByTestId('flow-protocol').selectOption('Udp');
   await expect(page.getByTestId('verdict')).toHaveText(/^(Allow|Deny)/);

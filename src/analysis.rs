@@ -1,0 +1,938 @@
+//! Every flow at once (`interfaces.md` sections 6a and 7), as the page's analysis worker runs
+//! it: reachability, findings, search and the comparison with a baseline, answered as the
+//! engine's JSON objects (for `window.flowverify`) or as the Analysis area's HTML (for the page).
+//!
+//! This code runs only in the analysis worker (`src/bin/analysis_worker.rs`), a second
+//! WebAssembly module the page loads when the analysis is first needed: the page's own module
+//! never calls it, so none of it (nor the engine's flow sets) is in the first-load download.
+//!
+//! # Messages
+//!
+//! Both ways, a message is one JSON text.
+//!
+//! To the worker: `{"id": N, "kind": K, ...}` where K is
+//! - `reach` (`scenario`, `direction`), `lint` (`scenario`), `search` (`scenario`, `query`),
+//!   `diff` (`before`, `after`, optional `direction`): answered by one `result` (`value`: the
+//!   object of section 7) or one `error` (`message`: the command line's text);
+//! - `page` (`workbench`: the page's work as autosaved, `query`: the search form or null):
+//!   answered by `progress` messages (`stage`, `done`, `total`) as it goes, a `view` message
+//!   (`part`, `html`) per part of the Analysis area, then `done`;
+//! - `cancel` (`of`: an id): a job runs to its end once started (a page whose job is stale
+//!   terminates the worker and starts another); a job made of steps (a flow-log replay) reads
+//!   messages between its steps and stops at a `cancel`.
+//!
+//! From the worker, first `{"id": 0, "kind": "ready"}`, then the answers, each with the `id`
+//! of its request.
+
+use std::fmt::Write as _;
+
+use flowverify::flowset::{FlowBox, FlowSpace};
+use flowverify::model::Direction;
+use flowverify::scenario::Scenario;
+use flowverify::{ffi, Decision, Flow, Inputs, Layer};
+use ipnet::IpNet;
+use serde_json::{json, Value};
+
+use crate::workbench::Workbench;
+
+/// How many verdicts (deciding rules) of a direction the page lists.
+pub const GROUPS_SHOWN: usize = 40;
+/// How many sets of flows of one verdict the page lists.
+pub const ROWS_SHOWN: usize = 5;
+
+/// The parts of the Analysis area the `page` job fills (element `analysis-PART`).
+pub const PARTS: [&str; 4] = ["reach", "findings", "search", "compare"];
+
+/// What the worker remembers between `page` jobs, so that a new search does not analyse the
+/// same inputs again, nor a new baseline.
+#[derive(Debug, Default)]
+pub struct State {
+    /// The inputs of the last analysis (the work without flows and baseline) and its parts.
+    inputs: Option<(Workbench, String, String)>,
+    /// The baseline compared last, with the inputs, and the part.
+    compare: Option<(Workbench, Option<Value>, String)>,
+    /// The query searched last, with the inputs, and the part.
+    search: Option<(Workbench, Value, String)>,
+}
+
+/// Handles one message `text`; `post` sends each answer.
+pub fn handle(state: &mut State, text: &str, post: &mut dyn FnMut(String)) {
+    let message: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return post(error(0, &format!("request: {e}"))),
+    };
+    let id = message["id"].as_u64().unwrap_or(0);
+    let outcome = match message["kind"].as_str().unwrap_or_default() {
+        "reach" => reach_object(&message["scenario"], &message["direction"]),
+        "lint" => lint_object(&message["scenario"]),
+        "search" => search_object(&message["scenario"], &message["query"]),
+        "diff" => diff_object(&message["before"], &message["after"], &message["direction"]),
+        "page" => return page(state, id, &message, post),
+        "cancel" => return,
+        other => Err(format!(
+            "request: '{}' is not one of reach, lint, search, diff, page",
+            flowverify::error::clip(other)
+        )),
+    };
+    post(match outcome {
+        Ok(value) => json!({"id": id, "kind": "result", "value": value}).to_string(),
+        Err(message) => error(id, &message),
+    });
+}
+
+/// The `ready` message: the worker has started.
+pub fn ready() -> String {
+    json!({"id": 0, "kind": "ready"}).to_string()
+}
+
+fn error(id: u64, message: &str) -> String {
+    json!({"id": id, "kind": "error", "message": message}).to_string()
+}
+
+/// The inputs of a scenario document given as a value; `source` names it in errors.
+fn inputs_of(source: &str, value: &Value) -> Result<Inputs, String> {
+    let scenario = Scenario::from_value(source, value.clone()).map_err(|e| e.to_string())?;
+    scenario.inputs(source).map_err(|e| e.to_string())
+}
+
+fn direction_of(value: &Value) -> Result<Direction, String> {
+    let text = value.as_str().unwrap_or_default();
+    text.parse::<Direction>().map_err(|e| e.to_string())
+}
+
+/// The local side `reach` covers: the network interface document's addresses when one is
+/// given, else any address (as `flowverify reach` without `--local`).
+pub fn local_addresses(inputs: &Inputs) -> Vec<IpNet> {
+    inputs
+        .nics
+        .iter()
+        .flat_map(|n| n.ips.iter().map(|ip| IpNet::from(*ip)))
+        .collect()
+}
+
+/// `window.flowverify.reach(scenario, direction)`: the `reach` object of section 7.
+pub fn reach_object(scenario: &Value, direction: &Value) -> Result<Value, String> {
+    let direction = direction_of(direction)?;
+    let inputs = inputs_of(crate::script::SOURCE, scenario)?;
+    let local = local_addresses(&inputs);
+    let mut reach = flowverify::reach::reach_within(&inputs, direction, &local);
+    Ok(ffi::reach(&mut reach))
+}
+
+/// `window.flowverify.lint(scenario)`: `{"findings": [...]}`.
+pub fn lint_object(scenario: &Value) -> Result<Value, String> {
+    let inputs = inputs_of(crate::script::SOURCE, scenario)?;
+    Ok(ffi::findings(&flowverify::lint::lint(&inputs)))
+}
+
+/// `window.flowverify.search(scenario, query)`: `{"found": ..., "result", "flows"}`.
+pub fn search_object(scenario: &Value, query: &Value) -> Result<Value, String> {
+    let query = ffi::search_query(query)?;
+    let inputs = inputs_of(crate::script::SOURCE, scenario)?;
+    let mut found =
+        flowverify::search::search(&inputs, &query).map_err(|e| format!("query: {e}"))?;
+    Ok(ffi::found(&inputs, &mut found))
+}
+
+/// `window.flowverify.diff(before, after)`: `{"changes": [...]}`, both directions unless one
+/// is given.
+pub fn diff_object(before: &Value, after: &Value, direction: &Value) -> Result<Value, String> {
+    let directions = match direction {
+        Value::Null => vec![Direction::Inbound, Direction::Outbound],
+        d => vec![direction_of(d)?],
+    };
+    let (old, new) = (inputs_of("before", before), inputs_of("after", after));
+    let (old, new) = match (old, new) {
+        (Ok(o), Ok(n)) => (o, n),
+        (o, n) => {
+            let errors: Vec<String> = [o.err(), n.err()].into_iter().flatten().collect();
+            return Err(errors.join("\n"));
+        }
+    };
+    let mut d = flowverify::diff::diff(&old, &new, &directions);
+    Ok(ffi::diff(&mut d))
+}
+
+/// The work's inputs alone: what the analysis depends on (not the flows, title or baseline).
+fn inputs_only(w: &Workbench) -> Workbench {
+    Workbench {
+        title: String::new(),
+        flows: Vec::new(),
+        selected: 0,
+        baseline: None,
+        ..w.clone()
+    }
+}
+
+/// The `page` job: every part of the Analysis area, a part computed again only when what it
+/// depends on changed.
+fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String)) {
+    let work = Workbench::from_value(&message["workbench"]).unwrap_or_default();
+    let query = match &message["query"] {
+        Value::Object(q) => Some(Value::Object(q.clone())),
+        _ => None,
+    };
+    let inputs_key = inputs_only(&work);
+    let view = |post: &mut dyn FnMut(String), part: &str, html: &str| {
+        post(json!({"id": id, "kind": "view", "part": part, "html": html}).to_string());
+    };
+    let fresh_inputs = state.inputs.as_ref().map(|(k, _, _)| k) != Some(&inputs_key);
+    let fresh_compare =
+        state.compare.as_ref().map(|(k, b, _)| (k, b)) != Some((&inputs_key, &work.baseline));
+    let fresh_search = query.is_some()
+        && state.search.as_ref().map(|(k, q, _)| (k, Some(q)))
+            != Some((&inputs_key, query.as_ref()));
+    let total =
+        3 * usize::from(fresh_inputs) + usize::from(fresh_compare) + usize::from(fresh_search);
+    let mut done = 0;
+    let mut progress = |post: &mut dyn FnMut(String), stage: &str| {
+        post(
+            json!({"id": id, "kind": "progress", "stage": stage, "done": done, "total": total})
+                .to_string(),
+        );
+        done += 1;
+    };
+    let scenario = work.to_scenario().scenario;
+    let inputs = scenario.inputs(crate::script::SOURCE);
+    if fresh_inputs {
+        let (reach, findings) = match &inputs {
+            Ok(inputs) => {
+                let local = local_addresses(inputs);
+                let mut reach = String::new();
+                for (direction, stage) in [
+                    (Direction::Inbound, "reachability, inbound"),
+                    (Direction::Outbound, "reachability, outbound"),
+                ] {
+                    progress(post, stage);
+                    reach.push_str(&reach_html(inputs, direction, &local));
+                }
+                progress(post, "findings");
+                (reach, findings_html(&flowverify::lint::lint(inputs)))
+            }
+            Err(e) => {
+                let problem = inputs_problem(&e.to_string());
+                (problem.clone(), problem)
+            }
+        };
+        state.inputs = Some((inputs_key.clone(), reach, findings));
+    }
+    if let Some((_, reach, findings)) = &state.inputs {
+        view(post, "reach", reach);
+        view(post, "findings", findings);
+    }
+    if fresh_compare {
+        progress(post, "comparison with the baseline");
+        let html = compare_html(&scenario, inputs.as_ref().ok(), work.baseline.as_ref());
+        state.compare = Some((inputs_key.clone(), work.baseline.clone(), html));
+    }
+    if let Some((_, _, html)) = &state.compare {
+        view(post, "compare", html);
+    }
+    match query {
+        Some(query) => {
+            if fresh_search {
+                progress(post, "search");
+                let html = match &inputs {
+                    Ok(inputs) => search_html(inputs, &query),
+                    Err(e) => inputs_problem(&e.to_string()),
+                };
+                state.search = Some((inputs_key, query, html));
+            }
+            if let Some((_, _, html)) = &state.search {
+                view(post, "search", html);
+            }
+        }
+        None => view(post, "search", SEARCH_HINT),
+    }
+    post(json!({"id": id, "kind": "done"}).to_string());
+}
+
+const SEARCH_HINT: &str = "<p class=\"help\">Give what the flow must match (an empty field \
+    matches anything) and the verdict wanted: the search finds one such flow, or proves that \
+    none exists.</p>";
+
+/// `text` safe in HTML text and in a quoted attribute.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn inputs_problem(message: &str) -> String {
+    format!(
+        "<p class=\"note bad\">The inputs have an error, so there is nothing to analyse yet: {}</p>",
+        esc(message)
+    )
+}
+
+/// Where a decision was made, in words: `subnet NSG nsg-web`, `admin rules cfg`, ... (as the
+/// command line writes it).
+pub fn place(layer: Layer, resource: Option<&str>) -> String {
+    let what = match layer {
+        Layer::Admin => "admin rules",
+        Layer::Subnet => "subnet NSG",
+        Layer::Nic => "NIC NSG",
+        Layer::None => return "nothing decided: no admin rule matched and there is no NSG".into(),
+    };
+    match resource {
+        Some(r) if !r.is_empty() => format!("{what} {r}"),
+        _ => what.to_string(),
+    }
+}
+
+/// A verdict's deciding rule and place: `securityRules/X (NIC NSG nsg-web)`.
+pub fn decider(rule: Option<&str>, layer: Layer, resource: Option<&str>) -> String {
+    match rule {
+        Some(rule) => format!("{rule} ({})", place(layer, resource)),
+        None => format!("({})", place(layer, resource)),
+    }
+}
+
+/// Ports in words, `None` for every port.
+fn port_words(ports: &Option<Vec<(u16, u16)>>) -> Option<String> {
+    let ports = ports.as_ref()?;
+    if ports == &[(0, u16::MAX)] {
+        return None;
+    }
+    let parts: Vec<String> = ports
+        .iter()
+        .map(|&(lo, hi)| {
+            if lo == hi {
+                lo.to_string()
+            } else {
+                format!("{lo}-{hi}")
+            }
+        })
+        .collect();
+    Some(parts.join(","))
+}
+
+/// A box of flows in words: `Tcp 443 from Internet to 10.0.1.4` (ports only when not all;
+/// addresses named as a tag when they are exactly one), as `flowverify reach` writes it.
+pub fn box_words(inputs: &Inputs, space: &mut FlowSpace, b: &FlowBox) -> String {
+    let protocols: Vec<&str> = b.protocols.iter().map(|p| p.as_str()).collect();
+    let mut line = protocols.join("/");
+    if let Some(p) = port_words(&b.destination_ports) {
+        let _ = write!(line, " {p}");
+    }
+    let _ = write!(
+        line,
+        " from {}",
+        space.describe_addresses(inputs, &b.source)
+    );
+    if let Some(p) = port_words(&b.source_ports) {
+        let _ = write!(line, " port {p}");
+    }
+    let _ = write!(
+        line,
+        " to {}",
+        space.describe_addresses(inputs, &b.destination)
+    );
+    line
+}
+
+/// A flow in words: `Inbound Tcp local 10.0.1.4:443 remote 203.0.113.7:50000`.
+pub fn flow_words(flow: &Flow) -> String {
+    format!(
+        "{} {} local {} remote {}",
+        flow.direction(),
+        flow.protocol(),
+        flow.local(),
+        flow.remote()
+    )
+}
+
+/// The button that loads `flow` into the flow form (the page reads `data-flow`); `rule`, when
+/// given, is the rule to show in its trace.
+fn load_button(flow: &Flow, label: &str, rule: Option<&str>) -> String {
+    let words = flow_words(flow);
+    let rule = rule
+        .map(|r| format!(" data-rule=\"{}\"", esc(r)))
+        .unwrap_or_default();
+    format!(
+        "<button type=\"button\" class=\"button quiet load\" data-flow=\"{}\"{rule} \
+         aria-label=\"{label}: {}\" title=\"{}\">{label}</button>",
+        esc(&ffi::flow(flow).to_string()),
+        esc(&words),
+        esc(&words),
+    )
+}
+
+/// One direction's reachability: its verdicts, allowed first, each a group of rows (a set of
+/// flows in words, with an example to load).
+pub fn reach_html(inputs: &Inputs, direction: Direction, local: &[IpNet]) -> String {
+    let mut reach = flowverify::reach::reach_within(inputs, direction, local);
+    let space = &mut reach.space;
+    let mut regions = reach.regions.clone();
+    regions.sort_by_key(|r| (r.access != Decision::Allow, r.uncertain));
+    let target = if local.is_empty() {
+        "any address".to_string()
+    } else {
+        space.describe_addresses(inputs, local)
+    };
+    let (to, count) = (
+        if direction == Direction::Inbound {
+            "to"
+        } else {
+            "from"
+        },
+        regions.len(),
+    );
+    let mut out = format!(
+        "<h4>{direction} flows {to} {}: {count} verdict{}</h4><ul class=\"reach-groups\">",
+        esc(&target),
+        if count == 1 { "" } else { "s" }
+    );
+    for region in regions.iter().take(GROUPS_SHOWN) {
+        let who = decider(
+            region.rule_name.as_deref(),
+            region.layer,
+            region.resource.as_deref(),
+        );
+        let access = region.access.as_str();
+        let uncertain = if region.uncertain {
+            " (uncertain: a rule before it lacks input)"
+        } else {
+            ""
+        };
+        let boxes = space.boxes(region.flows);
+        let _ = write!(
+            out,
+            "<li class=\"reach-group {}\"><p class=\"group-head\"><strong>{access}</strong> by \
+             <span class=\"code\">{}</span>{uncertain}</p><ul>",
+            access.to_ascii_lowercase(),
+            esc(&who)
+        );
+        for b in boxes.iter().take(ROWS_SHOWN) {
+            let words = box_words(inputs, space, b);
+            let set = space.box_set(b);
+            let example = space.example(set, direction);
+            let _ = write!(
+                out,
+                "<li class=\"reach-row\" data-testid=\"reach-row\"><span>{access} · {} · {}{uncertain}</span>{}</li>",
+                esc(&words),
+                esc(&who),
+                example
+                    .map(|e| load_button(&e, "Load", region.rule_name.as_deref()))
+                    .unwrap_or_default()
+            );
+        }
+        if boxes.len() > ROWS_SHOWN {
+            let _ = write!(
+                out,
+                "<li class=\"more\">and {} more sets of flows (window.flowverify.reach lists them all)</li>",
+                boxes.len() - ROWS_SHOWN
+            );
+        }
+        out.push_str("</ul></li>");
+    }
+    out.push_str("</ul>");
+    if count > GROUPS_SHOWN {
+        let _ = write!(
+            out,
+            "<p class=\"help\">and {} more verdicts: Search finds the flows of any rule.</p>",
+            count - GROUPS_SHOWN
+        );
+    }
+    out
+}
+
+/// The findings of `lint`, one item each: kind, direction, rule and place, the message, and
+/// the example flow to load (its trace shows the rule).
+pub fn findings_html(findings: &[flowverify::lint::Finding]) -> String {
+    if findings.is_empty() {
+        return "<p>No findings: no rule is shadowed, preempted or redundant, no risky service is \
+                open to the Internet, and every name is resolved.</p>"
+            .into();
+    }
+    let mut out = format!(
+        "<p>{} finding{}</p><ul class=\"findings\">",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" }
+    );
+    for f in findings {
+        let kind = f.kind.as_str();
+        let rule = f
+            .rule
+            .as_deref()
+            .map(|r| {
+                format!(
+                    " · <span class=\"code\">{}</span>",
+                    esc(&decider(Some(r), f.layer, f.resource.as_deref()))
+                )
+            })
+            .unwrap_or_default();
+        // The rule to find in the example's trace: the finding's own, else the first that
+        // decides (an exposure's allowing rule).
+        let shown = f
+            .rule
+            .as_deref()
+            .or(f.blocking_rules.first().map(String::as_str));
+        let _ = write!(
+            out,
+            "<li class=\"finding\" data-testid=\"finding\"><span class=\"kind kind-{kind}\">{kind}</span> \
+             {}{rule}: {}{}</li>",
+            f.direction,
+            esc(&f.message),
+            f.example
+                .as_ref()
+                .map(|e| load_button(e, "Show in the trace", shown))
+                .unwrap_or_default()
+        );
+    }
+    out.push_str("</ul>");
+    out
+}
+
+/// The query of the search form: its fields by their long names, empty ones left out.
+fn form_query(query: &Value) -> Value {
+    let mut q = serde_json::Map::new();
+    if let Value::Object(fields) = query {
+        for (k, v) in fields {
+            if v.as_str().is_some_and(|s| !s.trim().is_empty()) {
+                q.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(q)
+}
+
+/// The search form's result: `Found` with the flow and its verdict (loadable) and every flow
+/// found, or `None` with the proof; a query that cannot be read says why.
+pub fn search_html(inputs: &Inputs, query: &Value) -> String {
+    let query = match ffi::search_query(&form_query(query)) {
+        Ok(q) => q,
+        Err(e) => {
+            return format!(
+                "<p class=\"note bad\" data-testid=\"search-error\">{}</p>",
+                esc(&e)
+            )
+        }
+    };
+    let mut found = match flowverify::search::search(inputs, &query) {
+        Ok(f) => f,
+        Err(e) => {
+            return format!(
+                "<p class=\"note bad\" data-testid=\"search-error\">query: {}</p>",
+                esc(&e.to_string())
+            )
+        }
+    };
+    let Some(example) = found.example() else {
+        let what = match (query.access, &query.rule) {
+            (Some(a), Some(r)) => format!("is {} by {r}", participle(a)),
+            (Some(a), None) => format!("is {}", participle(a)),
+            (None, Some(r)) => format!("is decided by {r}"),
+            (None, None) => "exists".to_string(),
+        };
+        return format!(
+            "<div class=\"search-result none\" data-testid=\"search-result\"><p>None: no {} flow of \
+             the query {}; the search covers every flow, so this is a proof.</p></div>",
+            query.direction.as_str().to_ascii_lowercase(),
+            esc(&what)
+        );
+    };
+    let verdict = flowverify::verify(inputs, &example);
+    let who = decider(
+        verdict.rule_name.as_deref(),
+        verdict.decided_by.layer,
+        verdict.decided_by.resource.as_deref(),
+    );
+    let mut out = format!(
+        "<div class=\"search-result found\" data-testid=\"search-result\"><p>Found: {} {} · {}</p>{}",
+        verdict.access,
+        esc(&flow_words(&example)),
+        esc(&who),
+        load_button(&example, "Load", verdict.rule_name.as_deref())
+    );
+    let space = &mut found.reach.space;
+    let boxes = space.boxes(found.flows);
+    out.push_str("<p class=\"help\">Every flow of the query with that verdict:</p><ul>");
+    for b in boxes.iter().take(ROWS_SHOWN) {
+        let _ = write!(out, "<li>{}</li>", esc(&box_words(inputs, space, b)));
+    }
+    if boxes.len() > ROWS_SHOWN {
+        let _ = write!(
+            out,
+            "<li class=\"more\">and {} more sets of flows</li>",
+            boxes.len() - ROWS_SHOWN
+        );
+    }
+    out.push_str("</ul></div>");
+    out
+}
+
+fn participle(access: Decision) -> &'static str {
+    if access == Decision::Allow {
+        "allowed"
+    } else {
+        "denied"
+    }
+}
+
+/// The baseline of the work as a scenario (its `baseline` value read as the scenario document
+/// reads it).
+pub fn baseline_scenario(baseline: &Value) -> Result<Scenario, String> {
+    // Built by hand, not with `json!` (which would bring a serializer of values into the
+    // page's module).
+    let mut doc = serde_json::Map::new();
+    doc.insert("version".into(), Value::from(1));
+    doc.insert("baseline".into(), baseline.clone());
+    let scenario =
+        Scenario::from_value("scenario", Value::Object(doc)).map_err(|e| e.to_string())?;
+    Ok(scenario.baseline.map(|b| *b).unwrap_or_default())
+}
+
+/// The Compare view: what changed since the baseline, each change with both verdicts, its
+/// flows in words and an example to load.
+pub fn compare_html(
+    scenario: &Scenario,
+    inputs: Option<&Inputs>,
+    baseline: Option<&Value>,
+) -> String {
+    let Some(baseline) = baseline else {
+        return "<p class=\"help\">No baseline yet. \u{201c}Set as baseline\u{201d} keeps the current \
+                inputs; after a change, this shows every flow whose verdict changed since then. The \
+                baseline travels in the permalink and the downloaded scenario: the review of a change \
+                request, in one link.</p>"
+            .into();
+    };
+    let clear = "<button type=\"button\" class=\"button quiet\" data-action=\"clear-baseline\" \
+                 data-testid=\"clear-baseline\">Clear the baseline</button>";
+    let body = match (baseline_scenario(baseline), inputs) {
+        (Err(e), _) => format!(
+            "<p class=\"note bad\">The baseline cannot be read: {}</p>",
+            esc(&e)
+        ),
+        (_, None) => {
+            "<p class=\"note bad\">The inputs have an error: fix them to compare.</p>".into()
+        }
+        (Ok(before), Some(after)) => match before.inputs("baseline") {
+            Err(e) => format!(
+                "<p class=\"note bad\">The baseline cannot be read: {}</p>",
+                esc(&e.to_string())
+            ),
+            Ok(old) => changes_html(&old, after),
+        },
+    };
+    let _ = scenario;
+    format!("<div class=\"compare-changes\" data-testid=\"compare-changes\">{body}</div>{clear}")
+}
+
+fn changes_html(before: &Inputs, after: &Inputs) -> String {
+    let mut d = flowverify::diff::diff(before, after, &[Direction::Inbound, Direction::Outbound]);
+    if d.changes.is_empty() {
+        return "<p>No change since the baseline: every flow has the verdict it had.</p>".into();
+    }
+    let n = d.changes.len();
+    let mut out = format!(
+        "<p>{n} change{} since the baseline:</p><ul class=\"changes\">",
+        if n == 1 { "" } else { "s" }
+    );
+    let side = |s: &flowverify::diff::Side| {
+        format!(
+            "{} by {}",
+            s.access,
+            decider(s.rule_name.as_deref(), s.layer, s.resource.as_deref())
+        )
+    };
+    for c in d.changes.clone() {
+        let boxes = d.space.boxes(c.flows);
+        let mut words: Vec<String> = boxes
+            .iter()
+            .take(ROWS_SHOWN)
+            .map(|b| box_words(after, &mut d.space, b))
+            .collect();
+        if boxes.len() > ROWS_SHOWN {
+            words.push(format!(
+                "and {} more sets of flows",
+                boxes.len() - ROWS_SHOWN
+            ));
+        }
+        let example = d.space.example(c.flows, c.direction);
+        let _ = write!(
+            out,
+            "<li class=\"change {}\" data-testid=\"change\"><span>{}: was <strong>{}</strong>, now \
+             <strong>{}</strong> · {}</span>{}</li>",
+            c.after.access.as_str().to_ascii_lowercase(),
+            c.direction,
+            esc(&side(&c.before)),
+            esc(&side(&c.after)),
+            esc(&words.join("; ")),
+            example
+                .map(|e| load_button(&e, "Load", c.after.rule_name.as_deref()))
+                .unwrap_or_default()
+        );
+    }
+    out.push_str("</ul>");
+    out
+}
+
+/// The Analysis area's frame: the four views, the search form, and where each part goes.
+pub fn frame() -> String {
+    let field = |name: &str, label: &str, placeholder: &str| {
+        format!(
+            "<label class=\"field\"><span>{label}</span><input name=\"{name}\" \
+             data-testid=\"search-{}\" type=\"text\" class=\"code\" autocomplete=\"off\" \
+             spellcheck=\"false\" placeholder=\"{placeholder}\"></label>",
+            kebab(name)
+        )
+    };
+    let choice = |name: &str, label: &str, options: &[(&str, &str)]| {
+        let options: String = options
+            .iter()
+            .map(|(v, t)| format!("<option value=\"{v}\">{t}</option>"))
+            .collect();
+        format!(
+            "<label class=\"field\"><span>{label}</span><select name=\"{name}\" \
+             data-testid=\"search-{name}\">{options}</select></label>"
+        )
+    };
+    let form = [
+        choice(
+            "direction",
+            "Direction",
+            &[("Inbound", "Inbound"), ("Outbound", "Outbound")],
+        ),
+        choice(
+            "protocol",
+            "Protocol",
+            &[
+                ("", "Any"),
+                ("Tcp", "Tcp"),
+                ("Udp", "Udp"),
+                ("Icmp", "Icmp"),
+                ("Esp", "Esp"),
+                ("Ah", "Ah"),
+            ],
+        ),
+        field("source", "Source", "any: IPs, CIDRs, tags"),
+        field("sourcePort", "Source port", "any: 80, 1024-65535"),
+        field("destination", "Destination", "any: IPs, CIDRs, tags"),
+        field("destinationPort", "Destination port", "any: 22, 3389"),
+        choice(
+            "access",
+            "Verdict",
+            &[("", "Either"), ("Allow", "Allow"), ("Deny", "Deny")],
+        ),
+        field("rule", "Deciding rule", "any: securityRules/AllowSsh"),
+    ]
+    .concat();
+    let view = |id: &str, title: &str, before: &str| {
+        format!(
+            "<section class=\"analysis-view\" aria-labelledby=\"analysis-{id}-heading\">\
+             <h3 id=\"analysis-{id}-heading\">{title}</h3>{before}\
+             <div id=\"analysis-{id}\" class=\"analysis-part\"></div></section>"
+        )
+    };
+    [
+        view("reach", "Reachability", "<p class=\"help\">Every flow, grouped by the rule that decides it: inbound to the VM, outbound from it.</p>"),
+        view("findings", "Findings", ""),
+        view(
+            "search",
+            "Search",
+            &format!(
+                "<form class=\"search-form\" data-testid=\"search-form\" aria-label=\"Search every flow\">{form}\
+                 <button type=\"submit\" class=\"button\" data-testid=\"search-submit\">Search</button></form>"
+            ),
+        ),
+        view(
+            "compare",
+            "Compare",
+            "<p><button type=\"button\" class=\"button\" data-action=\"set-baseline\" data-testid=\"set-baseline\">\
+             Set as baseline</button> <span class=\"help\">keeps the current inputs to compare later versions with</span></p>",
+        ),
+    ]
+    .concat()
+}
+
+/// `sourcePort` -> `source-port`.
+fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A page's request to analyse `work` (the work as autosaved, JSON text) and search `query`
+/// (the search form's fields, JSON text), if any.
+pub fn page_request(id: u64, work: &str, query: Option<&str>) -> String {
+    let work = if work.trim().is_empty() { "null" } else { work };
+    format!(
+        "{{\"id\":{id},\"kind\":\"page\",\"query\":{},\"workbench\":{work}}}",
+        query.unwrap_or("null"),
+    )
+}
+
+/// A script's request (`window.flowverify.reach` ...): `args` are the request's properties
+/// with their JSON texts (`None`: the value has no JSON text, read as null).
+pub fn script_request(id: u64, kind: &str, args: &[(&str, Option<String>)]) -> String {
+    let mut out = format!("{{\"id\":{id},\"kind\":\"{kind}\"");
+    for (key, text) in args {
+        let _ = write!(out, ",\"{key}\":{}", text.as_deref().unwrap_or("null"));
+    }
+    out.push('}');
+    out
+}
+
+/// The page's side of its worker: every new request supersedes the one before. A request
+/// waits while another runs, unless that one has run for longer than [`Latest::PATIENCE`]: the
+/// worker is then stopped (its work is stale) and a new one answers the new request.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Latest {
+    /// The request the worker is busy with, and when it was posted (ms).
+    running: Option<(u64, f64)>,
+    /// The newest request, waiting for the worker.
+    waiting: Option<(u64, String)>,
+    /// The newest request's id.
+    newest: u64,
+}
+
+/// What the page does with a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Post it now.
+    Post(String),
+    /// Keep it until the running request is answered.
+    Wait,
+    /// Stop the worker (its job is stale), start another and post it.
+    Restart(String),
+}
+
+impl Latest {
+    /// How long a stale job may run before its worker is stopped, in ms.
+    pub const PATIENCE: f64 = 400.0;
+
+    /// A new request `text` with `id` at time `now` (ms).
+    ///
+    /// ```
+    /// use flowverify_web::analysis::{Latest, Step};
+    /// let mut l = Latest::default();
+    /// assert_eq!(l.submit(1, "a".into(), 0.0), Step::Post("a".into()));
+    /// assert_eq!(l.submit(2, "b".into(), 100.0), Step::Wait);
+    /// assert_eq!(l.submit(3, "c".into(), 200.0), Step::Wait);
+    /// assert!(!l.wanted(1));
+    /// assert_eq!(l.answered(1), Some("c".to_string())); // b never runs
+    /// l.started(300.0); // "c" posted
+    /// assert!(l.wanted(3));
+    /// assert_eq!(l.submit(4, "d".into(), 1000.0), Step::Restart("d".into()));
+    /// ```
+    pub fn submit(&mut self, id: u64, text: String, now: f64) -> Step {
+        self.newest = id;
+        match self.running {
+            None => {
+                self.running = Some((id, now));
+                Step::Post(text)
+            }
+            Some((_, since)) if now - since > Self::PATIENCE => {
+                self.running = Some((id, now));
+                self.waiting = None;
+                Step::Restart(text)
+            }
+            Some(_) => {
+                self.waiting = Some((id, text));
+                Step::Wait
+            }
+        }
+    }
+
+    /// Whether an answer to `id` is still wanted (no newer request was made since).
+    pub fn wanted(&self, id: u64) -> bool {
+        id == self.newest
+    }
+
+    /// The worker finished request `id`; returns the request to post next, if one waits.
+    pub fn answered(&mut self, id: u64) -> Option<String> {
+        if self.running.is_some_and(|(r, _)| r != id) {
+            return None;
+        }
+        self.running = None;
+        let (next, text) = self.waiting.take()?;
+        self.running = Some((next, f64::NAN));
+        Some(text)
+    }
+
+    /// When the running request began (ms), to be set once it is posted.
+    pub fn started(&mut self, now: f64) {
+        if let Some((_, since)) = &mut self.running {
+            if since.is_nan() {
+                *since = now;
+            }
+        }
+    }
+
+    /// Whether a request is running.
+    pub fn busy(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// When the running request was posted (ms).
+    pub fn since(&self) -> Option<f64> {
+        self.running.map(|(_, since)| since)
+    }
+
+    /// The worker stopped (an error, or restarted): nothing runs any more.
+    pub fn reset(&mut self) {
+        self.running = None;
+        self.waiting = None;
+    }
+}
+
+/// Puts `example` (a flow as `ffi::flow` writes it) in the flow form: the selected flow
+/// becomes it, unless that flow has an expectation (a test the user wrote): the example is
+/// then added after the others. Returns the new selection, or `None` if `example` is not a flow.
+///
+/// ```
+/// use flowverify_web::analysis::load_example;
+/// use flowverify_web::workbench::FlowRow;
+/// let mut rows = vec![FlowRow::default()];
+/// let flow = r#"{"direction":"Inbound","protocol":"Tcp","local":"10.0.1.4:22","remote":"203.0.113.7:50000"}"#;
+/// assert_eq!(load_example(&mut rows, 0, flow), Some(0));
+/// assert_eq!(rows[0].local, "10.0.1.4:22");
+/// ```
+pub fn load_example(
+    rows: &mut Vec<crate::workbench::FlowRow>,
+    selected: usize,
+    example: &str,
+) -> Option<usize> {
+    let value: Value = serde_json::from_str(example).ok()?;
+    let text = |key: &str| value[key].as_str().map(str::to_string);
+    let row = crate::workbench::FlowRow {
+        direction: text("direction")?,
+        protocol: text("protocol")?,
+        local: text("local")?,
+        remote: text("remote")?,
+        ..Default::default()
+    };
+    match rows.get_mut(selected) {
+        Some(current) if current.expect_access.trim().is_empty() => {
+            *current = row;
+            Some(selected)
+        }
+        _ => {
+            rows.push(row);
+            Some(rows.len() - 1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

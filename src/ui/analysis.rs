@@ -1,0 +1,464 @@
+//! The page's analysis module, in the window: the second module's other role (see
+//! `src/bin/analysis_worker.rs`). The page's own module holds none of the analysis: `start.js`
+//! loads this module (a classic script, `analysis-worker.js`, whose glue declares
+//! `wasm_bindgen`, then its WebAssembly) when a panel marked `data-lazy` (the Analysis area,
+//! the About panel) is first opened, or a script first calls `window.flowverify.reach` (or
+//! `search`, `lint`, `diff`: `start.js` puts stubs there that load the module, which replaces
+//! them with its own). Once loaded it
+//!
+//! - fills the Analysis area (its frame, then the parts the worker writes: HTML escaped there),
+//!   and the About panel;
+//! - starts the analysis worker (the same module in a Web Worker, see [`crate::analysis`] for
+//!   the messages) and sends it the work a moment after each change, while the area is open:
+//!   typing never waits for an analysis; a stale long one is stopped;
+//! - installs `window.flowverify.reach`, `search`, `lint` and `diff` (promises, answered by a
+//!   worker of their own, every request in turn).
+//!
+//! The page's module tells it of changes (`window.flowverifyChanged()`) and gives it the work
+//! and its actions through `window.flowverify._page(kind, arg)`.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::thread::LocalKey;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::analysis::{page_request, script_request, Latest, Step};
+
+/// The worker's loader (trunk's `data-loader-shim`; worker files keep their names).
+const WORKER: &str = "./analysis-worker_loader.js";
+
+type Handler = Rc<dyn Fn(&JsValue)>;
+
+/// One analysis worker: started when first needed; requests wait until it says it is ready.
+#[derive(Default)]
+struct Client {
+    worker: Option<web_sys::Worker>,
+    ready: bool,
+    outbox: Vec<String>,
+    handler: Option<Handler>,
+    /// The worker's event handlers, dropped with it.
+    closures: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+type Key = &'static LocalKey<RefCell<Client>>;
+
+thread_local! {
+    /// The page's worker: the newest request wins; a stale long job is stopped.
+    static PAGE: RefCell<Client> = RefCell::default();
+    /// The scripts' worker (`window.flowverify.reach` ...): every request is answered.
+    static SCRIPT: RefCell<Client> = RefCell::default();
+    static LATEST: RefCell<Latest> = RefCell::default();
+    static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+    static PENDING: RefCell<Vec<(u64, js_sys::Function, js_sys::Function)>> = RefCell::default();
+    static DEBOUNCE: Cell<Option<gloo::timers::callback::Timeout>> = const { Cell::new(None) };
+    static SLOW: Cell<Option<gloo::timers::callback::Timeout>> = const { Cell::new(None) };
+    /// The search form's fields (JSON text) once it was submitted.
+    static QUERY: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The last stage the worker reported.
+    static STAGE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn next_id() -> u64 {
+    NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id + 1);
+        id
+    })
+}
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("the analysis module runs in a window")
+}
+
+fn document() -> web_sys::Document {
+    window().document().expect("a window has a document")
+}
+
+fn by_id(id: &str) -> Option<web_sys::Element> {
+    document().get_element_by_id(id)
+}
+
+fn now() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn text(message: &JsValue, key: &str) -> String {
+    get(message, key).as_string().unwrap_or_default()
+}
+
+fn listen(target: &web_sys::EventTarget, event: &str, f: impl FnMut(web_sys::Event) + 'static) {
+    let f = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+    let _ = target.add_event_listener_with_callback(event, f.as_ref().unchecked_ref());
+    f.forget();
+}
+
+/// Starts `key`'s worker.
+fn spawn(key: Key) {
+    let Ok(worker) = web_sys::Worker::new(WORKER) else {
+        return deliver(
+            key,
+            failure("the browser refused to start the analysis worker"),
+        );
+    };
+    let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        let data = get(&e, "data").as_string().unwrap_or_default();
+        let Ok(message) = js_sys::JSON::parse(&data) else {
+            return;
+        };
+        if text(&message, "kind") == "ready" {
+            let (worker, outbox) = key.with(|c| {
+                let mut c = c.borrow_mut();
+                c.ready = true;
+                (c.worker.clone(), std::mem::take(&mut c.outbox))
+            });
+            for text in outbox {
+                if let Some(w) = &worker {
+                    let _ = w.post_message(&JsValue::from_str(&text));
+                }
+            }
+        }
+        deliver(key, message);
+    });
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        e.prevent_default();
+        let what = text(&e, "message");
+        stop(key);
+        deliver(key, failure(&format!("The analysis stopped ({what}).")));
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    key.with(|c| {
+        let mut c = c.borrow_mut();
+        c.worker = Some(worker);
+        c.ready = false;
+        c.closures = vec![on_message, on_error];
+    });
+}
+
+/// A `failed` message: the worker is gone, every request it had is lost.
+fn failure(why: &str) -> JsValue {
+    let text = serde_json::json!({"kind": "failed", "message": why}).to_string();
+    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+}
+
+fn deliver(key: Key, message: JsValue) {
+    let handler = key.with(|c| c.borrow().handler.clone());
+    if let Some(handler) = handler {
+        handler(&message);
+    }
+}
+
+/// Posts `text` to `key`'s worker (started if need be; kept until it is ready).
+fn post(key: Key, text: String) {
+    if key.with(|c| c.borrow().worker.is_none()) {
+        spawn(key);
+    }
+    let ready = key.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.ready {
+            c.worker.clone()
+        } else {
+            c.outbox.push(text.clone());
+            None
+        }
+    });
+    if let Some(w) = ready {
+        let _ = w.post_message(&JsValue::from_str(&text));
+    }
+}
+
+/// Stops `key`'s worker (its requests are dropped).
+fn stop(key: Key) {
+    let (worker, closures) = key.with(|c| {
+        let mut c = c.borrow_mut();
+        c.ready = false;
+        c.outbox.clear();
+        (c.worker.take(), std::mem::take(&mut c.closures))
+    });
+    if let Some(w) = worker {
+        w.set_onmessage(None);
+        w.set_onerror(None);
+        w.terminate();
+    }
+    drop(closures);
+}
+
+/// A script's request: a promise of the worker's `value`, rejected with an `Error` whose
+/// message is the command line's text.
+fn ask(kind: &str, args: &[(&str, &JsValue)]) -> js_sys::Promise {
+    let id = next_id();
+    let texts: Vec<(&str, Option<String>)> = args
+        .iter()
+        .map(|(k, v)| {
+            (
+                *k,
+                js_sys::JSON::stringify(v).ok().and_then(|t| t.as_string()),
+            )
+        })
+        .collect();
+    let request = script_request(id, kind, &texts);
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        PENDING.with(|p| p.borrow_mut().push((id, resolve, reject)));
+    });
+    post(&SCRIPT, request);
+    promise
+}
+
+fn answer_script(message: &JsValue) {
+    let kind = text(message, "kind");
+    let id = get(message, "id").as_f64().map(|n| n as u64);
+    let settled: Vec<_> = PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        let (done, kept) = std::mem::take(&mut *p)
+            .into_iter()
+            .partition(|(i, _, _)| kind == "failed" || Some(*i) == id);
+        *p = kept;
+        done
+    });
+    for (_, resolve, reject) in settled {
+        let _ = match kind.as_str() {
+            "result" => resolve.call1(&JsValue::NULL, &get(message, "value")),
+            "ready" => continue,
+            _ => reject.call1(
+                &JsValue::NULL,
+                &js_sys::Error::new(&text(message, "message")).into(),
+            ),
+        };
+    }
+}
+
+/// `window.flowverify._page(kind, arg)`: what the page's module gives this one (the work as
+/// JSON text for `work`; an action for `load`, `set-baseline`, `clear-baseline`).
+fn page(kind: &str, arg: &str) -> Option<String> {
+    let api = get(&window(), "flowverify");
+    let f: js_sys::Function = get(&api, "_page").dyn_into().ok()?;
+    f.call2(&JsValue::NULL, &kind.into(), &arg.into())
+        .ok()?
+        .as_string()
+}
+
+fn act(kind: &str, arg: &str) {
+    page(kind, arg);
+}
+
+fn is_open() -> bool {
+    by_id("analysis-details").is_some_and(|d| d.has_attribute("open"))
+}
+
+fn set_status(message: &str, busy: bool) {
+    if let Some(status) = by_id("analysis-status") {
+        status.set_text_content(Some(message));
+        let _ = status.set_attribute("aria-busy", if busy { "true" } else { "false" });
+    }
+}
+
+/// Analyses the work `delay` ms from now, while the area is open (a newer change cancels it).
+fn schedule(delay: u32) {
+    if !is_open() {
+        return;
+    }
+    let pending = gloo::timers::callback::Timeout::new(delay, analyse);
+    DEBOUNCE.with(|d| d.set(Some(pending)));
+}
+
+/// Asks the page's worker to analyse the work now (the newest request wins).
+fn analyse() {
+    let Some(work) = page("work", "") else {
+        return;
+    };
+    let id = next_id();
+    let query = QUERY.with(|q| q.borrow().clone());
+    let request = page_request(id, &work, query.as_deref());
+    match LATEST.with(|l| l.borrow_mut().submit(id, request, now())) {
+        Step::Post(text) => post(&PAGE, text),
+        Step::Restart(text) => {
+            stop(&PAGE);
+            post(&PAGE, text);
+        }
+        Step::Wait => {}
+    }
+    // Progress shows only when an answer takes more than a moment.
+    let slow = gloo::timers::callback::Timeout::new(150, || {
+        if LATEST.with(|l| l.borrow().busy()) {
+            let stage = STAGE.with(|s| s.borrow().clone());
+            set_status(&format!("Analysing every flow… {stage}"), true);
+        }
+    });
+    SLOW.with(|s| s.set(Some(slow)));
+}
+
+fn answer_page(m: &JsValue) {
+    let kind = text(m, "kind");
+    let id = get(m, "id").as_f64().unwrap_or(0.0) as u64;
+    let wanted = LATEST.with(|l| l.borrow().wanted(id));
+    match kind.as_str() {
+        "progress" if wanted => {
+            let stage = format!(
+                "{} ({} of {})",
+                text(m, "stage"),
+                get(m, "done").as_f64().unwrap_or(0.0) + 1.0,
+                get(m, "total").as_f64().unwrap_or(0.0)
+            );
+            if by_id("analysis-status")
+                .is_some_and(|s| s.get_attribute("aria-busy").as_deref() == Some("true"))
+            {
+                set_status(&format!("Analysing every flow… {stage}"), true);
+            }
+            STAGE.with(|s| *s.borrow_mut() = stage);
+        }
+        "view" if wanted => {
+            if let Some(part) = by_id(&format!("analysis-{}", text(m, "part"))) {
+                part.set_inner_html(&text(m, "html"));
+            }
+        }
+        "done" | "error" | "failed" => {
+            let since = LATEST.with(|l| l.borrow().since());
+            let next = if kind == "failed" {
+                LATEST.with(|l| l.borrow_mut().reset());
+                None
+            } else {
+                LATEST.with(|l| l.borrow_mut().answered(id))
+            };
+            let busy = next.is_some();
+            if wanted || kind == "failed" {
+                let message = match kind.as_str() {
+                    "done" => format!(
+                        "Every flow analysed in {} ms.",
+                        (now() - since.unwrap_or(0.0)).round()
+                    ),
+                    _ => text(m, "message"),
+                };
+                set_status(&message, busy);
+            }
+            if let Some(next) = next {
+                post(&PAGE, next);
+                LATEST.with(|l| l.borrow_mut().started(now()));
+            } else {
+                SLOW.with(|s| s.set(None));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Shows the rule `name` in the trace of the flow just loaded: scrolled to and marked.
+fn spotlight(name: String) {
+    gloo::timers::callback::Timeout::new(50, move || {
+        let Ok(rows) = document().query_selector_all(".trace th.rule-name") else {
+            return;
+        };
+        for i in 0..rows.length() {
+            let Some(row) = rows
+                .get(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            else {
+                continue;
+            };
+            if row.text_content().as_deref() == Some(name.as_str()) {
+                if let Some(tr) = row.parent_element() {
+                    let _ = tr.class_list().add_1("spotlight");
+                    tr.scroll_into_view();
+                }
+                return;
+            }
+        }
+        if let Some(result) = by_id("result-heading") {
+            result.scroll_into_view();
+        }
+    })
+    .forget();
+}
+
+/// Clicks in the Analysis area: a flow to load (`data-flow`, with the rule to show,
+/// `data-rule`), or an action (`data-action`).
+fn clicked(e: web_sys::Event) {
+    let Some(target) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let Some(button) = target.closest("[data-flow],[data-action]").ok().flatten() else {
+        return;
+    };
+    if let Some(flow) = button.get_attribute("data-flow") {
+        act("load", &flow);
+        spotlight(button.get_attribute("data-rule").unwrap_or_default());
+    } else if let Some(action) = button.get_attribute("data-action") {
+        act(&action, "");
+    }
+}
+
+/// The search form: its fields become the query, searched at once.
+fn submitted(e: web_sys::Event) {
+    e.prevent_default();
+    let form = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+    let fields = form
+        .and_then(|f| web_sys::FormData::new_with_form(&f).ok())
+        .and_then(|data| js_sys::Object::from_entries(&data).ok())
+        .and_then(|o| js_sys::JSON::stringify(&o).ok())
+        .and_then(|t| t.as_string());
+    QUERY.with(|q| *q.borrow_mut() = fields);
+    schedule(0);
+}
+
+/// Starts the module's window role (see the module's documentation).
+pub fn start() {
+    PAGE.with(|c| c.borrow_mut().handler = Some(Rc::new(answer_page)));
+    SCRIPT.with(|c| c.borrow_mut().handler = Some(Rc::new(answer_script)));
+    let api = get(&window(), "flowverify");
+    if api.is_object() {
+        type Two = dyn Fn(JsValue, JsValue) -> js_sys::Promise;
+        let reach =
+            Closure::<Two>::new(|s, d| ask("reach", &[("scenario", &s), ("direction", &d)]));
+        let search = Closure::<Two>::new(|s, q| ask("search", &[("scenario", &s), ("query", &q)]));
+        let lint = Closure::<Two>::new(|s, _| ask("lint", &[("scenario", &s)]));
+        let diff = Closure::<Two>::new(|b, a| ask("diff", &[("before", &b), ("after", &a)]));
+        for (key, f) in [
+            ("reach", reach),
+            ("search", search),
+            ("lint", lint),
+            ("diff", diff),
+        ] {
+            let _ = js_sys::Reflect::set(&api, &JsValue::from_str(key), f.as_ref());
+            f.forget();
+        }
+    }
+    if let Some(about) = by_id("about-text") {
+        about.set_inner_html(&crate::about::html());
+    }
+    // The Analysis area's style sheet comes with it (not in the page's first download).
+    if let Ok(link) = document().create_element("link") {
+        let _ = link.set_attribute("rel", "stylesheet");
+        let _ = link.set_attribute("href", "./analysis.css");
+        if let Some(head) = document().head() {
+            let _ = head.append_child(&link);
+        }
+    }
+    if let Some(views) = by_id("analysis-views") {
+        views.set_class_name("analysis-views");
+        views.set_inner_html(&crate::analysis::frame());
+        listen(&views, "click", clicked);
+        listen(&views, "submit", submitted);
+    }
+    if let Some(details) = by_id("analysis-details") {
+        listen(&details, "toggle", |_| schedule(0));
+    }
+    set_status("Open: every flow is analysed as the inputs change.", false);
+    let changed = Closure::<dyn Fn()>::new(|| schedule(200));
+    let _ = js_sys::Reflect::set(
+        &window(),
+        &JsValue::from_str("flowverifyChanged"),
+        changed.as_ref(),
+    );
+    changed.forget();
+    schedule(0);
+}
