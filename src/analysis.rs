@@ -39,6 +39,8 @@ use crate::workbench::Workbench;
 pub const GROUPS_SHOWN: usize = 40;
 /// How many sets of flows of one verdict the page lists.
 pub const ROWS_SHOWN: usize = 5;
+/// How many findings the page lists (all of them are in `window.flowverify.lint`).
+pub const FINDINGS_SHOWN: usize = 200;
 
 /// The parts of the Analysis area the `page` job fills (element `analysis-PART`).
 pub const PARTS: [&str; 4] = ["reach", "findings", "search", "compare"];
@@ -199,15 +201,25 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
             Ok(inputs) => {
                 let local = local_addresses(inputs);
                 let mut reach = String::new();
+                let mut reaches = Vec::with_capacity(2);
                 for (direction, stage) in [
                     (Direction::Inbound, "reachability, inbound"),
                     (Direction::Outbound, "reachability, outbound"),
                 ] {
                     progress(post, stage);
-                    reach.push_str(&reach_html(inputs, direction, &local));
+                    let mut r = flowverify::reach::reach_within(inputs, direction, &local);
+                    reach.push_str(&reach_html(inputs, &mut r, &local));
+                    reaches.push(r);
                 }
                 progress(post, "findings");
-                (reach, findings_html(&flowverify::lint::lint(inputs)))
+                // Lint partitions every flow as reach does: the same reaches serve, unless
+                // they cover the network interface's addresses only.
+                let findings = if local.is_empty() {
+                    flowverify::lint::lint_with(inputs, &mut reaches)
+                } else {
+                    flowverify::lint::lint(inputs)
+                };
+                (reach, findings_html(&findings))
             }
             Err(e) => {
                 let problem = inputs_problem(&e.to_string());
@@ -372,8 +384,12 @@ fn load_button(flow: &Flow, label: &str, rule: Option<&str>) -> String {
 
 /// One direction's reachability: its verdicts, allowed first, each a group of rows (a set of
 /// flows in words, with an example to load).
-pub fn reach_html(inputs: &Inputs, direction: Direction, local: &[IpNet]) -> String {
-    let mut reach = flowverify::reach::reach_within(inputs, direction, local);
+pub fn reach_html(
+    inputs: &Inputs,
+    reach: &mut flowverify::reach::Reach,
+    local: &[IpNet],
+) -> String {
+    let direction = reach.direction;
     let space = &mut reach.space;
     let mut regions = reach.regions.clone();
     regions.sort_by_key(|r| (r.access != Decision::Allow, r.uncertain));
@@ -462,7 +478,7 @@ pub fn findings_html(findings: &[flowverify::lint::Finding]) -> String {
         findings.len(),
         if findings.len() == 1 { "" } else { "s" }
     );
-    for f in findings {
+    for f in findings.iter().take(FINDINGS_SHOWN) {
         let kind = f.kind.as_str();
         let rule = f
             .rule
@@ -493,6 +509,13 @@ pub fn findings_html(findings: &[flowverify::lint::Finding]) -> String {
         );
     }
     out.push_str("</ul>");
+    if findings.len() > FINDINGS_SHOWN {
+        let _ = write!(
+            out,
+            "<p class=\"help\">and {} more findings (window.flowverify.lint lists them all)</p>",
+            findings.len() - FINDINGS_SHOWN
+        );
+    }
     out
 }
 

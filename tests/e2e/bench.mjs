@@ -1,5 +1,6 @@
-// Page measurements (printed, not asserted): transfer size of the release build, time to the
-// first verdict in headless Chromium, the paste of a 1,000-rule NSG and keystrokes with it loaded,
+// Page measurements (printed, not asserted): transfer size of the release build (first load and
+// the analysis module), time to the first verdict in headless Chromium, the analysis of every flow
+// on the engine benchmark's big stack, the paste of a 1,000-rule NSG and keystrokes with it loaded,
 // each next to the same action on a bare page (a lone text area or input, no script), which is
 // what Chromium itself costs.
 // Usage: node bench.mjs [--dist ../../dist] [--keys 30]   (starts its own static server on 127.0.0.1)
@@ -7,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -25,16 +26,21 @@ const median = (xs) => sorted(xs)[Math.floor(xs.length / 2)];
 const p90 = (xs) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))];
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 
-// 1. Transfer size.
+// 1. Transfer size: the first load (the page's module, glue, style sheet, start.js), and the
+// analysis module, loaded when first needed (the Analysis area, the About panel, a script).
+const LAZY = /^analysis/;
 let total = 0;
+let lazy = 0;
 console.log('Release transfer size (gzip -9):');
 for (const name of readdirSync(dist).filter((n) => /\.(wasm|js|css)$/.test(n)).sort()) {
   const raw = readFileSync(join(dist, name));
   const gz = gzipSync(raw, { level: 9 }).length;
-  if (!['sw.js'].includes(name)) total += gz;
-  console.log(`  ${name.padEnd(48)} ${String(raw.length).padStart(8)} B raw ${String(gz).padStart(8)} B gzip`);
+  if (LAZY.test(name)) lazy += gz;
+  else if (!['sw.js'].includes(name)) total += gz;
+  console.log(`  ${name.padEnd(48)} ${String(raw.length).padStart(8)} B raw ${String(gz).padStart(8)} B gzip${LAZY.test(name) ? '  (analysis module)' : ''}`);
 }
 console.log(`  total .wasm + .js + .css (page load): ${(total / 1024).toFixed(1)} KB gzip (budget 350 KB, aim 250 KB)`);
+console.log(`  analysis module (loaded when first needed; the service worker caches it for offline use): ${(lazy / 1024).toFixed(1)} KB gzip`);
 
 // A static server for dist/.
 const server = spawn(process.execPath, [join(here, 'serve.mjs'), '--dir', dist, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -116,6 +122,163 @@ function report(label, keys, budget) {
     + `\n    ${line('keydown to next frame', keys.map((k) => k.frame))} (of which Chromium editing the field: median ${fmt(median(keys.map((k) => k.editing)))})`);
 }
 
+/** The engine benchmark's generator (xorshift on 64 bits) and documents. */
+function generator(seed) {
+  const M = (1n << 64n) - 1n;
+  let state = BigInt(seed);
+  const next = () => {
+    state ^= (state << 13n) & M;
+    state ^= state >> 7n;
+    state ^= (state << 17n) & M;
+    return state;
+  };
+  const below = (n) => Number(next() % BigInt(n));
+  const pick = (options) => options[below(options.length)];
+  const prefix = () => {
+    switch (below(6)) {
+      case 0: return '*';
+      case 1: return 'VirtualNetwork';
+      case 2: return 'Internet';
+      default: { const a = below(4); return `10.${a}.${below(256)}.0/24`; }
+    }
+  };
+  const port = () => {
+    switch (below(4)) {
+      case 0: return '*';
+      case 1: return String(1 + below(65000));
+      default: { const a = 1 + below(60000); return `${a}-${a + below(2000)}`; }
+    }
+  };
+  const nsg = (name, count) => ({
+    etag: 'W/"0"', id: `/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/${name}`,
+    location: 'westeurope', name, provisioningState: 'Succeeded', resourceGroup: 'rg',
+    securityRules: Array.from({ length: count }, (_, i) => {
+      const plural = below(3) === 0;
+      const access = below(3) === 0 ? 'Deny' : 'Allow';
+      const destinationAddressPrefix = plural ? '' : prefix();
+      const destinationAddressPrefixes = plural ? [prefix(), prefix()] : [];
+      const destinationPortRange = port();
+      const protocol = pick(['Tcp', 'Udp', '*']);
+      const sourceAddressPrefix = prefix();
+      return {
+        access, description: null, destinationAddressPrefix, destinationAddressPrefixes, destinationApplicationSecurityGroups: null,
+        destinationPortRange, destinationPortRanges: [], direction: i % 2 === 0 ? 'Inbound' : 'Outbound',
+        etag: 'W/"00000000-0000-0000-0000-000000000000"',
+        id: `/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/${name}/securityRules/rule${i}`,
+        name: `rule${i}`, priority: 100 + Math.floor(i / 2), protocol, provisioningState: 'Succeeded', resourceGroup: 'rg',
+        sourceAddressPrefix, sourceAddressPrefixes: [], sourcePortRange: '*', sourcePortRanges: [],
+        type: 'Microsoft.Network/networkSecurityGroups/securityRules',
+      };
+    }),
+    type: 'Microsoft.Network/networkSecurityGroups',
+  });
+  const admin = (count) => ({
+    value: Array.from({ length: count }, (_, i) => {
+      const protocol = pick(['Tcp', 'Udp', 'Any']);
+      const source = `198.51.${below(256)}.0/24`;
+      const destinationPort = port();
+      const access = pick(['Allow', 'Deny', 'AlwaysAllow']);
+      return {
+        id: `/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/securityAdminConfigurations/cfg/ruleCollections/rc/rules/admin${i}`,
+        type: 'Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules',
+        name: `admin${i}`, kind: 'Custom',
+        properties: {
+          protocol, sources: [{ addressPrefixType: 'IPPrefix', addressPrefix: source }],
+          destinations: [{ addressPrefixType: 'IPPrefix', addressPrefix: '*' }], sourcePortRanges: [],
+          destinationPortRanges: [destinationPort], access, priority: 1 + i, direction: i % 2 === 0 ? 'Inbound' : 'Outbound',
+        },
+      };
+    }),
+  });
+  return { nsg, admin };
+}
+
+/** The benchmark's big stack as a scenario document. */
+function bigStack() {
+  const g = generator(0x5eedf10e);
+  g.nsg('nsg-big', 1000); // the benchmark draws this one first
+  return {
+    version: 1, title: '100 admin + 1,000 subnet NSG + 1,000 NIC NSG rules',
+    subnetNsg: g.nsg('nsg-subnet', 1000), nicNsg: g.nsg('nsg-nic', 1000), adminRules: [g.admin(100)],
+    virtualNetwork: ['10.0.0.0/14'],
+    flows: [{ direction: 'Inbound', protocol: 'Tcp', local: '10.0.1.4:443', remote: '203.0.113.7:50000' }],
+  };
+}
+
+/** The analysis in the page on the big stack: time to open the Analysis area the first time
+ * (module and worker loaded), then each analysis after a change (reach both directions +
+ * lint + their HTML, posted by the page, computed in the worker, shown), as the page reports
+ * it; the script interface's reach + lint; and keystrokes in the flow form while an analysis runs. */
+async function analysisBench(browser) {
+  const scenario = bigStack();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const link = `${url}#v1.${deflateSync(Buffer.from(JSON.stringify(scenario))).toString('base64url')}`;
+  await page.goto(link);
+  await page.getByTestId('verdict').waitFor();
+  await page.waitForTimeout(500);
+  const status = page.getByTestId('analysis-status');
+  const analysed = async () => {
+    await page.waitForFunction(() => /^Every flow analysed in \d+ ms\.$/.test(document.getElementById('analysis-status').textContent), null, { timeout: 120_000 });
+    return Number((await status.textContent()).match(/(\d+) ms/)[1]);
+  };
+  const t0 = Date.now();
+  await page.getByTestId('analysis').locator('summary').click();
+  const first = await analysed();
+  console.log(`Analysis of the big stack (${scenario.title}), first opening (module and worker loaded): ${first} ms (${Date.now() - t0} ms from the click)`);
+  const counts = await page.evaluate(() => [document.querySelectorAll('[data-testid=reach-row]').length, document.querySelectorAll('[data-testid=finding]').length]);
+  // A change (a rule renamed in the NIC NSG), pasted; the page analyses 200 ms after it.
+  const times = [];
+  for (let run = 0; run < 5; run++) {
+    await page.evaluate((run) => {
+      const area = document.querySelector('[data-testid=slot-nic-nsg]');
+      area.value = area.value.replace(/"rule1(-\d+)?"/, `"rule1-${run}"`);
+      area.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+    }, run);
+    await page.waitForFunction(() => !/^Every flow analysed/.test(document.getElementById('analysis-status').textContent) || document.getElementById('analysis-status').getAttribute('aria-busy') === 'true', null, { timeout: 5_000 }).catch(() => {});
+    await page.waitForTimeout(250);
+    times.push(await analysed());
+  }
+  console.log(`Analysis after a change, in the page (reach both directions + lint + HTML, worker round trip): median ${fmt(median(times))} (runs: ${times.join(', ')} ms; budget 300 ms); ${counts[0]} reachability rows, ${counts[1]} findings shown`);
+  const script = await page.evaluate(async (s) => {
+    const out = [];
+    for (let run = 0; run < 3; run++) {
+      const t = performance.now();
+      await Promise.all([window.flowverify.reach(s, 'Inbound'), window.flowverify.reach(s, 'Outbound'), window.flowverify.lint(s)]);
+      out.push(performance.now() - t);
+    }
+    return out;
+  }, scenario);
+  console.log(`window.flowverify reach (both) + lint on the big stack, in the scripts' worker (JSON both ways): runs ${script.map((t) => t.toFixed(0)).join(', ')} ms (the first starts the worker)`);
+  const split = await page.evaluate(async (s) => {
+    const time = async (f) => { const t = performance.now(); await f(); return performance.now() - t; };
+    const reach = [];
+    const lint = [];
+    for (let run = 0; run < 3; run++) {
+      reach.push(await time(() => Promise.all([window.flowverify.reach(s, 'Inbound'), window.flowverify.reach(s, 'Outbound')])));
+      lint.push(await time(() => window.flowverify.lint(s)));
+    }
+    return { reach, lint };
+  }, scenario);
+  console.log(`    of which reach (both directions): median ${fmt(median(split.reach))}; lint: median ${fmt(median(split.lint))} (each with the scenario's import and its JSON)`);
+  // Keystrokes in the flow form while analyses run (a change pasted before each burst).
+  await instrument(page);
+  for (let burst = 0; burst < 3; burst++) {
+    await page.evaluate((burst) => {
+      const area = document.querySelector('[data-testid=slot-nic-nsg]');
+      area.value = area.value.replace(/"rule3(-\d+)?"/, `"rule3-${burst}"`);
+      area.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+    }, burst);
+    await page.waitForTimeout(300); // the analysis has started
+    await page.getByTestId('flow-local').focus();
+    await page.getByTestId('flow-local').press('End');
+    await type(page, '5', 10);
+  }
+  const keys = (await page.evaluate(() => window.__keys)).filter((k) => k.target === 'flow-local');
+  report('Keystroke in flow-local while the big stack is being analysed', keys, 'one frame');
+  await context.close();
+}
+
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ARGS });
 try {
   // 2. First verdict after navigation (fresh context: empty cache and storage).
@@ -181,6 +344,10 @@ try {
   report('Keystroke in flow-local with the 1,000-rule NSG loaded (re-evaluate, re-render)', keys.filter((k) => k.target === 'flow-local'), '8 ms');
   report('    bare input', bareKeys.filter((k) => k.target === 'flow-local'));
   await context.close();
+
+  // 5. Every flow at once: the 100 admin + 1,000 subnet NSG + 1,000 NIC NSG rule stack of the
+  // engine's benchmark (crates/flowverify/benches/engine.rs, same generator and seed).
+  await analysisBench(browser);
 } finally {
   await browser.close();
   server.kill();
