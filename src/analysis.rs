@@ -219,7 +219,7 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
                 } else {
                     flowverify::lint::lint(inputs)
                 };
-                (reach, findings_html(&findings))
+                (reach, findings_html(inputs, &findings))
             }
             Err(e) => {
                 let problem = inputs_problem(&e.to_string());
@@ -467,7 +467,7 @@ pub fn reach_html(
 
 /// The findings of `lint`, one item each: kind, direction, rule and place, the message, and
 /// the example flow to load (its trace shows the rule).
-pub fn findings_html(findings: &[flowverify::lint::Finding]) -> String {
+pub fn findings_html(inputs: &Inputs, findings: &[flowverify::lint::Finding]) -> String {
     if findings.is_empty() {
         return "<p>No findings: no rule is shadowed, preempted or redundant, no risky service is \
                 open to the Internet, and every name is resolved.</p>"
@@ -492,17 +492,22 @@ pub fn findings_html(findings: &[flowverify::lint::Finding]) -> String {
             .unwrap_or_default();
         // The rule to find in the example's trace: the finding's own, else the first that
         // decides (an exposure's allowing rule).
-        let shown = f
-            .rule
-            .as_deref()
-            .or(f.blocking_rules.first().map(String::as_str));
+        // The rule to mark in the example's trace: the finding's own when the example is its
+        // (a flow it decides), else the first that decides before it (a shadowed rule's
+        // blocking rule, an exposure's allowing rule), which the trace shows deciding.
+        let blocking = f.blocking_rules.first().map(String::as_str);
+        let shown = match f.example {
+            Some(_) => f.rule.as_deref().or(blocking),
+            None => blocking.or(f.rule.as_deref()),
+        };
+        let example = f.example.or_else(|| rule_example(inputs, f));
         let _ = write!(
             out,
             "<li class=\"finding\" data-testid=\"finding\"><span class=\"kind kind-{kind}\">{kind}</span> \
              {}{rule}: {}{}</li>",
             f.direction,
             esc(&f.message),
-            f.example
+            example
                 .as_ref()
                 .map(|e| load_button(e, "Show in the trace", shown))
                 .unwrap_or_default()
@@ -517,6 +522,31 @@ pub fn findings_html(findings: &[flowverify::lint::Finding]) -> String {
         );
     }
     out
+}
+
+/// A flow the rule of finding `f` matches, when the finding names an NSG or admin rule and
+/// gives no example of its own (a shadowed or preempted rule): its trace shows the rule and
+/// what decides before it.
+pub fn rule_example(inputs: &Inputs, f: &flowverify::lint::Finding) -> Option<Flow> {
+    let name = f.rule.as_deref()?;
+    let resource = f.resource.as_deref();
+    let rules: Vec<&flowverify::model::Rule> = match f.layer {
+        Layer::Subnet => inputs.subnet_nsg.iter().flat_map(|n| &n.rules).collect(),
+        Layer::Nic => inputs.nic_nsg.iter().flat_map(|n| &n.rules).collect(),
+        Layer::Admin => inputs
+            .admin
+            .iter()
+            .filter(|c| resource.is_none_or(|r| r == c.name))
+            .flat_map(|c| &c.rules)
+            .collect(),
+        Layer::None => Vec::new(),
+    };
+    let rule = rules
+        .into_iter()
+        .find(|r| r.direction == f.direction && r.reported_name() == name)?;
+    let mut space = FlowSpace::new();
+    let sets = space.rule(inputs, rule);
+    space.example(sets.matched, f.direction)
 }
 
 /// The query of the search form: its fields by their long names, empty ones left out.

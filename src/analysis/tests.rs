@@ -435,3 +435,27 @@ fn a_baseline_is_written_as_the_engine_writes_it() {
         serde_json::to_string(&engine).unwrap()
     );
 }
+
+#[test]
+fn a_shadowed_rule_gets_an_example_of_its_own_flows() {
+    let inputs = inputs_of("s", &scenario()).unwrap();
+    let findings = flowverify::lint::lint(&inputs);
+    let shadowed = findings
+        .iter()
+        .find(|f| f.kind.as_str() == "shadowed")
+        .unwrap();
+    let example = rule_example(&inputs, shadowed).expect("an example");
+    // A flow of DenySshFromInternet: Tcp 22 from the Internet, decided by AllowSsh first.
+    let verdict = flowverify::verify(&inputs, &example);
+    assert_eq!(verdict.rule_name.as_deref(), Some("securityRules/AllowSsh"));
+    assert_eq!(example.local().port(), Some(22));
+    let html = findings_html(&inputs, &findings);
+    let shadowed_item = html
+        .split("<li class=\"finding\"")
+        .find(|item| item.contains(">shadowed<"))
+        .unwrap();
+    assert!(
+        shadowed_item.contains("data-rule=\"securityRules/AllowSsh\""),
+        "{shadowed_item}"
+    );
+}

@@ -350,6 +350,16 @@ fn answer_page(m: &JsValue) {
 /// Shows the rule `name` in the trace of the flow just loaded: scrolled to and marked.
 fn spotlight(name: String) {
     gloo::timers::callback::Timeout::new(50, move || {
+        if let Ok(marked) = document().query_selector_all(".spotlight") {
+            for i in 0..marked.length() {
+                if let Some(e) = marked
+                    .get(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                {
+                    let _ = e.class_list().remove_1("spotlight");
+                }
+            }
+        }
         let Ok(rows) = document().query_selector_all(".trace th.rule-name") else {
             return;
         };

@@ -96,6 +96,14 @@ test('findings name the kind and the rule; an exposure shows its example and rul
   await expect(page.getByTestId('verdict')).toHaveText(/^Allow/);
   await expect(page.getByTestId('matched-rule')).toHaveText('securityRules/AllowSsh');
   await expect(page.locator('[data-testid=trace] tr.spotlight')).toContainText('securityRules/AllowSsh');
+  // A shadowed rule's link loads one of its own flows (Tcp 22 from the Internet): the rule
+  // that shadows it decides, and the trace marks that one.
+  await page.getByTestId('flow-local').fill('10.0.1.4:443');
+  await findings.filter({ hasText: /^shadowed/ }).getByRole('button', { name: /^Show in the trace/ }).click();
+  await expect(page.getByTestId('flow-local')).toHaveValue(/:22$/);
+  await expect(page.getByTestId('matched-rule')).toHaveText('securityRules/AllowSsh');
+  await expect(page.locator('[data-testid=trace] tr.spotlight')).toHaveCount(1);
+  await expect(page.locator('[data-testid=trace] tr.spotlight')).toContainText('securityRules/AllowSsh');
 });
 
 test('search finds a flow with the wanted verdict, or proves that none exists', async ({ page }) => {
