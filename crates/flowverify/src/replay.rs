@@ -389,6 +389,74 @@ impl Replay {
     }
 }
 
+impl Replay {
+    /// What a change of the inputs does to the traffic of the logs: every distinct flow
+    /// verified with `before` (the inputs as they were, e.g. a baseline) and with `after` (as
+    /// they are now), in the shape of [`Replay::verify`]'s report with `before`'s access in the
+    /// place of the logged decision: `unchanged` counts flows both allow or both deny,
+    /// `newly_denied` flows `before` allows and `after` denies, `newly_allowed` the reverse,
+    /// grouped by the rule that decides in `after`, with up to `limit` examples each.
+    ///
+    /// The logged decisions play no part here, so a flow is (direction, protocol, source,
+    /// source port, destination, destination port): the same flow logged both allowed and
+    /// denied counts once (its counts summed); `flows` may be fewer than [`Replay::verify`]'s.
+    /// Flows that cannot be verified are counted as there. `before` and `after` are each
+    /// called once per distinct flow to verify.
+    ///
+    /// ```
+    /// use flowverify::replay::{judge, Change, Replay};
+    /// use flowverify::Scenario;
+    /// let nsg = |access: &str| Scenario::from_json("s.json", &format!(r#"{{"version": 1,
+    ///   "nicNsg": {{"name": "nsg-web", "securityRules": [{{"name": "Https", "properties": {{
+    ///     "priority": 100, "direction": "Inbound", "access": "{access}", "protocol": "Tcp",
+    ///     "sourceAddressPrefix": "*", "sourcePortRange": "*",
+    ///     "destinationAddressPrefix": "*", "destinationPortRange": "443"}}}}]}}}}"#))
+    ///     .unwrap().inputs("s.json").unwrap();
+    /// let log = r#"{"records": [{"category": "NetworkSecurityGroupFlowEvent",
+    ///   "properties": {"Version": 2, "flows": [{"rule": "UserRule_Https", "flows": [{
+    ///     "mac": "000D3AF87856", "flowTuples": [
+    ///       "1542110403,203.0.113.7,10.0.1.4,50000,443,T,I,A,E,5,500,4,400",
+    ///       "1542110404,203.0.113.8,10.0.1.4,50001,22,T,I,D,B,,,,"]}]}]}}]}"#;
+    /// let mut replay = Replay::new();
+    /// replay.read("PT1H.json", log).unwrap();
+    /// let report = replay.compare(5, judge(&nsg("Allow")), judge(&nsg("Deny")));
+    /// assert_eq!((report.flows, report.unchanged, report.newly_denied, report.newly_allowed), (2, 1, 1, 0));
+    /// assert_eq!(report.groups[0].change, Change::NewlyDenied);
+    /// assert_eq!(report.groups[0].rule_name.as_deref(), Some("securityRules/Https"));
+    /// ```
+    pub fn compare(
+        &self,
+        limit: usize,
+        mut before: impl FnMut(&Flow) -> Judgement,
+        after: impl FnMut(&Flow) -> Judgement,
+    ) -> Report {
+        let mut baseline = Replay {
+            flows: FxHashMap::default(),
+            tuples: self.tuples,
+            logs: self.logs,
+        };
+        let mut last: Option<(Flow, Decision)> = None;
+        for (logged, counts) in self.sorted_flows() {
+            let mut key = logged;
+            if let Some(flow) = logged.flow() {
+                key.decision = match &last {
+                    Some((f, access)) if *f == flow => *access,
+                    _ => {
+                        let access = before(&flow).access;
+                        last = Some((flow, access));
+                        access
+                    }
+                };
+            }
+            let merged = baseline.flows.entry(key).or_default();
+            merged.tuples += counts.tuples;
+            merged.packets = merged.packets.saturating_add(counts.packets);
+            merged.bytes = merged.bytes.saturating_add(counts.bytes);
+        }
+        baseline.verify(limit, after)
+    }
+}
+
 /// A group's changed flows: counts, flow, place in the fixed flow order.
 type Members = Vec<(Counts, Flow, usize)>;
 
@@ -549,5 +617,104 @@ impl Report {
             ));
         }
         notes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scenario;
+
+    fn inputs(rules: &str) -> Inputs {
+        let text = format!(
+            r#"{{"version": 1, "nicNsg": {{"name": "nsg-web", "securityRules": [{rules}]}}}}"#
+        );
+        Scenario::from_json("s.json", &text)
+            .unwrap()
+            .inputs("s.json")
+            .unwrap()
+    }
+
+    fn rule(name: &str, priority: u32, access: &str, port: &str) -> String {
+        format!(
+            r#"{{"name": "{name}", "properties": {{"priority": {priority}, "direction": "Inbound",
+              "access": "{access}", "protocol": "Tcp", "sourceAddressPrefix": "*",
+              "sourcePortRange": "*", "destinationAddressPrefix": "*",
+              "destinationPortRange": "{port}"}}}}"#
+        )
+    }
+
+    const LOG: &str = r#"{"records": [{"category": "NetworkSecurityGroupFlowEvent",
+      "properties": {"Version": 2, "flows": [{"rule": "r", "flows": [{"mac": "00", "flowTuples": [
+        "1,203.0.113.7,10.0.1.4,50000,443,T,I,A,E,5,500,4,400",
+        "2,203.0.113.7,10.0.1.4,50000,443,T,I,D,B,,,,",
+        "3,203.0.113.8,10.0.1.4,50001,22,T,I,D,B,,,,",
+        "4,203.0.113.9,10.0.1.4,50002,80,T,I,A,E,1,10,1,10"]}]}]}}]}"#;
+
+    #[test]
+    fn compare_counts_what_the_change_does_to_each_flow_once() {
+        let before = inputs(
+            &[
+                rule("Https", 100, "Allow", "443"),
+                rule("Web", 110, "Allow", "80"),
+            ]
+            .join(","),
+        );
+        let after = inputs(
+            &[
+                rule("Https", 100, "Deny", "443"),
+                rule("Ssh", 110, "Allow", "22"),
+                rule("Web", 120, "Allow", "80"),
+            ]
+            .join(","),
+        );
+        let mut replay = Replay::new();
+        replay.read("PT1H.json", LOG).unwrap();
+        // Section 8 counts the 443 flow twice (logged allowed and denied).
+        assert_eq!(replay.verify(5, judge(&after)).flows, 4);
+        let mut calls = 0;
+        let report = replay.compare(
+            5,
+            |f: &Flow| {
+                calls += 1;
+                judge(&before)(f)
+            },
+            judge(&after),
+        );
+        assert_eq!(calls, 3, "each verifiable distinct flow judged once");
+        assert_eq!(report.tuples, 4);
+        assert_eq!(report.flows, 3);
+        assert_eq!(report.unchanged, 1); // port 80: allowed both times
+        assert_eq!(report.newly_denied, 1); // 443
+        assert_eq!(report.newly_allowed, 1); // 22
+        assert_eq!(report.not_verifiable, 0);
+        let groups: Vec<(Change, Option<&str>, u64, u64, u64)> = report
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.change,
+                    g.rule_name.as_deref(),
+                    g.flows,
+                    g.packets,
+                    g.bytes,
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (Change::NewlyDenied, Some("securityRules/Https"), 1, 9, 900),
+                (Change::NewlyAllowed, Some("securityRules/Ssh"), 1, 0, 0),
+            ]
+        );
+        assert_eq!(
+            crate::ffi::flow(&report.groups[0].examples[0])["local"],
+            "10.0.1.4:443"
+        );
+        // The same inputs on both sides change nothing.
+        let same = replay.compare(5, judge(&after), judge(&after));
+        assert!(!same.changed());
+        assert_eq!(same.unchanged, 3);
     }
 }
