@@ -216,6 +216,8 @@ struct Walked {
     allow: Set,
     always: Set,
     none: Set,
+    /// Flows some rule might match but for missing input, no earlier rule matching.
+    maybe: Set,
 }
 
 fn walk(space: &mut FlowSpace, inputs: &Inputs, rules: &[&Rule]) -> Walked {
@@ -228,12 +230,14 @@ fn walk(space: &mut FlowSpace, inputs: &Inputs, rules: &[&Rule]) -> Walked {
         allow: Set::EMPTY,
         always: Set::EMPTY,
         none: universe,
+        maybe: Set::EMPTY,
     };
     for rule in rules {
         let sets = space.rule(inputs, rule);
 
         let first = space.bdd().and(w.none, sets.matched);
         let maybe = space.bdd().and(w.none, sets.maybe);
+        w.maybe = space.bdd().or(w.maybe, maybe);
         if !first.is_empty() {
             w.none = space.bdd().diff(w.none, first);
             let outcome = match rule.access {
@@ -250,12 +254,14 @@ fn walk(space: &mut FlowSpace, inputs: &Inputs, rules: &[&Rule]) -> Walked {
     w
 }
 
-/// What the layers do to flows, as sets: which flows reach each layer, and which flows end
-/// denied when their evaluation continues at a layer (`deny_from[i]`: at layer `i`;
-/// `deny_from[len]`: past the last layer, none).
+/// What the layers do to flows, as sets: which flows reach each layer, which flows end denied
+/// when their evaluation continues at a layer (`deny_from[i]`: at layer `i`; `deny_from[len]`:
+/// past the last layer, none), and which flows then meet a rule that might match them but for
+/// missing input (`unsure_from`, alike).
 struct Flowing {
     reaching: Vec<Set>,
     deny_from: Vec<Set>,
+    unsure_from: Vec<Set>,
     /// The index of the first NSG layer (`len` when none).
     first_nsg: usize,
 }
@@ -287,24 +293,34 @@ fn flowing(space: &mut FlowSpace, layers: &[LayerRules], walked: &[Walked]) -> F
             open = space.bdd().diff(open, decided);
         }
     }
-    // Backwards: where continuing at each layer ends denied.
+    // Backwards: where continuing at each layer ends denied, and where it meets a rule that
+    // might match.
     let mut deny_from = vec![Set::EMPTY; n + 1];
+    let mut unsure_from = vec![Set::EMPTY; n + 1];
     for i in (first_nsg..n).rev() {
         let w = &walked[i];
         let later = space.bdd().diff(deny_from[i + 1], w.always);
         deny_from[i] = space.bdd().or(w.deny, later);
+        let passing = space.bdd().or(w.allow, w.none);
+        let later = space.bdd().and(passing, unsure_from[i + 1]);
+        unsure_from[i] = space.bdd().or(w.maybe, later);
     }
-    let at_nsgs = deny_from[first_nsg];
+    let (at_nsgs, unsure_at_nsgs) = (deny_from[first_nsg], unsure_from[first_nsg]);
     for i in (0..first_nsg).rev() {
         let w = &walked[i];
         let handed = space.bdd().and(w.allow, at_nsgs);
         let passed = space.bdd().and(w.none, deny_from[i + 1]);
         let later = space.bdd().or(handed, passed);
         deny_from[i] = space.bdd().or(w.deny, later);
+        let handed = space.bdd().and(w.allow, unsure_at_nsgs);
+        let passed = space.bdd().and(w.none, unsure_from[i + 1]);
+        let later = space.bdd().or(handed, passed);
+        unsure_from[i] = space.bdd().or(w.maybe, later);
     }
     Flowing {
         reaching,
         deny_from,
+        unsure_from,
         first_nsg,
     }
 }
@@ -539,22 +555,24 @@ fn preempted(reach: &mut Reach, direction: Direction, rule: &Rule, first: Set) -
     f
 }
 
-/// Which of `flows`, decided in `layer` by a rule of access `access`, end denied.
-fn denied_after(
+/// Which of `set`, decided in `layer` by a rule of access `access`, end denied, and which
+/// then meet a rule that might match them but for missing input.
+fn after(
     space: &mut FlowSpace,
     flows: &Flowing,
     layer: usize,
     access: Access,
     set: Set,
-) -> Set {
-    match access {
-        Access::Deny => set,
-        Access::AlwaysAllow => Set::EMPTY,
-        Access::Allow if layer < flows.first_nsg => {
-            space.bdd().and(set, flows.deny_from[flows.first_nsg])
-        }
-        Access::Allow => space.bdd().and(set, flows.deny_from[layer + 1]),
-    }
+) -> (Set, Set) {
+    let next = match access {
+        Access::Deny => return (set, Set::EMPTY),
+        Access::AlwaysAllow => return (Set::EMPTY, Set::EMPTY),
+        Access::Allow if layer < flows.first_nsg => flows.first_nsg,
+        Access::Allow => layer + 1,
+    };
+    let denied = space.bdd().and(set, flows.deny_from[next]);
+    let unsure = space.bdd().and(set, flows.unsure_from[next]);
+    (denied, unsure)
 }
 
 /// A redundant rule: the flows it decides (`reached`) end with the same access when the
@@ -573,28 +591,29 @@ fn redundant(
     let layer = &layers[index];
     let w = &walked[index];
     let rule = layer.rules[i];
-    let now = denied_after(space, flows, index, rule.access, reached);
+    let (now, unsure_now) = after(space, flows, index, rule.access, reached);
     let mut without = Set::EMPTY;
+    let mut unsure_without = Set::EMPTY;
     let mut remaining = reached;
     let mut takers: Vec<String> = Vec::new();
     for (j, later) in layer.rules.iter().enumerate().skip(i + 1) {
         if remaining.is_empty() {
             break;
         }
+        // A rule after it that might match some of its flows but for missing input (a
+        // name without members) makes their fate without it uncertain: not reported. Asked
+        // before whether the rule surely matches them, as its known part may be empty.
+        if space.bdd().intersects(remaining, w.sets[j].maybe) {
+            return None;
+        }
         if !space.bdd().intersects(remaining, w.sets[j].matched) {
             continue;
         }
         let part = space.bdd().and(remaining, w.sets[j].matched);
-        if !w.sets[j].maybe.is_empty() {
-            // A rule after it might match more for missing input: not certain.
-            let unsure = space.bdd().and(remaining, w.sets[j].maybe);
-            if !unsure.is_empty() {
-                return None;
-            }
-        }
         remaining = space.bdd().diff(remaining, part);
-        let denied = denied_after(space, flows, index, later.access, part);
+        let (denied, unsure) = after(space, flows, index, later.access, part);
         without = space.bdd().or(without, denied);
+        unsure_without = space.bdd().or(unsure_without, unsure);
         takers.push(later.reported_name());
         if !space.bdd().subset(without, now) {
             return None;
@@ -604,8 +623,12 @@ fn redundant(
         // No rule of the layer matches them: they go on to the next layer.
         let denied = space.bdd().and(remaining, flows.deny_from[index + 1]);
         without = space.bdd().or(without, denied);
+        let unsure = space.bdd().and(remaining, flows.unsure_from[index + 1]);
+        unsure_without = space.bdd().or(unsure_without, unsure);
     }
-    if without != now {
+    // Without it, flows that would meet a rule that might match them (and do not now) have
+    // an uncertain fate: not reported.
+    if without != now || !space.bdd().subset(unsure_without, unsure_now) {
         return None;
     }
     let mut f = finding(
