@@ -232,25 +232,29 @@ fn walk(space: &mut FlowSpace, inputs: &Inputs, rules: &[&Rule]) -> Walked {
         none: universe,
         maybe: Set::EMPTY,
     };
+    // Each outcome's first matches, joined at the end.
+    let mut outcomes: [Vec<Set>; 3] = Default::default();
     for rule in rules {
         let sets = space.rule(inputs, rule);
 
-        let first = space.bdd().and(w.none, sets.matched);
         let maybe = space.bdd().and(w.none, sets.maybe);
-        w.maybe = space.bdd().or(w.maybe, maybe);
+        let (first, none) = space.bdd().and_diff(w.none, sets.matched);
+        w.none = none;
         if !first.is_empty() {
-            w.none = space.bdd().diff(w.none, first);
-            let outcome = match rule.access {
-                Access::Deny => &mut w.deny,
-                Access::Allow => &mut w.allow,
-                Access::AlwaysAllow => &mut w.always,
-            };
-            *outcome = space.bdd().or(*outcome, first);
+            outcomes[match rule.access {
+                Access::Deny => 0,
+                Access::Allow => 1,
+                Access::AlwaysAllow => 2,
+            }]
+            .push(first);
         }
         w.sets.push(sets);
         w.firsts.push(first);
         w.maybes.push(maybe);
     }
+    let [deny, allow, always] = outcomes.map(|sets| space.bdd().or_all(&sets));
+    w.maybe = space.bdd().or_all(&w.maybes);
+    (w.deny, w.allow, w.always) = (deny, allow, always);
     w
 }
 
@@ -424,7 +428,12 @@ fn shadowed(
             let mut deciders: Vec<usize> = Vec::new();
             let mut covered = Set::EMPTY;
             for j in 0..i {
-                if w.firsts[j].is_empty() || !space.bdd().intersects(matched, w.firsts[j]) {
+                // The rules' own sets first: small, so a quick no for most rules.
+                if w.firsts[j].is_empty()
+                    || !may_meet(layer.rules[j], rule)
+                    || !space.bdd().intersects(matched, w.sets[j].matched)
+                    || !space.bdd().intersects(matched, w.firsts[j])
+                {
                     continue;
                 }
                 deciders.push(j);
@@ -433,27 +442,27 @@ fn shadowed(
                     break;
                 }
             }
+            // Greedily, in order: a rule goes when the ones kept before it and all after it
+            // still match every flow (the unions of those after it made once, from the end).
             let pinned = deciders.iter().copied().find(opposite);
-            let mut chosen = deciders;
-            let mut k = 0;
-            while k < chosen.len() && chosen.len() <= 16 {
-                if Some(chosen[k]) == pinned {
-                    k += 1;
-                    continue;
+            if deciders.len() > 16 {
+                deciders
+            } else {
+                let mut after = vec![Set::EMPTY; deciders.len() + 1];
+                for k in (0..deciders.len()).rev() {
+                    after[k] = space.bdd().or(after[k + 1], w.sets[deciders[k]].matched);
                 }
-                let mut others = Set::EMPTY;
-                for (n, &j) in chosen.iter().enumerate() {
-                    if n != k {
-                        others = space.bdd().or(others, w.sets[j].matched);
+                let mut chosen = Vec::with_capacity(deciders.len());
+                let mut kept = Set::EMPTY;
+                for (k, &j) in deciders.iter().enumerate() {
+                    let others = space.bdd().or(kept, after[k + 1]);
+                    if Some(j) == pinned || !space.bdd().subset(matched, others) {
+                        chosen.push(j);
+                        kept = space.bdd().or(kept, w.sets[j].matched);
                     }
                 }
-                if space.bdd().subset(matched, others) {
-                    chosen.remove(k);
-                } else {
-                    k += 1;
-                }
+                chosen
             }
-            chosen
         }
     };
     let different = chosen.iter().any(opposite);
@@ -492,6 +501,28 @@ fn may_cover(outer: &Rule, inner: &Rule) -> bool {
     protocol
         && ports_cover(&outer.source_ports, &inner.source_ports)
         && ports_cover(&outer.destination_ports, &inner.destination_ports)
+}
+
+/// Whether `a` and `b` may match a flow in common, by protocol and ports alone: `false`
+/// proves they share none (a flow without ports meets a rule's ports only where they cover
+/// every port, so disjoint ports leave none in common either). A cheap test before the sets'.
+fn may_meet(a: &Rule, b: &Rule) -> bool {
+    let protocol = match (a.protocol, b.protocol) {
+        (RuleProtocol::Only(x), RuleProtocol::Only(y)) => x == y,
+        _ => true,
+    };
+    let ports_meet = |x: &PortSide, y: &PortSide| {
+        x.ranges().is_empty()
+            || y.ranges().is_empty()
+            || x.ranges().iter().any(|r| {
+                y.ranges()
+                    .iter()
+                    .any(|q| r.start() <= q.end() && q.start() <= r.end())
+            })
+    };
+    protocol
+        && ports_meet(&a.source_ports, &b.source_ports)
+        && ports_meet(&a.destination_ports, &b.destination_ports)
 }
 
 /// Whether every port of `inner` is in `outer`.
@@ -591,6 +622,7 @@ fn redundant(
     let layer = &layers[index];
     let w = &walked[index];
     let rule = layer.rules[i];
+    let own = w.sets[i].matched;
     let (now, unsure_now) = after(space, flows, index, rule.access, reached);
     let mut without = Set::EMPTY;
     let mut unsure_without = Set::EMPTY;
@@ -600,17 +632,23 @@ fn redundant(
         if remaining.is_empty() {
             break;
         }
+        if !may_meet(later, rule) {
+            continue;
+        }
         // A rule after it that might match some of its flows but for missing input (a
         // name without members) makes their fate without it uncertain: not reported. Asked
         // before whether the rule surely matches them, as its known part may be empty.
         if space.bdd().intersects(remaining, w.sets[j].maybe) {
             return None;
         }
-        if !space.bdd().intersects(remaining, w.sets[j].matched) {
+        // The rules' own sets first: small, so a quick no for most rules.
+        if !space.bdd().intersects(own, w.sets[j].matched)
+            || !space.bdd().intersects(remaining, w.sets[j].matched)
+        {
             continue;
         }
-        let part = space.bdd().and(remaining, w.sets[j].matched);
-        remaining = space.bdd().diff(remaining, part);
+        let (part, rest) = space.bdd().and_diff(remaining, w.sets[j].matched);
+        remaining = rest;
         let (denied, unsure) = after(space, flows, index, later.access, part);
         without = space.bdd().or(without, denied);
         unsure_without = space.bdd().or(unsure_without, unsure);
@@ -658,10 +696,13 @@ fn exposure(inputs: &Inputs, reach: &mut crate::reach::Reach) -> Vec<Finding> {
     };
     let host = space.address(End::Source, IpNet::from(IpAddr::V4(AZURE_HOST)));
     let from_internet = space.bdd().diff(internet, host);
-    let mut allowed = Set::EMPTY;
-    for region in reach.regions.iter().filter(|r| r.access == Decision::Allow) {
-        allowed = reach.space.bdd().or(allowed, region.flows);
-    }
+    let allowing: Vec<Set> = reach
+        .regions
+        .iter()
+        .filter(|r| r.access == Decision::Allow)
+        .map(|r| r.flows)
+        .collect();
+    let allowed = reach.space.bdd().or_all(&allowing);
     for &(protocol, lo, hi) in RISKY {
         let space = &mut reach.space;
         let p = space.protocol(protocol);
@@ -676,10 +717,8 @@ fn exposure(inputs: &Inputs, reach: &mut crate::reach::Reach) -> Vec<Finding> {
             .regions
             .iter()
             .filter(|r| r.access == Decision::Allow)
-            .filter_map(|r| {
-                let both = reach.space.bdd().and(r.flows, open);
-                (!both.is_empty()).then(|| r.rule_name.clone()).flatten()
-            })
+            .filter(|r| reach.space.bdd().intersects(r.flows, open))
+            .filter_map(|r| r.rule_name.clone())
             .collect();
         let name = if lo == hi {
             format!("{protocol} {lo}")
