@@ -270,6 +270,89 @@ impl Bdd {
         self.apply(Op::Diff, a, b)
     }
 
+    /// The union of every set of `sets`, joined pairwise (sets of about the same size meet,
+    /// rather than each being added to one growing union).
+    ///
+    /// ```
+    /// use flowverify::bdd::Bdd;
+    /// let mut b = Bdd::new();
+    /// let parts: Vec<_> = (0..10).map(|i| b.range(0, 8, 10 * i, 10 * i + 4)).collect();
+    /// let all = b.or_all(&parts);
+    /// assert_eq!(b.count(all, 8), 50);
+    /// ```
+    pub fn or_all(&mut self, sets: &[Set]) -> Set {
+        let mut level: Vec<Set> = sets.iter().copied().filter(|s| !s.is_empty()).collect();
+        while level.len() > 1 {
+            let next = level
+                .chunks(2)
+                .map(|pair| match pair {
+                    [a, b] => self.or(*a, *b),
+                    [a] => *a,
+                    _ => Set::EMPTY,
+                })
+                .collect();
+            level = next;
+        }
+        level.first().copied().unwrap_or(Set::EMPTY)
+    }
+
+    /// Both `a ∩ b` and `a ∖ b`, in one walk of the two diagrams.
+    ///
+    /// ```
+    /// use flowverify::bdd::Bdd;
+    /// let mut b = Bdd::new();
+    /// let x = b.range(0, 8, 20, 40);
+    /// let y = b.range(0, 8, 30, 50);
+    /// let (both, rest) = b.and_diff(x, y);
+    /// assert_eq!((both, rest), (b.range(0, 8, 30, 40), b.range(0, 8, 20, 29)));
+    /// ```
+    pub fn and_diff(&mut self, a: Set, b: Set) -> (Set, Set) {
+        if a.is_empty() || b.is_empty() {
+            return (Set::EMPTY, a);
+        }
+        if b.is_full() || a == b {
+            return (a, Set::EMPTY);
+        }
+        if a.is_full() {
+            return (b, self.not(b));
+        }
+        let (and_a, and_b) = if b < a { (b, a) } else { (a, b) };
+        let and_slot = self.slot(Op::And, and_a, and_b);
+        let diff_slot = self.slot(Op::Diff, a, b);
+        let (e, f) = (self.cache[and_slot], self.cache[diff_slot]);
+        if e.op == Op::And as u32
+            && e.a == and_a.0
+            && e.b == and_b.0
+            && f.op == Op::Diff as u32
+            && f.a == a.0
+            && f.b == b.0
+        {
+            return (Set(e.result), Set(f.result));
+        }
+        let var = self.var(a).min(self.var(b));
+        let (a0, a1) = self.cofactors(a, var);
+        let (b0, b1) = self.cofactors(b, var);
+        let (and0, diff0) = self.and_diff(a0, b0);
+        let (and1, diff1) = self.and_diff(a1, b1);
+        let both = self.make(var, and0, and1);
+        let rest = self.make(var, diff0, diff1);
+        let and_slot = self.slot(Op::And, and_a, and_b);
+        self.cache[and_slot] = Entry {
+            op: Op::And as u32,
+            a: and_a.0,
+            b: and_b.0,
+            result: both.0,
+        };
+        let diff_slot = self.slot(Op::Diff, a, b);
+        self.cache[diff_slot] = Entry {
+            op: Op::Diff as u32,
+            a: a.0,
+            b: b.0,
+            result: rest.0,
+        };
+        (both, rest)
+    }
+
     /// Everything not in `a`.
     ///
     /// ```

@@ -99,13 +99,10 @@ pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Diff {
                 continue;
             }
             for a in &old {
-                if key(a) == key(b) {
+                if key(a) == key(b) || !space.bdd().intersects(a.flows, changed) {
                     continue;
                 }
                 let flows = space.bdd().and(a.flows, changed);
-                if flows.is_empty() {
-                    continue;
-                }
                 let (before, after) = (Side::of(a), Side::of(b));
                 // Regions differ by their uncertain flag too: one change per pair of verdicts.
                 match changes.iter_mut().find(|c: &&mut Change| {

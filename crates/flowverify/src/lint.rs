@@ -216,6 +216,8 @@ struct Walked {
     allow: Set,
     always: Set,
     none: Set,
+    /// Flows some rule might match but for missing input, no earlier rule matching.
+    maybe: Set,
 }
 
 fn walk(space: &mut FlowSpace, inputs: &Inputs, rules: &[&Rule]) -> Walked {
@@ -228,34 +230,42 @@ fn walk(space: &mut FlowSpace, inputs: &Inputs, rules: &[&Rule]) -> Walked {
         allow: Set::EMPTY,
         always: Set::EMPTY,
         none: universe,
+        maybe: Set::EMPTY,
     };
+    // Each outcome's first matches, joined at the end.
+    let mut outcomes: [Vec<Set>; 3] = Default::default();
     for rule in rules {
         let sets = space.rule(inputs, rule);
 
-        let first = space.bdd().and(w.none, sets.matched);
         let maybe = space.bdd().and(w.none, sets.maybe);
+        let (first, none) = space.bdd().and_diff(w.none, sets.matched);
+        w.none = none;
         if !first.is_empty() {
-            w.none = space.bdd().diff(w.none, first);
-            let outcome = match rule.access {
-                Access::Deny => &mut w.deny,
-                Access::Allow => &mut w.allow,
-                Access::AlwaysAllow => &mut w.always,
-            };
-            *outcome = space.bdd().or(*outcome, first);
+            outcomes[match rule.access {
+                Access::Deny => 0,
+                Access::Allow => 1,
+                Access::AlwaysAllow => 2,
+            }]
+            .push(first);
         }
         w.sets.push(sets);
         w.firsts.push(first);
         w.maybes.push(maybe);
     }
+    let [deny, allow, always] = outcomes.map(|sets| space.bdd().or_all(&sets));
+    w.maybe = space.bdd().or_all(&w.maybes);
+    (w.deny, w.allow, w.always) = (deny, allow, always);
     w
 }
 
-/// What the layers do to flows, as sets: which flows reach each layer, and which flows end
-/// denied when their evaluation continues at a layer (`deny_from[i]`: at layer `i`;
-/// `deny_from[len]`: past the last layer, none).
+/// What the layers do to flows, as sets: which flows reach each layer, which flows end denied
+/// when their evaluation continues at a layer (`deny_from[i]`: at layer `i`; `deny_from[len]`:
+/// past the last layer, none), and which flows then meet a rule that might match them but for
+/// missing input (`unsure_from`, alike).
 struct Flowing {
     reaching: Vec<Set>,
     deny_from: Vec<Set>,
+    unsure_from: Vec<Set>,
     /// The index of the first NSG layer (`len` when none).
     first_nsg: usize,
 }
@@ -287,24 +297,34 @@ fn flowing(space: &mut FlowSpace, layers: &[LayerRules], walked: &[Walked]) -> F
             open = space.bdd().diff(open, decided);
         }
     }
-    // Backwards: where continuing at each layer ends denied.
+    // Backwards: where continuing at each layer ends denied, and where it meets a rule that
+    // might match.
     let mut deny_from = vec![Set::EMPTY; n + 1];
+    let mut unsure_from = vec![Set::EMPTY; n + 1];
     for i in (first_nsg..n).rev() {
         let w = &walked[i];
         let later = space.bdd().diff(deny_from[i + 1], w.always);
         deny_from[i] = space.bdd().or(w.deny, later);
+        let passing = space.bdd().or(w.allow, w.none);
+        let later = space.bdd().and(passing, unsure_from[i + 1]);
+        unsure_from[i] = space.bdd().or(w.maybe, later);
     }
-    let at_nsgs = deny_from[first_nsg];
+    let (at_nsgs, unsure_at_nsgs) = (deny_from[first_nsg], unsure_from[first_nsg]);
     for i in (0..first_nsg).rev() {
         let w = &walked[i];
         let handed = space.bdd().and(w.allow, at_nsgs);
         let passed = space.bdd().and(w.none, deny_from[i + 1]);
         let later = space.bdd().or(handed, passed);
         deny_from[i] = space.bdd().or(w.deny, later);
+        let handed = space.bdd().and(w.allow, unsure_at_nsgs);
+        let passed = space.bdd().and(w.none, unsure_from[i + 1]);
+        let later = space.bdd().or(handed, passed);
+        unsure_from[i] = space.bdd().or(w.maybe, later);
     }
     Flowing {
         reaching,
         deny_from,
+        unsure_from,
         first_nsg,
     }
 }
@@ -408,7 +428,12 @@ fn shadowed(
             let mut deciders: Vec<usize> = Vec::new();
             let mut covered = Set::EMPTY;
             for j in 0..i {
-                if w.firsts[j].is_empty() || !space.bdd().intersects(matched, w.firsts[j]) {
+                // The rules' own sets first: small, so a quick no for most rules.
+                if w.firsts[j].is_empty()
+                    || !may_meet(layer.rules[j], rule)
+                    || !space.bdd().intersects(matched, w.sets[j].matched)
+                    || !space.bdd().intersects(matched, w.firsts[j])
+                {
                     continue;
                 }
                 deciders.push(j);
@@ -417,27 +442,27 @@ fn shadowed(
                     break;
                 }
             }
+            // Greedily, in order: a rule goes when the ones kept before it and all after it
+            // still match every flow (the unions of those after it made once, from the end).
             let pinned = deciders.iter().copied().find(opposite);
-            let mut chosen = deciders;
-            let mut k = 0;
-            while k < chosen.len() && chosen.len() <= 16 {
-                if Some(chosen[k]) == pinned {
-                    k += 1;
-                    continue;
+            if deciders.len() > 16 {
+                deciders
+            } else {
+                let mut after = vec![Set::EMPTY; deciders.len() + 1];
+                for k in (0..deciders.len()).rev() {
+                    after[k] = space.bdd().or(after[k + 1], w.sets[deciders[k]].matched);
                 }
-                let mut others = Set::EMPTY;
-                for (n, &j) in chosen.iter().enumerate() {
-                    if n != k {
-                        others = space.bdd().or(others, w.sets[j].matched);
+                let mut chosen = Vec::with_capacity(deciders.len());
+                let mut kept = Set::EMPTY;
+                for (k, &j) in deciders.iter().enumerate() {
+                    let others = space.bdd().or(kept, after[k + 1]);
+                    if Some(j) == pinned || !space.bdd().subset(matched, others) {
+                        chosen.push(j);
+                        kept = space.bdd().or(kept, w.sets[j].matched);
                     }
                 }
-                if space.bdd().subset(matched, others) {
-                    chosen.remove(k);
-                } else {
-                    k += 1;
-                }
+                chosen
             }
-            chosen
         }
     };
     let different = chosen.iter().any(opposite);
@@ -476,6 +501,28 @@ fn may_cover(outer: &Rule, inner: &Rule) -> bool {
     protocol
         && ports_cover(&outer.source_ports, &inner.source_ports)
         && ports_cover(&outer.destination_ports, &inner.destination_ports)
+}
+
+/// Whether `a` and `b` may match a flow in common, by protocol and ports alone: `false`
+/// proves they share none (a flow without ports meets a rule's ports only where they cover
+/// every port, so disjoint ports leave none in common either). A cheap test before the sets'.
+fn may_meet(a: &Rule, b: &Rule) -> bool {
+    let protocol = match (a.protocol, b.protocol) {
+        (RuleProtocol::Only(x), RuleProtocol::Only(y)) => x == y,
+        _ => true,
+    };
+    let ports_meet = |x: &PortSide, y: &PortSide| {
+        x.ranges().is_empty()
+            || y.ranges().is_empty()
+            || x.ranges().iter().any(|r| {
+                y.ranges()
+                    .iter()
+                    .any(|q| r.start() <= q.end() && q.start() <= r.end())
+            })
+    };
+    protocol
+        && ports_meet(&a.source_ports, &b.source_ports)
+        && ports_meet(&a.destination_ports, &b.destination_ports)
 }
 
 /// Whether every port of `inner` is in `outer`.
@@ -539,22 +586,24 @@ fn preempted(reach: &mut Reach, direction: Direction, rule: &Rule, first: Set) -
     f
 }
 
-/// Which of `flows`, decided in `layer` by a rule of access `access`, end denied.
-fn denied_after(
+/// Which of `set`, decided in `layer` by a rule of access `access`, end denied, and which
+/// then meet a rule that might match them but for missing input.
+fn after(
     space: &mut FlowSpace,
     flows: &Flowing,
     layer: usize,
     access: Access,
     set: Set,
-) -> Set {
-    match access {
-        Access::Deny => set,
-        Access::AlwaysAllow => Set::EMPTY,
-        Access::Allow if layer < flows.first_nsg => {
-            space.bdd().and(set, flows.deny_from[flows.first_nsg])
-        }
-        Access::Allow => space.bdd().and(set, flows.deny_from[layer + 1]),
-    }
+) -> (Set, Set) {
+    let next = match access {
+        Access::Deny => return (set, Set::EMPTY),
+        Access::AlwaysAllow => return (Set::EMPTY, Set::EMPTY),
+        Access::Allow if layer < flows.first_nsg => flows.first_nsg,
+        Access::Allow => layer + 1,
+    };
+    let denied = space.bdd().and(set, flows.deny_from[next]);
+    let unsure = space.bdd().and(set, flows.unsure_from[next]);
+    (denied, unsure)
 }
 
 /// A redundant rule: the flows it decides (`reached`) end with the same access when the
@@ -573,28 +622,36 @@ fn redundant(
     let layer = &layers[index];
     let w = &walked[index];
     let rule = layer.rules[i];
-    let now = denied_after(space, flows, index, rule.access, reached);
+    let own = w.sets[i].matched;
+    let (now, unsure_now) = after(space, flows, index, rule.access, reached);
     let mut without = Set::EMPTY;
+    let mut unsure_without = Set::EMPTY;
     let mut remaining = reached;
     let mut takers: Vec<String> = Vec::new();
     for (j, later) in layer.rules.iter().enumerate().skip(i + 1) {
         if remaining.is_empty() {
             break;
         }
-        if !space.bdd().intersects(remaining, w.sets[j].matched) {
+        if !may_meet(later, rule) {
             continue;
         }
-        let part = space.bdd().and(remaining, w.sets[j].matched);
-        if !w.sets[j].maybe.is_empty() {
-            // A rule after it might match more for missing input: not certain.
-            let unsure = space.bdd().and(remaining, w.sets[j].maybe);
-            if !unsure.is_empty() {
-                return None;
-            }
+        // A rule after it that might match some of its flows but for missing input (a
+        // name without members) makes their fate without it uncertain: not reported. Asked
+        // before whether the rule surely matches them, as its known part may be empty.
+        if space.bdd().intersects(remaining, w.sets[j].maybe) {
+            return None;
         }
-        remaining = space.bdd().diff(remaining, part);
-        let denied = denied_after(space, flows, index, later.access, part);
+        // The rules' own sets first: small, so a quick no for most rules.
+        if !space.bdd().intersects(own, w.sets[j].matched)
+            || !space.bdd().intersects(remaining, w.sets[j].matched)
+        {
+            continue;
+        }
+        let (part, rest) = space.bdd().and_diff(remaining, w.sets[j].matched);
+        remaining = rest;
+        let (denied, unsure) = after(space, flows, index, later.access, part);
         without = space.bdd().or(without, denied);
+        unsure_without = space.bdd().or(unsure_without, unsure);
         takers.push(later.reported_name());
         if !space.bdd().subset(without, now) {
             return None;
@@ -604,8 +661,12 @@ fn redundant(
         // No rule of the layer matches them: they go on to the next layer.
         let denied = space.bdd().and(remaining, flows.deny_from[index + 1]);
         without = space.bdd().or(without, denied);
+        let unsure = space.bdd().and(remaining, flows.unsure_from[index + 1]);
+        unsure_without = space.bdd().or(unsure_without, unsure);
     }
-    if without != now {
+    // Without it, flows that would meet a rule that might match them (and do not now) have
+    // an uncertain fate: not reported.
+    if without != now || !space.bdd().subset(unsure_without, unsure_now) {
         return None;
     }
     let mut f = finding(
@@ -635,10 +696,13 @@ fn exposure(inputs: &Inputs, reach: &mut crate::reach::Reach) -> Vec<Finding> {
     };
     let host = space.address(End::Source, IpNet::from(IpAddr::V4(AZURE_HOST)));
     let from_internet = space.bdd().diff(internet, host);
-    let mut allowed = Set::EMPTY;
-    for region in reach.regions.iter().filter(|r| r.access == Decision::Allow) {
-        allowed = reach.space.bdd().or(allowed, region.flows);
-    }
+    let allowing: Vec<Set> = reach
+        .regions
+        .iter()
+        .filter(|r| r.access == Decision::Allow)
+        .map(|r| r.flows)
+        .collect();
+    let allowed = reach.space.bdd().or_all(&allowing);
     for &(protocol, lo, hi) in RISKY {
         let space = &mut reach.space;
         let p = space.protocol(protocol);
@@ -653,10 +717,8 @@ fn exposure(inputs: &Inputs, reach: &mut crate::reach::Reach) -> Vec<Finding> {
             .regions
             .iter()
             .filter(|r| r.access == Decision::Allow)
-            .filter_map(|r| {
-                let both = reach.space.bdd().and(r.flows, open);
-                (!both.is_empty()).then(|| r.rule_name.clone()).flatten()
-            })
+            .filter(|r| reach.space.bdd().intersects(r.flows, open))
+            .filter_map(|r| r.rule_name.clone())
             .collect();
         let name = if lo == hi {
             format!("{protocol} {lo}")

@@ -107,20 +107,24 @@ fn first_matches<'a>(
         remaining: reaching,
         maybe: Set::EMPTY,
     };
+    let mut maybes = Vec::new();
     for rule in ordered(rules, direction) {
         if walk.remaining.is_empty() {
             break;
         }
         let sets = space.rule(inputs, rule);
         let maybe = space.bdd().and(walk.remaining, sets.maybe);
-        walk.maybe = space.bdd().or(walk.maybe, maybe);
-        let first = space.bdd().and(walk.remaining, sets.matched);
+        if !maybe.is_empty() {
+            maybes.push(maybe);
+        }
+        let (first, remaining) = space.bdd().and_diff(walk.remaining, sets.matched);
         if first.is_empty() {
             continue;
         }
-        walk.remaining = space.bdd().diff(walk.remaining, first);
+        walk.remaining = remaining;
         walk.firsts.push((rule, first));
     }
+    walk.maybe = space.bdd().or_all(&maybes);
     walk
 }
 
@@ -202,10 +206,8 @@ pub fn regions_in(
     // 2. The NSGs in the direction's order: every pending flow reaches the next NSG.
     for (layer, nsg) in inputs.nsg_chain(direction) {
         let Some(nsg) = nsg else { continue };
-        let mut reaching = Set::EMPTY;
-        for p in &pending {
-            reaching = space.bdd().or(reaching, p.flows);
-        }
+        let flows: Vec<Set> = pending.iter().map(|p| p.flows).collect();
+        let reaching = space.bdd().or_all(&flows);
         let walk = first_matches(space, inputs, &nsg.rules, direction, reaching);
         uncertain = space.bdd().or(uncertain, walk.maybe);
         let remaining = walk.remaining;

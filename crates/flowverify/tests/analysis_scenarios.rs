@@ -1863,3 +1863,78 @@ fn redundant_rules_and_rules_that_are_not() {
         );
     }
 }
+
+/// A rule is not redundant when, without it, its flows would meet a rule that might match them
+/// but for missing input: their verdict would be uncertain, so "removing it changes no access"
+/// is not known. In one layer, and across layers.
+#[test]
+fn a_rule_whose_removal_would_make_verdicts_uncertain_is_not_redundant() {
+    let same_layer = inputs(json!({"version": 1, "virtualNetwork": ["10.0.0.0/16"],
+    "nicNsg": nsg("nsg-p", vec![
+        nsg_rule("AllowVnetHttps", 100, ["Inbound", "Allow", "Tcp", "VirtualNetwork", "VirtualNetwork", "443"]),
+        nsg_rule("DenyFromSql", 110, ["Inbound", "Deny", "Tcp", "Sql", "*", "443"]),
+    ])}));
+    let without = inputs(json!({"version": 1, "virtualNetwork": ["10.0.0.0/16"],
+    "nicNsg": nsg("nsg-p", vec![
+        nsg_rule("DenyFromSql", 110, ["Inbound", "Deny", "Tcp", "Sql", "*", "443"]),
+    ])}));
+    let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:443", "10.0.2.5:50000").unwrap();
+    let v = verify(&without, &flow);
+    assert_eq!(
+        (v.rule_name.as_deref(), v.uncertain),
+        (Some("defaultSecurityRules/AllowVnetInBound"), true)
+    );
+    let redundant = |inputs: &Inputs| -> Vec<String> {
+        lint(inputs)
+            .iter()
+            .filter(|f| f.kind == flowverify::lint::Kind::Redundant)
+            .filter_map(|f| f.rule.clone())
+            .collect()
+    };
+    assert!(!redundant(&same_layer).contains(&"securityRules/AllowVnetHttps".to_string()));
+
+    // Across layers, outbound (NIC NSG first, then the subnet NSG): the NIC's `DenyHttpsOut`
+    // decides Tcp 443 to 10.9.0.0/16; without it the NIC's default AllowVnetOutBound lets
+    // those flows on to the subnet NSG, whose `AllowToSql` (tag Sql, not given) comes before
+    // its `DenyHttpsOutToo`: Deny either way if Sql holds none of them, but not known.
+    let later_layer = |with_deny: bool| {
+        let mut nic = vec![];
+        if with_deny {
+            nic.push(nsg_rule(
+                "DenyHttpsOut",
+                100,
+                ["Outbound", "Deny", "Tcp", "*", "10.9.0.0/16", "443"],
+            ));
+        }
+        inputs(json!({"version": 1, "virtualNetwork": ["10.0.0.0/8"],
+        "nicNsg": nsg("nsg-nic", nic),
+        "subnetNsg": nsg("nsg-subnet", vec![
+            nsg_rule("AllowToSql", 100, ["Outbound", "Allow", "Tcp", "*", "Sql", "443"]),
+            nsg_rule("DenyHttpsOutToo", 110, ["Outbound", "Deny", "Tcp", "*", "10.9.0.0/16", "443"]),
+        ])}))
+    };
+    let flow = Flow::parse("Outbound", "Tcp", "10.0.1.4:50000", "10.9.0.7:443").unwrap();
+    let v = verify(&later_layer(false), &flow);
+    assert_eq!(
+        (v.rule_name.as_deref(), v.uncertain),
+        (Some("securityRules/DenyHttpsOutToo"), true)
+    );
+    let v = verify(&later_layer(true), &flow);
+    assert_eq!(
+        (v.rule_name.as_deref(), v.uncertain),
+        (Some("securityRules/DenyHttpsOut"), false)
+    );
+    assert!(!redundant(&later_layer(true)).contains(&"securityRules/DenyHttpsOut".to_string()));
+    // With the tag given (holding none of those addresses), it is redundant: the flows go on
+    // to the subnet NSG, whose DenyHttpsOutToo denies them too.
+    let mut known = later_layer(true);
+    known
+        .service_tags
+        .insert("Sql", vec![net("203.0.113.0/24")]);
+    assert!(redundant(&known).contains(&"securityRules/DenyHttpsOut".to_string()));
+    let mut known = same_layer;
+    known
+        .service_tags
+        .insert("Sql", vec![net("203.0.113.0/24")]);
+    assert!(redundant(&known).contains(&"securityRules/AllowVnetHttps".to_string()));
+}
