@@ -24,7 +24,7 @@ const load = () => (analysis ??= new Promise((resolve, reject) => {
   document.head.append(script);
 }));
 const api = window.flowverify;
-for (const name of ['reach', 'search', 'lint', 'diff']) {
+for (const name of ['reach', 'search', 'lint', 'diff', 'replay']) {
   const stub = (...args) => load().then(() => {
     if (api[name] === stub) throw new Error('the analysis module did not start');
     return api[name](...args);

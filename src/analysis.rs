@@ -14,6 +14,12 @@
 //! - `reach` (`scenario`, `direction`), `lint` (`scenario`), `search` (`scenario`, `query`),
 //!   `diff` (`before`, `after`, optional `direction`): answered by one `result` (`value`: the
 //!   object of section 7) or one `error` (`message`: the command line's text);
+//! - `replay` (`scenario`, `logs`: the log files' texts): the object of section 8 (see
+//!   [`crate::replay`], which also has the page's replay, a job of its own worker);
+//! - `verdicts` (`scenario`, `count`): a measurement for the page benchmark (`bench.mjs`):
+//!   `count` flows drawn from the scenario's rules verified with the compiled verdicts
+//!   (`flowverify::replay::judge`), answered with `{"verdicts", "compileMs", "verifyMs",
+//!   "allowed"}`;
 //! - `page` (`workbench`: the page's work as autosaved, `query`: the search form or null):
 //!   answered by `progress` messages (`stage`, `done`, `total`) as it goes, a `view` message
 //!   (`part`, `html`) per part of the Analysis area, then `done`;
@@ -69,10 +75,12 @@ pub fn handle(state: &mut State, text: &str, post: &mut dyn FnMut(String)) {
         "lint" => lint_object(&message["scenario"]),
         "search" => search_object(&message["scenario"], &message["query"]),
         "diff" => diff_object(&message["before"], &message["after"], &message["direction"]),
+        "replay" => crate::replay::script_object(&message["scenario"], &message["logs"]),
+        "verdicts" => verdicts_object(&message["scenario"], &message["count"]),
         "page" => return page(state, id, &message, post),
         "cancel" => return,
         other => Err(format!(
-            "request: '{}' is not one of reach, lint, search, diff, page",
+            "request: '{}' is not one of reach, lint, search, diff, replay, verdicts, page",
             flowverify::error::clip(other)
         )),
     };
@@ -153,6 +161,65 @@ pub fn diff_object(before: &Value, after: &Value, direction: &Value) -> Result<V
     };
     let mut d = flowverify::diff::diff(&old, &new, &directions);
     Ok(ffi::diff(&mut d))
+}
+
+/// Milliseconds, for the `verdicts` measurement.
+#[cfg(target_arch = "wasm32")]
+fn clock() -> f64 {
+    js_sys::Date::now()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn clock() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// The `verdicts` measurement (for `bench.mjs`): `count` flows (at most 10,000,000) drawn as
+/// the engine's compiled-verdict benchmark draws them (`benches/compiled.rs`: local
+/// 10.0.0-3.x, remote from the Internet, 198.51.x.7 or 10.x), verified with the compiled
+/// verdicts; the time to compile and to verify them all, in ms.
+///
+/// ```
+/// use flowverify_web::analysis::verdicts_object;
+/// let answer = verdicts_object(&serde_json::json!({"version": 1}), &serde_json::json!(1000)).unwrap();
+/// assert_eq!((answer["verdicts"].as_u64(), answer["allowed"].as_u64()), (Some(1000), Some(1000)));
+/// ```
+pub fn verdicts_object(scenario: &Value, count: &Value) -> Result<Value, String> {
+    let count = count.as_u64().unwrap_or(100_000).min(10_000_000);
+    let inputs = inputs_of(crate::script::SOURCE, scenario)?;
+    let mut state: u64 = 0x5eed_f10e;
+    let mut below = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let flows: Vec<Flow> = (0..count)
+        .filter_map(|_| {
+            let direction = if below(2) == 0 { "Inbound" } else { "Outbound" };
+            let protocol = ["Tcp", "Udp"][below(2) as usize];
+            let local = format!("10.0.{}.{}:{}", below(4), 4 + below(200), 1 + below(65000));
+            let remote = match below(3) {
+                0 => format!("203.0.{}.{}:{}", below(256), below(256), 1 + below(65000)),
+                1 => format!("198.51.{}.7:{}", below(256), 1 + below(65000)),
+                _ => format!("10.{}.{}.9:{}", below(4), below(256), 1 + below(65000)),
+            };
+            Flow::parse(direction, protocol, &local, &remote).ok()
+        })
+        .collect();
+    let t0 = clock();
+    let compiled = flowverify::compiled::Compiled::new(&inputs);
+    let t1 = clock();
+    let allowed = flows
+        .iter()
+        .filter(|f| compiled.verdict(f).access == Decision::Allow)
+        .count();
+    let t2 = clock();
+    Ok(
+        json!({"verdicts": flows.len(), "compileMs": t1 - t0, "verifyMs": t2 - t1, "allowed": allowed}),
+    )
 }
 
 /// The work's inputs alone: what the analysis depends on (not the flows, title or baseline).
@@ -368,7 +435,7 @@ pub fn flow_words(flow: &Flow) -> String {
 
 /// The button that loads `flow` into the flow form (the page reads `data-flow`); `rule`, when
 /// given, is the rule to show in its trace.
-fn load_button(flow: &Flow, label: &str, rule: Option<&str>) -> String {
+pub fn load_button(flow: &Flow, label: &str, rule: Option<&str>) -> String {
     let words = flow_words(flow);
     let rule = rule
         .map(|r| format!(" data-rule=\"{}\"", esc(r)))
@@ -807,6 +874,7 @@ pub fn frame() -> String {
             "<p><button type=\"button\" class=\"button\" data-action=\"set-baseline\" data-testid=\"set-baseline\">\
              Set as baseline</button> <span class=\"help\">keeps the current inputs to compare later versions with</span></p>",
         ),
+        crate::replay::FRAME.to_string(),
     ]
     .concat()
 }

@@ -5,13 +5,16 @@
 //! and its scenario document), [`evaluation`] (import per slot, inputs, verdicts and their
 //! checks, the picture of the report's path), [`trace`] (the trace as shown), [`share`]
 //! (permalink, download, opening files and samples), [`about`] (the engine's assumptions for
-//! the About panel), [`samples`], [`startup`], [`script`]. The Leptos components (`ui`) exist
-//! only on wasm32; each takes the signals and callbacks it uses.
+//! the About panel), [`samples`], [`startup`], [`script`]; [`analysis`] and [`replay`] (every
+//! flow at once, flow logs replayed) run in the analysis module only, a second WebAssembly
+//! module loaded when first needed. The Leptos components (`ui`) exist only on wasm32; each
+//! takes the signals and callbacks it uses.
 #![deny(missing_docs)]
 
 pub mod about;
 pub mod analysis;
 pub mod evaluation;
+pub mod replay;
 pub mod samples;
 pub mod script;
 pub mod share;

@@ -43,6 +43,40 @@ impl Link {
         })
     }
 
+    /// The permalink of a scenario whose compact JSON (see [`link_payload`]) was deflated into
+    /// the zlib stream `deflated` (the page uses the browser's own zlib, `CompressionStream`,
+    /// so that no compressor is in its module): `page_url#v1.<base64url>`, as
+    /// [`flowverify::permalink::encode`] writes it (the compressed bytes may differ; every
+    /// zlib stream decodes alike).
+    ///
+    /// ```
+    /// use flowverify_web::share::{link_payload, Link};
+    /// use flowverify_web::workbench::Workbench;
+    /// let (json, left_out) = link_payload(&Workbench::new()).unwrap();
+    /// // A zlib stream of stored blocks: header, one final stored block, Adler-32.
+    /// let mut z = vec![0x78, 0x01, 1];
+    /// let n = json.len() as u16;
+    /// z.extend(n.to_le_bytes());
+    /// z.extend((!n).to_le_bytes());
+    /// z.extend(json.as_bytes());
+    /// let (mut a, mut b) = (1u32, 0u32);
+    /// for byte in json.bytes() { a = (a + byte as u32) % 65521; b = (b + a) % 65521; }
+    /// z.extend(((b << 16) | a).to_be_bytes());
+    /// let link = Link::from_deflated("http://127.0.0.1:8080/#v1.old", &z, left_out);
+    /// assert!(link.url.starts_with("http://127.0.0.1:8080/#v1."));
+    /// let back = flowverify::permalink::decode(&link.url).unwrap();
+    /// assert_eq!(back.to_json_compact(), json);
+    /// ```
+    pub fn from_deflated(page_url: &str, deflated: &[u8], left_out: Vec<String>) -> Link {
+        let fragment = format!("{}{}", permalink::PREFIX, base64url(deflated));
+        let page = page_url.split('#').next().unwrap_or(page_url);
+        Link {
+            url: format!("{page}#{fragment}"),
+            fragment: Some(fragment),
+            left_out,
+        }
+    }
+
     /// What the page says under the link: its length, and that no server sees the scenario.
     pub fn length_note(&self) -> String {
         format!(
@@ -68,6 +102,53 @@ impl Link {
         (!self.left_out.is_empty())
             .then(|| format!("Not in the link: {}.", self.left_out.join("; ")))
     }
+}
+
+/// What a permalink to `work` holds before it is deflated: the scenario's compact JSON, and
+/// what could not be put in it. An error (a scenario too large for a link) is the message to
+/// show, as [`Link::of`] says it.
+///
+/// ```
+/// use flowverify_web::share::link_payload;
+/// use flowverify_web::workbench::Workbench;
+/// let (json, left_out) = link_payload(&Workbench::new()).unwrap();
+/// assert!(json.starts_with("{\"version\":1") && left_out.is_empty());
+/// let mut huge = Workbench::new();
+/// huge.title = "x".repeat(3 << 20);
+/// assert!(link_payload(&huge).unwrap_err().starts_with("No link: the scenario is "));
+/// ```
+pub fn link_payload(work: &Workbench) -> Result<(String, Vec<String>), String> {
+    let export = work.to_scenario();
+    let json = export.scenario.to_json_compact();
+    if json.len() > permalink::MAX_INFLATED {
+        let e = permalink::PermalinkError::TooLargeToEncode { bytes: json.len() };
+        return Err(format!("No link: {e}."));
+    }
+    Ok((json, export.left_out))
+}
+
+/// `bytes` in base64url without padding (RFC 4648 section 5), as permalinks carry them.
+///
+/// ```
+/// use flowverify_web::share::base64url;
+/// assert_eq!(base64url(b""), "");
+/// assert_eq!(base64url(b"f"), "Zg");
+/// assert_eq!(base64url(b"foob"), "Zm9vYg");
+/// assert_eq!(base64url(&[0xfb, 0xff, 0xfe]), "-__-");
+/// ```
+pub fn base64url(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(DIGITS[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
 }
 
 /// The label over the link: whether it was copied to the clipboard (`None`: not known yet).

@@ -11,8 +11,9 @@
 //! - starts the analysis worker (the same module in a Web Worker, see [`crate::analysis`] for
 //!   the messages) and sends it the work a moment after each change, while the area is open:
 //!   typing never waits for an analysis; a stale long one is stopped;
-//! - installs `window.flowverify.reach`, `search`, `lint` and `diff` (promises, answered by a
-//!   worker of their own, every request in turn).
+//! - installs `window.flowverify.reach`, `search`, `lint`, `diff` and `replay` (promises,
+//!   answered by a worker of their own, every request in turn);
+//! - replays flow logs dropped or chosen in the area, in a third worker (`replay.rs`).
 //!
 //! The page's module tells it of changes (`window.flowverifyChanged()`) and gives it the work
 //! and its actions through `window.flowverify._page(kind, arg)`.
@@ -33,22 +34,24 @@ type Handler = Rc<dyn Fn(&JsValue)>;
 
 /// One analysis worker: started when first needed; requests wait until it says it is ready.
 #[derive(Default)]
-struct Client {
+pub(super) struct Client {
     worker: Option<web_sys::Worker>,
     ready: bool,
-    outbox: Vec<String>,
-    handler: Option<Handler>,
+    outbox: Vec<JsValue>,
+    pub(super) handler: Option<Handler>,
     /// The worker's event handlers, dropped with it.
     closures: Vec<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
-type Key = &'static LocalKey<RefCell<Client>>;
+pub(super) type Key = &'static LocalKey<RefCell<Client>>;
 
 thread_local! {
     /// The page's worker: the newest request wins; a stale long job is stopped.
     static PAGE: RefCell<Client> = RefCell::default();
     /// The scripts' worker (`window.flowverify.reach` ...): every request is answered.
     static SCRIPT: RefCell<Client> = RefCell::default();
+    /// The page's replay of flow logs (see `replay.rs`): Cancel stops it.
+    pub(super) static REPLAY: RefCell<Client> = RefCell::default();
     static LATEST: RefCell<Latest> = RefCell::default();
     static NEXT_ID: Cell<u64> = const { Cell::new(1) };
     static PENDING: RefCell<Vec<(u64, js_sys::Function, js_sys::Function)>> = RefCell::default();
@@ -60,7 +63,7 @@ thread_local! {
     static STAGE: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-fn next_id() -> u64 {
+pub(super) fn next_id() -> u64 {
     NEXT_ID.with(|n| {
         let id = n.get();
         n.set(id + 1);
@@ -68,31 +71,35 @@ fn next_id() -> u64 {
     })
 }
 
-fn window() -> web_sys::Window {
+pub(super) fn window() -> web_sys::Window {
     web_sys::window().expect("the analysis module runs in a window")
 }
 
-fn document() -> web_sys::Document {
+pub(super) fn document() -> web_sys::Document {
     window().document().expect("a window has a document")
 }
 
-fn by_id(id: &str) -> Option<web_sys::Element> {
+pub(super) fn by_id(id: &str) -> Option<web_sys::Element> {
     document().get_element_by_id(id)
 }
 
-fn now() -> f64 {
+pub(super) fn now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
-fn get(value: &JsValue, key: &str) -> JsValue {
+pub(super) fn get(value: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn text(message: &JsValue, key: &str) -> String {
+pub(super) fn text(message: &JsValue, key: &str) -> String {
     get(message, key).as_string().unwrap_or_default()
 }
 
-fn listen(target: &web_sys::EventTarget, event: &str, f: impl FnMut(web_sys::Event) + 'static) {
+pub(super) fn listen(
+    target: &web_sys::EventTarget,
+    event: &str,
+    f: impl FnMut(web_sys::Event) + 'static,
+) {
     let f = Closure::<dyn FnMut(web_sys::Event)>::new(f);
     let _ = target.add_event_listener_with_callback(event, f.as_ref().unchecked_ref());
     f.forget();
@@ -117,9 +124,9 @@ fn spawn(key: Key) {
                 c.ready = true;
                 (c.worker.clone(), std::mem::take(&mut c.outbox))
             });
-            for text in outbox {
+            for message in outbox {
                 if let Some(w) = &worker {
-                    let _ = w.post_message(&JsValue::from_str(&text));
+                    let _ = w.post_message(&message);
                 }
             }
         }
@@ -156,6 +163,12 @@ fn deliver(key: Key, message: JsValue) {
 
 /// Posts `text` to `key`'s worker (started if need be; kept until it is ready).
 fn post(key: Key, text: String) {
+    post_value(key, JsValue::from_str(&text));
+}
+
+/// Posts `message` (a JSON text, or an object holding files) to `key`'s worker (started if
+/// need be; kept until it is ready).
+pub(super) fn post_value(key: Key, message: JsValue) {
     if key.with(|c| c.borrow().worker.is_none()) {
         spawn(key);
     }
@@ -164,17 +177,17 @@ fn post(key: Key, text: String) {
         if c.ready {
             c.worker.clone()
         } else {
-            c.outbox.push(text.clone());
+            c.outbox.push(message.clone());
             None
         }
     });
     if let Some(w) = ready {
-        let _ = w.post_message(&JsValue::from_str(&text));
+        let _ = w.post_message(&message);
     }
 }
 
 /// Stops `key`'s worker (its requests are dropped).
-fn stop(key: Key) {
+pub(super) fn stop(key: Key) {
     let (worker, closures) = key.with(|c| {
         let mut c = c.borrow_mut();
         c.ready = false;
@@ -235,7 +248,7 @@ fn answer_script(message: &JsValue) {
 
 /// `window.flowverify._page(kind, arg)`: what the page's module gives this one (the work as
 /// JSON text for `work`; an action for `load`, `set-baseline`, `clear-baseline`).
-fn page(kind: &str, arg: &str) -> Option<String> {
+pub(super) fn page(kind: &str, arg: &str) -> Option<String> {
     let api = get(&window(), "flowverify");
     let f: js_sys::Function = get(&api, "_page").dyn_into().ok()?;
     f.call2(&JsValue::NULL, &kind.into(), &arg.into())
@@ -401,7 +414,9 @@ fn clicked(e: web_sys::Event) {
         act("load", &flow);
         spotlight(button.get_attribute("data-rule").unwrap_or_default());
     } else if let Some(action) = button.get_attribute("data-action") {
-        act(&action, "");
+        if !super::replay::action(&action) {
+            act(&action, "");
+        }
     }
 }
 
@@ -432,11 +447,13 @@ pub fn start() {
         let search = Closure::<Two>::new(|s, q| ask("search", &[("scenario", &s), ("query", &q)]));
         let lint = Closure::<Two>::new(|s, _| ask("lint", &[("scenario", &s)]));
         let diff = Closure::<Two>::new(|b, a| ask("diff", &[("before", &b), ("after", &a)]));
+        let replay = Closure::<Two>::new(|s, l| ask("replay", &[("scenario", &s), ("logs", &l)]));
         for (key, f) in [
             ("reach", reach),
             ("search", search),
             ("lint", lint),
             ("diff", diff),
+            ("replay", replay),
         ] {
             let _ = js_sys::Reflect::set(&api, &JsValue::from_str(key), f.as_ref());
             f.forget();
@@ -458,12 +475,16 @@ pub fn start() {
         views.set_inner_html(&crate::analysis::frame());
         listen(&views, "click", clicked);
         listen(&views, "submit", submitted);
+        super::replay::install(&views);
     }
     if let Some(details) = by_id("analysis-details") {
         listen(&details, "toggle", |_| schedule(0));
     }
     set_status("Open: every flow is analysed as the inputs change.", false);
-    let changed = Closure::<dyn Fn()>::new(|| schedule(200));
+    let changed = Closure::<dyn Fn()>::new(|| {
+        schedule(200);
+        super::replay::changed();
+    });
     let _ = js_sys::Reflect::set(
         &window(),
         &JsValue::from_str("flowverifyChanged"),

@@ -83,6 +83,35 @@ pub fn copy(text: &str, done: impl FnOnce(bool) + 'static) {
     settle(written, move |value| done(value.is_some()));
 }
 
+/// Deflates `text` into a zlib stream with the browser's own zlib (`CompressionStream`, so
+/// that no compressor is in the page's module); calls `then` with the bytes, or `None` when the
+/// browser cannot.
+pub fn deflate(text: &str, then: impl FnOnce(Option<Vec<u8>>) + 'static) {
+    let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key));
+    let run = || -> Result<js_sys::Promise, JsValue> {
+        let global = js_sys::global();
+        let construct = |name: &str, arg: &JsValue| {
+            let class: js_sys::Function = get(&global, name)?.dyn_into()?;
+            js_sys::Reflect::construct(&class, &js_sys::Array::of1(arg))
+        };
+        let compressor = construct("CompressionStream", &JsValue::from_str("deflate"))?;
+        let blob = web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&text.into()))?;
+        let stream: js_sys::Function = get(&blob, "stream")?.dyn_into()?;
+        let stream = stream.call0(&blob)?;
+        let pipe: js_sys::Function = get(&stream, "pipeThrough")?.dyn_into()?;
+        let deflated = pipe.call1(&stream, &compressor)?;
+        let response = construct("Response", &deflated)?;
+        let bytes: js_sys::Function = get(&response, "arrayBuffer")?.dyn_into()?;
+        bytes.call0(&response)?.dyn_into()
+    };
+    match run() {
+        Ok(promise) => settle(promise, move |buffer| {
+            then(buffer.map(|b| js_sys::Uint8Array::new(&b).to_vec()))
+        }),
+        Err(_) => then(None),
+    }
+}
+
 /// Offers `text` as a file download named `name`.
 pub fn download(name: &str, text: &str) -> Result<(), String> {
     let fail = |what: &str| format!("the download could not be prepared ({what})");

@@ -6,6 +6,7 @@ mod browser;
 mod flowform;
 mod flows;
 mod inputs;
+mod replay;
 mod result;
 mod script_api;
 mod toolbar;

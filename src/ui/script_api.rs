@@ -40,7 +40,7 @@ fn decode(url: JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// Installs `window.flowverify = { verify, decodePermalink, version }` (`start.js` adds
-/// `reach`, `search`, `lint` and `diff`, which load the analysis module).
+/// `reach`, `search`, `lint`, `diff` and `replay`, which load the analysis module).
 pub fn install() {
     let Some(window) = web_sys::window() else {
         return;

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 
 use super::browser;
 use crate::samples::SAMPLES;
-use crate::share::{copied_label, open_file, open_sample, Download, Link, Load};
+use crate::share::{copied_label, link_payload, open_file, open_sample, Download, Link, Load};
 use crate::workbench::Workbench;
 
 /// The element an event came from, as `T`.
@@ -97,12 +97,18 @@ fn ShareButton(
     link: WriteSignal<Option<String>>,
     shared: RwSignal<Option<Shared>>,
 ) -> impl IntoView {
-    let share = move |_| match Link::of(&browser::page_url(), &snapshot.run(())) {
+    // Deflated by the browser (see `browser::deflate`): the link comes a moment later.
+    let share = move |_| match link_payload(&snapshot.run(())) {
         Err(why) => {
             shared.set(None);
             error.run(why);
         }
-        Ok(made) => {
+        Ok((json, left_out)) => browser::deflate(&json, move |deflated| {
+            let Some(deflated) = deflated else {
+                shared.set(None);
+                return error.run("No link: this browser cannot compress the scenario.".into());
+            };
+            let made = Link::from_deflated(&browser::page_url(), &deflated, left_out);
             if let Some(fragment) = &made.fragment {
                 browser::replace_fragment(fragment);
             }
@@ -119,7 +125,7 @@ fn ShareButton(
                     }
                 })
             });
-        }
+        }),
     };
     view! {
         <button type="button" class="button primary" data-testid="share-link" on:click=share>

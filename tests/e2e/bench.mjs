@@ -1,6 +1,8 @@
 // Page measurements (printed, not asserted): transfer size of the release build (first load and
 // the analysis module), time to the first verdict in headless Chromium, the analysis of every flow
-// on the engine benchmark's big stack, the paste of a 1,000-rule NSG and keystrokes with it loaded,
+// on the engine benchmark's big stack, compiled verdicts per second in the page's WebAssembly and
+// the replay of a generated 1,000,000-tuple flow log against that stack (with keystrokes while it
+// runs), the paste of a 1,000-rule NSG and keystrokes with it loaded,
 // each next to the same action on a bare page (a lone text area or input, no script), which is
 // what Chromium itself costs.
 // Usage: node bench.mjs [--dist ../../dist] [--keys 30]   (starts its own static server on 127.0.0.1)
@@ -9,7 +11,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
 import { chromium } from '@playwright/test';
+import { writeLog } from './flowlog.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const option = (name, fallback) => {
@@ -279,6 +283,84 @@ async function analysisBench(browser) {
   await context.close();
 }
 
+/** Compiled verdicts in the page's WebAssembly (an analysis worker, as the replay runs them) on
+ * the big stack, and the replay of a generated 1,000,000-tuple NSG flow log against it in the
+ * page (files chosen in the Analysis area, read and replayed in the replay worker), with
+ * keystrokes in the flow form while it runs. */
+async function throughputBench(browser) {
+  const scenario = bigStack();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${url}#v1.${deflateSync(Buffer.from(JSON.stringify(scenario))).toString('base64url')}`);
+  await page.getByTestId('verdict').waitFor();
+  // (a) Compiled verdicts: a worker of the analysis module, asked directly (bench-only message).
+  const verdicts = await page.evaluate(async ({ s, count }) => {
+    const worker = new Worker('./analysis-worker_loader.js');
+    const answers = [];
+    const next = () => new Promise((resolve) => { worker.onmessage = (e) => resolve(JSON.parse(e.data)); });
+    await next(); // ready
+    for (let run = 0; run < 3; run++) {
+      worker.postMessage(JSON.stringify({ id: run + 1, kind: 'verdicts', scenario: s, count }));
+      answers.push((await next()).value);
+    }
+    worker.terminate();
+    return answers;
+  }, { s: scenario, count: 1_000_000 });
+  const rates = verdicts.map((v) => v.verdicts / (v.verifyMs / 1000));
+  console.log(`Compiled verdicts in the page (wasm, analysis worker), big stack: median ${(median(rates) / 1e6).toFixed(2)} M verdicts/s `
+    + `(runs: ${rates.map((r) => (r / 1e6).toFixed(2)).join(', ')} M/s over ${verdicts[0].verdicts.toLocaleString('en')} flows; `
+    + `compile ${verdicts.map((v) => v.compileMs.toFixed(0)).join(', ')} ms; goal >= 1 M/s)`);
+
+  // (b) Replay of a 1,000,000-tuple log, as a user does it: files chosen in the Analysis area.
+  const path = join(tmpdir(), 'flowverify-bench-1m.json');
+  const size = writeLog(path, { tuples: 1_000_000, distinct: 50_000 });
+  await page.getByTestId('analysis').locator('summary').click();
+  await page.waitForFunction(() => /^Every flow analysed/.test(document.getElementById('analysis-status').textContent), null, { timeout: 120_000 });
+  const replay = async () => {
+    await page.evaluate(() => {
+      window.__progress = [];
+      const bar = document.querySelector('[data-testid=replay-progress]');
+      new MutationObserver(() => window.__progress.push([performance.now(), bar.value, bar.max])).observe(bar, { attributes: true });
+      window.__replayStart = performance.now();
+    });
+    await page.getByTestId('replay-files').setInputFiles(path);
+  };
+  const replayed = async () => {
+    await page.waitForFunction(() => /^Replayed [\d,]+ tuples in \d+ ms\.$/.test(document.querySelector('[data-testid=replay-status]').textContent), null, { timeout: 300_000 });
+    return page.evaluate(() => ({
+      ms: Number(document.querySelector('[data-testid=replay-status]').textContent.match(/in (\d+) ms/)[1]),
+      wall: performance.now() - window.__replayStart,
+      updates: window.__progress.length,
+      summary: document.querySelector('[data-testid=replay-summary]').textContent,
+    }));
+  };
+  const runs = [];
+  for (let run = 0; run < 3; run++) {
+    await replay();
+    runs.push(await replayed());
+  }
+  const ms = median(runs.map((r) => r.ms));
+  console.log(`Replay in the page of a generated 1,000,000-tuple NSG v2 log (${(size / 1048576).toFixed(1)} MB, ~50,000 distinct flows) against the big stack, `
+    + `read in the replay worker: median ${fmt(ms)} (runs: ${runs.map((r) => r.ms).join(', ')} ms), ${(1_000_000 / (ms / 1000) / 1e6).toFixed(2)} M tuples/s; `
+    + `${runs[0].updates} progress updates on screen`);
+  console.log(`    ${runs[0].summary}`);
+
+  // (c) Keystrokes in the flow form while a replay runs.
+  await instrument(page);
+  await replay();
+  await page.waitForTimeout(100);
+  await page.getByTestId('flow-local').focus();
+  await page.getByTestId('flow-local').press('End');
+  const typing = Date.now();
+  await type(page, '5', 16);
+  const during = await page.evaluate(() => !document.getElementById('replay-run').hidden);
+  const typed = Date.now() - typing;
+  await replayed();
+  const keys = (await page.evaluate(() => window.__keys)).filter((k) => k.target === 'flow-local');
+  report(`Keystroke in flow-local while the 1,000,000-tuple log is replayed (${keys.length} keys in ${typed} ms; replay still running after them: ${during})`, keys, 'one frame');
+  await context.close();
+}
+
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ARGS });
 try {
   // 2. First verdict after navigation (fresh context: empty cache and storage).
@@ -348,6 +430,9 @@ try {
   // 5. Every flow at once: the 100 admin + 1,000 subnet NSG + 1,000 NIC NSG rule stack of the
   // engine's benchmark (crates/flowverify/benches/engine.rs, same generator and seed).
   await analysisBench(browser);
+
+  // 6. Compiled verdicts and flow-log replay in the page (the same big stack).
+  await throughputBench(browser);
 } finally {
   await browser.close();
   server.kill();
