@@ -426,19 +426,20 @@ fn shadowed(
             // The earlier rules that decide its flows, less those the others' whole matches
             // cover for, keeping one of opposite access (a conflict is worth naming).
             let mut deciders: Vec<usize> = Vec::new();
-            let mut covered = Set::EMPTY;
+            // Its flows no decider found so far takes (first matches are disjoint).
+            let mut left = matched;
             for j in 0..i {
                 // The rules' own sets first: small, so a quick no for most rules.
                 if w.firsts[j].is_empty()
                     || !may_meet(layer.rules[j], rule)
                     || !space.bdd().intersects(matched, w.sets[j].matched)
-                    || !space.bdd().intersects(matched, w.firsts[j])
+                    || !space.bdd().intersects(left, w.firsts[j])
                 {
                     continue;
                 }
                 deciders.push(j);
-                covered = space.bdd().or(covered, w.firsts[j]);
-                if space.bdd().subset(matched, covered) {
+                left = space.bdd().diff(left, w.firsts[j]);
+                if left.is_empty() {
                     break;
                 }
             }
@@ -624,8 +625,15 @@ fn redundant(
     let rule = layer.rules[i];
     let own = w.sets[i].matched;
     let (now, unsure_now) = after(space, flows, index, rule.access, reached);
-    let mut without = Set::EMPTY;
-    let mut unsure_without = Set::EMPTY;
+    // Removing it changes no access exactly when each part of its flows that another rule
+    // (or the next layer) would take ends denied just where it does now; and none of them
+    // would then meet a rule that might match it but for missing input (an uncertain fate)
+    // where it does not now.
+    let same = |space: &mut FlowSpace, access: Access, at: usize, part: Set| {
+        let (denied, unsure) = after(space, flows, at, access, part);
+        let denied_now = space.bdd().and(now, part);
+        denied == denied_now && space.bdd().subset(unsure, unsure_now)
+    };
     let mut remaining = reached;
     let mut takers: Vec<String> = Vec::new();
     for (j, later) in layer.rules.iter().enumerate().skip(i + 1) {
@@ -649,25 +657,20 @@ fn redundant(
         }
         let (part, rest) = space.bdd().and_diff(remaining, w.sets[j].matched);
         remaining = rest;
-        let (denied, unsure) = after(space, flows, index, later.access, part);
-        without = space.bdd().or(without, denied);
-        unsure_without = space.bdd().or(unsure_without, unsure);
-        takers.push(later.reported_name());
-        if !space.bdd().subset(without, now) {
+        if !same(space, later.access, index, part) {
             return None;
         }
+        takers.push(later.reported_name());
     }
+    // No rule of the layer matches the rest: they go on to the next layer (as if allowed
+    // here by a rule of an NSG, or handed on by no admin rule).
     if !remaining.is_empty() {
-        // No rule of the layer matches them: they go on to the next layer.
         let denied = space.bdd().and(remaining, flows.deny_from[index + 1]);
-        without = space.bdd().or(without, denied);
         let unsure = space.bdd().and(remaining, flows.unsure_from[index + 1]);
-        unsure_without = space.bdd().or(unsure_without, unsure);
-    }
-    // Without it, flows that would meet a rule that might match them (and do not now) have
-    // an uncertain fate: not reported.
-    if without != now || !space.bdd().subset(unsure_without, unsure_now) {
-        return None;
+        let denied_now = space.bdd().and(now, remaining);
+        if denied != denied_now || !space.bdd().subset(unsure, unsure_now) {
+            return None;
+        }
     }
     let mut f = finding(
         Kind::Redundant,
