@@ -5,7 +5,8 @@
 // runs), the paste of a 1,000-rule NSG and keystrokes with it loaded,
 // each next to the same action on a bare page (a lone text area or input, no script), which is
 // what Chromium itself costs.
-// Usage: node bench.mjs [--dist ../../dist] [--keys 30]   (starts its own static server on 127.0.0.1)
+// Usage: node bench.mjs [--dist ../../dist] [--keys 30] [--only throughput]   (starts its own static
+// server on 127.0.0.1; --only throughput measures the sizes and section 6 alone)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,6 +23,7 @@ const option = (name, fallback) => {
 };
 const dist = resolve(here, option('dist', '../../dist'));
 const KEYS = Number(option('keys', '30'));
+const ONLY = option('only', null);
 const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--no-first-run', '--disable-quic'];
@@ -363,6 +365,7 @@ async function throughputBench(browser) {
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ARGS });
 try {
+  if (ONLY !== 'throughput') {
   // 2. First verdict after navigation (fresh context: empty cache and storage).
   const firsts = [];
   for (let run = 0; run < 5; run++) {
@@ -430,6 +433,7 @@ try {
   // 5. Every flow at once: the 100 admin + 1,000 subnet NSG + 1,000 NIC NSG rule stack of the
   // engine's benchmark (crates/flowverify/benches/engine.rs, same generator and seed).
   await analysisBench(browser);
+  }
 
   // 6. Compiled verdicts and flow-log replay in the page (the same big stack).
   await throughputBench(browser);
