@@ -21,6 +21,8 @@ thread_local! {
     /// Whether the worker holds logs read (for verifying them again after a change).
     static HELD: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<Option<gloo::timers::callback::Timeout>> = const { Cell::new(None) };
+    /// The inputs changed while a replay ran: verify the logs again once it is done.
+    static DIRTY: Cell<bool> = const { Cell::new(false) };
     static HANDLER_SET: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -225,6 +227,7 @@ fn start(files: Vec<(String, web_sys::File)>) {
     let _ = js_sys::Reflect::set(&message, &"files".into(), &array);
     RUNNING.with(|r| r.set(Some((id, now()))));
     HELD.with(|h| h.set(false));
+    DIRTY.with(|d| d.set(false));
     let total: f64 = files.iter().map(|(_, f)| f.size()).sum();
     set_progress(0.0, total, "starting");
     show_run(true);
@@ -244,7 +247,10 @@ fn request(id: u64, work: &str, files: &str, again: bool) -> String {
 
 /// The inputs or the baseline changed: the logs read are verified again, a moment later.
 pub fn changed() {
-    if !HELD.with(Cell::get) || RUNNING.with(Cell::get).is_some() {
+    if RUNNING.with(Cell::get).is_some() {
+        return DIRTY.with(|d| d.set(true));
+    }
+    if !HELD.with(Cell::get) {
         return;
     }
     let pending = gloo::timers::callback::Timeout::new(200, || {
@@ -274,6 +280,7 @@ pub fn action(action: &str) -> bool {
     stop(&REPLAY);
     RUNNING.with(|r| r.set(None));
     HELD.with(|h| h.set(false));
+    DIRTY.with(|d| d.set(false));
     show_run(false);
     if let Some(part) = by_id("analysis-replay") {
         part.set_inner_html("");
@@ -315,6 +322,9 @@ fn answer(m: &JsValue) {
                 ));
             } else {
                 set_status("The replay stopped on an error (below): nothing else was lost.");
+            }
+            if DIRTY.with(|d| d.replace(false)) {
+                changed();
             }
         }
         "failed" => {
