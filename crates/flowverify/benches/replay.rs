@@ -8,7 +8,9 @@
 //! - import and replay with the reference evaluator (`replay::judge_by_reference`,
 //!   `verify_with` without a trace), each distinct flow verified once;
 //! - import and replay as `flowverify replay` does it, with compiled verdicts (`replay::judge`,
-//!   compiling included).
+//!   compiling included);
+//! - next to them, deflate at level 1 (what `gzip -1` does) of the same bytes: a yardstick
+//!   that says how fast this machine is.
 //!
 //! With `FLOWVERIFY_WRITE_LOG=1` the bench also writes the log to `/tmp/flowverify-1m.json`
 //! and the three inputs to `/tmp/flowverify-bench-{subnet,nic,admin}.json`, for measuring the
@@ -285,6 +287,11 @@ fn benches(c: &mut Criterion) {
             replay.read("PT1H.json", black_box(&log)).unwrap();
             replay.verify(5, judge(&inputs)).newly_denied
         })
+    });
+    // A machine-independent yardstick: compressing the same bytes as `gzip -1` does (deflate
+    // at level 1), on the same machine.
+    group.bench_function("yardstick: deflate level 1 (gzip -1) of the same log", |b| {
+        b.iter(|| miniz_oxide::deflate::compress_to_vec(black_box(log.as_bytes()), 1).len())
     });
     group.finish();
 }
