@@ -114,7 +114,24 @@ pub fn encode(scenario: &Scenario) -> Result<String, PermalinkError> {
         return Err(PermalinkError::TooLargeToEncode { bytes: json.len() });
     }
     let deflated = compress_to_vec_zlib(json.as_bytes(), LEVEL);
-    Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(deflated)))
+    Ok(fragment_of_deflated(&deflated))
+}
+
+/// The fragment `v1.<payload>` of a scenario's compact JSON already deflated into the zlib
+/// stream `zlib` (by another zlib, such as a browser's `CompressionStream`: the bytes may
+/// differ from [`encode`]'s, every zlib stream decodes alike).
+///
+/// ```
+/// use flowverify::permalink::{decode, fragment_of_deflated};
+/// use flowverify::scenario::Scenario;
+/// let json = Scenario::new().to_json_compact();
+/// let zlib = miniz_oxide::deflate::compress_to_vec_zlib(json.as_bytes(), 1);
+/// let fragment = fragment_of_deflated(&zlib);
+/// assert!(fragment.starts_with("v1."));
+/// assert_eq!(decode(&fragment).unwrap().to_json_compact(), json);
+/// ```
+pub fn fragment_of_deflated(zlib: &[u8]) -> String {
+    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(zlib))
 }
 
 /// The permalink of `scenario` on the page at `base`: `base#v1.<payload>`. A fragment already
