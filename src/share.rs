@@ -45,9 +45,9 @@ impl Link {
 
     /// The permalink of a scenario whose compact JSON (see [`link_payload`]) was deflated into
     /// the zlib stream `deflated` (the page uses the browser's own zlib, `CompressionStream`,
-    /// so that no compressor is in its module): `page_url#v1.<base64url>`, as
-    /// [`flowverify::permalink::encode`] writes it (the compressed bytes may differ; every
-    /// zlib stream decodes alike).
+    /// so that no compressor is in its module): `page_url#v1.<base64url>`
+    /// ([`flowverify::permalink::fragment_of_deflated`]; the compressed bytes may differ from
+    /// [`flowverify::permalink::encode`]'s, every zlib stream decodes alike).
     ///
     /// ```
     /// use flowverify_web::share::{link_payload, Link};
@@ -68,7 +68,7 @@ impl Link {
     /// assert_eq!(back.to_json_compact(), json);
     /// ```
     pub fn from_deflated(page_url: &str, deflated: &[u8], left_out: Vec<String>) -> Link {
-        let fragment = format!("{}{}", permalink::PREFIX, base64url(deflated));
+        let fragment = permalink::fragment_of_deflated(deflated);
         let page = page_url.split('#').next().unwrap_or(page_url);
         Link {
             url: format!("{page}#{fragment}"),
@@ -125,30 +125,6 @@ pub fn link_payload(work: &Workbench) -> Result<(String, Vec<String>), String> {
         return Err(format!("No link: {e}."));
     }
     Ok((json, export.left_out))
-}
-
-/// `bytes` in base64url without padding (RFC 4648 section 5), as permalinks carry them.
-///
-/// ```
-/// use flowverify_web::share::base64url;
-/// assert_eq!(base64url(b""), "");
-/// assert_eq!(base64url(b"f"), "Zg");
-/// assert_eq!(base64url(b"foob"), "Zm9vYg");
-/// assert_eq!(base64url(&[0xfb, 0xff, 0xfe]), "-__-");
-/// ```
-pub fn base64url(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(char::from(DIGITS[(n >> (18 - 6 * i) & 63) as usize]));
-        }
-    }
-    out
 }
 
 /// The label over the link: whether it was copied to the clipboard (`None`: not known yet).
