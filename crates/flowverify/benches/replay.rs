@@ -290,9 +290,10 @@ fn benches(c: &mut Criterion) {
     });
     // A machine-independent yardstick: compressing the same bytes as `gzip -1` does (deflate
     // at level 1), on the same machine.
-    group.bench_function("yardstick: deflate level 1 (gzip -1) of the same log", |b| {
-        b.iter(|| miniz_oxide::deflate::compress_to_vec(black_box(log.as_bytes()), 1).len())
-    });
+    group.bench_function(
+        "yardstick: deflate level 1 (gzip -1) of the same log",
+        |b| b.iter(|| miniz_oxide::deflate::compress_to_vec(black_box(log.as_bytes()), 1).len()),
+    );
     group.finish();
 }
 
