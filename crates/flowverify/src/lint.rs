@@ -587,24 +587,31 @@ fn preempted(reach: &mut Reach, direction: Direction, rule: &Rule, first: Set) -
     f
 }
 
-/// Which of `set`, decided in `layer` by a rule of access `access`, end denied, and which
-/// then meet a rule that might match them but for missing input.
-fn after(
-    space: &mut FlowSpace,
-    flows: &Flowing,
-    layer: usize,
-    access: Access,
-    set: Set,
-) -> (Set, Set) {
+/// Where flows decided in `layer` by a rule of access `access` go on: the access, and the
+/// layer their evaluation continues at (none: it ends there).
+type Path = (Access, Option<usize>);
+
+fn path(flows: &Flowing, layer: usize, access: Access) -> Path {
     let next = match access {
-        Access::Deny => return (set, Set::EMPTY),
-        Access::AlwaysAllow => return (Set::EMPTY, Set::EMPTY),
-        Access::Allow if layer < flows.first_nsg => flows.first_nsg,
-        Access::Allow => layer + 1,
+        Access::Deny | Access::AlwaysAllow => None,
+        Access::Allow if layer < flows.first_nsg => Some(flows.first_nsg),
+        Access::Allow => Some(layer + 1),
     };
-    let denied = space.bdd().and(set, flows.deny_from[next]);
-    let unsure = space.bdd().and(set, flows.unsure_from[next]);
-    (denied, unsure)
+    (access, next)
+}
+
+/// Which of `set`, sent along `path`, end denied, and which then meet a rule that might match
+/// them but for missing input.
+fn after(space: &mut FlowSpace, flows: &Flowing, path: Path, set: Set) -> (Set, Set) {
+    match path {
+        (Access::Deny, None) => (set, Set::EMPTY),
+        (_, None) => (Set::EMPTY, Set::EMPTY),
+        (_, Some(next)) => {
+            let denied = space.bdd().and(set, flows.deny_from[next]);
+            let unsure = space.bdd().and(set, flows.unsure_from[next]);
+            (denied, unsure)
+        }
+    }
 }
 
 /// A redundant rule: the flows it decides (`reached`) end with the same access when the
@@ -624,15 +631,18 @@ fn redundant(
     let w = &walked[index];
     let rule = layer.rules[i];
     let own = w.sets[i].matched;
-    let (now, unsure_now) = after(space, flows, index, rule.access, reached);
+    let own_path = path(flows, index, rule.access);
+    let (now, unsure_now) = after(space, flows, own_path, reached);
     // Removing it changes no access exactly when each part of its flows that another rule
-    // (or the next layer) would take ends denied just where it does now; and none of them
-    // would then meet a rule that might match it but for missing input (an uncertain fate)
-    // where it does not now.
-    let same = |space: &mut FlowSpace, access: Access, at: usize, part: Set| {
-        let (denied, unsure) = after(space, flows, at, access, part);
+    // (or the next layer) would take ends denied just where it does now, and surely so: a
+    // part sent along another path than now must meet, on neither path, a rule that might
+    // match it but for missing input (that rule could decide it, one way or the other).
+    let same = |space: &mut FlowSpace, other: Path, part: Set| {
+        let (denied, unsure) = after(space, flows, other, part);
         let denied_now = space.bdd().and(now, part);
-        denied == denied_now && space.bdd().subset(unsure, unsure_now)
+        denied == denied_now
+            && (other == own_path
+                || (unsure.is_empty() && !space.bdd().intersects(unsure_now, part)))
     };
     let mut remaining = reached;
     let mut takers: Vec<String> = Vec::new();
@@ -657,20 +667,14 @@ fn redundant(
         }
         let (part, rest) = space.bdd().and_diff(remaining, w.sets[j].matched);
         remaining = rest;
-        if !same(space, later.access, index, part) {
+        if !same(space, path(flows, index, later.access), part) {
             return None;
         }
         takers.push(later.reported_name());
     }
-    // No rule of the layer matches the rest: they go on to the next layer (as if allowed
-    // here by a rule of an NSG, or handed on by no admin rule).
-    if !remaining.is_empty() {
-        let denied = space.bdd().and(remaining, flows.deny_from[index + 1]);
-        let unsure = space.bdd().and(remaining, flows.unsure_from[index + 1]);
-        let denied_now = space.bdd().and(now, remaining);
-        if denied != denied_now || !space.bdd().subset(unsure, unsure_now) {
-            return None;
-        }
+    // No rule of the layer matches the rest: they go on to the next layer.
+    if !remaining.is_empty() && !same(space, (Access::Allow, Some(index + 1)), remaining) {
+        return None;
     }
     let mut f = finding(
         Kind::Redundant,

@@ -1937,4 +1937,46 @@ fn a_rule_whose_removal_would_make_verdicts_uncertain_is_not_redundant() {
         .service_tags
         .insert("Sql", vec![net("203.0.113.0/24")]);
     assert!(redundant(&known).contains(&"securityRules/AllowVnetHttps".to_string()));
+
+    // The other way round: with the rule, its flows meet a rule that might match them, and
+    // without it they would not. Inbound, the subnet NSG's `AllowSsh` hands Tcp 22 on to the
+    // NIC NSG, where `AllowSshFromSql` (tag Sql, not given) comes before `DenySshToo`: Deny,
+    // uncertain (Sql might hold the source). Without `AllowSsh`, the subnet's `DenySsh` denies
+    // them for sure: the access may change, so it is not redundant.
+    let handed_on = |with_allow: bool| {
+        let mut subnet = vec![nsg_rule(
+            "DenySsh",
+            200,
+            ["Inbound", "Deny", "Tcp", "*", "*", "22"],
+        )];
+        if with_allow {
+            subnet.insert(
+                0,
+                nsg_rule("AllowSsh", 100, ["Inbound", "Allow", "Tcp", "*", "*", "22"]),
+            );
+        }
+        inputs(json!({"version": 1, "virtualNetwork": ["10.0.0.0/16"],
+        "subnetNsg": nsg("nsg-subnet", subnet),
+        "nicNsg": nsg("nsg-nic", vec![
+            nsg_rule("AllowSshFromSql", 100, ["Inbound", "Allow", "Tcp", "Sql", "*", "22"]),
+            nsg_rule("DenySshToo", 200, ["Inbound", "Deny", "Tcp", "*", "*", "22"]),
+        ])}))
+    };
+    let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:22", "203.0.113.9:50000").unwrap();
+    let v = verify(&handed_on(true), &flow);
+    assert_eq!(
+        (v.rule_name.as_deref(), v.uncertain),
+        (Some("securityRules/DenySshToo"), true)
+    );
+    let v = verify(&handed_on(false), &flow);
+    assert_eq!(
+        (v.rule_name.as_deref(), v.uncertain),
+        (Some("securityRules/DenySsh"), false)
+    );
+    assert!(!redundant(&handed_on(true)).contains(&"securityRules/AllowSsh".to_string()));
+    // With the tag known to hold no address at all, it is redundant (DenySsh then gives its
+    // flows the same Deny, for sure).
+    let mut known = handed_on(true);
+    known.service_tags.insert("Sql", vec![]);
+    assert!(redundant(&known).contains(&"securityRules/AllowSsh".to_string()));
 }
