@@ -19,7 +19,7 @@
 
 use std::fmt::Write as _;
 
-use flowverify::replay::{judge, Change, Group, Replay, Report};
+use flowverify::replay::{judge, thousands, Change, Group, Replay, Report};
 use flowverify::scenario::Scenario;
 use flowverify::Inputs;
 use serde_json::{json, Value};
@@ -94,19 +94,6 @@ pub fn script_object(scenario: &Value, logs: &Value) -> Result<Value, String> {
             .map_err(|e| e.to_string())?;
     }
     Ok(replay.verify(EXAMPLES, judge(&inputs)).to_json())
-}
-
-/// `n` with thousands separators: `1,000,000`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// An upper bound of the tuples in a log's text: every tuple is a JSON string, so at most half
@@ -387,16 +374,12 @@ fn capitalised(words: &str) -> String {
 /// An example flow, short: `Inbound Tcp 203.0.113.7:50000 → 10.0.1.4:22` (source to
 /// destination, as the log has it).
 fn short(flow: &flowverify::Flow) -> String {
-    let (source, destination) = match flow.direction() {
-        flowverify::model::Direction::Inbound => (flow.remote(), flow.local()),
-        flowverify::model::Direction::Outbound => (flow.local(), flow.remote()),
-    };
     format!(
         "{} {} {} \u{2192} {}",
         flow.direction(),
         flow.protocol(),
-        source,
-        destination
+        flow.source(),
+        flow.destination()
     )
 }
 
@@ -520,13 +503,5 @@ mod tests {
             &[],
         );
         assert!(html(&answers).contains("no flow logs were read yet"));
-    }
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_000_000), "1,000,000");
     }
 }

@@ -317,7 +317,7 @@ fn answer(m: &JsValue) {
                 let tuples = get(m, "tuples").as_f64().unwrap_or(0.0) as u64;
                 set_status(&format!(
                     "Replayed {} tuples in {} ms.",
-                    crate::replay::thousands(tuples),
+                    flowverify::replay::thousands(tuples),
                     (now() - since).round()
                 ));
             } else {

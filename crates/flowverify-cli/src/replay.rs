@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use flowverify::replay::{judge, Group, Replay, Report};
+use flowverify::replay::{judge, thousands, Group, Replay, Report};
 use flowverify::Layer;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -182,21 +182,6 @@ impl Progress {
     }
 }
 
-/// `1234567` as `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let head = match digits.len() % 3 {
-        0 => 3.min(digits.len()),
-        n => n,
-    };
-    let mut out = digits[..head].to_string();
-    for group in digits.as_bytes()[head..].chunks(3) {
-        out.push(',');
-        out.push_str(std::str::from_utf8(group).unwrap_or_default());
-    }
-    out
-}
-
 /// `N thing` or `N things`.
 fn count(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
@@ -304,17 +289,4 @@ fn group_text(group: &Group) -> String {
         out.push_str(&format!("  ... and {} more\n", thousands(more)));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-    }
 }

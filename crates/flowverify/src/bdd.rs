@@ -233,10 +233,8 @@ impl Bdd {
             Op::And | Op::Or if b < a => (b, a),
             _ => (a, b),
         };
-        let slot = self.slot(op, a, b);
-        let entry = self.cache[slot];
-        if entry.op == op as u32 && entry.a == a.0 && entry.b == b.0 {
-            return Set(entry.result);
+        if let Some(known) = self.cached(op, a, b) {
+            return Set(known);
         }
         let var = self.var(a).min(self.var(b));
         let (a0, a1) = self.cofactors(a, var);
@@ -244,14 +242,7 @@ impl Bdd {
         let low = self.apply(op, a0, b0);
         let high = self.apply(op, a1, b1);
         let s = self.make(var, low, high);
-        // The slot again: the table may have grown meanwhile.
-        let slot = self.slot(op, a, b);
-        self.cache[slot] = Entry {
-            op: op as u32,
-            a: a.0,
-            b: b.0,
-            result: s.0,
-        };
+        self.remember(op, a, b, s.0);
         s
     }
 
@@ -316,18 +307,13 @@ impl Bdd {
         if a.is_full() {
             return (b, self.not(b));
         }
+        // The cache keys of `apply`: And in either order, Diff as given.
         let (and_a, and_b) = if b < a { (b, a) } else { (a, b) };
-        let and_slot = self.slot(Op::And, and_a, and_b);
-        let diff_slot = self.slot(Op::Diff, a, b);
-        let (e, f) = (self.cache[and_slot], self.cache[diff_slot]);
-        if e.op == Op::And as u32
-            && e.a == and_a.0
-            && e.b == and_b.0
-            && f.op == Op::Diff as u32
-            && f.a == a.0
-            && f.b == b.0
-        {
-            return (Set(e.result), Set(f.result));
+        if let (Some(both), Some(rest)) = (
+            self.cached(Op::And, and_a, and_b),
+            self.cached(Op::Diff, a, b),
+        ) {
+            return (Set(both), Set(rest));
         }
         let var = self.var(a).min(self.var(b));
         let (a0, a1) = self.cofactors(a, var);
@@ -336,20 +322,8 @@ impl Bdd {
         let (and1, diff1) = self.and_diff(a1, b1);
         let both = self.make(var, and0, and1);
         let rest = self.make(var, diff0, diff1);
-        let and_slot = self.slot(Op::And, and_a, and_b);
-        self.cache[and_slot] = Entry {
-            op: Op::And as u32,
-            a: and_a.0,
-            b: and_b.0,
-            result: both.0,
-        };
-        let diff_slot = self.slot(Op::Diff, a, b);
-        self.cache[diff_slot] = Entry {
-            op: Op::Diff as u32,
-            a: a.0,
-            b: b.0,
-            result: rest.0,
-        };
+        self.remember(Op::And, and_a, and_b, both.0);
+        self.remember(Op::Diff, a, b, rest.0);
         (both, rest)
     }
 
@@ -439,19 +413,30 @@ impl Bdd {
         holds
     }
 
-    fn cached_test(&self, op: Op, a: Set, b: Set) -> Option<bool> {
+    /// The cached result of `op(a, b)`, if its slot still holds it.
+    fn cached(&self, op: Op, a: Set, b: Set) -> Option<u32> {
         let entry = self.cache[self.slot(op, a, b)];
-        (entry.op == op as u32 && entry.a == a.0 && entry.b == b.0).then_some(entry.result == 1)
+        (entry.op == op as u32 && entry.a == a.0 && entry.b == b.0).then_some(entry.result)
     }
 
-    fn cache_test(&mut self, op: Op, a: Set, b: Set, holds: bool) {
+    /// Keeps `op(a, b) = result` in its slot (worked out now: the cache may have grown since
+    /// the operation began).
+    fn remember(&mut self, op: Op, a: Set, b: Set, result: u32) {
         let slot = self.slot(op, a, b);
         self.cache[slot] = Entry {
             op: op as u32,
             a: a.0,
             b: b.0,
-            result: u32::from(holds),
+            result,
         };
+    }
+
+    fn cached_test(&self, op: Op, a: Set, b: Set) -> Option<bool> {
+        self.cached(op, a, b).map(|r| r == 1)
+    }
+
+    fn cache_test(&mut self, op: Op, a: Set, b: Set, holds: bool) {
+        self.remember(op, a, b, u32::from(holds));
     }
 
     /// The vectors that agree with one of `a`'s outside variables `first..first + width`,

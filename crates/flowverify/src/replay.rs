@@ -541,6 +541,28 @@ pub struct Report {
     pub logs: LogSummary,
 }
 
+/// `n` with thousands separators, as the command line and the page print replay figures.
+///
+/// ```
+/// use flowverify::replay::thousands;
+/// assert_eq!(thousands(0), "0");
+/// assert_eq!(thousands(999), "999");
+/// assert_eq!(thousands(1000), "1,000");
+/// assert_eq!(thousands(1_000_000), "1,000,000");
+/// assert_eq!(thousands(1234567), "1,234,567");
+/// ```
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Report {
     /// Whether some flow's verdict differs from its logged decision.
     pub fn changed(&self) -> bool {
@@ -673,11 +695,12 @@ mod tests {
         // Section 8 counts the 443 flow twice (logged allowed and denied).
         assert_eq!(replay.verify(5, judge(&after)).flows, 4);
         let mut calls = 0;
+        let mut judge_before = judge(&before);
         let report = replay.compare(
             5,
             |f: &Flow| {
                 calls += 1;
-                judge(&before)(f)
+                judge_before(f)
             },
             judge(&after),
         );
