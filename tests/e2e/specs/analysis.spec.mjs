@@ -7,9 +7,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateSync, gzipSync } from 'node:zlib';
-import { test, expect, azNsg } from './fixtures.mjs';
-import { baseURL } from '../playwright.config.mjs';
+import { gzipSync } from 'node:zlib';
+import { test, expect, azNsg, openAnalysis } from './fixtures.mjs';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
@@ -30,17 +29,8 @@ const SCENARIO = {
   flows: [{ direction: 'Inbound', protocol: 'Tcp', local: '10.0.1.4:443', remote: '203.0.113.7:50000' }],
 };
 
-function permalink(scenario) {
-  return `${baseURL}#v1.${deflateSync(Buffer.from(JSON.stringify(scenario))).toString('base64url')}`;
-}
-
-/** Opens `scenario` from a permalink, then the Analysis area, and waits for its first answer. */
-async function analyse(page, scenario = SCENARIO) {
-  await page.goto(permalink(scenario));
-  await expect(page.getByTestId('verdict')).toBeVisible();
-  await page.getByTestId('analysis').locator('summary').click();
-  await expect(page.getByTestId('analysis-status')).toHaveText(/^Every flow analysed in \d+ ms\.$/, { timeout: 20_000 });
-}
+/** Opens `scenario` and the Analysis area, waiting for its first analysis. */
+const analyse = (page, scenario = SCENARIO) => openAnalysis(page, scenario);
 
 test('the worker is not part of the first load; the first load stays within 350 KB gzip', async ({ page }) => {
   const loaded = new Map();

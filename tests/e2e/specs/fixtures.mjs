@@ -1,6 +1,8 @@
 // Shared by every test: a page that fails the test on any page error, console error (CSP
 // violations included) or request to anywhere but 127.0.0.1.
+import { deflateSync } from 'node:zlib';
 import { test as base, expect } from '@playwright/test';
+import { baseURL } from '../playwright.config.mjs';
 
 /** Watches a page; returns the list of problems seen so far (checked after each test). */
 export function watch(page) {
@@ -37,6 +39,20 @@ export { expect };
 export async function openFresh(page, path = '/') {
   await page.goto(path);
   await expect(page.getByTestId('verdict')).toBeVisible();
+}
+
+/** The permalink of `scenario` on the page under test (interfaces section 2). */
+export function permalink(scenario) {
+  return `${baseURL}#v1.${deflateSync(Buffer.from(JSON.stringify(scenario))).toString('base64url')}`;
+}
+
+/** Opens `scenario` from its permalink, then the Analysis area, and waits for its first
+ * analysis. */
+export async function openAnalysis(page, scenario) {
+  await page.goto(permalink(scenario));
+  await expect(page.getByTestId('verdict')).toBeVisible();
+  await page.getByTestId('analysis').locator('summary').click();
+  await expect(page.getByTestId('analysis-status')).toHaveText(/^Every flow analysed in \d+ ms\.$/, { timeout: 20_000 });
 }
 
 /** Starts over (answering the confirmation) so a test begins from empty inputs. */

@@ -8,9 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateSync } from 'node:zlib';
-import { test, expect, azNsg } from './fixtures.mjs';
-import { baseURL } from '../playwright.config.mjs';
+import { test, expect, azNsg, openAnalysis } from './fixtures.mjs';
 import { writeLog } from '../flowlog.mjs';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -39,16 +37,10 @@ const SCENARIO = {
   flows: [{ direction: 'Inbound', protocol: 'Tcp', local: '10.1.0.4:3389', remote: '192.0.2.17:61771' }],
 };
 
-function permalink(scenario) {
-  return `${baseURL}#v1.${deflateSync(Buffer.from(JSON.stringify(scenario))).toString('base64url')}`;
-}
-
 /** Opens `scenario` and the Analysis area, waiting for its first analysis. */
 async function open(page, scenario = SCENARIO) {
-  await page.goto(permalink(scenario));
+  await openAnalysis(page, scenario);
   await expect(page.getByTestId('verdict')).toHaveText(/^Allow/);
-  await page.getByTestId('analysis').locator('summary').click();
-  await expect(page.getByTestId('analysis-status')).toHaveText(/^Every flow analysed in \d+ ms\.$/, { timeout: 20_000 });
 }
 
 // The figures, by hand and checked with `flowverify replay --json` on the same inputs:
