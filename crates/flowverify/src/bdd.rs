@@ -27,8 +27,6 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
-
 /// A set, as a node of its manager's table. Two sets of one manager are equal exactly when
 /// they hold the same bit vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,6 +68,8 @@ enum Op {
     /// Tests, cached as operations (result 1: true, 0: false).
     Intersects = 4,
     Subset = 5,
+    /// `not(a)`, cached with `b` = 0.
+    Not = 6,
 }
 
 /// One slot of the operation cache: `op(a, b) = result` (`op` 0: an empty slot).
@@ -83,16 +83,29 @@ struct Entry {
 
 /// The operation cache's first size (slots), and its largest: it grows with the node table.
 const CACHE_MIN: usize = 1 << 12;
-const CACHE_MAX: usize = 1 << 20;
+const CACHE_MAX: usize = 1 << 22;
+
+/// The unique table's first size (slots; a power of two, kept at most half full).
+const UNIQUE_MIN: usize = 1 << 12;
+/// An empty slot of the unique table.
+const VACANT: u32 = u32::MAX;
+
+/// The most nodes a manager makes by default: 2^23 (about 8.4 million nodes, 230 MB with the
+/// unique table and the cache at their largest). Past it every operation answers the empty set
+/// and [`Bdd::exhausted`] says so: the caller reports that the analysis is too large rather
+/// than exhausting the machine (see [`Bdd::with_limit`]).
+pub const DEFAULT_LIMIT: usize = 1 << 23;
 
 /// The manager: the node table, the unique table that makes each set one node, and the cache
 /// of operations done.
 #[derive(Debug, Clone)]
 pub struct Bdd {
     nodes: Vec<Node>,
-    unique: FxHashMap<Node, Set>,
+    /// Open addressing over node numbers, by the hash of `(var, low, high)`.
+    unique: Vec<u32>,
     cache: Vec<Entry>,
-    negations: FxHashMap<Set, Set>,
+    limit: usize,
+    exhausted: bool,
 }
 
 impl Default for Bdd {
@@ -101,9 +114,28 @@ impl Default for Bdd {
     }
 }
 
+/// The hash of a node's content (for the unique table).
+fn node_hash(var: u32, low: Set, high: Set) -> u64 {
+    let h = (u64::from(low.0) << 32 | u64::from(high.0)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h ^ u64::from(var).wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ (h >> 29))
+        .wrapping_mul(0x1656_67B1_9E37_79F9)
+}
+
 impl Bdd {
-    /// A manager holding only the empty and the full set.
+    /// A manager holding only the empty and the full set, with the default limit.
     pub fn new() -> Bdd {
+        Bdd::with_limit(DEFAULT_LIMIT)
+    }
+
+    /// A manager that makes at most `limit` nodes (see [`DEFAULT_LIMIT`]).
+    ///
+    /// ```
+    /// use flowverify::bdd::Bdd;
+    /// let mut b = Bdd::with_limit(40);
+    /// let x = b.range(0, 64, 12345, 1 << 40);
+    /// assert!(b.exhausted() && x.is_empty());
+    /// ```
+    pub fn with_limit(limit: usize) -> Bdd {
         let terminal = |s| Node {
             var: TERMINAL,
             low: s,
@@ -111,9 +143,10 @@ impl Bdd {
         };
         Bdd {
             nodes: vec![terminal(Set::EMPTY), terminal(Set::FULL)],
-            unique: FxHashMap::default(),
+            unique: vec![VACANT; UNIQUE_MIN],
             cache: vec![Entry::default(); CACHE_MIN],
-            negations: FxHashMap::default(),
+            limit: limit.max(2),
+            exhausted: false,
         }
     }
 
@@ -127,32 +160,77 @@ impl Bdd {
         self.nodes.len() == 2
     }
 
+    /// Whether an operation needed more nodes than the limit: every set made since is
+    /// meaningless (empty), and the work must be given up.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+
+    /// The bytes the manager holds (node table, unique table and cache).
+    pub fn bytes(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.unique.len() * std::mem::size_of::<u32>()
+            + self.cache.len() * std::mem::size_of::<Entry>()
+    }
+
     fn node(&self, s: Set) -> Node {
         self.nodes[s.0 as usize]
     }
 
     fn var(&self, s: Set) -> u32 {
-        self.node(s).var
+        self.nodes[s.0 as usize].var
     }
 
     /// The one node for `(var, low, high)`, made if new; none when both branches are equal.
+    /// Past the limit: the empty set, and the manager is exhausted.
     fn make(&mut self, var: u32, low: Set, high: Set) -> Set {
         if low == high {
             return low;
         }
-        let node = Node { var, low, high };
-        if let Some(&s) = self.unique.get(&node) {
-            return s;
+        let mask = self.unique.len() - 1;
+        let mut slot = node_hash(var, low, high) as usize & mask;
+        loop {
+            let at = self.unique[slot];
+            if at == VACANT {
+                break;
+            }
+            let n = self.nodes[at as usize];
+            if n.var == var && n.low == low && n.high == high {
+                return Set(at);
+            }
+            slot = (slot + 1) & mask;
         }
-        let s = Set(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
-        self.nodes.push(node);
-        self.unique.insert(node, s);
+        if self.nodes.len() >= self.limit || self.exhausted {
+            self.exhausted = true;
+            return Set::EMPTY;
+        }
+        let s = Set(self.nodes.len() as u32);
+        self.nodes.push(Node { var, low, high });
+        self.unique[slot] = s.0;
+        if self.nodes.len() * 2 > self.unique.len() {
+            self.grow_unique();
+        }
         if self.nodes.len() > self.cache.len() && self.cache.len() < CACHE_MAX {
             // Twice the slots, emptied: entries would hash elsewhere now.
             let size = self.cache.len() * 2;
             self.cache = vec![Entry::default(); size];
         }
         s
+    }
+
+    /// Twice the unique table's slots, every node placed again.
+    fn grow_unique(&mut self) {
+        let size = self.unique.len() * 2;
+        let mask = size - 1;
+        let mut unique = vec![VACANT; size];
+        for (i, n) in self.nodes.iter().enumerate().skip(2) {
+            let mut slot = node_hash(n.var, n.low, n.high) as usize & mask;
+            while unique[slot] != VACANT {
+                slot = (slot + 1) & mask;
+            }
+            unique[slot] = i as u32;
+        }
+        self.unique = unique;
     }
 
     /// The cache slot of `op(a, b)`.
@@ -225,8 +303,9 @@ impl Bdd {
                     return self.not(b);
                 }
             }
-            // Tests are not operations: `subset` and `intersects` answer them.
-            Op::Intersects | Op::Subset => {}
+            // Tests are not operations: `subset` and `intersects` answer them; `not` is its
+            // own walk.
+            Op::Intersects | Op::Subset | Op::Not => {}
         }
         // And and Or commute: one cache entry for both orders.
         let (a, b) = match op {
@@ -344,14 +423,14 @@ impl Bdd {
         if a.is_full() {
             return Set::EMPTY;
         }
-        if let Some(&s) = self.negations.get(&a) {
-            return s;
+        if let Some(known) = self.cached(Op::Not, a, Set::EMPTY) {
+            return Set(known);
         }
         let n = self.node(a);
         let low = self.not(n.low);
         let high = self.not(n.high);
         let s = self.make(n.var, low, high);
-        self.negations.insert(a, s);
+        self.remember(Op::Not, a, Set::EMPTY, s.0);
         s
     }
 
@@ -491,6 +570,54 @@ impl Bdd {
         let at_least = self.bound(first, width, lo, true);
         let at_most = self.bound(first, width, hi, false);
         self.and(at_least, at_most)
+    }
+
+    /// The field at `first..first + width` holds a value in one of `ranges` (inclusive, sorted,
+    /// disjoint): one walk down the field's variables, however many ranges.
+    ///
+    /// ```
+    /// use flowverify::bdd::Bdd;
+    /// let mut b = Bdd::new();
+    /// let x = b.ranges_set(0, 8, &[(3, 9), (20, 20), (200, 255)]);
+    /// let three = [(3, 9), (20, 20), (200, 255)].map(|(lo, hi)| b.range(0, 8, lo, hi));
+    /// assert_eq!(x, b.or_all(&three));
+    /// assert_eq!(b.ranges(x, 0, 8), vec![(3, 9), (20, 20), (200, 255)]);
+    /// ```
+    pub fn ranges_set(&mut self, first: u32, width: u32, ranges: &[(u128, u128)]) -> Set {
+        self.ranges_below(first, width, 0, 0, ranges)
+    }
+
+    /// [`Bdd::ranges_set`] for the values below the first `depth` bits of the field, which are
+    /// `base`'s (`ranges` only those that meet them).
+    fn ranges_below(
+        &mut self,
+        first: u32,
+        width: u32,
+        depth: u32,
+        base: u128,
+        ranges: &[(u128, u128)],
+    ) -> Set {
+        let free = width - depth;
+        let span = if free >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << free) - 1
+        };
+        let top = base | span;
+        // Only the ranges that meet base..=top.
+        let from = ranges.partition_point(|r| r.1 < base);
+        let to = ranges.partition_point(|r| r.0 <= top);
+        let within = &ranges[from..to.max(from)];
+        match within {
+            [] => Set::EMPTY,
+            [(lo, hi)] if *lo <= base && *hi >= top => Set::FULL,
+            _ => {
+                let half = 1u128 << (free - 1);
+                let low = self.ranges_below(first, width, depth + 1, base, within);
+                let high = self.ranges_below(first, width, depth + 1, base | half, within);
+                self.make(first + depth, low, high)
+            }
+        }
     }
 
     /// `field ≥ value` (`ge`) or `field ≤ value`.

@@ -81,7 +81,7 @@ pub struct Diff {
 /// The flows whose access, deciding rule or deciding layer differs between `before` and
 /// `after`, in each of `directions`.
 pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Diff {
-    let mut space = FlowSpace::new();
+    let mut space = FlowSpace::for_inputs(&[before, after]);
     let mut changes = Vec::new();
     for &direction in directions {
         let old = regions_in(&mut space, before, direction, &[]);

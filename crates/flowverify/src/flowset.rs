@@ -1,54 +1,85 @@
 //! Exact sets of flows: every (protocol, destination address, destination port, source
-//! address, source port), IPv4 and IPv6, as one decision diagram over 292 variables, in the
-//! order that keeps NSG-shaped sets small (protocol, then addresses before ports: ports first
-//! was 15-40 times slower on generated NSG stacks).
+//! address, source port), IPv4 and IPv6, as one decision diagram, in the order that keeps
+//! NSG-shaped sets small (protocol, family, then addresses before ports: ports first was 15-40
+//! times slower on generated NSG stacks).
 //!
-//! An IPv4 address is the 128-bit number `address << 96` with the family bit 0; an IPv6
-//! address is itself with the family bit 1. Flows of Icmp, Esp and Ah have no ports: their port
-//! fields are 0. The [`FlowSpace::universe`] holds exactly the valid encodings; the sets this
-//! module makes for rules may hold invalid encodings too (that keeps each one small), so an
-//! analysis starts from the universe and intersects.
+//! A space is made for the sets it will name ([`SpaceBuilder`]: the inputs' prefixes, tags,
+//! ASG members and port ranges, and any further addresses and ports an analysis asks about).
+//! Each field is encoded by its [atom](crate::atoms) (the class of values no named set tells
+//! apart), not by its value: an address field of a stack costs a dozen variables, not 128, and
+//! a service tag of thousands of prefixes is a few atoms. Addresses have one partition per
+//! family, shared by both ends; ports one, shared by both ends. A set the space was not made
+//! for (a prefix cutting an atom) cannot be named: the space is then *unnamed* (see
+//! [`FlowSpace::trouble`]), never silently approximated.
+//!
+//! Flows of Icmp, Esp and Ah have no ports: their port fields hold the atom of port 0. The
+//! [`FlowSpace::universe`] holds exactly the valid encodings; the sets this module makes for
+//! rules may hold invalid encodings too (that keeps each one small), so an analysis starts
+//! from the universe and intersects.
 //!
 //! Rules become sets with the same meanings as [`crate::verify`]: tags, ASGs, `VirtualNetwork`,
 //! the built-in `Internet`, effective rules' expanded prefixes. An entry whose membership no
 //! input gives (an undefined tag, an ASG without members, a network group, a bare-number
 //! prefix) matches nothing, and the flows it might have matched are the rule's *maybe* set:
-//! where `verify` says uncertain.
+//! where `verify` says uncertain. A prefix of a tag, of `VirtualNetwork` or of an effective
+//! rule's expanded list belongs to its own family, `/0` included, as in `verify`.
 //!
 //! ```
 //! use flowverify::flowset::FlowSpace;
-//! use flowverify::{Flow, Inputs};
-//! let mut space = FlowSpace::new();
+//! use flowverify::Flow;
 //! let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:443", "203.0.113.7:50000").unwrap();
-//! let one = space.flow(&flow);
+//! let mut space = FlowSpace::builder().flow(&flow).build();
+//! let one = space.flow(&flow).unwrap();
 //! assert!(space.contains(one, &flow));
 //! assert_eq!(space.example(one, flow.direction()), Some(flow));
 //! ```
 
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
+use crate::atoms::Atoms;
 use crate::bdd::{Bdd, Set};
 use crate::flow::{Endpoint, Flow};
 use crate::inputs::Inputs;
-use crate::model::{AddressEntry, AddressSide, Direction, PortSide, Protocol, Rule, RuleProtocol};
+use crate::model::{
+    AddressEntry, AddressSide, Direction, PortSide, Protocol, Rule, RuleProtocol, RISKY,
+};
 use crate::tags::{builtin_name, non_internet_v4, AZURE_HOST};
 
 /// The first variable of the protocol (3 bits: Tcp 0, Udp 1, Icmp 2, Esp 3, Ah 4).
 const PROTOCOL: u32 = 0;
 /// The family bit: 0 IPv4, 1 IPv6.
 const FAMILY: u32 = 3;
-/// The destination address (128 bits).
+/// The destination address's atom starts here; the other fields follow (see [`Layout`]).
 const DESTINATION: u32 = 4;
-/// The destination port (16 bits).
-const DESTINATION_PORT: u32 = 132;
-/// The source address (128 bits).
-const SOURCE: u32 = 148;
-/// The source port (16 bits).
-const SOURCE_PORT: u32 = 276;
-/// How many variables a flow has.
-pub const VARIABLES: u32 = 292;
+
+/// The largest IPv4 and IPv6 address and port, as field values.
+const V4_MAX: u128 = u32::MAX as u128;
+const V6_MAX: u128 = u128::MAX;
+const PORT_MAX: u128 = u16::MAX as u128;
+
+/// Addresses that make an unusual example (reserved, documentation, multicast): an example
+/// avoids them when its set allows.
+const UNUSUAL: [&str; 12] = [
+    "0.0.0.0/8",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "192.0.2.0/24",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/3",
+    "::/8",
+    "fe80::/10",
+    "ff00::/8",
+    "2001:db8::/32",
+    "100::/64",
+];
+
+/// Ports an example prefers: an ephemeral source port, a destination port other than 0.
+const EPHEMERAL: (u16, u16) = (49152, u16::MAX);
+const NAMED_PORT: (u16, u16) = (1, u16::MAX);
 
 /// Which end of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,22 +88,6 @@ pub enum End {
     Source,
     /// Where it goes.
     Destination,
-}
-
-impl End {
-    fn address(self) -> u32 {
-        match self {
-            End::Source => SOURCE,
-            End::Destination => DESTINATION,
-        }
-    }
-
-    fn port(self) -> u32 {
-        match self {
-            End::Source => SOURCE_PORT,
-            End::Destination => DESTINATION_PORT,
-        }
-    }
 }
 
 /// A box of flows (`interfaces.md` section 7): every flow whose protocol, source, source port,
@@ -118,14 +133,359 @@ pub struct RuleSets {
     pub maybe: Set,
 }
 
+/// Address values of one family: IPv4 as 32-bit numbers, IPv6 as 128-bit numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+struct Families {
+    v4: Vec<(u128, u128)>,
+    v6: Vec<(u128, u128)>,
+}
+
+impl Families {
+    fn add(&mut self, net: IpNet) {
+        match net {
+            IpNet::V4(n) => self.v4.push((
+                u128::from(u32::from(n.network())),
+                u128::from(u32::from(n.broadcast())),
+            )),
+            IpNet::V6(n) => self
+                .v6
+                .push((u128::from(n.network()), u128::from(n.broadcast()))),
+        }
+    }
+
+    fn of(nets: &[IpNet]) -> Families {
+        let mut f = Families::default();
+        for &n in nets {
+            f.add(n);
+        }
+        f
+    }
+
+    fn all() -> Families {
+        Families {
+            v4: vec![(0, V4_MAX)],
+            v6: vec![(0, V6_MAX)],
+        }
+    }
+}
+
+/// The built-in `Internet` tag's addresses: public IPv4, and IPv6 `2000::/3`.
+fn internet() -> Families {
+    let mut v4 = vec![(0u128, V4_MAX)];
+    for block in non_internet_v4() {
+        let (lo, hi) = (
+            u128::from(u32::from(block.network())),
+            u128::from(u32::from(block.broadcast())),
+        );
+        v4 = v4
+            .into_iter()
+            .flat_map(|(a, b)| {
+                let mut kept = Vec::new();
+                if a < lo {
+                    kept.push((a, b.min(lo - 1)));
+                }
+                if b > hi {
+                    kept.push((a.max(hi + 1), b));
+                }
+                if b < lo || a > hi {
+                    kept = vec![(a, b)];
+                }
+                kept
+            })
+            .collect();
+    }
+    Families {
+        v4,
+        v6: vec![(0x2000u128 << 112, (0x4000u128 << 112) - 1)],
+    }
+}
+
+/// The addresses of a service tag as [`crate::verify`] reads it: a supplied definition first,
+/// then the built-in `VirtualNetwork`, `AzureLoadBalancer` and `Internet`; `None` when no
+/// input defines it.
+fn tag_addresses(inputs: &Inputs, name: &str) -> Option<Families> {
+    if let Some(prefixes) = inputs.service_tags.get(name) {
+        return Some(Families::of(prefixes));
+    }
+    let host = IpNet::from(IpAddr::V4(AZURE_HOST));
+    match builtin_name(name) {
+        Some("VirtualNetwork") => {
+            let mut f = Families::of(&inputs.virtual_network);
+            f.add(host);
+            Some(f)
+        }
+        Some("AzureLoadBalancer") => Some(Families::of(&[host])),
+        Some("Internet") => Some(internet()),
+        _ => None,
+    }
+}
+
+/// The addresses an address entry names; `None` when no input gives its membership.
+fn entry_addresses(inputs: &Inputs, entry: &AddressEntry) -> Option<Families> {
+    match entry {
+        AddressEntry::Any => Some(Families::all()),
+        AddressEntry::Prefix(net) => Some(Families::of(&[*net])),
+        AddressEntry::Expanded { prefixes, .. } => Some(Families::of(prefixes)),
+        AddressEntry::Tag(name) => tag_addresses(inputs, name),
+        AddressEntry::Asg(name) => inputs.asg_members(name).map(|ips| {
+            let nets: Vec<IpNet> = ips.into_iter().map(IpNet::from).collect();
+            Families::of(&nets)
+        }),
+        AddressEntry::NetworkGroup(_) | AddressEntry::BareNumber(_) => None,
+    }
+}
+
+/// A rule side as the space names it: the addresses of its prefixes, expanded lists and ASGs
+/// as one set (a side is only ever used whole, so hosts listed together are one atom), its
+/// tags each by name (a tag is a set of its own), and whether an entry's membership is
+/// unknown.
+struct SideParts<'a> {
+    addresses: Families,
+    tags: Vec<&'a str>,
+    unknown: bool,
+}
+
+fn side_parts<'a>(inputs: &Inputs, side: &'a AddressSide) -> SideParts<'a> {
+    let mut parts = SideParts {
+        addresses: Families::default(),
+        tags: Vec::new(),
+        unknown: false,
+    };
+    for entry in side.entries() {
+        match entry {
+            AddressEntry::Tag(name) => parts.tags.push(name),
+            AddressEntry::Any => {
+                parts.addresses = Families::all();
+            }
+            _ => match entry_addresses(inputs, entry) {
+                Some(f) => {
+                    parts.addresses.v4.extend(f.v4);
+                    parts.addresses.v6.extend(f.v6);
+                }
+                None => parts.unknown = true,
+            },
+        }
+    }
+    parts
+}
+
+fn port_values(side: &PortSide) -> Vec<(u128, u128)> {
+    side.ranges()
+        .iter()
+        .map(|r| (u128::from(r.start()), u128::from(r.end())))
+        .collect()
+}
+
+/// The sets a space must be able to name, gathered before it is made (see the module
+/// documentation): every address set and port set of the inputs, and the further addresses
+/// and ports an analysis will ask about.
+///
+/// ```
+/// use flowverify::flowset::{End, FlowSpace, Trouble};
+/// let net: ipnet::IpNet = "10.0.1.0/24".parse().unwrap();
+/// let mut space = FlowSpace::builder().nets(&[net]).build();
+/// let web = space.address(End::Source, net);
+/// assert!(!web.is_empty() && space.trouble().is_none());
+/// // A block the space was not made for cannot be named.
+/// space.address(End::Source, "10.0.1.0/25".parse().unwrap());
+/// assert_eq!(space.trouble(), Some(Trouble::Unnamed));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SpaceBuilder {
+    v4: Vec<Vec<(u128, u128)>>,
+    v6: Vec<Vec<(u128, u128)>>,
+    ports: Vec<Vec<(u128, u128)>>,
+    /// The rule sides added already (each counts once).
+    seen: HashSet<Families>,
+}
+
+impl SpaceBuilder {
+    fn addresses(&mut self, f: Families) {
+        if !f.v4.is_empty() {
+            self.v4.push(f.v4);
+        }
+        if !f.v6.is_empty() {
+            self.v6.push(f.v6);
+        }
+    }
+
+    /// Every set `inputs` name: each rule's addresses and ports, every service tag, the
+    /// built-in tags, ASG members.
+    pub fn inputs(mut self, inputs: &Inputs) -> SpaceBuilder {
+        let mut rules: Vec<&Rule> = Vec::new();
+        for c in inputs.admin_layers() {
+            rules.extend(&c.rules);
+        }
+        for nsg in [inputs.subnet_layer(), inputs.nic_layer()]
+            .into_iter()
+            .flatten()
+        {
+            rules.extend(&nsg.rules);
+        }
+        let mut ports_seen: HashSet<Vec<(u128, u128)>> = HashSet::new();
+        for rule in rules {
+            for side in [&rule.source, &rule.destination] {
+                let parts = side_parts(inputs, side);
+                if self.seen.insert(parts.addresses.clone()) {
+                    self.addresses(parts.addresses);
+                }
+            }
+            for side in [&rule.source_ports, &rule.destination_ports] {
+                let values = port_values(side);
+                if !values.is_empty() && ports_seen.insert(values.clone()) {
+                    self.ports.push(values);
+                }
+            }
+        }
+        // Every tag, also those no rule names (boxes are named by the tag they equal).
+        let mut names: Vec<String> = vec!["Internet".into(), "VirtualNetwork".into()];
+        names.push("AzureLoadBalancer".into());
+        names.extend(inputs.service_tags.names().map(str::to_string));
+        for name in names {
+            if let Some(f) = tag_addresses(inputs, &name) {
+                self.addresses(f);
+            }
+        }
+        self
+    }
+
+    /// One set of addresses (its prefixes of either family).
+    pub fn nets(mut self, nets: &[IpNet]) -> SpaceBuilder {
+        self.addresses(Families::of(nets));
+        self
+    }
+
+    /// One set of ports.
+    pub fn ports(mut self, side: &PortSide) -> SpaceBuilder {
+        let values = port_values(side);
+        if !values.is_empty() {
+            self.ports.push(values);
+        }
+        self
+    }
+
+    /// The addresses and ports of one flow.
+    pub fn flow(mut self, flow: &Flow) -> SpaceBuilder {
+        for e in [flow.source(), flow.destination()] {
+            self.addresses(Families::of(&[IpNet::from(e.ip())]));
+            if let Some(p) = e.port() {
+                self.ports.push(vec![(u128::from(p), u128::from(p))]);
+            }
+        }
+        self
+    }
+
+    /// The space: atoms of every set added, and the sets every space names (the built-in
+    /// tags, the unusual addresses and preferred ports of examples, the risky services).
+    pub fn build(mut self) -> FlowSpace {
+        self.addresses(internet());
+        self.addresses(Families::of(&[IpNet::from(IpAddr::V4(AZURE_HOST))]));
+        for net in UNUSUAL {
+            if let Ok(net) = net.parse::<IpNet>() {
+                self.addresses(Families::of(&[net]));
+            }
+        }
+        for (lo, hi) in [EPHEMERAL, NAMED_PORT] {
+            self.ports.push(vec![(u128::from(lo), u128::from(hi))]);
+        }
+        for &(_, lo, hi) in RISKY {
+            self.ports.push(vec![(u128::from(lo), u128::from(hi))]);
+        }
+        FlowSpace::with_atoms(
+            Atoms::new(V4_MAX, &self.v4),
+            Atoms::new(V6_MAX, &self.v6),
+            Atoms::new(PORT_MAX, &self.ports),
+        )
+    }
+}
+
+/// Where each field's variables are: protocol (3), family (1), then the destination's atom,
+/// its port's atom, the source's atom and its port's atom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Layout {
+    /// Variables of an address field (enough for the atoms of either family).
+    address: u32,
+    /// Variables of a port field.
+    port: u32,
+}
+
+impl Layout {
+    fn destination(self) -> u32 {
+        DESTINATION
+    }
+    fn destination_port(self) -> u32 {
+        DESTINATION + self.address
+    }
+    fn source(self) -> u32 {
+        DESTINATION + self.address + self.port
+    }
+    fn source_port(self) -> u32 {
+        DESTINATION + 2 * self.address + self.port
+    }
+    fn variables(self) -> u32 {
+        DESTINATION + 2 * self.address + 2 * self.port
+    }
+    fn address_of(self, end: End) -> u32 {
+        match end {
+            End::Source => self.source(),
+            End::Destination => self.destination(),
+        }
+    }
+    fn port_of(self, end: End) -> u32 {
+        match end {
+            End::Source => self.source_port(),
+            End::Destination => self.destination_port(),
+        }
+    }
+}
+
+/// The variables needed to number `n` atoms (at least one).
+fn bits_for(n: usize) -> u32 {
+    (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
+}
+
+/// Sorted atom numbers as sorted, merged ranges.
+fn id_ranges(ids: &[u32]) -> Vec<(u128, u128)> {
+    let mut out: Vec<(u128, u128)> = Vec::new();
+    for &id in ids {
+        let id = u128::from(id);
+        match out.last_mut() {
+            Some(last) if last.1 + 1 == id => last.1 = id,
+            _ => out.push((id, id)),
+        }
+    }
+    out
+}
+
+/// The atoms of an address set in each family (IPv4, IPv6), as ranges of atom numbers.
+type AtomRanges = [Vec<(u128, u128)>; 2];
+
+/// What went wrong in a space, to be reported instead of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    /// The decision diagrams needed more nodes than the manager's limit.
+    Exhausted,
+    /// A set was asked for that the space was not made for (a caller's mistake, never the
+    /// input's).
+    Unnamed,
+}
+
 /// The space of flows and the decision diagrams built in it.
 #[derive(Debug, Clone)]
 pub struct FlowSpace {
     bdd: Bdd,
+    layout: Layout,
+    v4: Atoms,
+    v6: Atoms,
+    ports: Atoms,
     universe: Set,
     ported: Set,
     /// Tags already made into sets, by end and name in lowercase.
-    tags: std::collections::HashMap<(End, String), Option<Set>>,
+    tags: HashMap<(End, String), Option<Set>>,
+    /// Address sets already numbered: their atoms (as ranges of atom numbers) in each
+    /// family, or `None` when they are no union of atoms.
+    numbered: HashMap<Families, Option<AtomRanges>>,
+    unnamed: bool,
 }
 
 impl Default for FlowSpace {
@@ -144,43 +504,82 @@ fn protocol_code(p: Protocol) -> u128 {
     }
 }
 
-fn address_value(ip: IpAddr) -> u128 {
-    match ip {
-        IpAddr::V4(v4) => u128::from(u32::from(v4)) << 96,
-        IpAddr::V6(v6) => u128::from(v6),
-    }
-}
-
 impl FlowSpace {
-    /// A space with its universe built.
+    /// A space for no inputs: it names only what every space names (see
+    /// [`SpaceBuilder::build`]).
     pub fn new() -> FlowSpace {
+        FlowSpace::builder().build()
+    }
+
+    /// The builder of a space (see [`SpaceBuilder`]).
+    pub fn builder() -> SpaceBuilder {
+        SpaceBuilder::default()
+    }
+
+    /// A space for every set that each of `inputs` names.
+    pub fn for_inputs(inputs: &[&Inputs]) -> FlowSpace {
+        inputs
+            .iter()
+            .fold(FlowSpace::builder(), |b, i| b.inputs(i))
+            .build()
+    }
+
+    fn with_atoms(v4: Atoms, v6: Atoms, ports: Atoms) -> FlowSpace {
+        let layout = Layout {
+            address: bits_for(v4.len().max(v6.len())),
+            port: bits_for(ports.len()),
+        };
         let mut bdd = Bdd::new();
         let protocols = bdd.range(PROTOCOL, 3, 0, 4);
         let ported = bdd.range(PROTOCOL, 3, 0, 1);
         let portless_protocol = bdd.range(PROTOCOL, 3, 2, 4);
-        // Portless flows have 0 in both port fields.
-        let no_dst_port = bdd.range(DESTINATION_PORT, 16, 0, 0);
-        let no_src_port = bdd.range(SOURCE_PORT, 16, 0, 0);
-        let zero_ports = bdd.and(no_dst_port, no_src_port);
+        let port_atoms = ports.len() as u128 - 1;
+        let mut valid_ports = Set::FULL;
+        let mut zero_ports = Set::FULL;
+        for first in [layout.destination_port(), layout.source_port()] {
+            let valid = bdd.range(first, layout.port, 0, port_atoms);
+            valid_ports = bdd.and(valid_ports, valid);
+            // Portless flows hold the atom of port 0, the first.
+            let zero = bdd.range(first, layout.port, 0, 0);
+            zero_ports = bdd.and(zero_ports, zero);
+        }
+        let with_ports = bdd.and(ported, valid_ports);
         let portless = bdd.and(portless_protocol, zero_ports);
-        let port_rule = bdd.or(ported, portless);
-        // IPv4 addresses have their low 96 bits 0.
-        let v4 = bdd.bit(FAMILY, false);
-        let v6 = bdd.bit(FAMILY, true);
-        let dst_low = bdd.range(DESTINATION + 32, 96, 0, 0);
-        let src_low = bdd.range(SOURCE + 32, 96, 0, 0);
-        let v4_low = bdd.and(dst_low, src_low);
-        let v4_ok = bdd.and(v4, v4_low);
-        let family_rule = bdd.or(v4_ok, v6);
+        let port_rule = bdd.or(with_ports, portless);
+        let mut family_rule = Set::EMPTY;
+        for (v6, atoms) in [(false, &v4), (true, &v6)] {
+            let mut s = bdd.bit(FAMILY, v6);
+            for first in [layout.destination(), layout.source()] {
+                let valid = bdd.range(first, layout.address, 0, atoms.len() as u128 - 1);
+                s = bdd.and(s, valid);
+            }
+            family_rule = bdd.or(family_rule, s);
+        }
         let valid = bdd.and(protocols, port_rule);
         let universe = bdd.and(valid, family_rule);
-        // Tcp and Udp: the protocols with ports (sets are cut to the universe where they meet
-        // it, not here: each primitive stays a small diagram).
         FlowSpace {
             bdd,
+            layout,
+            v4,
+            v6,
+            ports,
             universe,
             ported,
-            tags: std::collections::HashMap::new(),
+            tags: HashMap::new(),
+            numbered: HashMap::new(),
+            unnamed: false,
+        }
+    }
+
+    /// What went wrong, if anything: every set made since is meaningless and the analysis
+    /// must be given up (see [`Trouble`]).
+    pub fn trouble(&self) -> Option<Trouble> {
+        if self.bdd.exhausted() {
+            Some(Trouble::Exhausted)
+        } else if self.unnamed {
+            Some(Trouble::Unnamed)
+        } else {
+            None
         }
     }
 
@@ -200,31 +599,110 @@ impl FlowSpace {
         &mut self.bdd
     }
 
+    /// How many atoms the addresses of each family and the ports have: the size of the space.
+    pub fn atoms(&self) -> (usize, usize, usize) {
+        (self.v4.len(), self.v6.len(), self.ports.len())
+    }
+
     /// The flows of `protocol`.
     pub fn protocol(&mut self, protocol: Protocol) -> Set {
         let code = protocol_code(protocol);
         self.bdd.range(PROTOCOL, 3, code, code)
     }
 
-    /// The flows whose `end` address is in `net`.
-    pub fn address(&mut self, end: End, net: IpNet) -> Set {
-        let (family, len) = match net {
-            IpNet::V4(n) => (false, u32::from(n.prefix_len())),
-            IpNet::V6(n) => (true, u32::from(n.prefix_len())),
-        };
-        let fam = self.bdd.bit(FAMILY, family);
-        let prefix = self
-            .bdd
-            .prefix(end.address(), 128, address_value(net.network()), len);
-        self.bdd.and(fam, prefix)
+    fn family_atoms(&self, v6: bool) -> &Atoms {
+        if v6 {
+            &self.v6
+        } else {
+            &self.v4
+        }
     }
 
-    /// The flows whose `end` port is in `lo..=hi` (only Tcp and Udp flows have ports).
-    pub fn port_range(&mut self, end: End, lo: u16, hi: u16) -> Set {
+    /// The atoms of `f` in each family, as ranges of atom numbers; `None` when `f` is no union
+    /// of atoms.
+    fn number(&mut self, f: &Families) -> Option<AtomRanges> {
+        if let Some(known) = self.numbered.get(f) {
+            return known.clone();
+        }
+        let number = |atoms: &Atoms, values: &[(u128, u128)]| -> Option<Vec<(u128, u128)>> {
+            if values.is_empty() {
+                return Some(Vec::new());
+            }
+            atoms.atoms_of(values).map(|ids| id_ranges(&ids))
+        };
+        let ids = number(&self.v4, &f.v4)
+            .zip(number(&self.v6, &f.v6))
+            .map(|(a, b)| [a, b]);
+        self.numbered.insert(f.clone(), ids.clone());
+        ids
+    }
+
+    /// The flows whose `end` address is in `f`; `None` when `f` is no union of atoms.
+    fn addresses(&mut self, end: End, f: &Families) -> Option<Set> {
+        let ids = self.number(f)?;
+        let mut s = Set::EMPTY;
+        for (v6, ranges) in [(false, &ids[0]), (true, &ids[1])] {
+            if ranges.is_empty() {
+                continue;
+            }
+            let field = self.layout.address_of(end);
+            let within = self.bdd.ranges_set(field, self.layout.address, ranges);
+            let family = self.bdd.bit(FAMILY, v6);
+            let one = self.bdd.and(family, within);
+            s = self.bdd.or(s, one);
+        }
+        Some(s)
+    }
+
+    /// [`FlowSpace::addresses`], and a set the space was not made for marks it unnamed.
+    fn named(&mut self, end: End, f: &Families) -> Set {
+        match self.addresses(end, f) {
+            Some(s) => s,
+            None => {
+                self.unnamed = true;
+                Set::EMPTY
+            }
+        }
+    }
+
+    /// The flows whose `end` address is in `net` (a set the space was not made for marks it
+    /// unnamed: see [`FlowSpace::trouble`]).
+    pub fn address(&mut self, end: End, net: IpNet) -> Set {
+        self.named(end, &Families::of(&[net]))
+    }
+
+    /// The flows whose `end` address is in one of `nets` (a set the space was not made for
+    /// marks it unnamed).
+    pub fn nets(&mut self, end: End, nets: &[IpNet]) -> Set {
+        self.named(end, &Families::of(nets))
+    }
+
+    /// The port values `lo..=hi` as atoms, as ranges of atom numbers; `None` when they cut an
+    /// atom.
+    fn port_ids(&self, values: &[(u128, u128)]) -> Option<Vec<(u128, u128)>> {
+        self.ports.atoms_of(values).map(|ids| id_ranges(&ids))
+    }
+
+    /// The flows whose `end` port is in `lo..=hi` (only Tcp and Udp flows have ports); `None`
+    /// when the space was not made for these ports.
+    fn try_port_range(&mut self, end: End, lo: u16, hi: u16) -> Option<Set> {
+        let ids = self.port_ids(&[(u128::from(lo), u128::from(hi))])?;
         let r = self
             .bdd
-            .range(end.port(), 16, u128::from(lo), u128::from(hi));
-        self.bdd.and(r, self.ported)
+            .ranges_set(self.layout.port_of(end), self.layout.port, &ids);
+        Some(self.bdd.and(r, self.ported))
+    }
+
+    /// The flows whose `end` port is in `lo..=hi` (only Tcp and Udp flows have ports; a range
+    /// the space was not made for marks it unnamed).
+    pub fn port_range(&mut self, end: End, lo: u16, hi: u16) -> Set {
+        match self.try_port_range(end, lo, hi) {
+            Some(s) => s,
+            None => {
+                self.unnamed = true;
+                Set::EMPTY
+            }
+        }
     }
 
     /// The flows a rule's port condition holds for: Tcp and Udp flows whose port is in the
@@ -233,12 +711,18 @@ impl FlowSpace {
         if side.covers_all() {
             return Set::FULL;
         }
-        let mut s = Set::EMPTY;
-        for r in side.ranges() {
-            let one = self.port_range(end, r.start(), r.end());
-            s = self.bdd.or(s, one);
+        match self.port_ids(&port_values(side)) {
+            Some(ids) => {
+                let r = self
+                    .bdd
+                    .ranges_set(self.layout.port_of(end), self.layout.port, &ids);
+                self.bdd.and(r, self.ported)
+            }
+            None => {
+                self.unnamed = true;
+                Set::EMPTY
+            }
         }
-        s
     }
 
     /// The flows a rule's protocol condition holds for.
@@ -255,47 +739,19 @@ impl FlowSpace {
         if side.entries().is_empty() {
             return (Set::FULL, Set::EMPTY);
         }
-        let mut known = Set::EMPTY;
-        let mut unknown = Set::EMPTY;
-        for entry in side.entries() {
-            match self.entry(inputs, end, entry) {
-                Some(s) => known = self.bdd.or(known, s),
-                None => unknown = Set::FULL,
+        let parts = side_parts(inputs, side);
+        let mut known = vec![self.named(end, &parts.addresses)];
+        let mut unknown = parts.unknown;
+        for name in parts.tags {
+            match self.tag(inputs, end, name) {
+                Some(s) => known.push(s),
+                None => unknown = true,
             }
         }
-        (known, unknown)
+        let unknown = if unknown { Set::FULL } else { Set::EMPTY };
+        (self.bdd.or_all(&known), unknown)
     }
 
-    /// The flows one address entry matches at `end`; `None` when no input says.
-    fn entry(&mut self, inputs: &Inputs, end: End, entry: &AddressEntry) -> Option<Set> {
-        match entry {
-            AddressEntry::Any => Some(Set::FULL),
-            AddressEntry::Prefix(net) => Some(self.address(end, *net)),
-            AddressEntry::Expanded { prefixes, .. } => Some(self.nets(end, prefixes)),
-            AddressEntry::Tag(name) => self.tag(inputs, end, name),
-            AddressEntry::Asg(name) => inputs.asg_members(name).map(|ips| {
-                let nets: Vec<IpNet> = ips.into_iter().map(IpNet::from).collect();
-                self.nets(end, &nets)
-            }),
-            AddressEntry::NetworkGroup(_) | AddressEntry::BareNumber(_) => None,
-        }
-    }
-
-    fn nets(&mut self, end: End, nets: &[IpNet]) -> Set {
-        let mut s = Set::EMPTY;
-        for net in nets {
-            if net.prefix_len() == 0 {
-                // 0.0.0.0/0 and ::/0 mean any address of either family.
-                return Set::FULL;
-            }
-            let one = self.address(end, *net);
-            s = self.bdd.or(s, one);
-        }
-        s
-    }
-
-    /// A service tag as [`crate::verify`] reads it: a supplied definition first, then the
-    /// built-in `VirtualNetwork`, `AzureLoadBalancer` and `Internet`.
     /// The flows whose `end` address is in the tag `name` (a service tag of the inputs, or the
     /// built-in `VirtualNetwork`, `AzureLoadBalancer`, `Internet`); `None` when no input
     /// defines it.
@@ -308,38 +764,9 @@ impl FlowSpace {
         if let Some(&known) = self.tags.get(&key) {
             return known;
         }
-        let set = self.tag_set(inputs, end, name);
+        let set = tag_addresses(inputs, name).map(|f| self.named(end, &f));
         self.tags.insert(key, set);
         set
-    }
-
-    fn tag_set(&mut self, inputs: &Inputs, end: End, name: &str) -> Option<Set> {
-        if let Some(prefixes) = inputs.service_tags.get(name) {
-            let prefixes = prefixes.to_vec();
-            return Some(self.nets(end, &prefixes));
-        }
-        let host = IpNet::from(IpAddr::V4(AZURE_HOST));
-        match builtin_name(name) {
-            Some("VirtualNetwork") => {
-                let mut nets = inputs.virtual_network.clone();
-                nets.push(host);
-                Some(self.nets(end, &nets))
-            }
-            Some("AzureLoadBalancer") => Some(self.address(end, host)),
-            Some("Internet") => {
-                let all_v4 = IpNet::V4(ipnet::Ipv4Net::new(Ipv4Addr::UNSPECIFIED, 0).ok()?);
-                let mut v4 = self.address(end, all_v4);
-                for block in non_internet_v4() {
-                    let b = self.address(end, IpNet::V4(block));
-                    v4 = self.bdd.diff(v4, b);
-                }
-                let global =
-                    ipnet::Ipv6Net::new(Ipv6Addr::new(0x2000, 0, 0, 0, 0, 0, 0, 0), 3).ok()?;
-                let v6 = self.address(end, IpNet::V6(global));
-                Some(self.bdd.or(v4, v6))
-            }
-            _ => None,
-        }
     }
 
     /// A rule as sets of flows (its direction aside: analyses take one direction's rules). The
@@ -367,8 +794,9 @@ impl FlowSpace {
         RuleSets { matched, maybe }
     }
 
-    /// The one flow `flow` (a port `*` stands for every port).
-    pub fn flow(&mut self, flow: &Flow) -> Set {
+    /// The one flow `flow` (a port `*` stands for every port); `None` when the space was not
+    /// made for its addresses and ports (see [`SpaceBuilder::flow`]).
+    pub fn flow(&mut self, flow: &Flow) -> Option<Set> {
         let protocol = self.protocol(flow.protocol());
         let ends = [
             (End::Source, flow.source()),
@@ -376,17 +804,17 @@ impl FlowSpace {
         ];
         let mut s = protocol;
         for (end, e) in ends {
-            let a = self.address(end, IpNet::from(e.ip()));
+            let a = self.addresses(end, &Families::of(&[IpNet::from(e.ip())]))?;
             s = self.bdd.and(s, a);
             if flow.protocol().has_ports() {
                 let p = match e.port() {
-                    Some(p) => self.port_range(end, p, p),
-                    None => self.port_range(end, 0, u16::MAX),
+                    Some(p) => self.try_port_range(end, p, p)?,
+                    None => self.ported,
                 };
                 s = self.bdd.and(s, p);
             }
         }
-        self.bdd.and(s, self.universe)
+        Some(self.bdd.and(s, self.universe))
     }
 
     /// `set` as boxes (within the universe): disjoint, together exactly the set, addresses as
@@ -426,6 +854,16 @@ impl FlowSpace {
         out
     }
 
+    /// The values of the atoms in `ranges` (of atom numbers) of `atoms`.
+    fn values_of(atoms: &Atoms, ranges: &[(u128, u128)]) -> Vec<(u128, u128)> {
+        atoms.values(
+            ranges
+                .iter()
+                .flat_map(|&(lo, hi)| lo..=hi)
+                .filter_map(|id| u32::try_from(id).ok()),
+        )
+    }
+
     fn boxes_from(
         &self,
         rest: Set,
@@ -434,8 +872,10 @@ impl FlowSpace {
         has_ports: bool,
         out: &mut Vec<FlowBox>,
     ) {
+        let l = self.layout;
+        let addresses = self.family_atoms(v6);
         let ports = |ranges: &[(u128, u128)]| -> Vec<(u16, u16)> {
-            ranges
+            FlowSpace::values_of(&self.ports, ranges)
                 .iter()
                 .map(|&(lo, hi)| {
                     (
@@ -445,23 +885,25 @@ impl FlowSpace {
                 })
                 .collect()
         };
-        // Address ranges come as the family's own numbers (IPv4: 32 bits).
         let cidrs = |ranges: &[(u128, u128)]| -> Vec<IpNet> {
-            ranges
+            FlowSpace::values_of(addresses, ranges)
                 .iter()
                 .flat_map(|&(lo, hi)| blocks(v6, lo, hi))
                 .collect()
         };
-        for (dst, r1) in self.split_address(rest, DESTINATION, v6) {
-            for (dport, r2) in self.bdd.split(r1, DESTINATION_PORT, 16) {
-                for (src, r3) in self.split_address(r2, SOURCE, v6) {
-                    for (sport, _) in self.bdd.split(r3, SOURCE_PORT, 16) {
+        for (dst, r1) in self.bdd.split(rest, l.destination(), l.address) {
+            let destination = cidrs(&dst);
+            for (dport, r2) in self.bdd.split(r1, l.destination_port(), l.port) {
+                let destination_ports = has_ports.then(|| ports(&dport));
+                for (src, r3) in self.bdd.split(r2, l.source(), l.address) {
+                    let source = cidrs(&src);
+                    for (sport, _) in self.bdd.split(r3, l.source_port(), l.port) {
                         out.push(FlowBox {
                             protocols: protocols.to_vec(),
-                            source: cidrs(&src),
+                            source: source.clone(),
                             source_ports: has_ports.then(|| ports(&sport)),
-                            destination: cidrs(&dst),
-                            destination_ports: has_ports.then(|| ports(&dport)),
+                            destination: destination.clone(),
+                            destination_ports: destination_ports.clone(),
                         });
                     }
                 }
@@ -469,8 +911,9 @@ impl FlowSpace {
         }
     }
 
-    /// The flows of one box.
-    pub fn box_set(&mut self, b: &FlowBox) -> Set {
+    /// The flows of one box; `None` when the space was not made for its addresses or ports
+    /// (a box of this space's sets always is).
+    pub fn box_set(&mut self, b: &FlowBox) -> Option<Set> {
         let mut set = Set::EMPTY;
         for p in &b.protocols {
             let p = self.protocol(*p);
@@ -480,22 +923,22 @@ impl FlowSpace {
             (End::Source, &b.source, &b.source_ports),
             (End::Destination, &b.destination, &b.destination_ports),
         ] {
-            let mut a = Set::EMPTY;
-            for n in nets {
-                let s = self.address(end, *n);
-                a = self.bdd.or(a, s);
-            }
+            let a = self.addresses(end, &Families::of(nets))?;
             set = self.bdd.and(set, a);
             if let Some(ports) = ports {
-                let mut p = Set::EMPTY;
-                for &(lo, hi) in ports {
-                    let s = self.port_range(end, lo, hi);
-                    p = self.bdd.or(p, s);
-                }
+                let values: Vec<(u128, u128)> = ports
+                    .iter()
+                    .map(|&(lo, hi)| (u128::from(lo), u128::from(hi)))
+                    .collect();
+                let ids = self.port_ids(&values)?;
+                let p = self
+                    .bdd
+                    .ranges_set(self.layout.port_of(end), self.layout.port, &ids);
+                let p = self.bdd.and(p, self.ported);
                 set = self.bdd.and(set, p);
             }
         }
-        self.bdd.and(set, self.universe)
+        Some(self.bdd.and(set, self.universe))
     }
 
     /// The addresses of a box in words: `any` (every address of the family), the name of a tag
@@ -518,20 +961,17 @@ impl FlowSpace {
             return "any".to_string();
         }
         // A tag's members, in this family.
-        let mut given = Set::EMPTY;
-        for n in nets {
-            let one = self.address(End::Source, *n);
-            given = self.bdd.or(given, one);
-        }
-        let v6 = nets.first().is_some_and(|n| matches!(n, IpNet::V6(_)));
-        let family = self.bdd.bit(FAMILY, v6);
-        let mut names: Vec<String> = vec!["Internet".into(), "VirtualNetwork".into()];
-        names.extend(inputs.service_tags.names().map(str::to_string));
-        for name in names {
-            if let Some(tag) = self.tag(inputs, End::Source, &name) {
-                let in_family = self.bdd.and(tag, family);
-                if !in_family.is_empty() && in_family == given {
-                    return name;
+        if let Some(given) = self.addresses(End::Source, &Families::of(nets)) {
+            let v6 = nets.first().is_some_and(|n| matches!(n, IpNet::V6(_)));
+            let family = self.bdd.bit(FAMILY, v6);
+            let mut names: Vec<String> = vec!["Internet".into(), "VirtualNetwork".into()];
+            names.extend(inputs.service_tags.names().map(str::to_string));
+            for name in names {
+                if let Some(tag) = self.tag(inputs, End::Source, &name) {
+                    let in_family = self.bdd.and(tag, family);
+                    if !in_family.is_empty() && in_family == given {
+                        return name;
+                    }
                 }
             }
         }
@@ -551,49 +991,50 @@ impl FlowSpace {
         text
     }
 
-    /// `rest` split at an address field: IPv6 addresses are 128 bits; IPv4 addresses are their
-    /// 32 high bits (the low 96 are 0 in the universe and are passed over).
-    fn split_address(&self, rest: Set, first: u32, v6: bool) -> Vec<(Vec<(u128, u128)>, Set)> {
-        if v6 {
-            return self.bdd.split(rest, first, 128);
-        }
-        let mut out = Vec::new();
-        for (ranges, after) in self.bdd.split(rest, first, 32) {
-            for (_, past_zeros) in self.bdd.split(after, first + 32, 96) {
-                out.push((ranges.clone(), past_zeros));
-            }
-        }
-        out
-    }
-
-    /// Whether `flow` (with numbered ports) is in `set`.
-    pub fn contains(&self, set: Set, flow: &Flow) -> bool {
-        let mut bits = vec![false; VARIABLES as usize];
+    /// The bits of `flow` in this space's variables.
+    fn bits(&self, flow: &Flow) -> Vec<bool> {
+        let l = self.layout;
+        let mut bits = vec![false; l.variables() as usize];
         let mut put = |first: u32, width: u32, value: u128| {
             for i in 0..width {
-                let bit = (value >> (width - 1 - i)) & 1 == 1;
+                let shift = width - 1 - i;
+                let bit = shift < 128 && (value >> shift) & 1 == 1;
                 if let Some(b) = bits.get_mut((first + i) as usize) {
                     *b = bit;
                 }
             }
         };
         put(PROTOCOL, 3, protocol_code(flow.protocol()));
-        put(FAMILY, 1, u128::from(flow.source().ip().is_ipv6()));
-        for (address, port, end) in [
-            (DESTINATION, DESTINATION_PORT, flow.destination()),
-            (SOURCE, SOURCE_PORT, flow.source()),
+        let v6 = flow.source().ip().is_ipv6();
+        put(FAMILY, 1, u128::from(v6));
+        let address = |ip: IpAddr| -> u128 {
+            match ip {
+                IpAddr::V4(a) => u128::from(self.v4.atom(u128::from(u32::from(a)))),
+                IpAddr::V6(a) => u128::from(self.v6.atom(u128::from(a))),
+            }
+        };
+        for (field, port_field, end) in [
+            (l.destination(), l.destination_port(), flow.destination()),
+            (l.source(), l.source_port(), flow.source()),
         ] {
-            put(address, 128, address_value(end.ip()));
-            put(port, 16, u128::from(end.port().unwrap_or(0)));
+            put(field, l.address, address(end.ip()));
+            let port = self.ports.atom(u128::from(end.port().unwrap_or(0)));
+            put(port_field, l.port, u128::from(port));
         }
-        self.bdd.contains(set, &bits)
+        bits
+    }
+
+    /// Whether `flow` (with numbered ports) is in `set`.
+    pub fn contains(&self, set: Set, flow: &Flow) -> bool {
+        self.bdd.contains(set, &self.bits(flow))
     }
 
     /// One flow of `set`, as a flow of `direction` (inbound, the destination is the local
     /// end; outbound, the source), or `None` when the set is empty. The flow is one a person
     /// would pick: Tcp before Udp before the rest, an ephemeral source port, a destination
     /// port other than 0, and no reserved or documentation address unless the set has no
-    /// other (Batfish's choice of representative flows is the model).
+    /// other (Batfish's choice of representative flows is the model); then the lowest address
+    /// and port.
     pub fn example(&mut self, set: Set, direction: Direction) -> Option<Flow> {
         let mut chosen = self.bdd.and(set, self.universe);
         if chosen.is_empty() {
@@ -611,40 +1052,22 @@ impl FlowSpace {
     /// The preferences of [`FlowSpace::example`], in order.
     fn preferences(&mut self) -> Vec<Set> {
         let mut out = Vec::new();
-        let ephemeral = self.port_range(End::Source, 49152, u16::MAX);
         let portless = self.bdd.range(PROTOCOL, 3, 2, 4);
-        out.push(self.bdd.or(ephemeral, portless));
-        let named_port = self.port_range(End::Destination, 1, u16::MAX);
-        out.push(self.bdd.or(named_port, portless));
-        let unusual: [&str; 12] = [
-            "0.0.0.0/8",
-            "127.0.0.0/8",
-            "169.254.0.0/16",
-            "192.0.2.0/24",
-            "198.51.100.0/24",
-            "203.0.113.0/24",
-            "224.0.0.0/3",
-            "::/8",
-            "fe80::/10",
-            "ff00::/8",
-            "2001:db8::/32",
-            "100::/64",
-        ];
+        for (end, (lo, hi)) in [(End::Source, EPHEMERAL), (End::Destination, NAMED_PORT)] {
+            let ports = self.port_range(end, lo, hi);
+            out.push(self.bdd.or(ports, portless));
+        }
+        let unusual: Vec<IpNet> = UNUSUAL.iter().filter_map(|n| n.parse().ok()).collect();
         for end in [End::Source, End::Destination] {
-            let mut avoid = Set::EMPTY;
-            for net in unusual {
-                if let Ok(net) = net.parse::<IpNet>() {
-                    let one = self.address(end, net);
-                    avoid = self.bdd.or(avoid, one);
-                }
-            }
+            let avoid = self.nets(end, &unusual);
             out.push(self.bdd.not(avoid));
         }
         out
     }
 
     fn decode(&self, set: Set, direction: Direction) -> Option<Flow> {
-        let bits = self.bdd.pick(set, VARIABLES)?;
+        let l = self.layout;
+        let bits = self.bdd.pick(set, l.variables())?;
         let read = |first: u32, width: u32| -> u128 {
             (0..width).fold(0u128, |acc, i| {
                 (acc << 1) | u128::from(bits.get((first + i) as usize).copied().unwrap_or(false))
@@ -658,20 +1081,22 @@ impl FlowSpace {
             _ => Protocol::Ah,
         };
         let v6 = read(FAMILY, 1) == 1;
-        let ip = |value: u128| -> IpAddr {
+        let atom = |first: u32, width: u32| u32::try_from(read(first, width)).unwrap_or(0);
+        let ip = |first: u32| -> IpAddr {
+            let value = self.family_atoms(v6).first(atom(first, l.address));
             if v6 {
                 IpAddr::V6(Ipv6Addr::from(value))
             } else {
-                IpAddr::V4(Ipv4Addr::from(u32::try_from(value >> 96).unwrap_or(0)))
+                IpAddr::V4(Ipv4Addr::from(u32::try_from(value).unwrap_or(0)))
             }
         };
         let port = |first: u32| -> Option<u16> {
             protocol
                 .has_ports()
-                .then(|| u16::try_from(read(first, 16)).unwrap_or(0))
+                .then(|| u16::try_from(self.ports.first(atom(first, l.port))).unwrap_or(0))
         };
-        let destination = Endpoint::new(ip(read(DESTINATION, 128)), port(DESTINATION_PORT));
-        let source = Endpoint::new(ip(read(SOURCE, 128)), port(SOURCE_PORT));
+        let destination = Endpoint::new(ip(l.destination()), port(l.destination_port()));
+        let source = Endpoint::new(ip(l.source()), port(l.source_port()));
         match direction {
             Direction::Inbound => Flow::new(direction, protocol, destination, source).ok(),
             Direction::Outbound => Flow::new(direction, protocol, source, destination).ok(),
@@ -685,37 +1110,41 @@ mod tests {
 
     #[test]
     fn the_universe_holds_valid_flows_only() {
-        let mut space = FlowSpace::new();
         let icmp = Flow::parse("Inbound", "Icmp", "10.0.1.4", "203.0.113.7").unwrap();
         let v6 = Flow::parse("Outbound", "Udp", "[2001:db8::4]:53", "[2001:db8::1]:5353").unwrap();
+        let mut space = FlowSpace::builder().flow(&icmp).flow(&v6).build();
         for f in [icmp, v6] {
-            let s = space.flow(&f);
+            let s = space.flow(&f).unwrap();
             assert!(space.contains(space.universe(), &f));
             assert!(space.contains(s, &f));
             let u = space.universe();
             assert!(space.bdd().subset(s, u));
         }
         // Exactly one flow per point: no stray encodings.
-        let one = space.flow(&icmp);
-        assert_eq!(space.bdd().count(one, VARIABLES), 1);
+        let one = space.flow(&icmp).unwrap();
+        let vars = space.layout.variables();
+        assert_eq!(space.bdd().count(one, vars), 1);
     }
 
     #[test]
     fn boxes_give_the_set_back() {
         use crate::model::PortRange;
-        let mut space = FlowSpace::new();
         let web: IpNet = "10.0.1.0/24".parse().unwrap();
         let partner: IpNet = "198.51.100.0/25".parse().unwrap();
         let v6: IpNet = "2001:db8::/64".parse().unwrap();
+        let https_side = PortSide::from_ranges(vec![
+            PortRange::new(443, 443).unwrap(),
+            PortRange::new(8000, 8080).unwrap(),
+        ]);
+        let mut space = FlowSpace::builder()
+            .nets(&[web])
+            .nets(&[partner])
+            .nets(&[v6])
+            .ports(&https_side)
+            .build();
         let dst_web = space.address(End::Destination, web);
         let src_partner = space.address(End::Source, partner);
-        let https = space.ports(
-            End::Destination,
-            &PortSide::from_ranges(vec![
-                PortRange::new(443, 443).unwrap(),
-                PortRange::new(8000, 8080).unwrap(),
-            ]),
-        );
+        let https = space.ports(End::Destination, &https_side);
         let tcp = space.protocol(Protocol::Tcp);
         let a = space.bdd().and(dst_web, src_partner);
         let a = space.bdd().and(a, https);
@@ -747,7 +1176,7 @@ mod tests {
         // Rebuilt from its boxes, the set is the same.
         let mut rebuilt = Set::EMPTY;
         for b in &boxes {
-            let one = space.box_set(b);
+            let one = space.box_set(b).unwrap();
             rebuilt = space.bdd().or(rebuilt, one);
         }
         let u = space.universe();
@@ -758,7 +1187,7 @@ mod tests {
     #[test]
     fn internet_is_public_space() {
         let inputs = Inputs::new();
-        let mut space = FlowSpace::new();
+        let mut space = FlowSpace::for_inputs(&[&inputs]);
         let internet = space
             .tag(&inputs, End::Source, "Internet")
             .expect("built in");
@@ -769,31 +1198,51 @@ mod tests {
             ("2001:db8::1", true),
             ("fd00::1", false),
         ] {
-            let flow = Flow::parse(
-                "Inbound",
-                "Tcp",
-                "10.0.1.4:22",
-                &format!(
-                    "{}:5000",
-                    if ip.contains(':') {
-                        format!("[{ip}]")
-                    } else {
-                        ip.to_string()
-                    }
-                ),
-            );
-            let flow = match flow {
-                Ok(f) => f,
-                // An IPv6 source needs an IPv6 local end.
-                Err(_) => Flow::parse(
+            let flow = if ip.contains(':') {
+                Flow::parse(
                     "Inbound",
                     "Tcp",
                     "[2001:db8::4]:22",
                     &format!("[{ip}]:5000"),
                 )
-                .unwrap(),
-            };
+            } else {
+                Flow::parse("Inbound", "Tcp", "10.0.1.4:22", &format!("{ip}:5000"))
+            }
+            .unwrap();
             assert_eq!(space.contains(internet, &flow), public, "{ip}");
         }
+    }
+
+    #[test]
+    fn a_prefix_of_a_tag_belongs_to_its_family() {
+        // `/0` in VirtualNetwork or a service tag covers its own family only, as in verify.
+        let mut inputs = Inputs::new();
+        inputs.virtual_network = vec!["::/0".parse().unwrap()];
+        let mut space = FlowSpace::for_inputs(&[&inputs]);
+        let vnet = space
+            .tag(&inputs, End::Source, "VirtualNetwork")
+            .expect("built in");
+        let v4 = Flow::parse("Inbound", "Tcp", "10.0.1.4:22", "10.9.9.9:5000").unwrap();
+        let v6 = Flow::parse("Inbound", "Tcp", "[fd00::4]:22", "[fd00::9]:5000").unwrap();
+        assert!(!space.contains(vnet, &v4));
+        assert!(space.contains(vnet, &v6));
+    }
+
+    #[test]
+    fn a_set_the_space_was_not_made_for_is_refused() {
+        let mut space = FlowSpace::new();
+        assert_eq!(space.try_port_range(End::Source, 1000, 2000), None);
+        // The preferred ports and the risky services are always named.
+        assert!(space.try_port_range(End::Destination, 22, 22).is_some());
+        assert_eq!(space.trouble(), None);
+        assert_eq!(
+            space.address(End::Source, "10.1.2.0/24".parse().unwrap()),
+            Set::EMPTY
+        );
+        assert_eq!(space.trouble(), Some(Trouble::Unnamed));
+        let mut space = FlowSpace::new();
+        let rule_side = PortSide::from_ranges(vec![crate::model::PortRange::new(7, 9).unwrap()]);
+        assert_eq!(space.ports(End::Source, &rule_side), Set::EMPTY);
+        assert_eq!(space.trouble(), Some(Trouble::Unnamed));
     }
 }

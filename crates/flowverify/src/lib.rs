@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 pub mod assumptions;
+pub mod atoms;
 pub mod bdd;
 pub mod compiled;
 pub mod diff;

@@ -33,9 +33,7 @@ use crate::bdd::Set;
 use crate::flow::Flow;
 use crate::flowset::{End, FlowSpace, RuleSets};
 use crate::inputs::Inputs;
-use crate::model::{
-    Access, AddressEntry, Direction, PortSide, Protocol, Rule, RuleKind, RuleProtocol,
-};
+use crate::model::{Access, AddressEntry, Direction, PortSide, Rule, RuleKind, RuleProtocol};
 use crate::reach::{reach, Reach};
 use crate::tags::{builtin_name, AZURE_HOST};
 use crate::verdict::{Decision, Layer};
@@ -94,28 +92,7 @@ pub struct Finding {
     pub example: Option<Flow>,
 }
 
-/// The risky services `exposure` looks for (CIS Azure benchmark 7.1-7.4 and common database,
-/// remote management and cache ports).
-pub const RISKY: &[(Protocol, u16, u16)] = &[
-    (Protocol::Tcp, 22, 22),
-    (Protocol::Tcp, 3389, 3389),
-    (Protocol::Tcp, 23, 23),
-    (Protocol::Tcp, 21, 21),
-    (Protocol::Tcp, 445, 445),
-    (Protocol::Tcp, 135, 139),
-    (Protocol::Tcp, 1433, 1433),
-    (Protocol::Tcp, 3306, 3306),
-    (Protocol::Tcp, 5432, 5432),
-    (Protocol::Tcp, 5985, 5986),
-    (Protocol::Tcp, 27017, 27017),
-    (Protocol::Tcp, 6379, 6379),
-    (Protocol::Tcp, 9200, 9200),
-    (Protocol::Udp, 53, 53),
-    (Protocol::Udp, 123, 123),
-    (Protocol::Udp, 161, 161),
-    (Protocol::Udp, 389, 389),
-    (Protocol::Udp, 1900, 1900),
-];
+pub use crate::model::RISKY;
 
 fn finding(kind: Kind, direction: Direction, message: String) -> Finding {
     Finding {
@@ -701,7 +678,7 @@ fn exposure(inputs: &Inputs, reach: &mut crate::reach::Reach) -> Vec<Finding> {
     let Some(internet) = space.tag_of(inputs, End::Source, "Internet") else {
         return out;
     };
-    let host = space.address(End::Source, IpNet::from(IpAddr::V4(AZURE_HOST)));
+    let host = space.nets(End::Source, &[IpNet::from(IpAddr::V4(AZURE_HOST))]);
     let from_internet = space.bdd().diff(internet, host);
     let allowing: Vec<Set> = reach
         .regions

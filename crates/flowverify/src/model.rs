@@ -683,3 +683,26 @@ pub struct NetworkInterface {
     /// ASG name -> the interface's IPs that are members of it.
     pub asgs: Vec<(String, Vec<IpAddr>)>,
 }
+
+/// The risky services the `exposure` finding looks for (CIS Azure benchmark 7.1-7.4 and common
+/// database, remote management and cache ports).
+pub const RISKY: &[(Protocol, u16, u16)] = &[
+    (Protocol::Tcp, 22, 22),
+    (Protocol::Tcp, 3389, 3389),
+    (Protocol::Tcp, 23, 23),
+    (Protocol::Tcp, 21, 21),
+    (Protocol::Tcp, 445, 445),
+    (Protocol::Tcp, 135, 139),
+    (Protocol::Tcp, 1433, 1433),
+    (Protocol::Tcp, 3306, 3306),
+    (Protocol::Tcp, 5432, 5432),
+    (Protocol::Tcp, 5985, 5986),
+    (Protocol::Tcp, 27017, 27017),
+    (Protocol::Tcp, 6379, 6379),
+    (Protocol::Tcp, 9200, 9200),
+    (Protocol::Udp, 53, 53),
+    (Protocol::Udp, 123, 123),
+    (Protocol::Udp, 161, 161),
+    (Protocol::Udp, 389, 389),
+    (Protocol::Udp, 1900, 1900),
+];

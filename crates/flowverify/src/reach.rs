@@ -136,7 +136,18 @@ pub fn reach(inputs: &Inputs, direction: Direction) -> Reach {
 /// Partitions the flows of `direction` whose local end (inbound the destination, outbound the
 /// source) is in `local` (empty: any address) by verdict.
 pub fn reach_within(inputs: &Inputs, direction: Direction, local: &[ipnet::IpNet]) -> Reach {
-    let mut space = FlowSpace::new();
+    let space = FlowSpace::builder().inputs(inputs).nets(local).build();
+    reach_in(space, inputs, direction, local)
+}
+
+/// [`reach_within`] in a space made by the caller, which must name the sets of `inputs` and
+/// `local` (see [`crate::flowset::SpaceBuilder`]) and whatever the caller asks of it after.
+pub fn reach_in(
+    mut space: FlowSpace,
+    inputs: &Inputs,
+    direction: Direction,
+    local: &[ipnet::IpNet],
+) -> Reach {
     let regions = regions_in(&mut space, inputs, direction, local);
     Reach {
         direction,
@@ -160,11 +171,7 @@ pub fn regions_in(
             Direction::Inbound => End::Destination,
             Direction::Outbound => End::Source,
         };
-        let mut within = Set::EMPTY;
-        for net in local {
-            let one = space.address(end, *net);
-            within = space.bdd().or(within, one);
-        }
+        let within = space.nets(end, local);
         universe = space.bdd().and(universe, within);
     }
     let mut decided: Vec<(Decision, Decider, Set)> = Vec::new();

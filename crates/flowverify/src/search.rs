@@ -38,7 +38,7 @@ use crate::flow::Flow;
 use crate::flowset::{End, FlowSpace};
 use crate::inputs::Inputs;
 use crate::model::{AddressEntry, AddressSide, Direction, PortSide, Protocol};
-use crate::reach::{reach, Reach};
+use crate::reach::{reach_in, Reach};
 use crate::verdict::Decision;
 
 /// What to search for: flows of a direction within the given values, with the wanted verdict.
@@ -152,7 +152,21 @@ fn names(name: &str, rule_name: &str) -> bool {
 
 /// Searches every flow of the query's direction for those with the wanted verdict.
 pub fn search(inputs: &Inputs, query: &Query) -> Result<Found, QueryError> {
-    let mut reach = reach(inputs, query.direction);
+    let mut builder = FlowSpace::builder()
+        .inputs(inputs)
+        .ports(&query.source_ports)
+        .ports(&query.destination_ports);
+    for entry in query
+        .source
+        .entries()
+        .iter()
+        .chain(query.destination.entries())
+    {
+        if let AddressEntry::Prefix(net) = entry {
+            builder = builder.nets(&[*net]);
+        }
+    }
+    let mut reach = reach_in(builder.build(), inputs, query.direction, &[]);
     let space = &mut reach.space;
     let mut within = space.universe();
     if !query.protocols.is_empty() {

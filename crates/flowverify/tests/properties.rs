@@ -532,7 +532,7 @@ proptest! {
                 let boxes = reach.space.boxes(region.flows);
                 let mut rebuilt = flowverify::bdd::Set::EMPTY;
                 for b in &boxes {
-                    let one = reach.space.box_set(b);
+                    let one = reach.space.box_set(b).expect("a box of the space is named");
                     rebuilt = reach.space.bdd().or(rebuilt, one);
                 }
                 prop_assert_eq!(rebuilt, region.flows);
