@@ -500,8 +500,7 @@ pub fn reach_html(
         );
         for b in boxes.iter().take(ROWS_SHOWN) {
             let words = box_words(inputs, space, b);
-            let set = space.box_set(b);
-            let example = space.example(set, direction);
+            let example = space.box_set(b).and_then(|set| space.example(set, direction));
             let _ = write!(
                 out,
                 "<li class=\"reach-row\" data-testid=\"reach-row\"><span>{access} · {} · {}{uncertain}</span>{}</li>",
@@ -611,7 +610,7 @@ pub fn rule_example(inputs: &Inputs, f: &flowverify::lint::Finding) -> Option<Fl
     let rule = rules
         .into_iter()
         .find(|r| r.direction == f.direction && r.reported_name() == name)?;
-    let mut space = FlowSpace::new();
+    let mut space = FlowSpace::for_inputs(&[inputs]);
     let sets = space.rule(inputs, rule);
     space.example(sets.matched, f.direction)
 }

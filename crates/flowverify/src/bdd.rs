@@ -88,7 +88,7 @@ const CACHE_MAX: usize = 1 << 22;
 /// The unique table's first size (slots; a power of two, kept at most half full).
 const UNIQUE_MIN: usize = 1 << 12;
 /// An empty slot of the unique table.
-const VACANT: u32 = u32::MAX;
+const VACANT: u64 = u64::MAX;
 
 /// The most nodes a manager makes by default: 2^23 (about 8.4 million nodes, 230 MB with the
 /// unique table and the cache at their largest). Past it every operation answers the empty set
@@ -101,8 +101,10 @@ pub const DEFAULT_LIMIT: usize = 1 << 23;
 #[derive(Debug, Clone)]
 pub struct Bdd {
     nodes: Vec<Node>,
-    /// Open addressing over node numbers, by the hash of `(var, low, high)`.
-    unique: Vec<u32>,
+    /// Open addressing over node numbers, by the hash of `(var, low, high)`: each slot holds
+    /// the hash's high 32 bits (compared first, so that a probe rarely reads a node) and the
+    /// node's number.
+    unique: Vec<u64>,
     cache: Vec<Entry>,
     limit: usize,
     exhausted: bool,
@@ -169,7 +171,7 @@ impl Bdd {
     /// The bytes the manager holds (node table, unique table and cache).
     pub fn bytes(&self) -> usize {
         self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.unique.len() * std::mem::size_of::<u32>()
+            + self.unique.len() * std::mem::size_of::<u64>()
             + self.cache.len() * std::mem::size_of::<Entry>()
     }
 
@@ -187,16 +189,21 @@ impl Bdd {
         if low == high {
             return low;
         }
+        let hash = node_hash(var, low, high);
+        let tag = hash >> 32;
         let mask = self.unique.len() - 1;
-        let mut slot = node_hash(var, low, high) as usize & mask;
+        let mut slot = hash as usize & mask;
         loop {
             let at = self.unique[slot];
             if at == VACANT {
                 break;
             }
-            let n = self.nodes[at as usize];
-            if n.var == var && n.low == low && n.high == high {
-                return Set(at);
+            if at >> 32 == tag {
+                let index = at as u32;
+                let n = self.nodes[index as usize];
+                if n.var == var && n.low == low && n.high == high {
+                    return Set(index);
+                }
             }
             slot = (slot + 1) & mask;
         }
@@ -206,7 +213,7 @@ impl Bdd {
         }
         let s = Set(self.nodes.len() as u32);
         self.nodes.push(Node { var, low, high });
-        self.unique[slot] = s.0;
+        self.unique[slot] = tag << 32 | u64::from(s.0);
         if self.nodes.len() * 2 > self.unique.len() {
             self.grow_unique();
         }
@@ -224,11 +231,12 @@ impl Bdd {
         let mask = size - 1;
         let mut unique = vec![VACANT; size];
         for (i, n) in self.nodes.iter().enumerate().skip(2) {
-            let mut slot = node_hash(n.var, n.low, n.high) as usize & mask;
+            let hash = node_hash(n.var, n.low, n.high);
+            let mut slot = hash as usize & mask;
             while unique[slot] != VACANT {
                 slot = (slot + 1) & mask;
             }
-            unique[slot] = i as u32;
+            unique[slot] = (hash >> 32) << 32 | i as u64;
         }
         self.unique = unique;
     }

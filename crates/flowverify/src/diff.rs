@@ -25,7 +25,7 @@
 //! assert_eq!(example.destination().port(), Some(8443));
 //! ```
 
-use crate::bdd::Set;
+use crate::mdd::Set;
 use crate::flowset::FlowSpace;
 use crate::inputs::Inputs;
 use crate::model::Direction;
@@ -92,23 +92,23 @@ pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Diff {
             // (a small change leaves most of every region as it was).
             let mut kept = Set::EMPTY;
             for a in old.iter().filter(|a| key(a) == key(b)) {
-                kept = space.bdd().or(kept, a.flows);
+                kept = space.sets().or(kept, a.flows);
             }
-            let changed = space.bdd().diff(b.flows, kept);
+            let changed = space.sets().diff(b.flows, kept);
             if changed.is_empty() {
                 continue;
             }
             for a in &old {
-                if key(a) == key(b) || !space.bdd().intersects(a.flows, changed) {
+                if key(a) == key(b) || !space.sets().intersects(a.flows, changed) {
                     continue;
                 }
-                let flows = space.bdd().and(a.flows, changed);
+                let flows = space.sets().and(a.flows, changed);
                 let (before, after) = (Side::of(a), Side::of(b));
                 // Regions differ by their uncertain flag too: one change per pair of verdicts.
                 match changes.iter_mut().find(|c: &&mut Change| {
                     c.direction == direction && c.before == before && c.after == after
                 }) {
-                    Some(c) => c.flows = space.bdd().or(c.flows, flows),
+                    Some(c) => c.flows = space.sets().or(c.flows, flows),
                     None => changes.push(Change {
                         direction,
                         before,

@@ -234,7 +234,7 @@ fn box_object(b: &crate::flowset::FlowBox) -> Value {
 }
 
 /// A set of flows as boxes (`interfaces.md` section 7).
-pub fn boxes(space: &mut crate::flowset::FlowSpace, set: crate::bdd::Set) -> Value {
+pub fn boxes(space: &mut crate::flowset::FlowSpace, set: crate::mdd::Set) -> Value {
     space.boxes(set).iter().map(box_object).collect()
 }
 

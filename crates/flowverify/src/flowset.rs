@@ -40,7 +40,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::IpNet;
 
 use crate::atoms::Atoms;
-use crate::bdd::{Bdd, Set};
+use crate::mdd::{Mdd, Set};
 use crate::flow::{Endpoint, Flow};
 use crate::inputs::Inputs;
 use crate::model::{
@@ -48,12 +48,15 @@ use crate::model::{
 };
 use crate::tags::{builtin_name, non_internet_v4, AZURE_HOST};
 
-/// The first variable of the protocol (3 bits: Tcp 0, Udp 1, Icmp 2, Esp 3, Ah 4).
+/// The fields of a flow, in the order the diagrams test them: the protocol (Tcp 0, Udp 1,
+/// Icmp 2, Esp 3, Ah 4), the family (0 IPv4, 1 IPv6), then the atoms of the destination
+/// address, the destination port, the source address and the source port.
 const PROTOCOL: u32 = 0;
-/// The family bit: 0 IPv4, 1 IPv6.
-const FAMILY: u32 = 3;
-/// The destination address's atom starts here; the other fields follow (see [`Layout`]).
-const DESTINATION: u32 = 4;
+const FAMILY: u32 = 1;
+const DESTINATION: u32 = 2;
+const DESTINATION_PORT: u32 = 3;
+const SOURCE: u32 = 4;
+const SOURCE_PORT: u32 = 5;
 
 /// The largest IPv4 and IPv6 address and port, as field values.
 const V4_MAX: u128 = u32::MAX as u128;
@@ -399,56 +402,26 @@ impl SpaceBuilder {
     }
 }
 
-/// Where each field's variables are: protocol (3), family (1), then the destination's atom,
-/// its port's atom, the source's atom and its port's atom.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Layout {
-    /// Variables of an address field (enough for the atoms of either family).
-    address: u32,
-    /// Variables of a port field.
-    port: u32,
-}
-
-impl Layout {
-    fn destination(self) -> u32 {
-        DESTINATION
-    }
-    fn destination_port(self) -> u32 {
-        DESTINATION + self.address
-    }
-    fn source(self) -> u32 {
-        DESTINATION + self.address + self.port
-    }
-    fn source_port(self) -> u32 {
-        DESTINATION + 2 * self.address + self.port
-    }
-    fn variables(self) -> u32 {
-        DESTINATION + 2 * self.address + 2 * self.port
-    }
-    fn address_of(self, end: End) -> u32 {
-        match end {
-            End::Source => self.source(),
-            End::Destination => self.destination(),
+impl End {
+    fn address(self) -> u32 {
+        match self {
+            End::Source => SOURCE,
+            End::Destination => DESTINATION,
         }
     }
-    fn port_of(self, end: End) -> u32 {
-        match end {
-            End::Source => self.source_port(),
-            End::Destination => self.destination_port(),
+
+    fn port(self) -> u32 {
+        match self {
+            End::Source => SOURCE_PORT,
+            End::Destination => DESTINATION_PORT,
         }
     }
-}
-
-/// The variables needed to number `n` atoms (at least one).
-fn bits_for(n: usize) -> u32 {
-    (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
 }
 
 /// Sorted atom numbers as sorted, merged ranges.
-fn id_ranges(ids: &[u32]) -> Vec<(u128, u128)> {
-    let mut out: Vec<(u128, u128)> = Vec::new();
+fn id_ranges(ids: &[u32]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
     for &id in ids {
-        let id = u128::from(id);
         match out.last_mut() {
             Some(last) if last.1 + 1 == id => last.1 = id,
             _ => out.push((id, id)),
@@ -458,7 +431,7 @@ fn id_ranges(ids: &[u32]) -> Vec<(u128, u128)> {
 }
 
 /// The atoms of an address set in each family (IPv4, IPv6), as ranges of atom numbers.
-type AtomRanges = [Vec<(u128, u128)>; 2];
+type AtomRanges = [Vec<(u32, u32)>; 2];
 
 /// What went wrong in a space, to be reported instead of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -473,8 +446,7 @@ pub enum Trouble {
 /// The space of flows and the decision diagrams built in it.
 #[derive(Debug, Clone)]
 pub struct FlowSpace {
-    bdd: Bdd,
-    layout: Layout,
+    sets: Mdd,
     v4: Atoms,
     v6: Atoms,
     ports: Atoms,
@@ -494,7 +466,7 @@ impl Default for FlowSpace {
     }
 }
 
-fn protocol_code(p: Protocol) -> u128 {
+fn protocol_code(p: Protocol) -> u32 {
     match p {
         Protocol::Tcp => 0,
         Protocol::Udp => 1,
@@ -525,41 +497,38 @@ impl FlowSpace {
     }
 
     fn with_atoms(v4: Atoms, v6: Atoms, ports: Atoms) -> FlowSpace {
-        let layout = Layout {
-            address: bits_for(v4.len().max(v6.len())),
-            port: bits_for(ports.len()),
-        };
-        let mut bdd = Bdd::new();
-        let protocols = bdd.range(PROTOCOL, 3, 0, 4);
-        let ported = bdd.range(PROTOCOL, 3, 0, 1);
-        let portless_protocol = bdd.range(PROTOCOL, 3, 2, 4);
-        let port_atoms = ports.len() as u128 - 1;
-        let mut valid_ports = Set::FULL;
+        let count = |a: &Atoms| u32::try_from(a.len()).unwrap_or(u32::MAX);
+        let address = count(&v4).max(count(&v6));
+        let port = count(&ports);
+        let mut sets = Mdd::new(&[5, 2, address, port, address, port]);
+        let ported = sets.range(PROTOCOL, 0, 1);
+        let portless_protocol = sets.range(PROTOCOL, 2, 4);
+        // Ported flows hold atoms of ports (a field holds more values than it has atoms).
+        let mut valid_ports = ported;
+        for field in [DESTINATION_PORT, SOURCE_PORT] {
+            let valid = sets.range(field, 0, port - 1);
+            valid_ports = sets.and(valid_ports, valid);
+        }
+        // Portless flows hold the atom of port 0, the first.
         let mut zero_ports = Set::FULL;
-        for first in [layout.destination_port(), layout.source_port()] {
-            let valid = bdd.range(first, layout.port, 0, port_atoms);
-            valid_ports = bdd.and(valid_ports, valid);
-            // Portless flows hold the atom of port 0, the first.
-            let zero = bdd.range(first, layout.port, 0, 0);
-            zero_ports = bdd.and(zero_ports, zero);
+        for field in [DESTINATION_PORT, SOURCE_PORT] {
+            let zero = sets.range(field, 0, 0);
+            zero_ports = sets.and(zero_ports, zero);
         }
-        let with_ports = bdd.and(ported, valid_ports);
-        let portless = bdd.and(portless_protocol, zero_ports);
-        let port_rule = bdd.or(with_ports, portless);
+        let portless = sets.and(portless_protocol, zero_ports);
+        let port_rule = sets.or(valid_ports, portless);
         let mut family_rule = Set::EMPTY;
-        for (v6, atoms) in [(false, &v4), (true, &v6)] {
-            let mut s = bdd.bit(FAMILY, v6);
-            for first in [layout.destination(), layout.source()] {
-                let valid = bdd.range(first, layout.address, 0, atoms.len() as u128 - 1);
-                s = bdd.and(s, valid);
+        for (v6, atoms) in [(0, &v4), (1, &v6)] {
+            let mut s = sets.range(FAMILY, v6, v6);
+            for field in [DESTINATION, SOURCE] {
+                let valid = sets.range(field, 0, count(atoms) - 1);
+                s = sets.and(s, valid);
             }
-            family_rule = bdd.or(family_rule, s);
+            family_rule = sets.or(family_rule, s);
         }
-        let valid = bdd.and(protocols, port_rule);
-        let universe = bdd.and(valid, family_rule);
+        let universe = sets.and(port_rule, family_rule);
         FlowSpace {
-            bdd,
-            layout,
+            sets,
             v4,
             v6,
             ports,
@@ -574,7 +543,7 @@ impl FlowSpace {
     /// What went wrong, if anything: every set made since is meaningless and the analysis
     /// must be given up (see [`Trouble`]).
     pub fn trouble(&self) -> Option<Trouble> {
-        if self.bdd.exhausted() {
+        if self.sets.exhausted() {
             Some(Trouble::Exhausted)
         } else if self.unnamed {
             Some(Trouble::Unnamed)
@@ -595,8 +564,8 @@ impl FlowSpace {
     }
 
     /// The decision diagrams, for set operations.
-    pub fn bdd(&mut self) -> &mut Bdd {
-        &mut self.bdd
+    pub fn sets(&mut self) -> &mut Mdd {
+        &mut self.sets
     }
 
     /// How many atoms the addresses of each family and the ports have: the size of the space.
@@ -607,7 +576,7 @@ impl FlowSpace {
     /// The flows of `protocol`.
     pub fn protocol(&mut self, protocol: Protocol) -> Set {
         let code = protocol_code(protocol);
-        self.bdd.range(PROTOCOL, 3, code, code)
+        self.sets.range(PROTOCOL, code, code)
     }
 
     fn family_atoms(&self, v6: bool) -> &Atoms {
@@ -624,7 +593,7 @@ impl FlowSpace {
         if let Some(known) = self.numbered.get(f) {
             return known.clone();
         }
-        let number = |atoms: &Atoms, values: &[(u128, u128)]| -> Option<Vec<(u128, u128)>> {
+        let number = |atoms: &Atoms, values: &[(u128, u128)]| -> Option<Vec<(u32, u32)>> {
             if values.is_empty() {
                 return Some(Vec::new());
             }
@@ -641,15 +610,14 @@ impl FlowSpace {
     fn addresses(&mut self, end: End, f: &Families) -> Option<Set> {
         let ids = self.number(f)?;
         let mut s = Set::EMPTY;
-        for (v6, ranges) in [(false, &ids[0]), (true, &ids[1])] {
+        for (v6, ranges) in [(0, &ids[0]), (1, &ids[1])] {
             if ranges.is_empty() {
                 continue;
             }
-            let field = self.layout.address_of(end);
-            let within = self.bdd.ranges_set(field, self.layout.address, ranges);
-            let family = self.bdd.bit(FAMILY, v6);
-            let one = self.bdd.and(family, within);
-            s = self.bdd.or(s, one);
+            let within = self.sets.ranges_set(end.address(), ranges);
+            let family = self.sets.range(FAMILY, v6, v6);
+            let one = self.sets.and(family, within);
+            s = self.sets.or(s, one);
         }
         Some(s)
     }
@@ -679,7 +647,7 @@ impl FlowSpace {
 
     /// The port values `lo..=hi` as atoms, as ranges of atom numbers; `None` when they cut an
     /// atom.
-    fn port_ids(&self, values: &[(u128, u128)]) -> Option<Vec<(u128, u128)>> {
+    fn port_ids(&self, values: &[(u128, u128)]) -> Option<Vec<(u32, u32)>> {
         self.ports.atoms_of(values).map(|ids| id_ranges(&ids))
     }
 
@@ -687,10 +655,8 @@ impl FlowSpace {
     /// when the space was not made for these ports.
     fn try_port_range(&mut self, end: End, lo: u16, hi: u16) -> Option<Set> {
         let ids = self.port_ids(&[(u128::from(lo), u128::from(hi))])?;
-        let r = self
-            .bdd
-            .ranges_set(self.layout.port_of(end), self.layout.port, &ids);
-        Some(self.bdd.and(r, self.ported))
+        let r = self.sets.ranges_set(end.port(), &ids);
+        Some(self.sets.and(r, self.ported))
     }
 
     /// The flows whose `end` port is in `lo..=hi` (only Tcp and Udp flows have ports; a range
@@ -713,10 +679,8 @@ impl FlowSpace {
         }
         match self.port_ids(&port_values(side)) {
             Some(ids) => {
-                let r = self
-                    .bdd
-                    .ranges_set(self.layout.port_of(end), self.layout.port, &ids);
-                self.bdd.and(r, self.ported)
+                let r = self.sets.ranges_set(end.port(), &ids);
+                self.sets.and(r, self.ported)
             }
             None => {
                 self.unnamed = true;
@@ -749,7 +713,7 @@ impl FlowSpace {
             }
         }
         let unknown = if unknown { Set::FULL } else { Set::EMPTY };
-        (self.bdd.or_all(&known), unknown)
+        (self.sets.or_all(&known), unknown)
     }
 
     /// The flows whose `end` address is in the tag `name` (a service tag of the inputs, or the
@@ -778,18 +742,18 @@ impl FlowSpace {
         let dp = self.ports(End::Destination, &rule.destination_ports);
         let (sk, su) = self.side(inputs, End::Source, &rule.source);
         let (dk, du) = self.side(inputs, End::Destination, &rule.destination);
-        let ports = self.bdd.and(sp, dp);
-        let base = self.bdd.and(protocol, ports);
-        let both_known = self.bdd.and(sk, dk);
-        let matched = self.bdd.and(base, both_known);
+        let ports = self.sets.and(sp, dp);
+        let base = self.sets.and(protocol, ports);
+        let both_known = self.sets.and(sk, dk);
+        let matched = self.sets.and(base, both_known);
         let maybe = if su.is_empty() && du.is_empty() {
             Set::EMPTY
         } else {
-            let s = self.bdd.or(sk, su);
-            let d = self.bdd.or(dk, du);
-            let sd = self.bdd.and(s, d);
-            let wide = self.bdd.and(base, sd);
-            self.bdd.diff(wide, matched)
+            let s = self.sets.or(sk, su);
+            let d = self.sets.or(dk, du);
+            let sd = self.sets.and(s, d);
+            let wide = self.sets.and(base, sd);
+            self.sets.diff(wide, matched)
         };
         RuleSets { matched, maybe }
     }
@@ -805,24 +769,24 @@ impl FlowSpace {
         let mut s = protocol;
         for (end, e) in ends {
             let a = self.addresses(end, &Families::of(&[IpNet::from(e.ip())]))?;
-            s = self.bdd.and(s, a);
+            s = self.sets.and(s, a);
             if flow.protocol().has_ports() {
                 let p = match e.port() {
                     Some(p) => self.try_port_range(end, p, p)?,
                     None => self.ported,
                 };
-                s = self.bdd.and(s, p);
+                s = self.sets.and(s, p);
             }
         }
-        Some(self.bdd.and(s, self.universe))
+        Some(self.sets.and(s, self.universe))
     }
 
     /// `set` as boxes (within the universe): disjoint, together exactly the set, addresses as
     /// CIDR blocks and ports as merged ranges.
     pub fn boxes(&mut self, set: Set) -> Vec<FlowBox> {
-        let set = self.bdd.and(set, self.universe);
+        let set = self.sets.and(set, self.universe);
         let mut out = Vec::new();
-        for (codes, after_protocol) in self.bdd.split(set, PROTOCOL, 3) {
+        for (codes, after_protocol) in self.sets.split(set, PROTOCOL) {
             let protocols: Vec<Protocol> = codes
                 .iter()
                 .flat_map(|&(lo, hi)| lo..=hi)
@@ -843,7 +807,7 @@ impl FlowSpace {
                     continue;
                 };
                 let has_ports = first.has_ports();
-                for (families, after_family) in self.bdd.split(after_protocol, FAMILY, 1) {
+                for (families, after_family) in self.sets.split(after_protocol, FAMILY) {
                     for family in families.iter().flat_map(|&(lo, hi)| lo..=hi) {
                         let v6 = family == 1;
                         self.boxes_from(after_family, &group, v6, has_ports, &mut out);
@@ -855,13 +819,8 @@ impl FlowSpace {
     }
 
     /// The values of the atoms in `ranges` (of atom numbers) of `atoms`.
-    fn values_of(atoms: &Atoms, ranges: &[(u128, u128)]) -> Vec<(u128, u128)> {
-        atoms.values(
-            ranges
-                .iter()
-                .flat_map(|&(lo, hi)| lo..=hi)
-                .filter_map(|id| u32::try_from(id).ok()),
-        )
+    fn values_of(atoms: &Atoms, ranges: &[(u32, u32)]) -> Vec<(u128, u128)> {
+        atoms.values(ranges.iter().flat_map(|&(lo, hi)| lo..=hi))
     }
 
     fn boxes_from(
@@ -872,9 +831,8 @@ impl FlowSpace {
         has_ports: bool,
         out: &mut Vec<FlowBox>,
     ) {
-        let l = self.layout;
         let addresses = self.family_atoms(v6);
-        let ports = |ranges: &[(u128, u128)]| -> Vec<(u16, u16)> {
+        let ports = |ranges: &[(u32, u32)]| -> Vec<(u16, u16)> {
             FlowSpace::values_of(&self.ports, ranges)
                 .iter()
                 .map(|&(lo, hi)| {
@@ -885,19 +843,19 @@ impl FlowSpace {
                 })
                 .collect()
         };
-        let cidrs = |ranges: &[(u128, u128)]| -> Vec<IpNet> {
+        let cidrs = |ranges: &[(u32, u32)]| -> Vec<IpNet> {
             FlowSpace::values_of(addresses, ranges)
                 .iter()
                 .flat_map(|&(lo, hi)| blocks(v6, lo, hi))
                 .collect()
         };
-        for (dst, r1) in self.bdd.split(rest, l.destination(), l.address) {
+        for (dst, r1) in self.sets.split(rest, DESTINATION) {
             let destination = cidrs(&dst);
-            for (dport, r2) in self.bdd.split(r1, l.destination_port(), l.port) {
+            for (dport, r2) in self.sets.split(r1, DESTINATION_PORT) {
                 let destination_ports = has_ports.then(|| ports(&dport));
-                for (src, r3) in self.bdd.split(r2, l.source(), l.address) {
+                for (src, r3) in self.sets.split(r2, SOURCE) {
                     let source = cidrs(&src);
-                    for (sport, _) in self.bdd.split(r3, l.source_port(), l.port) {
+                    for (sport, _) in self.sets.split(r3, SOURCE_PORT) {
                         out.push(FlowBox {
                             protocols: protocols.to_vec(),
                             source: source.clone(),
@@ -917,28 +875,26 @@ impl FlowSpace {
         let mut set = Set::EMPTY;
         for p in &b.protocols {
             let p = self.protocol(*p);
-            set = self.bdd.or(set, p);
+            set = self.sets.or(set, p);
         }
         for (end, nets, ports) in [
             (End::Source, &b.source, &b.source_ports),
             (End::Destination, &b.destination, &b.destination_ports),
         ] {
             let a = self.addresses(end, &Families::of(nets))?;
-            set = self.bdd.and(set, a);
+            set = self.sets.and(set, a);
             if let Some(ports) = ports {
                 let values: Vec<(u128, u128)> = ports
                     .iter()
                     .map(|&(lo, hi)| (u128::from(lo), u128::from(hi)))
                     .collect();
                 let ids = self.port_ids(&values)?;
-                let p = self
-                    .bdd
-                    .ranges_set(self.layout.port_of(end), self.layout.port, &ids);
-                let p = self.bdd.and(p, self.ported);
-                set = self.bdd.and(set, p);
+                let p = self.sets.ranges_set(end.port(), &ids);
+                let p = self.sets.and(p, self.ported);
+                set = self.sets.and(set, p);
             }
         }
-        Some(self.bdd.and(set, self.universe))
+        Some(self.sets.and(set, self.universe))
     }
 
     /// The addresses of a box in words: `any` (every address of the family), the name of a tag
@@ -962,13 +918,13 @@ impl FlowSpace {
         }
         // A tag's members, in this family.
         if let Some(given) = self.addresses(End::Source, &Families::of(nets)) {
-            let v6 = nets.first().is_some_and(|n| matches!(n, IpNet::V6(_)));
-            let family = self.bdd.bit(FAMILY, v6);
+            let v6 = u32::from(nets.first().is_some_and(|n| matches!(n, IpNet::V6(_))));
+            let family = self.sets.range(FAMILY, v6, v6);
             let mut names: Vec<String> = vec!["Internet".into(), "VirtualNetwork".into()];
             names.extend(inputs.service_tags.names().map(str::to_string));
             for name in names {
                 if let Some(tag) = self.tag(inputs, End::Source, &name) {
-                    let in_family = self.bdd.and(tag, family);
+                    let in_family = self.sets.and(tag, family);
                     if !in_family.is_empty() && in_family == given {
                         return name;
                     }
@@ -991,42 +947,29 @@ impl FlowSpace {
         text
     }
 
-    /// The bits of `flow` in this space's variables.
-    fn bits(&self, flow: &Flow) -> Vec<bool> {
-        let l = self.layout;
-        let mut bits = vec![false; l.variables() as usize];
-        let mut put = |first: u32, width: u32, value: u128| {
-            for i in 0..width {
-                let shift = width - 1 - i;
-                let bit = shift < 128 && (value >> shift) & 1 == 1;
-                if let Some(b) = bits.get_mut((first + i) as usize) {
-                    *b = bit;
-                }
-            }
-        };
-        put(PROTOCOL, 3, protocol_code(flow.protocol()));
-        let v6 = flow.source().ip().is_ipv6();
-        put(FAMILY, 1, u128::from(v6));
-        let address = |ip: IpAddr| -> u128 {
+    /// The fields of `flow` in this space: its protocol, family and atoms.
+    fn values(&self, flow: &Flow) -> [u32; 6] {
+        let address = |ip: IpAddr| -> u32 {
             match ip {
-                IpAddr::V4(a) => u128::from(self.v4.atom(u128::from(u32::from(a)))),
-                IpAddr::V6(a) => u128::from(self.v6.atom(u128::from(a))),
+                IpAddr::V4(a) => self.v4.atom(u128::from(u32::from(a))),
+                IpAddr::V6(a) => self.v6.atom(u128::from(a)),
             }
         };
-        for (field, port_field, end) in [
-            (l.destination(), l.destination_port(), flow.destination()),
-            (l.source(), l.source_port(), flow.source()),
-        ] {
-            put(field, l.address, address(end.ip()));
-            let port = self.ports.atom(u128::from(end.port().unwrap_or(0)));
-            put(port_field, l.port, u128::from(port));
-        }
-        bits
+        let port = |e: Endpoint| self.ports.atom(u128::from(e.port().unwrap_or(0)));
+        let (src, dst) = (flow.source(), flow.destination());
+        [
+            protocol_code(flow.protocol()),
+            u32::from(src.ip().is_ipv6()),
+            address(dst.ip()),
+            port(dst),
+            address(src.ip()),
+            port(src),
+        ]
     }
 
     /// Whether `flow` (with numbered ports) is in `set`.
     pub fn contains(&self, set: Set, flow: &Flow) -> bool {
-        self.bdd.contains(set, &self.bits(flow))
+        self.sets.contains(set, &self.values(flow))
     }
 
     /// One flow of `set`, as a flow of `direction` (inbound, the destination is the local
@@ -1036,12 +979,12 @@ impl FlowSpace {
     /// other (Batfish's choice of representative flows is the model); then the lowest address
     /// and port.
     pub fn example(&mut self, set: Set, direction: Direction) -> Option<Flow> {
-        let mut chosen = self.bdd.and(set, self.universe);
+        let mut chosen = self.sets.and(set, self.universe);
         if chosen.is_empty() {
             return None;
         }
         for preference in self.preferences() {
-            let narrower = self.bdd.and(chosen, preference);
+            let narrower = self.sets.and(chosen, preference);
             if !narrower.is_empty() {
                 chosen = narrower;
             }
@@ -1052,51 +995,45 @@ impl FlowSpace {
     /// The preferences of [`FlowSpace::example`], in order.
     fn preferences(&mut self) -> Vec<Set> {
         let mut out = Vec::new();
-        let portless = self.bdd.range(PROTOCOL, 3, 2, 4);
+        let portless = self.sets.range(PROTOCOL, 2, 4);
         for (end, (lo, hi)) in [(End::Source, EPHEMERAL), (End::Destination, NAMED_PORT)] {
             let ports = self.port_range(end, lo, hi);
-            out.push(self.bdd.or(ports, portless));
+            out.push(self.sets.or(ports, portless));
         }
         let unusual: Vec<IpNet> = UNUSUAL.iter().filter_map(|n| n.parse().ok()).collect();
         for end in [End::Source, End::Destination] {
             let avoid = self.nets(end, &unusual);
-            out.push(self.bdd.not(avoid));
+            out.push(self.sets.not(avoid));
         }
         out
     }
 
     fn decode(&self, set: Set, direction: Direction) -> Option<Flow> {
-        let l = self.layout;
-        let bits = self.bdd.pick(set, l.variables())?;
-        let read = |first: u32, width: u32| -> u128 {
-            (0..width).fold(0u128, |acc, i| {
-                (acc << 1) | u128::from(bits.get((first + i) as usize).copied().unwrap_or(false))
-            })
-        };
-        let protocol = match read(PROTOCOL, 3) {
+        let values = self.sets.pick(set)?;
+        let field = |f: u32| values.get(f as usize).copied().unwrap_or(0);
+        let protocol = match field(PROTOCOL) {
             0 => Protocol::Tcp,
             1 => Protocol::Udp,
             2 => Protocol::Icmp,
             3 => Protocol::Esp,
             _ => Protocol::Ah,
         };
-        let v6 = read(FAMILY, 1) == 1;
-        let atom = |first: u32, width: u32| u32::try_from(read(first, width)).unwrap_or(0);
-        let ip = |first: u32| -> IpAddr {
-            let value = self.family_atoms(v6).first(atom(first, l.address));
+        let v6 = field(FAMILY) == 1;
+        let ip = |f: u32| -> IpAddr {
+            let value = self.family_atoms(v6).first(field(f));
             if v6 {
                 IpAddr::V6(Ipv6Addr::from(value))
             } else {
                 IpAddr::V4(Ipv4Addr::from(u32::try_from(value).unwrap_or(0)))
             }
         };
-        let port = |first: u32| -> Option<u16> {
+        let port = |f: u32| -> Option<u16> {
             protocol
                 .has_ports()
-                .then(|| u16::try_from(self.ports.first(atom(first, l.port))).unwrap_or(0))
+                .then(|| u16::try_from(self.ports.first(field(f))).unwrap_or(0))
         };
-        let destination = Endpoint::new(ip(l.destination()), port(l.destination_port()));
-        let source = Endpoint::new(ip(l.source()), port(l.source_port()));
+        let destination = Endpoint::new(ip(DESTINATION), port(DESTINATION_PORT));
+        let source = Endpoint::new(ip(SOURCE), port(SOURCE_PORT));
         match direction {
             Direction::Inbound => Flow::new(direction, protocol, destination, source).ok(),
             Direction::Outbound => Flow::new(direction, protocol, source, destination).ok(),
@@ -1118,12 +1055,11 @@ mod tests {
             assert!(space.contains(space.universe(), &f));
             assert!(space.contains(s, &f));
             let u = space.universe();
-            assert!(space.bdd().subset(s, u));
+            assert!(space.sets().subset(s, u));
         }
         // Exactly one flow per point: no stray encodings.
         let one = space.flow(&icmp).unwrap();
-        let vars = space.layout.variables();
-        assert_eq!(space.bdd().count(one, vars), 1);
+        assert_eq!(space.sets().count(one), 1);
     }
 
     #[test]
@@ -1146,13 +1082,13 @@ mod tests {
         let src_partner = space.address(End::Source, partner);
         let https = space.ports(End::Destination, &https_side);
         let tcp = space.protocol(Protocol::Tcp);
-        let a = space.bdd().and(dst_web, src_partner);
-        let a = space.bdd().and(a, https);
-        let a = space.bdd().and(a, tcp);
+        let a = space.sets().and(dst_web, src_partner);
+        let a = space.sets().and(a, https);
+        let a = space.sets().and(a, tcp);
         let icmp = space.protocol(Protocol::Icmp);
         let dst_v6 = space.address(End::Destination, v6);
-        let b = space.bdd().and(icmp, dst_v6);
-        let set = space.bdd().or(a, b);
+        let b = space.sets().and(icmp, dst_v6);
+        let set = space.sets().or(a, b);
         let boxes = space.boxes(set);
         assert_eq!(boxes.len(), 2, "{boxes:?}");
         let tcp_box = boxes
@@ -1177,10 +1113,10 @@ mod tests {
         let mut rebuilt = Set::EMPTY;
         for b in &boxes {
             let one = space.box_set(b).unwrap();
-            rebuilt = space.bdd().or(rebuilt, one);
+            rebuilt = space.sets().or(rebuilt, one);
         }
         let u = space.universe();
-        let set = space.bdd().and(set, u);
+        let set = space.sets().and(set, u);
         assert_eq!(rebuilt, set);
     }
 

@@ -47,6 +47,7 @@ pub mod import;
 pub mod inputs;
 mod json_text;
 pub mod lint;
+pub mod mdd;
 pub mod model;
 pub mod permalink;
 pub mod reach;

@@ -29,7 +29,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::bdd::Set;
+use crate::mdd::Set;
 use crate::flow::Flow;
 use crate::flowset::{End, FlowSpace, RuleSets};
 use crate::inputs::Inputs;
@@ -214,8 +214,8 @@ fn walk(space: &mut FlowSpace, inputs: &Inputs, rules: &[&Rule]) -> Walked {
     for rule in rules {
         let sets = space.rule(inputs, rule);
 
-        let maybe = space.bdd().and(w.none, sets.maybe);
-        let (first, none) = space.bdd().and_diff(w.none, sets.matched);
+        let maybe = space.sets().and(w.none, sets.maybe);
+        let (first, none) = space.sets().and_diff(w.none, sets.matched);
         w.none = none;
         if !first.is_empty() {
             outcomes[match rule.access {
@@ -229,8 +229,8 @@ fn walk(space: &mut FlowSpace, inputs: &Inputs, rules: &[&Rule]) -> Walked {
         w.firsts.push(first);
         w.maybes.push(maybe);
     }
-    let [deny, allow, always] = outcomes.map(|sets| space.bdd().or_all(&sets));
-    w.maybe = space.bdd().or_all(&w.maybes);
+    let [deny, allow, always] = outcomes.map(|sets| space.sets().or_all(&sets));
+    w.maybe = space.sets().or_all(&w.maybes);
     (w.deny, w.allow, w.always) = (deny, allow, always);
     w
 }
@@ -261,17 +261,17 @@ fn flowing(space: &mut FlowSpace, layers: &[LayerRules], walked: &[Walked]) -> F
     for (i, w) in walked.iter().enumerate() {
         if i == first_nsg {
             let universe = space.universe();
-            open = space.bdd().diff(universe, decided_by_admin);
+            open = space.sets().diff(universe, decided_by_admin);
         }
         reaching.push(open);
         if i < first_nsg {
-            let decided = space.bdd().or(w.deny, w.always);
-            let decided = space.bdd().and(open, decided);
-            decided_by_admin = space.bdd().or(decided_by_admin, decided);
-            open = space.bdd().and(open, w.none);
+            let decided = space.sets().or(w.deny, w.always);
+            let decided = space.sets().and(open, decided);
+            decided_by_admin = space.sets().or(decided_by_admin, decided);
+            open = space.sets().and(open, w.none);
         } else {
-            let decided = space.bdd().or(w.deny, w.always);
-            open = space.bdd().diff(open, decided);
+            let decided = space.sets().or(w.deny, w.always);
+            open = space.sets().diff(open, decided);
         }
     }
     // Backwards: where continuing at each layer ends denied, and where it meets a rule that
@@ -280,23 +280,23 @@ fn flowing(space: &mut FlowSpace, layers: &[LayerRules], walked: &[Walked]) -> F
     let mut unsure_from = vec![Set::EMPTY; n + 1];
     for i in (first_nsg..n).rev() {
         let w = &walked[i];
-        let later = space.bdd().diff(deny_from[i + 1], w.always);
-        deny_from[i] = space.bdd().or(w.deny, later);
-        let passing = space.bdd().or(w.allow, w.none);
-        let later = space.bdd().and(passing, unsure_from[i + 1]);
-        unsure_from[i] = space.bdd().or(w.maybe, later);
+        let later = space.sets().diff(deny_from[i + 1], w.always);
+        deny_from[i] = space.sets().or(w.deny, later);
+        let passing = space.sets().or(w.allow, w.none);
+        let later = space.sets().and(passing, unsure_from[i + 1]);
+        unsure_from[i] = space.sets().or(w.maybe, later);
     }
     let (at_nsgs, unsure_at_nsgs) = (deny_from[first_nsg], unsure_from[first_nsg]);
     for i in (0..first_nsg).rev() {
         let w = &walked[i];
-        let handed = space.bdd().and(w.allow, at_nsgs);
-        let passed = space.bdd().and(w.none, deny_from[i + 1]);
-        let later = space.bdd().or(handed, passed);
-        deny_from[i] = space.bdd().or(w.deny, later);
-        let handed = space.bdd().and(w.allow, unsure_at_nsgs);
-        let passed = space.bdd().and(w.none, unsure_from[i + 1]);
-        let later = space.bdd().or(handed, passed);
-        unsure_from[i] = space.bdd().or(w.maybe, later);
+        let handed = space.sets().and(w.allow, at_nsgs);
+        let passed = space.sets().and(w.none, deny_from[i + 1]);
+        let later = space.sets().or(handed, passed);
+        deny_from[i] = space.sets().or(w.deny, later);
+        let handed = space.sets().and(w.allow, unsure_at_nsgs);
+        let passed = space.sets().and(w.none, unsure_from[i + 1]);
+        let later = space.sets().or(handed, passed);
+        unsure_from[i] = space.sets().or(w.maybe, later);
     }
     Flowing {
         reaching,
@@ -335,8 +335,8 @@ fn direction_findings(inputs: &Inputs, reach: &mut Reach) -> Vec<Finding> {
             }
             let reaching = flows.reaching[index];
             let space = &mut reach.space;
-            let reached = space.bdd().and(first, reaching);
-            let reached_maybe = space.bdd().and(maybe, reaching);
+            let reached = space.sets().and(first, reaching);
+            let reached_maybe = space.sets().and(maybe, reaching);
             if reached.is_empty() && reached_maybe.is_empty() {
                 if !first.is_empty() {
                     findings.push(place(preempted(reach, direction, rule, first)));
@@ -379,7 +379,7 @@ fn shadowed(
 ) -> Finding {
     let rule = layer.rules[i];
     let universe = space.universe();
-    let matched = space.bdd().and(w.sets[i].matched, universe);
+    let matched = space.sets().and(w.sets[i].matched, universe);
     let opposite = |j: &usize| layer.rules[*j].access != rule.access;
     // One earlier rule that matches all its flows, the opposite access preferred; protocol
     // and ports compared first (a rule's flows are a product, so containment needs them).
@@ -389,7 +389,7 @@ fn shadowed(
         if single.is_some() && !opposite(&j) {
             continue;
         }
-        if !may_cover(candidate, rule) || !space.bdd().subset(matched, w.sets[j].matched) {
+        if !may_cover(candidate, rule) || !space.sets().subset(matched, w.sets[j].matched) {
             continue;
         }
         single = Some(j);
@@ -409,13 +409,13 @@ fn shadowed(
                 // The rules' own sets first: small, so a quick no for most rules.
                 if w.firsts[j].is_empty()
                     || !may_meet(layer.rules[j], rule)
-                    || !space.bdd().intersects(matched, w.sets[j].matched)
-                    || !space.bdd().intersects(left, w.firsts[j])
+                    || !space.sets().intersects(matched, w.sets[j].matched)
+                    || !space.sets().intersects(left, w.firsts[j])
                 {
                     continue;
                 }
                 deciders.push(j);
-                left = space.bdd().diff(left, w.firsts[j]);
+                left = space.sets().diff(left, w.firsts[j]);
                 if left.is_empty() {
                     break;
                 }
@@ -428,15 +428,15 @@ fn shadowed(
             } else {
                 let mut after = vec![Set::EMPTY; deciders.len() + 1];
                 for k in (0..deciders.len()).rev() {
-                    after[k] = space.bdd().or(after[k + 1], w.sets[deciders[k]].matched);
+                    after[k] = space.sets().or(after[k + 1], w.sets[deciders[k]].matched);
                 }
                 let mut chosen = Vec::with_capacity(deciders.len());
                 let mut kept = Set::EMPTY;
                 for (k, &j) in deciders.iter().enumerate() {
-                    let others = space.bdd().or(kept, after[k + 1]);
-                    if Some(j) == pinned || !space.bdd().subset(matched, others) {
+                    let others = space.sets().or(kept, after[k + 1]);
+                    if Some(j) == pinned || !space.sets().subset(matched, others) {
                         chosen.push(j);
-                        kept = space.bdd().or(kept, w.sets[j].matched);
+                        kept = space.sets().or(kept, w.sets[j].matched);
                     }
                 }
                 chosen
@@ -540,11 +540,11 @@ fn preempted(reach: &mut Reach, direction: Direction, rule: &Rule, first: Set) -
         if undecided.is_empty() {
             break;
         }
-        let both = reach.space.bdd().and(region.flows, undecided);
+        let both = reach.space.sets().and(region.flows, undecided);
         if both.is_empty() {
             continue;
         }
-        undecided = reach.space.bdd().diff(undecided, both);
+        undecided = reach.space.sets().diff(undecided, both);
         if let Some(name) = &region.rule_name {
             if !deciders.contains(name) {
                 deciders.push(name.clone());
@@ -584,8 +584,8 @@ fn after(space: &mut FlowSpace, flows: &Flowing, path: Path, set: Set) -> (Set, 
         (Access::Deny, None) => (set, Set::EMPTY),
         (_, None) => (Set::EMPTY, Set::EMPTY),
         (_, Some(next)) => {
-            let denied = space.bdd().and(set, flows.deny_from[next]);
-            let unsure = space.bdd().and(set, flows.unsure_from[next]);
+            let denied = space.sets().and(set, flows.deny_from[next]);
+            let unsure = space.sets().and(set, flows.unsure_from[next]);
             (denied, unsure)
         }
     }
@@ -616,10 +616,10 @@ fn redundant(
     // match it but for missing input (that rule could decide it, one way or the other).
     let same = |space: &mut FlowSpace, other: Path, part: Set| {
         let (denied, unsure) = after(space, flows, other, part);
-        let denied_now = space.bdd().and(now, part);
+        let denied_now = space.sets().and(now, part);
         denied == denied_now
             && (other == own_path
-                || (unsure.is_empty() && !space.bdd().intersects(unsure_now, part)))
+                || (unsure.is_empty() && !space.sets().intersects(unsure_now, part)))
     };
     let mut remaining = reached;
     let mut takers: Vec<String> = Vec::new();
@@ -633,16 +633,16 @@ fn redundant(
         // A rule after it that might match some of its flows but for missing input (a
         // name without members) makes their fate without it uncertain: not reported. Asked
         // before whether the rule surely matches them, as its known part may be empty.
-        if space.bdd().intersects(remaining, w.sets[j].maybe) {
+        if space.sets().intersects(remaining, w.sets[j].maybe) {
             return None;
         }
         // The rules' own sets first: small, so a quick no for most rules.
-        if !space.bdd().intersects(own, w.sets[j].matched)
-            || !space.bdd().intersects(remaining, w.sets[j].matched)
+        if !space.sets().intersects(own, w.sets[j].matched)
+            || !space.sets().intersects(remaining, w.sets[j].matched)
         {
             continue;
         }
-        let (part, rest) = space.bdd().and_diff(remaining, w.sets[j].matched);
+        let (part, rest) = space.sets().and_diff(remaining, w.sets[j].matched);
         remaining = rest;
         if !same(space, path(flows, index, later.access), part) {
             return None;
@@ -679,21 +679,21 @@ fn exposure(inputs: &Inputs, reach: &mut crate::reach::Reach) -> Vec<Finding> {
         return out;
     };
     let host = space.nets(End::Source, &[IpNet::from(IpAddr::V4(AZURE_HOST))]);
-    let from_internet = space.bdd().diff(internet, host);
+    let from_internet = space.sets().diff(internet, host);
     let allowing: Vec<Set> = reach
         .regions
         .iter()
         .filter(|r| r.access == Decision::Allow)
         .map(|r| r.flows)
         .collect();
-    let allowed = reach.space.bdd().or_all(&allowing);
+    let allowed = reach.space.sets().or_all(&allowing);
     for &(protocol, lo, hi) in RISKY {
         let space = &mut reach.space;
         let p = space.protocol(protocol);
         let ports = space.port_range(End::Destination, lo, hi);
-        let service = space.bdd().and(p, ports);
-        let service = space.bdd().and(service, from_internet);
-        let open = space.bdd().and(service, allowed);
+        let service = space.sets().and(p, ports);
+        let service = space.sets().and(service, from_internet);
+        let open = space.sets().and(service, allowed);
         if open.is_empty() {
             continue;
         }
@@ -701,7 +701,7 @@ fn exposure(inputs: &Inputs, reach: &mut crate::reach::Reach) -> Vec<Finding> {
             .regions
             .iter()
             .filter(|r| r.access == Decision::Allow)
-            .filter(|r| reach.space.bdd().intersects(r.flows, open))
+            .filter(|r| reach.space.sets().intersects(r.flows, open))
             .filter_map(|r| r.rule_name.clone())
             .collect();
         let name = if lo == hi {

@@ -29,7 +29,7 @@
 //! assert_eq!(example.destination().port(), Some(443));
 //! ```
 
-use crate::bdd::Set;
+use crate::mdd::Set;
 use crate::flowset::{End, FlowSpace};
 use crate::inputs::Inputs;
 use crate::model::{Access, Direction, Rule};
@@ -113,18 +113,18 @@ fn first_matches<'a>(
             break;
         }
         let sets = space.rule(inputs, rule);
-        let maybe = space.bdd().and(walk.remaining, sets.maybe);
+        let maybe = space.sets().and(walk.remaining, sets.maybe);
         if !maybe.is_empty() {
             maybes.push(maybe);
         }
-        let (first, remaining) = space.bdd().and_diff(walk.remaining, sets.matched);
+        let (first, remaining) = space.sets().and_diff(walk.remaining, sets.matched);
         if first.is_empty() {
             continue;
         }
         walk.remaining = remaining;
         walk.firsts.push((rule, first));
     }
-    walk.maybe = space.bdd().or_all(&maybes);
+    walk.maybe = space.sets().or_all(&maybes);
     walk
 }
 
@@ -172,7 +172,7 @@ pub fn regions_in(
             Direction::Outbound => End::Source,
         };
         let within = space.nets(end, local);
-        universe = space.bdd().and(universe, within);
+        universe = space.sets().and(universe, within);
     }
     let mut decided: Vec<(Decision, Decider, Set)> = Vec::new();
     let mut uncertain = Set::EMPTY;
@@ -184,9 +184,9 @@ pub fn regions_in(
     // 1. Admin configurations: a flow reaches one while it is open and not handed over.
     for config in inputs.admin_layers() {
         let walk = first_matches(space, inputs, &config.rules, direction, open);
-        uncertain = space.bdd().or(uncertain, walk.maybe);
+        uncertain = space.sets().or(uncertain, walk.maybe);
         for (rule, first) in walk.firsts {
-            open = space.bdd().diff(open, first);
+            open = space.sets().diff(open, first);
             let decider = Decider {
                 rule: rule.reported_name(),
                 layer: Layer::Admin,
@@ -214,9 +214,9 @@ pub fn regions_in(
     for (layer, nsg) in inputs.nsg_chain(direction) {
         let Some(nsg) = nsg else { continue };
         let flows: Vec<Set> = pending.iter().map(|p| p.flows).collect();
-        let reaching = space.bdd().or_all(&flows);
+        let reaching = space.sets().or_all(&flows);
         let walk = first_matches(space, inputs, &nsg.rules, direction, reaching);
-        uncertain = space.bdd().or(uncertain, walk.maybe);
+        uncertain = space.sets().or(uncertain, walk.maybe);
         let remaining = walk.remaining;
         let mut next: Vec<Pending> = Vec::new();
         for (rule, first) in walk.firsts {
@@ -239,7 +239,7 @@ pub fn regions_in(
         // Flows no rule of this NSG matched keep their previous decider.
         if !remaining.is_empty() {
             for p in &pending {
-                let kept = space.bdd().and(p.flows, remaining);
+                let kept = space.sets().and(p.flows, remaining);
                 if !kept.is_empty() {
                     next.push(Pending {
                         decider: p.decider.clone(),
@@ -254,8 +254,8 @@ pub fn regions_in(
     // 3. Every flow still pending is allowed, by its decider (or by nothing).
     let mut regions = Vec::new();
     let mut push = |space: &mut FlowSpace, access, decider: Option<Decider>, flows: Set| {
-        let sure = space.bdd().diff(flows, uncertain);
-        let unsure = space.bdd().and(flows, uncertain);
+        let sure = space.sets().diff(flows, uncertain);
+        let unsure = space.sets().and(flows, uncertain);
         for (set, uncertain) in [(sure, false), (unsure, true)] {
             if set.is_empty() {
                 continue;
@@ -287,7 +287,7 @@ pub fn regions_in(
                 && m.resource == r.resource
                 && m.uncertain == r.uncertain
         }) {
-            Some(m) => m.flows = space.bdd().or(m.flows, r.flows),
+            Some(m) => m.flows = space.sets().or(m.flows, r.flows),
             None => merged.push(r),
         }
     }

@@ -33,7 +33,7 @@
 //! assert_eq!(example.destination().port(), Some(22));
 //! ```
 
-use crate::bdd::Set;
+use crate::mdd::Set;
 use crate::flow::Flow;
 use crate::flowset::{End, FlowSpace};
 use crate::inputs::Inputs;
@@ -173,9 +173,9 @@ pub fn search(inputs: &Inputs, query: &Query) -> Result<Found, QueryError> {
         let mut protocols = Set::EMPTY;
         for p in &query.protocols {
             let one = space.protocol(*p);
-            protocols = space.bdd().or(protocols, one);
+            protocols = space.sets().or(protocols, one);
         }
-        within = space.bdd().and(within, protocols);
+        within = space.sets().and(within, protocols);
     }
     for (end, side, ports) in [
         (End::Source, &query.source, &query.source_ports),
@@ -187,8 +187,8 @@ pub fn search(inputs: &Inputs, query: &Query) -> Result<Found, QueryError> {
     ] {
         let addresses = addresses(space, inputs, end, side)?;
         let ports = space.ports(end, ports);
-        within = space.bdd().and(within, addresses);
-        within = space.bdd().and(within, ports);
+        within = space.sets().and(within, addresses);
+        within = space.sets().and(within, ports);
     }
     let mut flows = Set::EMPTY;
     for region in &reach.regions {
@@ -200,8 +200,8 @@ pub fn search(inputs: &Inputs, query: &Query) -> Result<Found, QueryError> {
                 .is_some_and(|rule| names(name, rule))
         });
         if wanted_access && wanted_rule {
-            let part = reach.space.bdd().and(region.flows, within);
-            flows = reach.space.bdd().or(flows, part);
+            let part = reach.space.sets().and(region.flows, within);
+            flows = reach.space.sets().or(flows, part);
         }
     }
     Ok(Found { flows, reach })
@@ -225,7 +225,7 @@ fn addresses(
                 .ok_or_else(|| QueryError::UnknownTag(crate::error::clip(name)))?,
             _ => Set::FULL,
         };
-        set = space.bdd().or(set, one);
+        set = space.sets().or(set, one);
     }
     Ok(set)
 }

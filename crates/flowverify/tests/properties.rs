@@ -530,10 +530,10 @@ proptest! {
             let mut reach = reach;
             for region in reach.regions.clone() {
                 let boxes = reach.space.boxes(region.flows);
-                let mut rebuilt = flowverify::bdd::Set::EMPTY;
+                let mut rebuilt = flowverify::mdd::Set::EMPTY;
                 for b in &boxes {
                     let one = reach.space.box_set(b).expect("a box of the space is named");
-                    rebuilt = reach.space.bdd().or(rebuilt, one);
+                    rebuilt = reach.space.sets().or(rebuilt, one);
                 }
                 prop_assert_eq!(rebuilt, region.flows);
                 let example = reach.space.example(region.flows, direction).expect("regions are not empty");
