@@ -32,7 +32,7 @@
 
 use std::fmt::Write as _;
 
-use flowverify::flowset::{FlowBox, FlowSpace};
+use flowverify::flowset::FlowSpace;
 use flowverify::model::Direction;
 use flowverify::scenario::Scenario;
 use flowverify::{ffi, Decision, Flow, Inputs, Layer};
@@ -125,14 +125,16 @@ pub fn reach_object(scenario: &Value, direction: &Value) -> Result<Value, String
     let direction = direction_of(direction)?;
     let inputs = inputs_of(crate::script::SOURCE, scenario)?;
     let local = local_addresses(&inputs);
-    let mut reach = flowverify::reach::reach_within(&inputs, direction, &local);
+    let mut reach =
+        flowverify::reach::reach_within(&inputs, direction, &local).map_err(|e| e.to_string())?;
     Ok(ffi::reach(&mut reach))
 }
 
 /// `window.flowverify.lint(scenario)`: `{"findings": [...]}`.
 pub fn lint_object(scenario: &Value) -> Result<Value, String> {
     let inputs = inputs_of(crate::script::SOURCE, scenario)?;
-    Ok(ffi::findings(&flowverify::lint::lint(&inputs)))
+    let findings = flowverify::lint::lint(&inputs).map_err(|e| e.to_string())?;
+    Ok(ffi::findings(&findings))
 }
 
 /// `window.flowverify.search(scenario, query)`: `{"found": ..., "result", "flows"}`.
@@ -159,7 +161,7 @@ pub fn diff_object(before: &Value, after: &Value, direction: &Value) -> Result<V
             return Err(errors.join("\n"));
         }
     };
-    let mut d = flowverify::diff::diff(&old, &new, &directions);
+    let mut d = flowverify::diff::diff(&old, &new, &directions).map_err(|e| e.to_string())?;
     Ok(ffi::diff(&mut d))
 }
 
@@ -269,24 +271,36 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
                 let local = local_addresses(inputs);
                 let mut reach = String::new();
                 let mut reaches = Vec::with_capacity(2);
+                let mut too_large = None;
                 for (direction, stage) in [
                     (Direction::Inbound, "reachability, inbound"),
                     (Direction::Outbound, "reachability, outbound"),
                 ] {
                     progress(post, stage);
-                    let mut r = flowverify::reach::reach_within(inputs, direction, &local);
-                    reach.push_str(&reach_html(inputs, &mut r, &local));
-                    reaches.push(r);
+                    match flowverify::reach::reach_within(inputs, direction, &local) {
+                        Ok(mut r) => {
+                            reach.push_str(&reach_html(inputs, &mut r, &local));
+                            reaches.push(r);
+                        }
+                        Err(e) => {
+                            reach.push_str(&too_large_html(&e));
+                            too_large = Some(e);
+                        }
+                    }
                 }
                 progress(post, "findings");
                 // Lint partitions every flow as reach does: the same reaches serve, unless
                 // they cover the network interface's addresses only.
-                let findings = if local.is_empty() {
-                    flowverify::lint::lint_with(inputs, &mut reaches)
-                } else {
-                    flowverify::lint::lint(inputs)
+                let findings = match too_large {
+                    Some(e) => Err(e),
+                    None if local.is_empty() => flowverify::lint::lint_with(inputs, &mut reaches),
+                    None => flowverify::lint::lint(inputs),
                 };
-                (reach, findings_html(inputs, &findings))
+                let findings = match findings {
+                    Ok(f) => findings_html(inputs, &f),
+                    Err(e) => too_large_html(&e),
+                };
+                (reach, findings)
             }
             Err(e) => {
                 let problem = inputs_problem(&e.to_string());
@@ -349,6 +363,14 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// An analysis the set engine's budget refused, with what to narrow.
+fn too_large_html(e: &flowverify::TooLarge) -> String {
+    format!(
+        "<p class=\"note bad\" data-testid=\"too-large\">Too large to analyse here: {}</p>",
+        esc(&e.to_string())
+    )
+}
+
 fn inputs_problem(message: &str) -> String {
     format!(
         "<p class=\"note bad\">The inputs have an error, so there is nothing to analyse yet: {}</p>",
@@ -377,49 +399,6 @@ pub fn decider(rule: Option<&str>, layer: Layer, resource: Option<&str>) -> Stri
         Some(rule) => format!("{rule} ({})", place(layer, resource)),
         None => format!("({})", place(layer, resource)),
     }
-}
-
-/// Ports in words, `None` for every port.
-fn port_words(ports: &Option<Vec<(u16, u16)>>) -> Option<String> {
-    let ports = ports.as_ref()?;
-    if ports == &[(0, u16::MAX)] {
-        return None;
-    }
-    let parts: Vec<String> = ports
-        .iter()
-        .map(|&(lo, hi)| {
-            if lo == hi {
-                lo.to_string()
-            } else {
-                format!("{lo}-{hi}")
-            }
-        })
-        .collect();
-    Some(parts.join(","))
-}
-
-/// A box of flows in words: `Tcp 443 from Internet to 10.0.1.4` (ports only when not all;
-/// addresses named as a tag when they are exactly one), as `flowverify reach` writes it.
-pub fn box_words(inputs: &Inputs, space: &mut FlowSpace, b: &FlowBox) -> String {
-    let protocols: Vec<&str> = b.protocols.iter().map(|p| p.as_str()).collect();
-    let mut line = protocols.join("/");
-    if let Some(p) = port_words(&b.destination_ports) {
-        let _ = write!(line, " {p}");
-    }
-    let _ = write!(
-        line,
-        " from {}",
-        space.describe_addresses(inputs, &b.source)
-    );
-    if let Some(p) = port_words(&b.source_ports) {
-        let _ = write!(line, " port {p}");
-    }
-    let _ = write!(
-        line,
-        " to {}",
-        space.describe_addresses(inputs, &b.destination)
-    );
-    line
 }
 
 /// A flow in words: `Inbound Tcp local 10.0.1.4:443 remote 203.0.113.7:50000`.
@@ -490,7 +469,7 @@ pub fn reach_html(
         } else {
             ""
         };
-        let boxes = space.boxes(region.flows);
+        let words = space.box_words(inputs, region.flows, direction, ROWS_SHOWN);
         let _ = write!(
             out,
             "<li class=\"reach-group {}\"><p class=\"group-head\"><strong>{access}</strong> by \
@@ -498,24 +477,23 @@ pub fn reach_html(
             access.to_ascii_lowercase(),
             esc(&who)
         );
-        for b in boxes.iter().take(ROWS_SHOWN) {
-            let words = box_words(inputs, space, b);
-            let example = space.box_set(b).and_then(|set| space.example(set, direction));
+        for (line, example) in &words.shown {
             let _ = write!(
                 out,
                 "<li class=\"reach-row\" data-testid=\"reach-row\"><span>{access} · {} · {}{uncertain}</span>{}</li>",
-                esc(&words),
+                esc(line),
                 esc(&who),
                 example
-                    .map(|e| load_button(&e, "Load", region.rule_name.as_deref()))
+                    .as_ref()
+                    .map(|e| load_button(e, "Load", region.rule_name.as_deref()))
                     .unwrap_or_default()
             );
         }
-        if boxes.len() > ROWS_SHOWN {
+        let more = words.total.saturating_sub(words.shown.len() as u128);
+        if more > 0 {
             let _ = write!(
                 out,
-                "<li class=\"more\">and {} more sets of flows (window.flowverify.reach lists them all)</li>",
-                boxes.len() - ROWS_SHOWN
+                "<li class=\"more\">and {more} more sets of flows (window.flowverify.reach lists them all)</li>"
             );
         }
         out.push_str("</ul></li>");
@@ -676,18 +654,18 @@ pub fn search_html(inputs: &Inputs, query: &Value) -> String {
         esc(&who),
         load_button(&example, "Load", verdict.rule_name.as_deref())
     );
-    let space = &mut found.reach.space;
-    let boxes = space.boxes(found.flows);
+    let direction = found.reach.direction;
+    let words = found
+        .reach
+        .space
+        .box_words(inputs, found.flows, direction, ROWS_SHOWN);
     out.push_str("<p class=\"help\">Every flow of the query with that verdict:</p><ul>");
-    for b in boxes.iter().take(ROWS_SHOWN) {
-        let _ = write!(out, "<li>{}</li>", esc(&box_words(inputs, space, b)));
+    for (line, _) in &words.shown {
+        let _ = write!(out, "<li>{}</li>", esc(line));
     }
-    if boxes.len() > ROWS_SHOWN {
-        let _ = write!(
-            out,
-            "<li class=\"more\">and {} more sets of flows</li>",
-            boxes.len() - ROWS_SHOWN
-        );
+    let more = words.total.saturating_sub(words.shown.len() as u128);
+    if more > 0 {
+        let _ = write!(out, "<li class=\"more\">and {more} more sets of flows</li>");
     }
     out.push_str("</ul></div>");
     out
@@ -751,7 +729,11 @@ pub fn compare_html(
 }
 
 fn changes_html(before: &Inputs, after: &Inputs) -> String {
-    let mut d = flowverify::diff::diff(before, after, &[Direction::Inbound, Direction::Outbound]);
+    let mut d =
+        match flowverify::diff::diff(before, after, &[Direction::Inbound, Direction::Outbound]) {
+            Ok(d) => d,
+            Err(e) => return too_large_html(&e),
+        };
     if d.changes.is_empty() {
         return "<p>No change since the baseline: every flow has the verdict it had.</p>".into();
     }
@@ -768,17 +750,11 @@ fn changes_html(before: &Inputs, after: &Inputs) -> String {
         )
     };
     for c in d.changes.clone() {
-        let boxes = d.space.boxes(c.flows);
-        let mut words: Vec<String> = boxes
-            .iter()
-            .take(ROWS_SHOWN)
-            .map(|b| box_words(after, &mut d.space, b))
-            .collect();
-        if boxes.len() > ROWS_SHOWN {
-            words.push(format!(
-                "and {} more sets of flows",
-                boxes.len() - ROWS_SHOWN
-            ));
+        let listed = d.space.box_words(after, c.flows, c.direction, ROWS_SHOWN);
+        let mut words: Vec<String> = listed.shown.iter().map(|(w, _)| w.clone()).collect();
+        let more = listed.total.saturating_sub(listed.shown.len() as u128);
+        if more > 0 {
+            words.push(format!("and {more} more sets of flows"));
         }
         let example = d.space.example(c.flows, c.direction);
         let _ = write!(

@@ -62,7 +62,7 @@ fn script_requests_answer_the_engine_objects() {
         (Some(7), Some("result"))
     );
     let inputs = inputs_of("scenario", &scenario()).unwrap();
-    let mut reach = flowverify::reach::reach(&inputs, Direction::Inbound);
+    let mut reach = flowverify::reach::reach(&inputs, Direction::Inbound).unwrap();
     assert_eq!(a[0]["value"], ffi::reach(&mut reach));
 
     let lint = answers(
@@ -203,7 +203,7 @@ fn the_page_job_fills_every_part_and_reports_progress() {
     assert!(reach.contains("data-testid=\"reach-row\""));
     assert!(
         reach
-            .contains("Allow · Tcp 22 from any to any · securityRules/AllowSsh (subnet NSG nsg-a)"),
+            .contains("Allow · Tcp 22 from any IPv4 to any IPv4 · securityRules/AllowSsh (subnet NSG nsg-a)"),
         "{reach}"
     );
     assert!(
@@ -439,7 +439,7 @@ fn a_baseline_is_written_as_the_engine_writes_it() {
 #[test]
 fn a_shadowed_rule_gets_an_example_of_its_own_flows() {
     let inputs = inputs_of("s", &scenario()).unwrap();
-    let findings = flowverify::lint::lint(&inputs);
+    let findings = flowverify::lint::lint(&inputs).unwrap();
     let shadowed = findings
         .iter()
         .find(|f| f.kind.as_str() == "shadowed")

@@ -259,6 +259,12 @@ impl From<String> for Failure {
     }
 }
 
+impl From<flowverify::TooLarge> for Failure {
+    fn from(e: flowverify::TooLarge) -> Failure {
+        Failure::Input(vec![e.to_string()])
+    }
+}
+
 /// The exit status of a `check` whose standard output was closed before it finished (as a
 /// shell reports a process ended by SIGPIPE): it stops quietly, but never claims success.
 const CLOSED_STDOUT: u8 = 141;
@@ -366,7 +372,7 @@ fn run_reach(args: &ReachArgs) -> Result<Outcome, Failure> {
     } else {
         args.local.clone()
     };
-    let mut reach = flowverify::reach::reach_within(&inputs, args.direction, &local);
+    let mut reach = flowverify::reach::reach_within(&inputs, args.direction, &local)?;
     let stdout = if args.json {
         let mut text =
             serde_json::to_string_pretty(&flowverify::ffi::reach(&mut reach)).unwrap_or_default();
@@ -422,7 +428,7 @@ fn run_diff(
         Some(d) => vec![d],
         None => vec![Direction::Inbound, Direction::Outbound],
     };
-    let mut d = flowverify::diff::diff(&old, &new, &directions);
+    let mut d = flowverify::diff::diff(&old, &new, &directions)?;
     let stdout = if json {
         let mut text =
             serde_json::to_string_pretty(&flowverify::ffi::diff(&mut d)).unwrap_or_default();
@@ -440,7 +446,7 @@ fn run_diff(
 /// `flowverify lint`.
 fn run_lint(args: &InputArgs, json: bool) -> Result<Outcome, Failure> {
     let inputs = read_inputs(args)?;
-    let findings = flowverify::lint::lint(&inputs);
+    let findings = flowverify::lint::lint(&inputs)?;
     let stdout = if json {
         let mut text =
             serde_json::to_string_pretty(&flowverify::ffi::findings(&findings)).unwrap_or_default();

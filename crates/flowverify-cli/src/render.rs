@@ -338,43 +338,17 @@ pub fn write_check_json(out: &mut impl std::io::Write, row: &CheckRow) -> serde_
     serde_json::to_writer(out, &item)
 }
 
-/// A box of flows in words: `Tcp 443 from Internet to 10.0.1.4` (ports only when not all;
-/// addresses named as a tag when they are exactly one).
-fn box_words(
-    inputs: &flowverify::Inputs,
-    space: &mut flowverify::flowset::FlowSpace,
-    b: &flowverify::flowset::FlowBox,
-) -> String {
-    let ports = |p: &Option<Vec<(u16, u16)>>| -> Option<String> {
-        let p = p.as_ref()?;
-        if p == &[(0, u16::MAX)] {
-            return None;
-        }
-        let parts: Vec<String> = p
-            .iter()
-            .map(|&(lo, hi)| {
-                if lo == hi {
-                    lo.to_string()
-                } else {
-                    format!("{lo}-{hi}")
-                }
-            })
-            .collect();
-        Some(parts.join(","))
-    };
-    let protocols: Vec<&str> = b.protocols.iter().map(|p| p.as_str()).collect();
-    let mut line = protocols.join("/");
-    if let Some(p) = ports(&b.destination_ports) {
-        line.push_str(&format!(" {p}"));
+/// A set's first boxes in words, one per line, and how many more there are.
+fn push_box_words(out: &mut String, words: &flowverify::flowset::BoxWords) {
+    for (line, _) in &words.shown {
+        out.push_str(&format!("  {}\n", escape(line)));
     }
-    let source = space.describe_addresses(inputs, &b.source);
-    line.push_str(&format!(" from {}", escape(&source)));
-    if let Some(p) = ports(&b.source_ports) {
-        line.push_str(&format!(" port {p}"));
+    let more = words.total.saturating_sub(words.shown.len() as u128);
+    if more > 0 {
+        out.push_str(&format!(
+            "  and {more} more sets of flows (--json lists them all)\n"
+        ));
     }
-    let destination = space.describe_addresses(inputs, &b.destination);
-    line.push_str(&format!(" to {}", escape(&destination)));
-    line
 }
 
 /// `reach` in words: the direction's verdicts, allowed first, each with its deciding rule,
@@ -417,16 +391,10 @@ pub fn reach(
             out.push_str("  (uncertain: a rule before it lacks input)");
         }
         out.push('\n');
-        let boxes = reach.space.boxes(region.flows);
-        for b in boxes.iter().take(BOXES_SHOWN) {
-            out.push_str(&format!("  {}\n", box_words(inputs, &mut reach.space, b)));
-        }
-        if boxes.len() > BOXES_SHOWN {
-            out.push_str(&format!(
-                "  and {} more sets of flows (--json lists them all)\n",
-                boxes.len() - BOXES_SHOWN
-            ));
-        }
+        let words = reach
+            .space
+            .box_words(inputs, region.flows, reach.direction, BOXES_SHOWN);
+        push_box_words(&mut out, &words);
         if let Some(example) = reach.space.example(region.flows, reach.direction) {
             out.push_str(&format!(
                 "  e.g. {} {} local {} remote {}\n",
@@ -490,16 +458,8 @@ pub fn diff(inputs: &flowverify::Inputs, d: &mut flowverify::diff::Diff) -> Stri
             side(&c.before),
             side(&c.after)
         ));
-        let boxes = d.space.boxes(c.flows);
-        for b in boxes.iter().take(BOXES_SHOWN) {
-            out.push_str(&format!("  {}\n", box_words(inputs, &mut d.space, b)));
-        }
-        if boxes.len() > BOXES_SHOWN {
-            out.push_str(&format!(
-                "  and {} more sets of flows (--json lists them all)\n",
-                boxes.len() - BOXES_SHOWN
-            ));
-        }
+        let words = d.space.box_words(inputs, c.flows, c.direction, BOXES_SHOWN);
+        push_box_words(&mut out, &words);
         if let Some(e) = d.space.example(c.flows, c.direction) {
             out.push_str(&format!(
                 "  e.g. {} {} local {} remote {}\n",

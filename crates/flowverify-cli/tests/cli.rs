@@ -1859,7 +1859,7 @@ fn diff_says_what_a_change_opens() {
     assert_eq!(text.code, 1);
     assert!(
         text.stdout.starts_with("Inbound: Deny by defaultSecurityRules/DenyAllInBound (NIC NSG nsg-web) -> Allow by securityRules/AllowWeb (NIC NSG nsg-web)\n  Tcp 3389 from ")
-            && text.stdout.contains("\n  Tcp 3389 from Internet to any\n"),
+            && text.stdout.contains("\n  Tcp 3389 from Internet to any IPv6\n"),
         "{}",
         text.stdout
     );

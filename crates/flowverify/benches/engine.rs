@@ -2,13 +2,13 @@
 //! - importing a generated 1,000-rule `az network nsg show` document;
 //! - one verdict against a 1,000-rule subnet NSG + 1,000-rule NIC NSG + 100 admin rules, with and
 //!   without the trace;
-//! - verdicts per second over 100,000 generated flows (printed as a throughput);
-//! - every flow at once on the same stack: reach of both directions, lint, both together (as
-//!   the page's analysis runs them), and the diff of a one-rule change.
+//! - verdicts per second over 100,000 generated flows (printed as a throughput).
+//!
+//! Every flow at once (reach, lint, diff, search) is measured on every shape of stack in
+//! `benches/analysis.rs`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use flowverify::import::import;
-use flowverify::model::Direction;
 use flowverify::{verify_with, Flow, Inputs, Options, Slot};
 use serde_json::{json, Value};
 
@@ -214,58 +214,6 @@ fn benches(c: &mut Criterion) {
                 .count()
         })
     });
-    group.finish();
-
-    // Every flow at once (issue 8's foundation): both directions partitioned by verdict.
-    let mut group = c.benchmark_group("reach");
-    group.sample_size(10);
-    group.bench_function("both directions, 1,000+1,000 NSG rules + 100 admin", |b| {
-        b.iter(|| {
-            [Direction::Inbound, Direction::Outbound].map(|d| {
-                flowverify::reach::reach(black_box(&inputs), d)
-                    .regions
-                    .len()
-            })
-        })
-    });
-    group.bench_function("lint, 1,000+1,000 NSG rules + 100 admin", |b| {
-        b.iter(|| flowverify::lint::lint(black_box(&inputs)).len())
-    });
-    // What the page's analysis does: reach of both directions, then lint on those reaches.
-    group.bench_function(
-        "reach both directions + lint, 1,000+1,000 NSG rules + 100 admin",
-        |b| {
-            b.iter(|| {
-                let mut reaches = [Direction::Inbound, Direction::Outbound]
-                    .map(|d| flowverify::reach::reach(black_box(&inputs), d));
-                flowverify::lint::lint_with(&inputs, &mut reaches).len()
-            })
-        },
-    );
-    // A change request: one rule of the NIC NSG opened wider (all ports, any source).
-    let mut other = inputs.clone();
-    if let Some(rule) = other.nic_nsg.as_mut().and_then(|n| {
-        n.rules
-            .iter_mut()
-            .find(|r| r.kind == flowverify::model::RuleKind::User)
-    }) {
-        rule.destination_ports = flowverify::model::PortSide::any();
-        rule.source = flowverify::model::AddressSide::any();
-    }
-    group.bench_function(
-        "diff of a one-rule change, 1,000+1,000+100 stack, both directions",
-        |b| {
-            b.iter(|| {
-                flowverify::diff::diff(
-                    black_box(&inputs),
-                    black_box(&other),
-                    &[Direction::Inbound, Direction::Outbound],
-                )
-                .changes
-                .len()
-            })
-        },
-    );
     group.finish();
 }
 

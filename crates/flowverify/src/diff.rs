@@ -15,7 +15,7 @@
 //! before.add(Slot::NicNsg, import("before.json", &nsg("443")).unwrap()).unwrap();
 //! let mut after = Inputs::new();
 //! after.add(Slot::NicNsg, import("after.json", &nsg("443,8443")).unwrap()).unwrap();
-//! let mut changes = diff(&before, &after, &[Direction::Inbound]);
+//! let mut changes = diff(&before, &after, &[Direction::Inbound]).unwrap();
 //! // Changes of access come first: here one, Tcp 8443 opened.
 //! let opened = &changes.changes[0];
 //! let access_changes = changes.changes.iter().filter(|c| c.before.access != c.after.access);
@@ -25,12 +25,13 @@
 //! assert_eq!(example.destination().port(), Some(8443));
 //! ```
 
-use crate::mdd::Set;
 use crate::flowset::FlowSpace;
 use crate::inputs::Inputs;
+use crate::mdd::Set;
 use crate::model::Direction;
-use crate::reach::{regions_in, Region};
+use crate::reach::{regions_from, Region};
 use crate::verdict::{Decision, Layer};
+use crate::walk::{layers, walk, TooLarge, Walked};
 
 /// One side of a change: the verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,14 +79,45 @@ pub struct Diff {
     pub space: FlowSpace,
 }
 
+/// Whether two sets of inputs give every rule the same sets: the same tags, virtual network
+/// prefixes and ASG members.
+fn same_definitions(a: &Inputs, b: &Inputs) -> bool {
+    a.service_tags == b.service_tags
+        && a.virtual_network == b.virtual_network
+        && a.asgs == b.asgs
+        && a.nics == b.nics
+}
+
 /// The flows whose access, deciding rule or deciding layer differs between `before` and
-/// `after`, in each of `directions`.
-pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Diff {
+/// `after`, in each of `directions`. A layer the change leaves as it was (the same rules, the
+/// same definitions of the names they use) is walked once for both.
+pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Result<Diff, TooLarge> {
     let mut space = FlowSpace::for_inputs(&[before, after]);
     let mut changes = Vec::new();
+    let same = same_definitions(before, after);
     for &direction in directions {
-        let old = regions_in(&mut space, before, direction, &[]);
-        let new = regions_in(&mut space, after, direction, &[]);
+        let universe = space.universe();
+        space.forget_tags();
+        let old_layers = layers(before, direction);
+        let mut old_walks: Vec<Walked> = Vec::with_capacity(old_layers.len());
+        for layer in &old_layers {
+            old_walks.push(walk(&mut space, before, layer, direction, universe)?);
+        }
+        let old = regions_from(&mut space, before, direction, universe, &old_walks)?;
+        space.forget_tags();
+        let mut new_walks: Vec<Walked> = Vec::new();
+        for layer in &layers(after, direction) {
+            let kept = old_layers.iter().position(|o| {
+                same && o.layer == layer.layer
+                    && o.resource == layer.resource
+                    && o.rules == layer.rules
+            });
+            new_walks.push(match kept {
+                Some(i) => old_walks[i].clone(),
+                None => walk(&mut space, after, layer, direction, universe)?,
+            });
+        }
+        let new = regions_from(&mut space, after, direction, universe, &new_walks)?;
         let key = |r: &Region| (r.access, r.rule_name.clone(), r.layer);
         for b in &new {
             // Only the part of `b` that had another verdict before is split by the old regions
@@ -119,6 +151,7 @@ pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Diff {
             }
         }
     }
+    crate::walk::check(&space, || "comparing the verdicts".to_string())?;
     changes.sort_by_key(|c| (c.before.access == c.after.access, c.direction));
-    Diff { changes, space }
+    Ok(Diff { changes, space })
 }

@@ -36,13 +36,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::ControlFlow;
 
 use ipnet::IpNet;
 
 use crate::atoms::Atoms;
-use crate::mdd::{Mdd, Set};
 use crate::flow::{Endpoint, Flow};
 use crate::inputs::Inputs;
+use crate::mdd::{Mdd, Set};
 use crate::model::{
     AddressEntry, AddressSide, Direction, PortSide, Protocol, Rule, RuleProtocol, RISKY,
 };
@@ -134,6 +135,185 @@ pub struct RuleSets {
     pub matched: Set,
     /// The flows it does not match only for lack of input.
     pub maybe: Set,
+}
+
+/// A box as the space holds it: its protocols, family, and each field's atoms (ranges of
+/// atom numbers; ports `None` for portless protocols).
+struct AtomBox<'a> {
+    protocols: &'a [Protocol],
+    v6: bool,
+    source: &'a [(u32, u32)],
+    source_ports: Option<&'a [(u32, u32)]>,
+    destination: &'a [(u32, u32)],
+    destination_ports: Option<&'a [(u32, u32)]>,
+}
+
+/// An [`AtomBox`] kept.
+struct OwnedAtomBox {
+    protocols: Vec<Protocol>,
+    v6: bool,
+    source: Vec<(u32, u32)>,
+    source_ports: Option<Vec<(u32, u32)>>,
+    destination: Vec<(u32, u32)>,
+    destination_ports: Option<Vec<(u32, u32)>>,
+}
+
+impl OwnedAtomBox {
+    fn of(b: &AtomBox) -> OwnedAtomBox {
+        OwnedAtomBox {
+            protocols: b.protocols.to_vec(),
+            v6: b.v6,
+            source: b.source.to_vec(),
+            source_ports: b.source_ports.map(<[_]>::to_vec),
+            destination: b.destination.to_vec(),
+            destination_ports: b.destination_ports.map(<[_]>::to_vec),
+        }
+    }
+}
+
+/// The first boxes of a set in words, each with an example flow, and how many boxes the set
+/// has ([`FlowSpace::box_words`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoxWords {
+    /// The boxes shown: their words and an example flow.
+    pub shown: Vec<(String, Option<Flow>)>,
+    /// How many boxes the set has in all.
+    pub total: u128,
+}
+
+/// Visits the boxes of the protocol parts of a set (see [`FlowSpace::boxes`]): split field by
+/// field (destination, its port, source, its port), the values of a field that lead to one
+/// same rest together.
+fn walk_boxes(
+    sets: &Mdd,
+    parts: Vec<(Vec<Protocol>, Set)>,
+    mut visit: impl FnMut(&AtomBox) -> ControlFlow<()>,
+) {
+    for (group, after_protocol) in parts {
+        let has_ports = group.first().is_some_and(|p| p.has_ports());
+        for (families, after_family) in sets.split(after_protocol, FAMILY) {
+            for family in families.iter().flat_map(|&(lo, hi)| lo..=hi) {
+                let v6 = family == 1;
+                for (dst, r1) in sets.split(after_family, DESTINATION) {
+                    for (dport, r2) in sets.split(r1, DESTINATION_PORT) {
+                        for (src, r3) in sets.split(r2, SOURCE) {
+                            for (sport, _) in sets.split(r3, SOURCE_PORT) {
+                                let b = AtomBox {
+                                    protocols: &group,
+                                    v6,
+                                    source: &src,
+                                    source_ports: has_ports.then_some(sport.as_slice()),
+                                    destination: &dst,
+                                    destination_ports: has_ports.then_some(dport.as_slice()),
+                                };
+                                if visit(&b).is_break() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The CIDR blocks of an address range of one family, lazily.
+fn blocks_iter(v6: bool, lo: u128, hi: u128) -> impl Iterator<Item = IpNet> {
+    let (a, b) = if v6 {
+        (
+            Some(ipnet::Ipv6Subnets::new(Ipv6Addr::from(lo), Ipv6Addr::from(hi), 0).map(IpNet::V6)),
+            None,
+        )
+    } else {
+        let lo = u32::try_from(lo).unwrap_or(u32::MAX);
+        let hi = u32::try_from(hi).unwrap_or(u32::MAX);
+        (
+            None,
+            Some(ipnet::Ipv4Subnets::new(Ipv4Addr::from(lo), Ipv4Addr::from(hi), 0).map(IpNet::V4)),
+        )
+    };
+    a.into_iter().flatten().chain(b.into_iter().flatten())
+}
+
+/// How many CIDR blocks a list shows before "and N more blocks".
+const BLOCKS_SHOWN: usize = 4;
+
+/// CIDR blocks in words: the first few (an address alone without its length), then how many
+/// more.
+fn nets_words(nets: impl Iterator<Item = IpNet>) -> String {
+    let mut shown: Vec<String> = Vec::with_capacity(BLOCKS_SHOWN);
+    let mut more = 0usize;
+    for n in nets {
+        if shown.len() < BLOCKS_SHOWN {
+            shown.push(match n {
+                IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
+                IpNet::V6(n) if n.prefix_len() == 128 => n.addr().to_string(),
+                n => n.to_string(),
+            });
+        } else {
+            more += 1;
+        }
+    }
+    let mut text = shown.join(", ");
+    if more > 0 {
+        text.push_str(&format!(" and {more} more blocks"));
+    }
+    text
+}
+
+/// The values of atom ranges as a box shows them (CIDR blocks, port ranges), each worked out
+/// once per listing: boxes repeat the same ones (every source port, one source list under
+/// many destinations).
+#[derive(Debug, Default)]
+struct BoxValues {
+    addresses: HashMap<(bool, IdRanges), Vec<IpNet>>,
+    ports: HashMap<IdRanges, Vec<(u16, u16)>>,
+}
+
+/// Ranges of atom numbers (inclusive, ascending).
+type IdRanges = Vec<(u32, u32)>;
+
+/// The values of the atoms in `ranges` (of atom numbers) of `atoms`.
+fn values_of(atoms: &Atoms, ranges: &[(u32, u32)]) -> Vec<(u128, u128)> {
+    let last = u32::try_from(atoms.len())
+        .unwrap_or(u32::MAX)
+        .saturating_sub(1);
+    if ranges == [(0, last)] {
+        return vec![(0, atoms.max())];
+    }
+    atoms.values(ranges.iter().flat_map(|&(lo, hi)| lo..=hi))
+}
+
+impl BoxValues {
+    fn cidrs(&mut self, atoms: &Atoms, v6: bool, ranges: &[(u32, u32)]) -> Vec<IpNet> {
+        self.addresses
+            .entry((v6, ranges.to_vec()))
+            .or_insert_with(|| {
+                values_of(atoms, ranges)
+                    .iter()
+                    .flat_map(|&(lo, hi)| blocks(v6, lo, hi))
+                    .collect()
+            })
+            .clone()
+    }
+
+    fn ports(&mut self, atoms: &Atoms, ranges: &[(u32, u32)]) -> Vec<(u16, u16)> {
+        self.ports
+            .entry(ranges.to_vec())
+            .or_insert_with(|| {
+                values_of(atoms, ranges)
+                    .iter()
+                    .map(|&(lo, hi)| {
+                        (
+                            u16::try_from(lo).unwrap_or(u16::MAX),
+                            u16::try_from(hi).unwrap_or(u16::MAX),
+                        )
+                    })
+                    .collect()
+            })
+            .clone()
+    }
 }
 
 /// Address values of one family: IPv4 as 32-bit numbers, IPv6 as 128-bit numbers.
@@ -431,7 +611,7 @@ fn id_ranges(ids: &[u32]) -> Vec<(u32, u32)> {
 }
 
 /// The atoms of an address set in each family (IPv4, IPv6), as ranges of atom numbers.
-type AtomRanges = [Vec<(u32, u32)>; 2];
+type AtomRanges = [IdRanges; 2];
 
 /// What went wrong in a space, to be reported instead of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -456,7 +636,7 @@ pub struct FlowSpace {
     tags: HashMap<(End, String), Option<Set>>,
     /// Address sets already numbered: their atoms (as ranges of atom numbers) in each
     /// family, or `None` when they are no union of atoms.
-    numbered: HashMap<Families, Option<AtomRanges>>,
+    numbered: rustc_hash::FxHashMap<Families, Option<AtomRanges>>,
     unnamed: bool,
 }
 
@@ -535,7 +715,7 @@ impl FlowSpace {
             universe,
             ported,
             tags: HashMap::new(),
-            numbered: HashMap::new(),
+            numbered: rustc_hash::FxHashMap::default(),
             unnamed: false,
         }
     }
@@ -609,6 +789,11 @@ impl FlowSpace {
     /// The flows whose `end` address is in `f`; `None` when `f` is no union of atoms.
     fn addresses(&mut self, end: End, f: &Families) -> Option<Set> {
         let ids = self.number(f)?;
+        Some(self.atom_set(end, &ids))
+    }
+
+    /// The flows whose `end` address is one of the atoms `ids` (per family).
+    fn atom_set(&mut self, end: End, ids: &AtomRanges) -> Set {
         let mut s = Set::EMPTY;
         for (v6, ranges) in [(0, &ids[0]), (1, &ids[1])] {
             if ranges.is_empty() {
@@ -619,7 +804,7 @@ impl FlowSpace {
             let one = self.sets.and(family, within);
             s = self.sets.or(s, one);
         }
-        Some(s)
+        s
     }
 
     /// [`FlowSpace::addresses`], and a set the space was not made for marks it unnamed.
@@ -782,8 +967,22 @@ impl FlowSpace {
     }
 
     /// `set` as boxes (within the universe): disjoint, together exactly the set, addresses as
-    /// CIDR blocks and ports as merged ranges.
+    /// CIDR blocks and ports as merged ranges. Boxes can be many: [`FlowSpace::for_each_box`]
+    /// visits them one at a time, and [`FlowSpace::count_boxes`] counts them without making
+    /// them.
     pub fn boxes(&mut self, set: Set) -> Vec<FlowBox> {
+        let mut out = Vec::new();
+        self.for_each_box(set, |b| {
+            out.push(b.clone());
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// The protocol parts of `set` (within the universe): its protocols that lead to one same
+    /// rest, apart for those with ports and those without (they never share a box), each with
+    /// that rest.
+    fn protocol_parts(&mut self, set: Set) -> Vec<(Vec<Protocol>, Set)> {
         let set = self.sets.and(set, self.universe);
         let mut out = Vec::new();
         for (codes, after_protocol) in self.sets.split(set, PROTOCOL) {
@@ -799,74 +998,228 @@ impl FlowSpace {
                     _ => None,
                 })
                 .collect();
-            // Protocols with ports and those without never share a box.
             let (ported, portless): (Vec<Protocol>, Vec<Protocol>) =
                 protocols.into_iter().partition(|p| p.has_ports());
             for group in [ported, portless] {
-                let Some(&first) = group.first() else {
-                    continue;
-                };
-                let has_ports = first.has_ports();
-                for (families, after_family) in self.sets.split(after_protocol, FAMILY) {
-                    for family in families.iter().flat_map(|&(lo, hi)| lo..=hi) {
-                        let v6 = family == 1;
-                        self.boxes_from(after_family, &group, v6, has_ports, &mut out);
-                    }
+                if !group.is_empty() {
+                    out.push((group, after_protocol));
                 }
             }
         }
         out
     }
 
-    /// The values of the atoms in `ranges` (of atom numbers) of `atoms`.
-    fn values_of(atoms: &Atoms, ranges: &[(u32, u32)]) -> Vec<(u128, u128)> {
-        atoms.values(ranges.iter().flat_map(|&(lo, hi)| lo..=hi))
+    /// Visits the boxes of `set` (those of [`FlowSpace::boxes`], in the same order) until
+    /// `visit` breaks: memory does not grow with their number.
+    pub fn for_each_box(&mut self, set: Set, mut visit: impl FnMut(&FlowBox) -> ControlFlow<()>) {
+        let mut values = BoxValues::default();
+        let parts = self.protocol_parts(set);
+        let (v4, v6, ports) = (&self.v4, &self.v6, &self.ports);
+        walk_boxes(&self.sets, parts, |b| {
+            let addresses = if b.v6 { v6 } else { v4 };
+            let flow_box = FlowBox {
+                protocols: b.protocols.to_vec(),
+                source: values.cidrs(addresses, b.v6, b.source),
+                source_ports: b.source_ports.map(|p| values.ports(ports, p)),
+                destination: values.cidrs(addresses, b.v6, b.destination),
+                destination_ports: b.destination_ports.map(|p| values.ports(ports, p)),
+            };
+            visit(&flow_box)
+        });
     }
 
-    fn boxes_from(
-        &self,
-        rest: Set,
-        protocols: &[Protocol],
-        v6: bool,
-        has_ports: bool,
-        out: &mut Vec<FlowBox>,
-    ) {
-        let addresses = self.family_atoms(v6);
-        let ports = |ranges: &[(u32, u32)]| -> Vec<(u16, u16)> {
-            FlowSpace::values_of(&self.ports, ranges)
+    /// The first `limit` boxes of `set` in words (`Tcp 443 from Internet to 10.0.1.4`: ports
+    /// only when not all, addresses named as a tag when they are exactly one, `any IPv4` or
+    /// `any IPv6` where a box's family shows nowhere else, else the first CIDR blocks and how
+    /// many more), each with an example flow of `direction`, and how many boxes there are.
+    /// Made from the atoms: a box of thousands of blocks costs no more than a short one.
+    pub fn box_words(
+        &mut self,
+        inputs: &Inputs,
+        set: Set,
+        direction: Direction,
+        limit: usize,
+    ) -> BoxWords {
+        let mut atom_boxes: Vec<OwnedAtomBox> = Vec::new();
+        let parts = self.protocol_parts(set);
+        walk_boxes(&self.sets, parts, |b| {
+            if atom_boxes.len() == limit {
+                return ControlFlow::Break(());
+            }
+            atom_boxes.push(OwnedAtomBox::of(b));
+            ControlFlow::Continue(())
+        });
+        let mut shown = Vec::with_capacity(atom_boxes.len());
+        for b in &atom_boxes {
+            let words = self.atom_box_words(inputs, b);
+            let flows = self.atom_box_set(b);
+            let example = self.example(flows, direction);
+            shown.push((words, example));
+        }
+        BoxWords {
+            shown,
+            total: self.count_boxes(set),
+        }
+    }
+
+    /// A box of atoms in words (see [`FlowSpace::box_words`]).
+    fn atom_box_words(&mut self, inputs: &Inputs, b: &OwnedAtomBox) -> String {
+        let protocols: Vec<&str> = b.protocols.iter().map(|p| p.as_str()).collect();
+        let mut line = protocols.join("/");
+        let ports = |space: &FlowSpace, p: &Option<Vec<(u32, u32)>>| -> Option<String> {
+            let values = values_of(&space.ports, p.as_ref()?);
+            if values == [(0, PORT_MAX)] {
+                return None;
+            }
+            let parts: Vec<String> = values
                 .iter()
                 .map(|&(lo, hi)| {
-                    (
-                        u16::try_from(lo).unwrap_or(u16::MAX),
-                        u16::try_from(hi).unwrap_or(u16::MAX),
-                    )
-                })
-                .collect()
-        };
-        let cidrs = |ranges: &[(u32, u32)]| -> Vec<IpNet> {
-            FlowSpace::values_of(addresses, ranges)
-                .iter()
-                .flat_map(|&(lo, hi)| blocks(v6, lo, hi))
-                .collect()
-        };
-        for (dst, r1) in self.sets.split(rest, DESTINATION) {
-            let destination = cidrs(&dst);
-            for (dport, r2) in self.sets.split(r1, DESTINATION_PORT) {
-                let destination_ports = has_ports.then(|| ports(&dport));
-                for (src, r3) in self.sets.split(r2, SOURCE) {
-                    let source = cidrs(&src);
-                    for (sport, _) in self.sets.split(r3, SOURCE_PORT) {
-                        out.push(FlowBox {
-                            protocols: protocols.to_vec(),
-                            source: source.clone(),
-                            source_ports: has_ports.then(|| ports(&sport)),
-                            destination: destination.clone(),
-                            destination_ports: destination_ports.clone(),
-                        });
+                    if lo == hi {
+                        lo.to_string()
+                    } else {
+                        format!("{lo}-{hi}")
                     }
+                })
+                .collect();
+            Some(parts.join(","))
+        };
+        let all = |space: &FlowSpace, ids: &[(u32, u32)]| {
+            let last = u32::try_from(space.family_atoms(b.v6).len()).unwrap_or(u32::MAX) - 1;
+            ids == [(0, last)]
+        };
+        // `any` alone where the other end's blocks show the family, else `any IPv4` or `any
+        // IPv6` (a tag or another `any` shows no family: the lines of two families would
+        // read alike).
+        let family = if b.v6 { "any IPv6" } else { "any IPv4" };
+        let source = (!all(self, &b.source)).then(|| self.atom_words(inputs, b.v6, &b.source));
+        let destination = (!all(self, &b.destination))
+            .then(|| self.atom_words(inputs, b.v6, &b.destination));
+        let any = |other: &Option<(String, bool)>| match other {
+            Some((_, true)) => "any".to_string(),
+            _ => family.to_string(),
+        };
+        let source_words = source.as_ref().map_or_else(|| any(&destination), |(w, _)| w.clone());
+        let destination_words = destination.as_ref().map_or_else(|| any(&source), |(w, _)| w.clone());
+        let (source, destination) = (source_words, destination_words);
+        if let Some(p) = ports(self, &b.destination_ports) {
+            line.push(' ');
+            line.push_str(&p);
+        }
+        line.push_str(" from ");
+        line.push_str(&source);
+        if let Some(p) = ports(self, &b.source_ports) {
+            line.push_str(" port ");
+            line.push_str(&p);
+        }
+        line.push_str(" to ");
+        line.push_str(&destination);
+        line
+    }
+
+    /// Addresses given as atoms in words: the tag they are exactly, or their first CIDR blocks
+    /// and how many more; and whether they are blocks (which show their family).
+    fn atom_words(&mut self, inputs: &Inputs, v6: bool, ids: &[(u32, u32)]) -> (String, bool) {
+        let mut numbered: AtomRanges = [Vec::new(), Vec::new()];
+        numbered[usize::from(v6)] = ids.to_vec();
+        let given = self.atom_set(End::Source, &numbered);
+        if let Some(name) = self.tag_named(inputs, given, v6) {
+            return (name, false);
+        }
+        let values = values_of(self.family_atoms(v6), ids);
+        (
+            nets_words(values.iter().flat_map(|&(lo, hi)| blocks_iter(v6, lo, hi))),
+            true,
+        )
+    }
+
+    /// The name of the tag (built in or of the inputs) whose members in this family are
+    /// exactly `given`'s source addresses.
+    fn tag_named(&mut self, inputs: &Inputs, given: Set, v6: bool) -> Option<String> {
+        let v6 = u32::from(v6);
+        let family = self.sets.range(FAMILY, v6, v6);
+        let mut names: Vec<String> = vec!["Internet".into(), "VirtualNetwork".into()];
+        names.extend(inputs.service_tags.names().map(str::to_string));
+        for name in names {
+            if let Some(tag) = self.tag(inputs, End::Source, &name) {
+                let in_family = self.sets.and(tag, family);
+                if !in_family.is_empty() && in_family == given {
+                    return Some(name);
                 }
             }
         }
+        None
+    }
+
+    /// The flows of a box of atoms.
+    fn atom_box_set(&mut self, b: &OwnedAtomBox) -> Set {
+        let mut set = Set::EMPTY;
+        for p in &b.protocols {
+            let p = self.protocol(*p);
+            set = self.sets.or(set, p);
+        }
+        let numbered = |space: &mut FlowSpace, end: End, ids: &[(u32, u32)]| {
+            let mut both: AtomRanges = [Vec::new(), Vec::new()];
+            both[usize::from(b.v6)] = ids.to_vec();
+            space.atom_set(end, &both)
+        };
+        for (end, ids, ports) in [
+            (End::Source, &b.source, &b.source_ports),
+            (End::Destination, &b.destination, &b.destination_ports),
+        ] {
+            let a = numbered(self, end, ids);
+            set = self.sets.and(set, a);
+            if let Some(ports) = ports {
+                let p = self.sets.ranges_set(end.port(), ports);
+                let p = self.sets.and(p, self.ported);
+                set = self.sets.and(set, p);
+            }
+        }
+        self.sets.and(set, self.universe)
+    }
+
+    /// How many boxes [`FlowSpace::boxes`] gives for `set`, without making them.
+    ///
+    /// ```
+    /// use flowverify::flowset::FlowSpace;
+    /// use flowverify::Inputs;
+    /// let mut space = FlowSpace::for_inputs(&[&Inputs::new()]);
+    /// let every = space.universe();
+    /// // Tcp and Udp, Icmp, Esp and Ah; IPv4 and IPv6.
+    /// assert_eq!(space.count_boxes(every), space.boxes(every).len() as u128);
+    /// assert_eq!(space.count_boxes(every), 4);
+    /// ```
+    pub fn count_boxes(&mut self, set: Set) -> u128 {
+        let mut memo: HashMap<(Set, u32), u128> = HashMap::new();
+        let mut total = 0u128;
+        for (_, after_protocol) in self.protocol_parts(set) {
+            for (families, after_family) in self.sets.split(after_protocol, FAMILY) {
+                let count = self.count_from(after_family, DESTINATION, &mut memo);
+                let values = families
+                    .iter()
+                    .map(|&(lo, hi)| u128::from(hi - lo) + 1)
+                    .sum::<u128>();
+                total = total.saturating_add(count.saturating_mul(values));
+            }
+        }
+        total
+    }
+
+    /// The boxes of `rest` over the fields from `field` on.
+    fn count_from(&self, rest: Set, field: u32, memo: &mut HashMap<(Set, u32), u128>) -> u128 {
+        if field > SOURCE_PORT {
+            return 1;
+        }
+        if let Some(&c) = memo.get(&(rest, field)) {
+            return c;
+        }
+        let c = self
+            .sets
+            .split(rest, field)
+            .iter()
+            .map(|(_, next)| self.count_from(*next, field + 1, memo))
+            .fold(0u128, u128::saturating_add);
+        memo.insert((rest, field), c);
+        c
     }
 
     /// The flows of one box; `None` when the space was not made for its addresses or ports
@@ -912,39 +1265,24 @@ impl FlowSpace {
     /// assert_eq!(space.describe_addresses(&inputs, &one), "10.0.1.4");
     /// ```
     pub fn describe_addresses(&mut self, inputs: &Inputs, nets: &[IpNet]) -> String {
-        const SHOWN: usize = 4;
         if nets.len() == 1 && nets[0].prefix_len() == 0 {
             return "any".to_string();
         }
-        // A tag's members, in this family.
-        if let Some(given) = self.addresses(End::Source, &Families::of(nets)) {
-            let v6 = u32::from(nets.first().is_some_and(|n| matches!(n, IpNet::V6(_))));
-            let family = self.sets.range(FAMILY, v6, v6);
-            let mut names: Vec<String> = vec!["Internet".into(), "VirtualNetwork".into()];
-            names.extend(inputs.service_tags.names().map(str::to_string));
-            for name in names {
-                if let Some(tag) = self.tag(inputs, End::Source, &name) {
-                    let in_family = self.sets.and(tag, family);
-                    if !in_family.is_empty() && in_family == given {
-                        return name;
-                    }
-                }
+        // A tag's members, in this family (numbered afresh: a box's list is not worth keeping).
+        let f = Families::of(nets);
+        let numbered = self
+            .v4
+            .atoms_of(&f.v4)
+            .zip(self.v6.atoms_of(&f.v6))
+            .map(|(a, b)| [id_ranges(&a), id_ranges(&b)]);
+        if let Some(ids) = numbered {
+            let given = self.atom_set(End::Source, &ids);
+            let v6 = nets.first().is_some_and(|n| matches!(n, IpNet::V6(_)));
+            if let Some(name) = self.tag_named(inputs, given, v6) {
+                return name;
             }
         }
-        let shown: Vec<String> = nets
-            .iter()
-            .take(SHOWN)
-            .map(|n| match n {
-                IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
-                IpNet::V6(n) if n.prefix_len() == 128 => n.addr().to_string(),
-                n => n.to_string(),
-            })
-            .collect();
-        let mut text = shown.join(", ");
-        if nets.len() > SHOWN {
-            text.push_str(&format!(" and {} more blocks", nets.len() - SHOWN));
-        }
-        text
+        nets_words(nets.iter().copied())
     }
 
     /// The fields of `flow` in this space: its protocol, family and atoms.

@@ -57,6 +57,7 @@ pub mod search;
 pub mod tags;
 pub mod text;
 pub mod verdict;
+mod walk;
 
 pub use error::{InputError, Place};
 pub use evaluate::{verify, verify_with, Options};
@@ -64,3 +65,4 @@ pub use flow::{Endpoint, EndpointError, Flow, FlowError, FlowField};
 pub use inputs::{Inputs, Slot};
 pub use scenario::{Outcome, Scenario, Tally};
 pub use verdict::{Condition, Decision, Layer, Verdict};
+pub use walk::TooLarge;

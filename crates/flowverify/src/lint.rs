@@ -18,7 +18,7 @@
 //!    "destinationAddressPrefix": "*", "destinationPortRange": "22"}}]}"#;
 //! let mut inputs = Inputs::new();
 //! inputs.add(Slot::NicNsg, import("nsg.json", nsg).unwrap()).unwrap();
-//! let findings = lint(&inputs);
+//! let findings = lint(&inputs).unwrap();
 //! let shadowed = findings.iter().find(|f| f.kind == Kind::Shadowed).unwrap();
 //! assert_eq!(shadowed.rule.as_deref(), Some("securityRules/AllowSsh"));
 //! assert_eq!(shadowed.blocking_rules, ["securityRules/DenyAllTcp"]);
@@ -29,14 +29,15 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::mdd::Set;
 use crate::flow::Flow;
-use crate::flowset::{End, FlowSpace, RuleSets};
+use crate::flowset::{End, FlowSpace};
 use crate::inputs::Inputs;
+use crate::mdd::Set;
 use crate::model::{Access, AddressEntry, Direction, PortSide, Rule, RuleKind, RuleProtocol};
 use crate::reach::{reach, Reach};
 use crate::tags::{builtin_name, AZURE_HOST};
 use crate::verdict::{Decision, Layer};
+use crate::walk::{check, layers, rule_words, walk_all, LayerRules, TooLarge, Walked};
 
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -110,10 +111,10 @@ fn finding(kind: Kind, direction: Direction, message: String) -> Finding {
 }
 
 /// Every finding on the inputs, both directions.
-pub fn lint(inputs: &Inputs) -> Vec<Finding> {
+pub fn lint(inputs: &Inputs) -> Result<Vec<Finding>, TooLarge> {
     let mut reaches = [
-        reach(inputs, Direction::Inbound),
-        reach(inputs, Direction::Outbound),
+        reach(inputs, Direction::Inbound)?,
+        reach(inputs, Direction::Outbound)?,
     ];
     lint_with(inputs, &mut reaches)
 }
@@ -128,111 +129,18 @@ pub fn lint(inputs: &Inputs) -> Vec<Finding> {
 /// use flowverify::Inputs;
 /// // No NSG at all: every risky service is open to the Internet.
 /// let inputs = Inputs::new();
-/// let mut reaches = [reach(&inputs, Direction::Inbound)];
-/// let findings = lint_with(&inputs, &mut reaches);
+/// let mut reaches = [reach(&inputs, Direction::Inbound).unwrap()];
+/// let findings = lint_with(&inputs, &mut reaches).unwrap();
 /// assert_eq!(findings.len(), RISKY.len());
 /// assert!(findings.iter().all(|f| f.kind == Kind::Exposure));
 /// ```
-pub fn lint_with(inputs: &Inputs, reaches: &mut [Reach]) -> Vec<Finding> {
+pub fn lint_with(inputs: &Inputs, reaches: &mut [Reach]) -> Result<Vec<Finding>, TooLarge> {
     let mut findings = unresolved(inputs);
     findings.retain(|f| reaches.iter().any(|r| r.direction == f.direction));
     for reach in reaches.iter_mut() {
-        findings.extend(direction_findings(inputs, reach));
+        findings.extend(direction_findings(inputs, reach)?);
     }
-    findings
-}
-
-/// One layer's rules of a direction, in evaluation order.
-struct LayerRules<'a> {
-    layer: Layer,
-    resource: &'a str,
-    rules: Vec<&'a Rule>,
-}
-
-fn ordered(rules: &[Rule], direction: Direction) -> Vec<&Rule> {
-    let mut v: Vec<&Rule> = rules.iter().filter(|r| r.direction == direction).collect();
-    v.sort_by_key(|r| r.priority);
-    v
-}
-
-fn layers(inputs: &Inputs, direction: Direction) -> Vec<LayerRules<'_>> {
-    let ordered = |rules| ordered(rules, direction);
-    let mut out: Vec<LayerRules> = inputs
-        .admin_layers()
-        .into_iter()
-        .map(|c| LayerRules {
-            layer: Layer::Admin,
-            resource: &c.name,
-            rules: ordered(&c.rules),
-        })
-        .collect();
-    for (layer, nsg) in inputs.nsg_chain(direction) {
-        if let Some(nsg) = nsg {
-            out.push(LayerRules {
-                layer,
-                resource: &nsg.name,
-                rules: ordered(&nsg.rules),
-            });
-        }
-    }
-    out
-}
-
-/// One layer walked over every flow (a layer's first matches do not depend on how flows got
-/// there): each rule's sets and the flows it is the first match of, and the layer's outcome
-/// sets.
-struct Walked {
-    sets: Vec<RuleSets>,
-    /// Per rule: the flows it is the first match of.
-    firsts: Vec<Set>,
-    /// Per rule: the flows it might match but for missing input, no earlier rule matching.
-    maybes: Vec<Set>,
-    /// Flows whose first match denies, allows (hands over), always allows; flows no rule
-    /// matches.
-    deny: Set,
-    allow: Set,
-    always: Set,
-    none: Set,
-    /// Flows some rule might match but for missing input, no earlier rule matching.
-    maybe: Set,
-}
-
-fn walk(space: &mut FlowSpace, inputs: &Inputs, rules: &[&Rule]) -> Walked {
-    let universe = space.universe();
-    let mut w = Walked {
-        sets: Vec::with_capacity(rules.len()),
-        firsts: Vec::with_capacity(rules.len()),
-        maybes: Vec::with_capacity(rules.len()),
-        deny: Set::EMPTY,
-        allow: Set::EMPTY,
-        always: Set::EMPTY,
-        none: universe,
-        maybe: Set::EMPTY,
-    };
-    // Each outcome's first matches, joined at the end.
-    let mut outcomes: [Vec<Set>; 3] = Default::default();
-    for rule in rules {
-        let sets = space.rule(inputs, rule);
-
-        let maybe = space.sets().and(w.none, sets.maybe);
-        let (first, none) = space.sets().and_diff(w.none, sets.matched);
-        w.none = none;
-        if !first.is_empty() {
-            outcomes[match rule.access {
-                Access::Deny => 0,
-                Access::Allow => 1,
-                Access::AlwaysAllow => 2,
-            }]
-            .push(first);
-        }
-        w.sets.push(sets);
-        w.firsts.push(first);
-        w.maybes.push(maybe);
-    }
-    let [deny, allow, always] = outcomes.map(|sets| space.sets().or_all(&sets));
-    w.maybe = space.sets().or_all(&w.maybes);
-    (w.deny, w.allow, w.always) = (deny, allow, always);
-    w
+    Ok(findings)
 }
 
 /// What the layers do to flows, as sets: which flows reach each layer, which flows end denied
@@ -306,15 +214,25 @@ fn flowing(space: &mut FlowSpace, layers: &[LayerRules], walked: &[Walked]) -> F
     }
 }
 
-fn direction_findings(inputs: &Inputs, reach: &mut Reach) -> Vec<Finding> {
+fn direction_findings(inputs: &Inputs, reach: &mut Reach) -> Result<Vec<Finding>, TooLarge> {
     let direction = reach.direction;
     let mut findings = Vec::new();
     let all_layers = layers(inputs, direction);
-    let walked: Vec<Walked> = all_layers
-        .iter()
-        .map(|l| walk(&mut reach.space, inputs, &l.rules))
-        .collect();
+    // The reach's walks when it covers every flow; else every flow walked now.
+    let walked: Vec<Walked> = match &reach.walks {
+        Some(w) => w.clone(),
+        None => {
+            let universe = reach.space.universe();
+            walk_all(&mut reach.space, inputs, direction, universe)?
+        }
+    };
     let flows = flowing(&mut reach.space, &all_layers, &walked);
+    check(&reach.space, || {
+        format!(
+            "following the flows through the layers ({})",
+            direction.as_str().to_ascii_lowercase()
+        )
+    })?;
 
     for (index, layer) in all_layers.iter().enumerate() {
         let w = &walked[index];
@@ -359,13 +277,21 @@ fn direction_findings(inputs: &Inputs, reach: &mut Reach) -> Vec<Finding> {
                     findings.push(place(f));
                 }
             }
+            check(&reach.space, || {
+                rule_words(rule, layer.layer, layer.resource, direction).replacen(
+                    "at rule",
+                    "checking rule",
+                    1,
+                )
+            })?;
         }
     }
 
     if direction == Direction::Inbound {
         findings.extend(exposure(inputs, reach));
+        check(&reach.space, || "looking for exposed services".to_string())?;
     }
-    findings
+    Ok(findings)
 }
 
 /// A shadowed rule: the earlier rules that decide its flows (first matches of its flows), cut

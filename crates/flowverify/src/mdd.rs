@@ -868,7 +868,14 @@ impl Mdd {
 
     /// The values of the field from digit `digit` on (`base..`, as far as the digits reach)
     /// with the rest of `a` each leads to, in order of value.
-    fn split_below(&self, a: Set, d: Digits, digit: u32, base: u64, out: &mut Vec<(u64, u64, Set)>) {
+    fn split_below(
+        &self,
+        a: Set,
+        d: Digits,
+        digit: u32,
+        base: u64,
+        out: &mut Vec<(u64, u64, Set)>,
+    ) {
         if a.is_empty() {
             return;
         }
@@ -922,7 +929,9 @@ impl Mdd {
         memo: &mut std::collections::HashMap<(Set, u32), u128>,
     ) -> u128 {
         let free = |m: &Mdd, from: u32, to: u32| -> u128 {
-            (from..to).fold(1u128, |acc, l| acc.saturating_mul(u128::from(m.level_size(l))))
+            (from..to).fold(1u128, |acc, l| {
+                acc.saturating_mul(u128::from(m.level_size(l)))
+            })
         };
         if a.is_empty() {
             return 0;
@@ -994,7 +1003,9 @@ impl Mdd {
                 None => 0,
             };
             let segments = &self.segments[n.first as usize..(n.first + n.len) as usize];
-            let i = segments.partition_point(|seg| seg.start <= v).saturating_sub(1);
+            let i = segments
+                .partition_point(|seg| seg.start <= v)
+                .saturating_sub(1);
             s = segments[i].child;
         }
     }
@@ -1013,12 +1024,15 @@ mod tests {
             .collect()
     }
 
+    /// A product of a range of each of two fields.
+    type Product = ((u32, u32), (u32, u32));
+
     /// A random set of two fields: a union of products of ranges.
-    fn product_union() -> impl Strategy<Value = Vec<((u32, u32), (u32, u32))>> {
+    fn product_union() -> impl Strategy<Value = Vec<Product>> {
         prop::collection::vec(((0u32..12, 0u32..12), (0u32..5, 0u32..5)), 0..5)
     }
 
-    fn build(m: &mut Mdd, parts: &[((u32, u32), (u32, u32))]) -> Set {
+    fn build(m: &mut Mdd, parts: &[Product]) -> Set {
         let mut s = Set::EMPTY;
         for &((a, b), (c, d)) in parts {
             let x = m.range(0, a.min(b), a.max(b));
@@ -1029,7 +1043,7 @@ mod tests {
         s
     }
 
-    fn brute(parts: &[((u32, u32), (u32, u32))]) -> Vec<(u32, u32)> {
+    fn brute(parts: &[Product]) -> Vec<(u32, u32)> {
         (0..12)
             .flat_map(|x| (0..5).map(move |y| (x, y)))
             .filter(|&(x, y)| {
@@ -1099,7 +1113,10 @@ mod tests {
         let top = m.range(0, u32::MAX - 1, u32::MAX - 1);
         assert_eq!(m.count(top), 1);
         assert_eq!(m.pick(top), Some(vec![u32::MAX - 1, 0]));
-        assert_eq!(m.split(top, 0), vec![(vec![(u32::MAX - 1, u32::MAX - 1)], Set::FULL)]);
+        assert_eq!(
+            m.split(top, 0),
+            vec![(vec![(u32::MAX - 1, u32::MAX - 1)], Set::FULL)]
+        );
         assert_eq!(m.range(0, 9, 3), Set::EMPTY);
         assert_eq!(m.ranges_set(0, &[]), Set::EMPTY);
         let not_top = m.not(top);

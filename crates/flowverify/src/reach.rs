@@ -20,7 +20,7 @@
 //!   "destinationAddressPrefix": "*", "destinationPortRange": "443"}}]}"#;
 //! let mut inputs = Inputs::new();
 //! inputs.add(Slot::NicNsg, import("nsg.json", nsg).unwrap()).unwrap();
-//! let mut reach = reach(&inputs, Direction::Inbound);
+//! let mut reach = reach(&inputs, Direction::Inbound).unwrap();
 //! let https = reach.regions.iter()
 //!     .find(|r| r.rule_name.as_deref() == Some("securityRules/AllowHttps"))
 //!     .unwrap();
@@ -29,11 +29,12 @@
 //! assert_eq!(example.destination().port(), Some(443));
 //! ```
 
-use crate::mdd::Set;
 use crate::flowset::{End, FlowSpace};
 use crate::inputs::Inputs;
-use crate::model::{Access, Direction, Rule};
+use crate::mdd::Set;
+use crate::model::{Access, Direction};
 use crate::verdict::{Decision, Layer};
+use crate::walk::{check, layers, walk_all, TooLarge, Walked};
 
 /// Flows that share their verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +62,9 @@ pub struct Reach {
     pub regions: Vec<Region>,
     /// The space the sets live in (for examples, boxes and further set operations).
     pub space: FlowSpace,
+    /// The layers walked over every flow (local end anywhere), when the regions cover every
+    /// flow: what the findings read again ([`crate::lint::lint_with`]).
+    pub(crate) walks: Option<Vec<Walked>>,
 }
 
 /// Who decides for flows still pending: the admin rule that handed them over, or the last NSG
@@ -78,64 +82,18 @@ struct Decider {
     resource: String,
 }
 
-/// One layer's rules of the direction, as the evaluator orders them: by priority, equal
-/// priorities in input order.
-fn ordered(rules: &[Rule], direction: Direction) -> Vec<&Rule> {
-    let mut ordered: Vec<&Rule> = rules.iter().filter(|r| r.direction == direction).collect();
-    ordered.sort_by_key(|r| r.priority);
-    ordered
-}
-
-/// One layer walked over the flows that reach it: each rule with the flows it is the first
-/// match of (only rules that are), the flows no rule matched, and the flows a rule before
-/// their match might have matched but for missing input.
-struct Walk<'a> {
-    firsts: Vec<(&'a Rule, Set)>,
-    remaining: Set,
-    maybe: Set,
-}
-
-fn first_matches<'a>(
-    space: &mut FlowSpace,
-    inputs: &Inputs,
-    rules: &'a [Rule],
-    direction: Direction,
-    reaching: Set,
-) -> Walk<'a> {
-    let mut walk = Walk {
-        firsts: Vec::new(),
-        remaining: reaching,
-        maybe: Set::EMPTY,
-    };
-    let mut maybes = Vec::new();
-    for rule in ordered(rules, direction) {
-        if walk.remaining.is_empty() {
-            break;
-        }
-        let sets = space.rule(inputs, rule);
-        let maybe = space.sets().and(walk.remaining, sets.maybe);
-        if !maybe.is_empty() {
-            maybes.push(maybe);
-        }
-        let (first, remaining) = space.sets().and_diff(walk.remaining, sets.matched);
-        if first.is_empty() {
-            continue;
-        }
-        walk.remaining = remaining;
-        walk.firsts.push((rule, first));
-    }
-    walk.maybe = space.sets().or_all(&maybes);
-    walk
-}
-
 /// Partitions every flow of `direction` by verdict.
-pub fn reach(inputs: &Inputs, direction: Direction) -> Reach {
+pub fn reach(inputs: &Inputs, direction: Direction) -> Result<Reach, TooLarge> {
     reach_within(inputs, direction, &[])
 }
 
 /// Partitions the flows of `direction` whose local end (inbound the destination, outbound the
 /// source) is in `local` (empty: any address) by verdict.
-pub fn reach_within(inputs: &Inputs, direction: Direction, local: &[ipnet::IpNet]) -> Reach {
+pub fn reach_within(
+    inputs: &Inputs,
+    direction: Direction,
+    local: &[ipnet::IpNet],
+) -> Result<Reach, TooLarge> {
     let space = FlowSpace::builder().inputs(inputs).nets(local).build();
     reach_in(space, inputs, direction, local)
 }
@@ -147,115 +105,153 @@ pub fn reach_in(
     inputs: &Inputs,
     direction: Direction,
     local: &[ipnet::IpNet],
-) -> Reach {
-    let regions = regions_in(&mut space, inputs, direction, local);
-    Reach {
+) -> Result<Reach, TooLarge> {
+    let within = within(&mut space, direction, local);
+    let t = std::time::Instant::now();
+    let walks = walk_all(&mut space, inputs, direction, within)?;
+    let t1 = t.elapsed();
+    let regions = regions_from(&mut space, inputs, direction, within, &walks)?;
+    if std::env::var("TIMING").is_ok() {
+        eprintln!("  walks {:?} compose {:?}", t1, t.elapsed() - t1);
+    }
+    Ok(Reach {
         direction,
         regions,
         space,
-    }
+        walks: local.is_empty().then_some(walks),
+    })
 }
 
-/// The regions of `direction` (local end within `local`, empty: any) in an existing space, so
-/// that the regions of two sets of inputs can be compared (see [`crate::diff`]).
-pub fn regions_in(
+/// The flows of `direction` whose local end is in `local` (empty: every flow).
+pub(crate) fn within(space: &mut FlowSpace, direction: Direction, local: &[ipnet::IpNet]) -> Set {
+    let universe = space.universe();
+    if local.is_empty() {
+        return universe;
+    }
+    let end = match direction {
+        Direction::Inbound => End::Destination,
+        Direction::Outbound => End::Source,
+    };
+    let nets = space.nets(end, local);
+    space.sets().and(universe, nets)
+}
+
+/// The regions of `direction` over the flows of `within`, composed from the walks of its
+/// layers over those flows (`walks`, one per layer of [`crate::walk::layers`]).
+///
+/// The composition is the evaluator's, on sets: admin configurations in scope order (Deny and
+/// AlwaysAllow decide, Allow hands over to the NSGs and ends the admin evaluation), then the
+/// NSGs in the direction's order (a Deny decides; an Allow is carried to the next NSG, and the
+/// last NSG's allowing rule is the one named). A layer's first matches are the walk's, cut to
+/// the flows that reach it.
+pub(crate) fn regions_from(
     space: &mut FlowSpace,
     inputs: &Inputs,
     direction: Direction,
-    local: &[ipnet::IpNet],
-) -> Vec<Region> {
-    space.forget_tags();
-    let mut universe = space.universe();
-    if !local.is_empty() {
-        let end = match direction {
-            Direction::Inbound => End::Destination,
-            Direction::Outbound => End::Source,
-        };
-        let within = space.nets(end, local);
-        universe = space.sets().and(universe, within);
-    }
+    within: Set,
+    walks: &[Walked],
+) -> Result<Vec<Region>, TooLarge> {
+    let all = layers(inputs, direction);
     let mut decided: Vec<(Decision, Decider, Set)> = Vec::new();
-    let mut uncertain = Set::EMPTY;
+    let mut uncertain = Vec::new();
 
     // Flows no layer has decided; those handed over by an admin Allow are keyed by its rule.
-    let mut open = universe;
-    let mut handed: Vec<Pending> = Vec::new();
-
-    // 1. Admin configurations: a flow reaches one while it is open and not handed over.
-    for config in inputs.admin_layers() {
-        let walk = first_matches(space, inputs, &config.rules, direction, open);
-        uncertain = space.sets().or(uncertain, walk.maybe);
-        for (rule, first) in walk.firsts {
-            open = space.sets().diff(open, first);
+    let mut open = within;
+    let mut pending: Vec<Pending> = Vec::new();
+    let first_nsg = all
+        .iter()
+        .position(|l| l.layer != Layer::Admin)
+        .unwrap_or(all.len());
+    for (index, (layer, w)) in all.iter().zip(walks).enumerate() {
+        if index == first_nsg {
+            // Every flow the admin layers did not decide reaches the NSGs.
+            if !open.is_empty() {
+                pending.push(Pending {
+                    decider: None,
+                    flows: open,
+                });
+            }
+        }
+        let admin = index < first_nsg;
+        let reaching = if admin {
+            open
+        } else {
+            let flows: Vec<Set> = pending.iter().map(|p| p.flows).collect();
+            space.sets().or_all(&flows)
+        };
+        if reaching.is_empty() {
+            continue;
+        }
+        let maybe = space.sets().and(w.maybe, reaching);
+        uncertain.push(maybe);
+        let mut next: Vec<Pending> = Vec::new();
+        for (rule, first) in layer.rules.iter().zip(&w.firsts) {
+            if first.is_empty() {
+                continue;
+            }
+            let first = space.sets().and(*first, reaching);
+            if first.is_empty() {
+                continue;
+            }
             let decider = Decider {
                 rule: rule.reported_name(),
-                layer: Layer::Admin,
-                resource: config.name.clone(),
+                layer: layer.layer,
+                resource: layer.resource.to_string(),
             };
             match rule.access {
                 Access::Deny => decided.push((Decision::Deny, decider, first)),
+                // NSG rules are Allow or Deny; an AlwaysAllow there (an effective list's admin
+                // rule out of place) decides at once, as it does in the evaluator.
                 Access::AlwaysAllow => decided.push((Decision::Allow, decider, first)),
-                Access::Allow => handed.push(Pending {
+                Access::Allow if admin => pending.push(Pending {
                     decider: Some(decider),
                     flows: first,
                 }),
-            }
-        }
-    }
-    let mut pending = handed;
-    if !open.is_empty() {
-        pending.push(Pending {
-            decider: None,
-            flows: open,
-        });
-    }
-
-    // 2. The NSGs in the direction's order: every pending flow reaches the next NSG.
-    for (layer, nsg) in inputs.nsg_chain(direction) {
-        let Some(nsg) = nsg else { continue };
-        let flows: Vec<Set> = pending.iter().map(|p| p.flows).collect();
-        let reaching = space.sets().or_all(&flows);
-        let walk = first_matches(space, inputs, &nsg.rules, direction, reaching);
-        uncertain = space.sets().or(uncertain, walk.maybe);
-        let remaining = walk.remaining;
-        let mut next: Vec<Pending> = Vec::new();
-        for (rule, first) in walk.firsts {
-            let decider = Decider {
-                rule: rule.reported_name(),
-                layer,
-                resource: nsg.name.clone(),
-            };
-            match rule.access {
-                Access::Deny => decided.push((Decision::Deny, decider, first)),
-                // NSG rules are Allow or Deny; an AlwaysAllow here (an effective list's admin
-                // rule out of place) decides at once, as it does in the evaluator.
-                Access::AlwaysAllow => decided.push((Decision::Allow, decider, first)),
                 Access::Allow => next.push(Pending {
                     decider: Some(decider),
                     flows: first,
                 }),
             }
         }
-        // Flows no rule of this NSG matched keep their previous decider.
-        if !remaining.is_empty() {
-            for p in &pending {
-                let kept = space.sets().and(p.flows, remaining);
-                if !kept.is_empty() {
-                    next.push(Pending {
-                        decider: p.decider.clone(),
-                        flows: kept,
-                    });
+        if admin {
+            open = space.sets().and(open, w.none);
+        } else {
+            // Flows no rule of this NSG matched keep their previous decider.
+            let remaining = space.sets().and(w.none, reaching);
+            if !remaining.is_empty() {
+                for p in &pending {
+                    let kept = space.sets().and(p.flows, remaining);
+                    if !kept.is_empty() {
+                        next.push(Pending {
+                            decider: p.decider.clone(),
+                            flows: kept,
+                        });
+                    }
                 }
             }
+            pending = next;
         }
-        pending = next;
+        check(space, || {
+            format!(
+                "composing the verdicts of {} {} ({})",
+                layer.layer.as_str(),
+                crate::error::clip(layer.resource),
+                direction.as_str().to_ascii_lowercase()
+            )
+        })?;
     }
+    if first_nsg == all.len() && !open.is_empty() {
+        pending.push(Pending {
+            decider: None,
+            flows: open,
+        });
+    }
+    let uncertain = space.sets().or_all(&uncertain);
 
-    // 3. Every flow still pending is allowed, by its decider (or by nothing).
+    // Every flow still pending is allowed, by its decider (or by nothing).
     let mut regions = Vec::new();
     let mut push = |space: &mut FlowSpace, access, decider: Option<Decider>, flows: Set| {
-        let sure = space.sets().diff(flows, uncertain);
-        let unsure = space.sets().and(flows, uncertain);
+        let (unsure, sure) = space.sets().and_diff(flows, uncertain);
         for (set, uncertain) in [(sure, false), (unsure, true)] {
             if set.is_empty() {
                 continue;
@@ -279,17 +275,29 @@ pub fn regions_in(
     // One region per verdict: regions of the same rule (an NSG allow carried from several
     // admin rules) merged.
     let mut merged: Vec<Region> = Vec::with_capacity(regions.len());
+    type Key = (Decision, Option<String>, Layer, Option<String>, bool);
+    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
     for r in regions {
-        match merged.iter_mut().find(|m| {
-            m.access == r.access
-                && m.rule_name == r.rule_name
-                && m.layer == r.layer
-                && m.resource == r.resource
-                && m.uncertain == r.uncertain
-        }) {
-            Some(m) => m.flows = space.sets().or(m.flows, r.flows),
-            None => merged.push(r),
+        let key = (
+            r.access,
+            r.rule_name.clone(),
+            r.layer,
+            r.resource.clone(),
+            r.uncertain,
+        );
+        match index.get(&key) {
+            Some(&i) => merged[i].flows = space.sets().or(merged[i].flows, r.flows),
+            None => {
+                index.insert(key, merged.len());
+                merged.push(r);
+            }
         }
     }
-    merged
+    check(space, || {
+        format!(
+            "joining the verdicts ({})",
+            direction.as_str().to_ascii_lowercase()
+        )
+    })?;
+    Ok(merged)
 }

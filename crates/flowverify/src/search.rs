@@ -33,13 +33,14 @@
 //! assert_eq!(example.destination().port(), Some(22));
 //! ```
 
-use crate::mdd::Set;
 use crate::flow::Flow;
 use crate::flowset::{End, FlowSpace};
 use crate::inputs::Inputs;
+use crate::mdd::Set;
 use crate::model::{AddressEntry, AddressSide, Direction, PortSide, Protocol};
 use crate::reach::{reach_in, Reach};
 use crate::verdict::Decision;
+use crate::walk::TooLarge;
 
 /// What to search for: flows of a direction within the given values, with the wanted verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +75,9 @@ pub enum QueryError {
     /// A port that is not `N`, `A-B` or `*`.
     #[error("port '{0}' is not a number from 0 to 65535, a range A-B or *")]
     BadPort(String),
+    /// The search needs more than the set engine may hold.
+    #[error("{0}")]
+    TooLarge(#[from] TooLarge),
 }
 
 impl Query {
@@ -166,7 +170,7 @@ pub fn search(inputs: &Inputs, query: &Query) -> Result<Found, QueryError> {
             builder = builder.nets(&[*net]);
         }
     }
-    let mut reach = reach_in(builder.build(), inputs, query.direction, &[]);
+    let mut reach = reach_in(builder.build(), inputs, query.direction, &[])?;
     let space = &mut reach.space;
     let mut within = space.universe();
     if !query.protocols.is_empty() {
@@ -204,6 +208,9 @@ pub fn search(inputs: &Inputs, query: &Query) -> Result<Found, QueryError> {
             flows = reach.space.sets().or(flows, part);
         }
     }
+    crate::walk::check(&reach.space, || {
+        "intersecting the query with the verdicts".to_string()
+    })?;
     Ok(Found { flows, reach })
 }
 

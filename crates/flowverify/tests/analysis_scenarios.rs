@@ -196,7 +196,7 @@ fn region_decision(r: &Region) -> Value {
 
 /// The reach of a direction, typed and as the command line's JSON.
 fn reach_both(inputs: &Inputs, direction: Direction) -> (Reach, Value) {
-    let mut r = reach(inputs, direction);
+    let mut r = reach(inputs, direction).expect("within the budget");
     let json = ffi::reach(&mut r);
     (r, json)
 }
@@ -259,7 +259,7 @@ fn assert_examples_verify(inputs: &Inputs, reach: &Value) {
 /// The findings of `lint` as JSON, without their `message` and `example` (checked apart),
 /// in a fixed order.
 fn findings(inputs: &Inputs) -> Vec<Value> {
-    let all = ffi::findings(&lint(inputs));
+    let all = ffi::findings(&lint(inputs).unwrap());
     let mut out: Vec<Value> = all["findings"]
         .as_array()
         .unwrap()
@@ -285,7 +285,7 @@ fn sorted(expected: Value) -> Vec<Value> {
 
 /// The one finding of that kind (with its message and example).
 fn finding(inputs: &Inputs, kind: &str) -> Value {
-    let all = ffi::findings(&lint(inputs));
+    let all = ffi::findings(&lint(inputs).unwrap());
     let of_kind: Vec<Value> = all["findings"]
         .as_array()
         .unwrap()
@@ -1323,7 +1323,7 @@ fn application_security_groups_from_the_nic_document_and_the_asgs_input() {
     );
 
     let local = [net("10.0.1.4/32")];
-    let mut r = reach_within(&inputs, Direction::Inbound, &local);
+    let mut r = reach_within(&inputs, Direction::Inbound, &local).expect("within the budget");
     let json = ffi::reach(&mut r);
     let ssh = decided(
         "Allow",
@@ -1602,7 +1602,7 @@ fn diff_of_a_change_that_opens_one_port() {
     assert_eq!(baseline, before);
 
     let both = [Direction::Inbound, Direction::Outbound];
-    let mut d = diff(&baseline, &after, &both);
+    let mut d = diff(&baseline, &after, &both).expect("within the budget");
     let mut changes = ffi::diff(&mut d)["changes"].clone();
     assert_eq!(changes.as_array().unwrap().len(), 1, "{changes:#}");
     let example = changes[0]
@@ -1654,10 +1654,10 @@ fn diff_of_a_change_that_opens_one_port() {
     }
 
     // Unchanged pairs: nothing.
-    assert!(diff(&before, &before, &both).changes.is_empty());
-    assert!(diff(&after, &after, &both).changes.is_empty());
+    assert!(diff(&before, &before, &both).unwrap().changes.is_empty());
+    assert!(diff(&after, &after, &both).unwrap().changes.is_empty());
     assert_eq!(
-        ffi::diff(&mut diff(&after, &after, &both)),
+        ffi::diff(&mut diff(&after, &after, &both).unwrap()),
         json!({"changes": []})
     );
 }
@@ -1848,7 +1848,7 @@ fn redundant_rules_and_rules_that_are_not() {
         "AllowVnetHttp",
         "AllowHttpsFromPartner",
     ] {
-        let d = diff(&inputs, &rules(name), &both);
+        let d = diff(&inputs, &rules(name), &both).unwrap();
         assert!(!d.changes.is_empty(), "{name}");
         assert!(
             d.changes.iter().all(|c| c.before.access == c.after.access),
@@ -1856,7 +1856,7 @@ fn redundant_rules_and_rules_that_are_not() {
         );
     }
     for name in ["DenyRdpFromVnet", "AllowHttpsFromPartnerRange"] {
-        let d = diff(&inputs, &rules(name), &both);
+        let d = diff(&inputs, &rules(name), &both).unwrap();
         assert!(
             d.changes.iter().any(|c| c.before.access != c.after.access),
             "{name}"
@@ -1886,6 +1886,7 @@ fn a_rule_whose_removal_would_make_verdicts_uncertain_is_not_redundant() {
     );
     let redundant = |inputs: &Inputs| -> Vec<String> {
         lint(inputs)
+            .expect("within the budget")
             .iter()
             .filter(|f| f.kind == flowverify::lint::Kind::Redundant)
             .filter_map(|f| f.rule.clone())

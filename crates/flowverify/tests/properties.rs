@@ -509,7 +509,7 @@ proptest! {
     #[test]
     fn reach_regions_give_verify_s_verdict_for_every_flow(inputs in inputs(), flows in prop::collection::vec(flow(), 1..6)) {
         for direction in [Direction::Inbound, Direction::Outbound] {
-            let reach = flowverify::reach::reach(&inputs, direction);
+            let reach = flowverify::reach::reach(&inputs, direction).unwrap();
             for flow in flows.iter().filter(|f| f.direction() == direction) {
                 if flow.local().has_any_port() || flow.remote().has_any_port() {
                     continue;
@@ -598,7 +598,7 @@ proptest! {
         flows in prop::collection::vec(flow(), 1..24),
     ) {
         use flowverify::lint::{lint, Kind};
-        let findings = lint(&inputs);
+        let findings = lint(&inputs).unwrap();
         for flow in flows.iter().filter(|f| !f.local().has_any_port() && !f.remote().has_any_port()) {
             let mut layers: Vec<(Layer, String, &[Rule])> = inputs
                 .admin_layers()
@@ -637,7 +637,7 @@ proptest! {
         after in inputs(),
         flows in prop::collection::vec(flow(), 1..12),
     ) {
-        let mut d = flowverify::diff::diff(&before, &after, &[Direction::Inbound, Direction::Outbound]);
+        let mut d = flowverify::diff::diff(&before, &after, &[Direction::Inbound, Direction::Outbound]).unwrap();
         for flow in flows.iter().filter(|f| !f.local().has_any_port() && !f.remote().has_any_port()) {
             let a = verify_with(&before, flow, Options { trace: false });
             let b = verify_with(&after, flow, Options { trace: false });
@@ -894,8 +894,8 @@ proptest! {
         use flowverify::reach::reach;
         use flowverify::search::{search, Query};
         let query_ports = Query::ports(port).unwrap();
-        let mut reaches = [reach(&inputs, Direction::Inbound), reach(&inputs, Direction::Outbound)];
-        let findings = lint_with(&inputs, &mut reaches);
+        let mut reaches = [reach(&inputs, Direction::Inbound).unwrap(), reach(&inputs, Direction::Outbound).unwrap()];
+        let findings = lint_with(&inputs, &mut reaches).unwrap();
         for reach in &mut reaches {
             let direction = reach.direction;
             let flows = elementary::flows(&inputs, direction, query_ports.ranges());

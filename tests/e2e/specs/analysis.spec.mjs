@@ -58,9 +58,9 @@ test('the worker is not part of the first load; the first load stays within 350 
 test('reachability lists every flow by deciding rule; a row loads its example into the flow form', async ({ page }) => {
   await analyse(page);
   const rows = page.getByTestId('reach-row');
-  const ssh = rows.filter({ hasText: 'Allow · Tcp 22 from any to any · securityRules/AllowSsh (subnet NSG nsg-a)' });
+  const ssh = rows.filter({ hasText: 'Allow · Tcp 22 from any IPv4 to any IPv4 · securityRules/AllowSsh (subnet NSG nsg-a)' });
   await expect(ssh.first()).toBeVisible();
-  await expect(rows.filter({ hasText: 'Allow · Tcp 443 from Internet to any · securityRules/AllowHttps (subnet NSG nsg-a)' }).first()).toBeVisible();
+  await expect(rows.filter({ hasText: 'Allow · Tcp 443 from Internet to any IPv4 · securityRules/AllowHttps (subnet NSG nsg-a)' }).first()).toBeVisible();
   await expect(rows.filter({ hasText: /^Deny · .*defaultSecurityRules\/DenyAllInBound \(subnet NSG nsg-a\)/ }).first()).toBeVisible();
   await expect(page.locator('#analysis-reach h4')).toHaveText([/^Inbound flows to any address: \d+ verdicts$/, /^Outbound flows from any address: \d+ verdicts$/]);
   await ssh.first().getByRole('button', { name: /^Load/ }).click();
