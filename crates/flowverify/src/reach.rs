@@ -107,13 +107,8 @@ pub fn reach_in(
     local: &[ipnet::IpNet],
 ) -> Result<Reach, TooLarge> {
     let within = within(&mut space, direction, local);
-    let t = std::time::Instant::now();
     let walks = walk_all(&mut space, inputs, direction, within)?;
-    let t1 = t.elapsed();
     let regions = regions_from(&mut space, inputs, direction, within, &walks)?;
-    if std::env::var("TIMING").is_ok() {
-        eprintln!("  walks {:?} compose {:?}", t1, t.elapsed() - t1);
-    }
     Ok(Reach {
         direction,
         regions,
