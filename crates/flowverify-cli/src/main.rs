@@ -368,10 +368,7 @@ fn run_reach(args: &ReachArgs) -> Result<Outcome, Failure> {
     };
     let mut reach = flowverify::reach::reach_within(&inputs, args.direction, &local);
     let stdout = if args.json {
-        let mut text =
-            serde_json::to_string_pretty(&flowverify::ffi::reach(&mut reach)).unwrap_or_default();
-        text.push('\n');
-        text
+        render::json_text(&flowverify::ffi::reach(&mut reach))
     } else {
         render::reach(&inputs, &mut reach, &local)
     };
@@ -424,10 +421,7 @@ fn run_diff(
     };
     let mut d = flowverify::diff::diff(&old, &new, &directions);
     let stdout = if json {
-        let mut text =
-            serde_json::to_string_pretty(&flowverify::ffi::diff(&mut d)).unwrap_or_default();
-        text.push('\n');
-        text
+        render::json_text(&flowverify::ffi::diff(&mut d))
     } else {
         render::diff(&new, &mut d)
     };
@@ -442,10 +436,7 @@ fn run_lint(args: &InputArgs, json: bool) -> Result<Outcome, Failure> {
     let inputs = read_inputs(args)?;
     let findings = flowverify::lint::lint(&inputs);
     let stdout = if json {
-        let mut text =
-            serde_json::to_string_pretty(&flowverify::ffi::findings(&findings)).unwrap_or_default();
-        text.push('\n');
-        text
+        render::json_text(&flowverify::ffi::findings(&findings))
     } else {
         render::findings(&findings)
     };
@@ -481,8 +472,7 @@ fn run_search(args: &SearchArgs) -> Result<Outcome, Failure> {
     if args.json {
         let json = flowverify::ffi::found(&inputs, &mut found);
         let status = u8::from(json["found"] != true);
-        let mut stdout = serde_json::to_string_pretty(&json).unwrap_or_default();
-        stdout.push('\n');
+        let stdout = render::json_text(&json);
         return Ok(Outcome { stdout, status });
     }
     let example = found.example();

@@ -338,14 +338,15 @@ impl Scenario {
         Ok(scenario)
     }
 
-    /// The scenario as indented JSON (for files and display).
+    /// The scenario as indented JSON (for files and display), written by the engine's one
+    /// JSON writer ([`crate::output`]): a crafted name cannot reorder the text it is shown in.
     pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        crate::output::json_pretty(self)
     }
 
-    /// The scenario as compact JSON (for permalinks).
+    /// The scenario as compact JSON (for permalinks), written as [`Scenario::to_json_pretty`].
     pub fn to_json_compact(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        crate::output::json_compact(self)
     }
 
     /// The documents of every filled slot, in the order they are added to the inputs, each with
