@@ -3,7 +3,8 @@
 //!
 //! Exit status: 0 verdict printed / every expectation checked was met (at least one); 1 `check`
 //! found a flow whose verdict differs from its expectation; 2 bad input or usage (stderr starts
-//! with `error`), including a scenario without flows and a `check` with nothing to check.
+//! with `error`), including a scenario without flows and a `check` with nothing to check, and
+//! output that could not be written (a full disk, a closed pipe), in every command.
 //!
 //! Every FILE may be `-` (standard input, once); every input is read up to 256 MiB. `check`
 //! streams: each flow's line is written as soon as it is known. Text output escapes control
@@ -243,7 +244,8 @@ struct VerifyArgs {
 
 /// How a command ended, short of printing.
 enum Failure {
-    /// Bad input or usage: each message is printed after `error: `.
+    /// Bad input or usage, or output that could not be written: each message is printed after
+    /// `error: `, and the exit status is 2.
     Input(Vec<String>),
 }
 
@@ -259,9 +261,42 @@ impl From<String> for Failure {
     }
 }
 
-/// The exit status of a `check` whose standard output was closed before it finished (as a
-/// shell reports a process ended by SIGPIPE): it stops quietly, but never claims success.
-const CLOSED_STDOUT: u8 = 141;
+/// The name standard output goes by in messages.
+const STDOUT_NAME: &str = "<stdout>";
+
+/// The message of a write to standard output that failed. Such a failure always ends the
+/// command with exit 2: a script reading the output of `flowverify ... > file` on a full disk,
+/// or of `flowverify check ... | head`, must not take a cut answer for the whole one (nor, as
+/// a shell reports SIGPIPE, find a status other than the documented 0, 1 and 2).
+fn cannot_write(e: &std::io::Error) -> String {
+    let why = match e.kind() {
+        std::io::ErrorKind::BrokenPipe => "the reader closed it (broken pipe)".to_string(),
+        std::io::ErrorKind::StorageFull => "no space left on the device".to_string(),
+        _ => e.to_string().to_lowercase(),
+    };
+    format!("{STDOUT_NAME}: cannot write the output: {why}")
+}
+
+/// Writes `text` to `out` and flushes it. Every output goes through here: `check` line by
+/// line as it goes, every other command (`replay` included) once at its end, so that a write
+/// that fails is reported whichever command made it.
+fn write_out(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Prints `messages` on standard error, each after `error: ` and escaped, and gives exit 2.
+fn fail(messages: Vec<String>) -> ExitCode {
+    let mut text = String::new();
+    for m in messages {
+        text.push_str("error: ");
+        text.push_str(&render::escape(&m));
+        text.push('\n');
+    }
+    // Standard error is where a failure is told; if it cannot be written, the status still is.
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    ExitCode::from(2)
+}
 
 /// Output of a command: what goes to stdout, and the exit status.
 struct Outcome {
@@ -278,7 +313,16 @@ fn main() -> ExitCode {
             let _ = std::io::stderr().write_all(text.as_bytes());
             return ExitCode::from(2);
         }
-        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) if !e.use_stderr() => {
+            // `--help` and `--version`: output like any other, and a failed write is reported.
+            return match e
+                .print()
+                .and_then(|()| write_out(&mut std::io::stdout().lock(), ""))
+            {
+                Ok(()) => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
+                Err(io) => fail(vec![cannot_write(&io)]),
+            };
+        }
         Err(e) => {
             // A usage error quotes what was typed: shown escaped, like every other message.
             let plain = e.render().to_string();
@@ -317,27 +361,12 @@ fn main() -> ExitCode {
         }),
     };
     match result {
-        Ok(outcome) => {
-            emit(&outcome.stdout);
-            ExitCode::from(outcome.status)
-        }
-        Err(Failure::Input(messages)) => {
-            let mut text = String::new();
-            for m in messages {
-                text.push_str("error: ");
-                text.push_str(&render::escape(&m));
-                text.push('\n');
-            }
-            let _ = std::io::stderr().write_all(text.as_bytes());
-            ExitCode::from(2)
-        }
+        Ok(outcome) => match write_out(&mut std::io::stdout().lock(), &outcome.stdout) {
+            Ok(()) => ExitCode::from(outcome.status),
+            Err(e) => fail(vec![cannot_write(&e)]),
+        },
+        Err(Failure::Input(messages)) => fail(messages),
     }
-}
-
-/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
-fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// `flowverify verify`.
@@ -606,20 +635,19 @@ fn run_check(paths: &[PathBuf], json: bool) -> Result<Outcome, Failure> {
         match check_file(path, json, &mut out, &mut tally) {
             Ok(()) => {}
             Err(CheckStop::Input(e)) => errors.push(e),
-            Err(CheckStop::ClosedStdout) => {
-                return Ok(Outcome {
-                    stdout: String::new(),
-                    status: CLOSED_STDOUT,
-                })
+            Err(CheckStop::Output(e)) => {
+                // Nothing more can be written: stop, with what was found wrong so far.
+                errors.push(cannot_write(&e));
+                return Err(Failure::Input(errors));
             }
         }
     }
     let printed = tally.passed + tally.failed + tally.skipped;
-    if !json && printed > 0 && write_line(&mut out, &tally.to_string()).is_err() {
-        return Ok(Outcome {
-            stdout: String::new(),
-            status: CLOSED_STDOUT,
-        });
+    if !json && printed > 0 {
+        if let Err(e) = write_line(&mut out, &tally.to_string()) {
+            errors.push(cannot_write(&e));
+            return Err(Failure::Input(errors));
+        }
     }
     if !errors.is_empty() {
         return Err(Failure::Input(errors));
@@ -648,8 +676,8 @@ fn run_check(paths: &[PathBuf], json: bool) -> Result<Outcome, Failure> {
 enum CheckStop {
     /// The file is bad: the message names it.
     Input(String),
-    /// Standard output was closed (`| head`): stop quietly.
-    ClosedStdout,
+    /// Standard output cannot be written (closed by its reader, a full disk): stop.
+    Output(std::io::Error),
 }
 
 impl From<String> for CheckStop {
@@ -692,14 +720,11 @@ fn check_file(
         let written = if json {
             render::write_check_json(out, &row)
                 .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"))
-                .and_then(|()| out.flush())
+                .and_then(|()| write_out(out, "\n"))
         } else {
             write_line(out, &render::check_line(&row))
         };
-        if written.is_err() {
-            return Err(CheckStop::ClosedStdout);
-        }
+        written.map_err(CheckStop::Output)?;
     }
     Ok(())
 }
@@ -707,8 +732,7 @@ fn check_file(
 /// Writes `line` and a newline, and flushes: the line is seen at once.
 fn write_line(out: &mut impl Write, line: &str) -> std::io::Result<()> {
     out.write_all(line.as_bytes())?;
-    out.write_all(b"\n")?;
-    out.flush()
+    write_out(out, "\n")
 }
 
 /// `flowverify permalink encode`.
