@@ -26,8 +26,9 @@ use std::str::FromStr;
 use clap::{Args, Parser, Subcommand};
 use flowverify::flow::Endpoint;
 use flowverify::import::{import, Document};
-use flowverify::model::{Direction, Protocol};
+use flowverify::model::{AddressSide, Direction, PortSide, Protocol};
 use flowverify::scenario::{parse_asg_assignment, parse_cidr, Scenario, Standing, Tally};
+use flowverify::search::{Query, QueryError};
 use flowverify::{permalink, verify, Flow, InputError, Inputs, Options, Slot};
 use ipnet::IpNet;
 
@@ -182,17 +183,17 @@ struct SearchArgs {
     #[arg(long, value_name = "P[,P...]", value_delimiter = ',', value_parser = Protocol::from_str)]
     protocol: Vec<Protocol>,
     /// Source addresses: IPs, CIDRs, * and tag names, comma-separated (default: any).
-    #[arg(long, value_name = "SET")]
-    source: Option<String>,
+    #[arg(long, value_name = "SET", value_parser = address_set)]
+    source: Option<AddressSide>,
     /// Source ports: N, A-B, *, comma-separated (default: any).
-    #[arg(long, value_name = "PORTS")]
-    source_port: Option<String>,
+    #[arg(long, value_name = "PORTS", value_parser = port_set)]
+    source_port: Option<PortSide>,
     /// Destination addresses, written like --source.
-    #[arg(long, value_name = "SET")]
-    destination: Option<String>,
+    #[arg(long, value_name = "SET", value_parser = address_set)]
+    destination: Option<AddressSide>,
     /// Destination ports, written like --source-port.
-    #[arg(long, value_name = "PORTS")]
-    destination_port: Option<String>,
+    #[arg(long, value_name = "PORTS", value_parser = port_set)]
+    destination_port: Option<PortSide>,
     /// The wanted access (default: either).
     #[arg(long, value_name = "allow|deny", value_parser = flowverify::Decision::from_str)]
     access: Option<flowverify::Decision>,
@@ -475,29 +476,77 @@ fn run_lint(args: &InputArgs, json: bool) -> Result<Outcome, Failure> {
     })
 }
 
+/// `--source` and `--destination` of `search`: the engine's list of IPs, CIDR blocks, `*` and
+/// tag names, every entry given. An empty entry (`--source ''`, `','`, `a,,b`) is refused as
+/// the engine refuses an entry it cannot read: a flag given empty is a mistake (a shell
+/// variable that was not set), not "any", which leaving the flag out says.
+fn address_set(text: &str) -> Result<AddressSide, QueryError> {
+    every_entry_given(text, QueryError::BadAddress)?;
+    Query::addresses(text)
+}
+
+/// `--source-port` and `--destination-port` of `search`: the engine's list of ports, every
+/// entry given (see [`address_set`]).
+fn port_set(text: &str) -> Result<PortSide, QueryError> {
+    every_entry_given(text, QueryError::BadPort)?;
+    Query::ports(text)
+}
+
+/// Refuses a comma-separated list with an empty entry, with the engine's error for an entry
+/// that is not one.
+fn every_entry_given(text: &str, bad: fn(String) -> QueryError) -> Result<(), QueryError> {
+    if text.split(',').any(|entry| entry.trim().is_empty()) {
+        return Err(bad(String::new()));
+    }
+    Ok(())
+}
+
 /// `flowverify search`.
 fn run_search(args: &SearchArgs) -> Result<Outcome, Failure> {
-    use flowverify::search::{search, Query};
+    use flowverify::search::search;
     let inputs = read_inputs(&args.inputs)?;
-    let bad =
-        |flag: &str, e: flowverify::search::QueryError| format!("command line: --{flag}: {e}");
     let mut query = Query::new(args.direction);
     query.protocols = args.protocol.clone();
-    if let Some(text) = &args.source {
-        query.source = Query::addresses(text).map_err(|e| bad("source", e))?;
+    let sides = [
+        (&args.source, &mut query.source),
+        (&args.destination, &mut query.destination),
+    ];
+    for (given, side) in sides {
+        if let Some(given) = given {
+            *side = given.clone();
+        }
     }
-    if let Some(text) = &args.destination {
-        query.destination = Query::addresses(text).map_err(|e| bad("destination", e))?;
+    let sides = [
+        ("source-port", &args.source_port, &mut query.source_ports),
+        (
+            "destination-port",
+            &args.destination_port,
+            &mut query.destination_ports,
+        ),
+    ];
+    let mut warnings = String::new();
+    for (flag, given, side) in sides {
+        if let Some(given) = given {
+            *side = given.clone();
+            if let Some(w) = Protocol::portless_warning(&args.protocol, given) {
+                warnings.push_str(&format!("warning: command line: --{flag}: {w}\n"));
+            }
+        }
     }
-    if let Some(text) = &args.source_port {
-        query.source_ports = Query::ports(text).map_err(|e| bad("source-port", e))?;
-    }
-    if let Some(text) = &args.destination_port {
-        query.destination_ports = Query::ports(text).map_err(|e| bad("destination-port", e))?;
+    // A rule the inputs do not have would be "proved" to decide no flow: it is a mistake.
+    if let Some(rule) = &args.rule {
+        inputs
+            .find_rule(rule)
+            .map_err(|e| format!("command line: --rule: {e}"))?;
     }
     query.access = args.access;
     query.rule = args.rule.clone();
     let mut found = search(&inputs, &query).map_err(|e| format!("command line: {e}"))?;
+    if !warnings.is_empty() {
+        // On standard error: it is about the command line, not the inputs, and the answer on
+        // standard output (text or JSON) stays as a script expects it.
+        let _ = std::io::stderr().write_all(warnings.as_bytes());
+    }
     if args.json {
         let json = flowverify::ffi::found(&inputs, &mut found);
         let status = u8::from(json["found"] != true);

@@ -480,6 +480,22 @@ fn a_search_for_a_rule_the_inputs_do_not_have_is_bad_input_with_a_did_you_mean()
         run.code(0);
         assert!(run.stdout.starts_with("Found:\n"), "{name}: {}", run.stdout);
     }
+    // Admin rules are rules of the inputs too.
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/web-tier.json");
+    let admin = |rule: &str| {
+        flowverify(&[
+            "search",
+            "--scenario",
+            sample,
+            "--direction",
+            "inbound",
+            "--rule",
+            rule,
+        ])
+    };
+    admin("AlwaysAllowMgmtSh")
+        .bad_input(&["did you mean 'securityAdminRules/AlwaysAllowMgmtSsh'?"]);
+    admin("securityAdminRules/AlwaysAllowMgmtSsh").code(0);
     // A rule that exists but decides no flow of the query: the proof of none, exit 1.
     let run = flowverify(&[
         "search",
