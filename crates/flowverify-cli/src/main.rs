@@ -784,9 +784,23 @@ fn write_line(out: &mut impl Write, line: &str) -> std::io::Result<()> {
     write_out(out, "\n")
 }
 
+/// Refuses a scenario whose inputs, baseline or flows `check` or `diff` would refuse (every
+/// problem, each with its place): a link is for someone else to open, who should not find out
+/// there that the baseline it compares against cannot be read.
+fn valid(scenario: &Scenario, name: &str) -> Result<(), Failure> {
+    let problems = scenario.problems(name);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Input(
+        problems.iter().map(ToString::to_string).collect(),
+    ))
+}
+
 /// `flowverify permalink encode`.
 fn run_encode(path: &Path, base: Option<&str>) -> Result<Outcome, Failure> {
     let (name, scenario) = files::read_scenario(path)?;
+    valid(&scenario, &name)?;
     let link = match base {
         Some(base) => permalink::url(base, &scenario),
         None => permalink::encode(&scenario),
@@ -802,6 +816,7 @@ fn run_encode(path: &Path, base: Option<&str>) -> Result<Outcome, Failure> {
 fn run_decode(link: &str) -> Result<Outcome, Failure> {
     let link = files::read_link(link)?;
     let scenario: Scenario = permalink::decode(&link).map_err(|e| e.to_string())?;
+    valid(&scenario, "permalink")?;
     Ok(Outcome {
         stdout: format!("{}\n", scenario.to_json_pretty()),
         status: 0,

@@ -776,6 +776,21 @@ fn a_permalink_of_an_invalid_baseline_or_input_is_refused() {
         run.bad_input(&with_link);
         assert_eq!(run.stdout, "", "{scenario}");
     }
+    // A flow check would refuse, and every problem at once, each with its place.
+    let path = s.write_json(
+        "all.json",
+        &json!({"version": 1,
+                "flows": [{"direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4",
+                           "remote": "203.0.113.7:50000"}],
+                "baseline": {"virtualNetwork": ["10.0.0.0/33"], "subnetNsg": no_access}}),
+    );
+    let run = flowverify(&["permalink", "encode", &path]);
+    run.bad_input(&[
+        "all.json: flows[0]: local address 10.0.1.4 has no port",
+        "all.json: baseline.subnetNsg.securityRules[0] (NoAccess).access: missing 'access'",
+        "all.json: baseline.virtualNetwork[0]: '10.0.0.0/33'",
+    ]);
+    assert_eq!(run.stderr.lines().count(), 3, "{}", run.stderr);
     // A valid baseline still travels.
     let valid = json!({"version": 1, "nicNsg": good_nsg,
                        "baseline": {"nicNsg": good_nsg, "virtualNetwork": ["10.0.0.0/16"]}});
