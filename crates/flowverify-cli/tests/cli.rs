@@ -1322,12 +1322,14 @@ fn permalink_decode_reads_the_link_from_stdin_or_a_file() {
 #[test]
 fn permalink_encode_refuses_a_scenario_its_link_could_not_hold() {
     let s = Scratch::new("big-link");
-    let rules: Vec<Value> = (0..12_000)
+    // A valid scenario (encode refuses an invalid one first), large by its rules' descriptions.
+    let rules: Vec<Value> = (0..3_000)
         .map(|i| {
             rule(
                 &format!("AllowPort{i}"),
-                json!({"protocol": "Tcp", "destinationPortRange": format!("{}", 1 + i % 60_000),
-                       "access": "Allow", "priority": 100 + i % 4000}),
+                json!({"protocol": "Tcp", "destinationPortRange": format!("{}", 1 + i),
+                       "access": "Allow", "priority": 100 + i,
+                       "description": format!("{i} {}", "x".repeat(800))}),
             )
         })
         .collect();
