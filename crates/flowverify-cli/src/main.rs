@@ -341,7 +341,17 @@ fn main() -> ExitCode {
         Command::Reach(args) => run_reach(&args),
         Command::Search(args) => run_search(&args),
         Command::Lint { inputs, json } => run_lint(&inputs, json),
-        Command::Replay(args) => replay::run(&args.inputs, &args.logs, args.json, args.limit),
+        Command::Replay(args) => {
+            replay::run(&args.inputs, &args.logs, args.json, args.limit).map(|outcome| {
+                if !args.json {
+                    return outcome;
+                }
+                // Replay writes its JSON with plain serde_json: escaped here as every `--json`
+                // output is (a no-op once it writes through render::json_text).
+                let stdout = flowverify::output::escape_json_text(&outcome.stdout).into_owned();
+                Outcome { stdout, ..outcome }
+            })
+        }
         Command::Diff {
             before,
             after,

@@ -645,6 +645,39 @@ fn json_output_escapes_what_would_reorder_or_hide_text() {
 }
 
 #[test]
+fn replay_json_escapes_them_too() {
+    let s = Scratch::new("replay-escapes");
+    // The crafted rule denies Tcp 443, which the log says was allowed: a newly denied group
+    // named by the crafted rule, in the crafted NSG.
+    let nsg = s.write_json(
+        "nsg.json",
+        &nsg(
+            CRAFTED_NSG,
+            vec![rule(
+                &crafted_rule(),
+                json!({"priority": 100, "access": "Deny", "protocol": "Tcp",
+                       "destinationPortRange": "443"}),
+            )],
+        ),
+    );
+    let log = s.write(
+        "PT1H.json",
+        r#"{"records": [{"time": "2024-01-01T00:00:00Z", "category": "NetworkSecurityGroupFlowEvent",
+  "properties": {"Version": 2, "flows": [{"rule": "UserRule_Any", "flows": [{"mac": "000D3AF87856",
+  "flowTuples": ["1704067200,203.0.113.7,10.0.1.4,50000,443,T,I,A,E,10,1000,8,800"]}]}]}}]}"#,
+    );
+    let run = flowverify(&["replay", "--nic-nsg", &nsg, &log, "--json"]);
+    run.code(1);
+    escaped_json("replay --json", &run.stdout);
+    let group = &run.json()["groups"][0];
+    assert_eq!(
+        group["ruleName"],
+        format!("securityRules/{}", crafted_rule())
+    );
+    assert_eq!(group["decidedBy"]["resource"], CRAFTED_NSG);
+}
+
+#[test]
 fn text_output_escapes_what_would_reorder_or_hide_text() {
     let s = Scratch::new("text-escapes");
     let scenario = s.write_json("web.json", &crafted_scenario());

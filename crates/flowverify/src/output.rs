@@ -116,6 +116,36 @@ pub fn write_json<W: io::Write, T: Serialize + ?Sized>(
     ))
 }
 
+/// JSON text written by another writer (plain `serde_json`), escaped as [`json_pretty`]
+/// escapes: in JSON text the characters of [`is_escaped`] other than its whitespace can only be
+/// inside strings, where `\uXXXX` means the same character, so the text is replaced
+/// character by character and reads back the same value. Text that [`json_pretty`] wrote is
+/// returned as it is.
+///
+/// ```
+/// use flowverify::output::{escape_json_text, json_pretty};
+/// let value = serde_json::json!({"rule": "A\u{202e}B", "n": [1, 2]});
+/// let plain = serde_json::to_string_pretty(&value).unwrap();
+/// assert_eq!(escape_json_text(&plain), json_pretty(&value));
+/// assert_eq!(escape_json_text(&json_pretty(&value)), json_pretty(&value));
+/// ```
+pub fn escape_json_text(text: &str) -> Cow<'_, str> {
+    // JSON's whitespace between tokens (TAB, LF, CR) is a control character, not in a string.
+    let inside = |c: char| is_escaped(c) && !matches!(c, '\t' | '\n' | '\r');
+    if !text.chars().any(inside) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if inside(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn to_string<T: Serialize + ?Sized, F: Formatter>(value: &T, formatter: F) -> String {
     let mut out = Vec::with_capacity(128);
     if value
@@ -285,6 +315,23 @@ mod tests {
             serde_json::to_string_pretty(&value).unwrap()
         );
         assert_eq!(json_compact(&value), serde_json::to_string(&value).unwrap());
+    }
+
+    #[test]
+    fn json_text_written_elsewhere_is_escaped_to_the_same_text() {
+        let value = json!({"name": format!("Allow{HOSTILE}\t\n\u{1b}Ssh"), "list": [HOSTILE]});
+        for plain in [
+            serde_json::to_string_pretty(&value).unwrap(),
+            serde_json::to_string(&value).unwrap(),
+        ] {
+            let escaped = escape_json_text(&plain);
+            let back: Value = serde_json::from_str(&escaped).unwrap();
+            assert_eq!(back, value);
+        }
+        assert_eq!(
+            escape_json_text(&serde_json::to_string_pretty(&value).unwrap()),
+            json_pretty(&value)
+        );
     }
 
     #[test]
