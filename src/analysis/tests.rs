@@ -202,8 +202,9 @@ fn the_page_job_fills_every_part_and_reports_progress() {
     let reach = part(&a, "reach");
     assert!(reach.contains("data-testid=\"reach-row\""));
     assert!(
-        reach
-            .contains("Allow · Tcp 22 from any IPv4 to any IPv4 · securityRules/AllowSsh (subnet NSG nsg-a)"),
+        reach.contains(
+            "Allow · Tcp 22 from any IPv4 to any IPv4 · securityRules/AllowSsh (subnet NSG nsg-a)"
+        ),
         "{reach}"
     );
     assert!(

@@ -12,9 +12,11 @@ fn error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
 
-/// `value` as a plain JS value.
+/// `value` as a plain JS value, through the engine's one JSON writer (its escapes read back
+/// as the same strings: a script gets every name exactly).
 fn to_js(value: &serde_json::Value) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(&value.to_string()).map_err(|_| error("the result could not be converted"))
+    js_sys::JSON::parse(&flowverify::output::json_compact(value))
+        .map_err(|_| error("the result could not be converted"))
 }
 
 fn verify(scenario: JsValue) -> Result<JsValue, JsValue> {

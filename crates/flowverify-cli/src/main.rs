@@ -3,7 +3,8 @@
 //!
 //! Exit status: 0 verdict printed / every expectation checked was met (at least one); 1 `check`
 //! found a flow whose verdict differs from its expectation; 2 bad input or usage (stderr starts
-//! with `error`), including a scenario without flows and a `check` with nothing to check.
+//! with `error`), including a scenario without flows and a `check` with nothing to check, and
+//! output that could not be written (a full disk, a closed pipe), in every command.
 //!
 //! Every FILE may be `-` (standard input, once); every input is read up to 256 MiB. `check`
 //! streams: each flow's line is written as soon as it is known. Text output escapes control
@@ -25,8 +26,9 @@ use std::str::FromStr;
 use clap::{Args, Parser, Subcommand};
 use flowverify::flow::Endpoint;
 use flowverify::import::{import, Document};
-use flowverify::model::{Direction, Protocol};
+use flowverify::model::{AddressSide, Direction, PortSide, Protocol};
 use flowverify::scenario::{parse_asg_assignment, parse_cidr, Scenario, Standing, Tally};
+use flowverify::search::{Query, QueryError};
 use flowverify::{permalink, verify, Flow, InputError, Inputs, Options, Slot};
 use ipnet::IpNet;
 
@@ -181,17 +183,17 @@ struct SearchArgs {
     #[arg(long, value_name = "P[,P...]", value_delimiter = ',', value_parser = Protocol::from_str)]
     protocol: Vec<Protocol>,
     /// Source addresses: IPs, CIDRs, * and tag names, comma-separated (default: any).
-    #[arg(long, value_name = "SET")]
-    source: Option<String>,
+    #[arg(long, value_name = "SET", value_parser = address_set)]
+    source: Option<AddressSide>,
     /// Source ports: N, A-B, *, comma-separated (default: any).
-    #[arg(long, value_name = "PORTS")]
-    source_port: Option<String>,
+    #[arg(long, value_name = "PORTS", value_parser = port_set)]
+    source_port: Option<PortSide>,
     /// Destination addresses, written like --source.
-    #[arg(long, value_name = "SET")]
-    destination: Option<String>,
+    #[arg(long, value_name = "SET", value_parser = address_set)]
+    destination: Option<AddressSide>,
     /// Destination ports, written like --source-port.
-    #[arg(long, value_name = "PORTS")]
-    destination_port: Option<String>,
+    #[arg(long, value_name = "PORTS", value_parser = port_set)]
+    destination_port: Option<PortSide>,
     /// The wanted access (default: either).
     #[arg(long, value_name = "allow|deny", value_parser = flowverify::Decision::from_str)]
     access: Option<flowverify::Decision>,
@@ -243,7 +245,8 @@ struct VerifyArgs {
 
 /// How a command ended, short of printing.
 enum Failure {
-    /// Bad input or usage: each message is printed after `error: `.
+    /// Bad input or usage, or output that could not be written: each message is printed after
+    /// `error: `, and the exit status is 2.
     Input(Vec<String>),
 }
 
@@ -265,9 +268,42 @@ impl From<flowverify::TooLarge> for Failure {
     }
 }
 
-/// The exit status of a `check` whose standard output was closed before it finished (as a
-/// shell reports a process ended by SIGPIPE): it stops quietly, but never claims success.
-const CLOSED_STDOUT: u8 = 141;
+/// The name standard output goes by in messages.
+const STDOUT_NAME: &str = "<stdout>";
+
+/// The message of a write to standard output that failed. Such a failure always ends the
+/// command with exit 2: a script reading the output of `flowverify ... > file` on a full disk,
+/// or of `flowverify check ... | head`, must not take a cut answer for the whole one (nor, as
+/// a shell reports SIGPIPE, find a status other than the documented 0, 1 and 2).
+fn cannot_write(e: &std::io::Error) -> String {
+    let why = match e.kind() {
+        std::io::ErrorKind::BrokenPipe => "the reader closed it (broken pipe)".to_string(),
+        std::io::ErrorKind::StorageFull => "no space left on the device".to_string(),
+        _ => e.to_string().to_lowercase(),
+    };
+    format!("{STDOUT_NAME}: cannot write the output: {why}")
+}
+
+/// Writes `text` to `out` and flushes it. Every output goes through here: `check` line by
+/// line as it goes, every other command (`replay` included) once at its end, so that a write
+/// that fails is reported whichever command made it.
+fn write_out(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Prints `messages` on standard error, each after `error: ` and escaped, and gives exit 2.
+fn fail(messages: Vec<String>) -> ExitCode {
+    let mut text = String::new();
+    for m in messages {
+        text.push_str("error: ");
+        text.push_str(&render::escape(&m));
+        text.push('\n');
+    }
+    // Standard error is where a failure is told; if it cannot be written, the status still is.
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    ExitCode::from(2)
+}
 
 /// Output of a command: what goes to stdout, and the exit status.
 struct Outcome {
@@ -284,7 +320,16 @@ fn main() -> ExitCode {
             let _ = std::io::stderr().write_all(text.as_bytes());
             return ExitCode::from(2);
         }
-        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) if !e.use_stderr() => {
+            // `--help` and `--version`: output like any other, and a failed write is reported.
+            return match e
+                .print()
+                .and_then(|()| write_out(&mut std::io::stdout().lock(), ""))
+            {
+                Ok(()) => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
+                Err(io) => fail(vec![cannot_write(&io)]),
+            };
+        }
         Err(e) => {
             // A usage error quotes what was typed: shown escaped, like every other message.
             let plain = e.render().to_string();
@@ -302,7 +347,17 @@ fn main() -> ExitCode {
         Command::Reach(args) => run_reach(&args),
         Command::Search(args) => run_search(&args),
         Command::Lint { inputs, json } => run_lint(&inputs, json),
-        Command::Replay(args) => replay::run(&args.inputs, &args.logs, args.json, args.limit),
+        Command::Replay(args) => {
+            replay::run(&args.inputs, &args.logs, args.json, args.limit).map(|outcome| {
+                if !args.json {
+                    return outcome;
+                }
+                // Replay writes its JSON with plain serde_json: escaped here as every `--json`
+                // output is (a no-op once it writes through render::json_text).
+                let stdout = flowverify::output::escape_json_text(&outcome.stdout).into_owned();
+                Outcome { stdout, ..outcome }
+            })
+        }
         Command::Diff {
             before,
             after,
@@ -323,27 +378,12 @@ fn main() -> ExitCode {
         }),
     };
     match result {
-        Ok(outcome) => {
-            emit(&outcome.stdout);
-            ExitCode::from(outcome.status)
-        }
-        Err(Failure::Input(messages)) => {
-            let mut text = String::new();
-            for m in messages {
-                text.push_str("error: ");
-                text.push_str(&render::escape(&m));
-                text.push('\n');
-            }
-            let _ = std::io::stderr().write_all(text.as_bytes());
-            ExitCode::from(2)
-        }
+        Ok(outcome) => match write_out(&mut std::io::stdout().lock(), &outcome.stdout) {
+            Ok(()) => ExitCode::from(outcome.status),
+            Err(e) => fail(vec![cannot_write(&e)]),
+        },
+        Err(Failure::Input(messages)) => fail(messages),
     }
-}
-
-/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
-fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// `flowverify verify`.
@@ -374,10 +414,7 @@ fn run_reach(args: &ReachArgs) -> Result<Outcome, Failure> {
     };
     let mut reach = flowverify::reach::reach_within(&inputs, args.direction, &local)?;
     let stdout = if args.json {
-        let mut text =
-            serde_json::to_string_pretty(&flowverify::ffi::reach(&mut reach)).unwrap_or_default();
-        text.push('\n');
-        text
+        render::json_text(&flowverify::ffi::reach(&mut reach))
     } else {
         render::reach(&inputs, &mut reach, &local)
     };
@@ -430,10 +467,7 @@ fn run_diff(
     };
     let mut d = flowverify::diff::diff(&old, &new, &directions)?;
     let stdout = if json {
-        let mut text =
-            serde_json::to_string_pretty(&flowverify::ffi::diff(&mut d)).unwrap_or_default();
-        text.push('\n');
-        text
+        render::json_text(&flowverify::ffi::diff(&mut d))
     } else {
         render::diff(&new, &mut d)
     };
@@ -448,10 +482,7 @@ fn run_lint(args: &InputArgs, json: bool) -> Result<Outcome, Failure> {
     let inputs = read_inputs(args)?;
     let findings = flowverify::lint::lint(&inputs)?;
     let stdout = if json {
-        let mut text =
-            serde_json::to_string_pretty(&flowverify::ffi::findings(&findings)).unwrap_or_default();
-        text.push('\n');
-        text
+        render::json_text(&flowverify::ffi::findings(&findings))
     } else {
         render::findings(&findings)
     };
@@ -461,34 +492,81 @@ fn run_lint(args: &InputArgs, json: bool) -> Result<Outcome, Failure> {
     })
 }
 
+/// `--source` and `--destination` of `search`: the engine's list of IPs, CIDR blocks, `*` and
+/// tag names, every entry given. An empty entry (`--source ''`, `','`, `a,,b`) is refused as
+/// the engine refuses an entry it cannot read: a flag given empty is a mistake (a shell
+/// variable that was not set), not "any", which leaving the flag out says.
+fn address_set(text: &str) -> Result<AddressSide, QueryError> {
+    every_entry_given(text, QueryError::BadAddress)?;
+    Query::addresses(text)
+}
+
+/// `--source-port` and `--destination-port` of `search`: the engine's list of ports, every
+/// entry given (see [`address_set`]).
+fn port_set(text: &str) -> Result<PortSide, QueryError> {
+    every_entry_given(text, QueryError::BadPort)?;
+    Query::ports(text)
+}
+
+/// Refuses a comma-separated list with an empty entry, with the engine's error for an entry
+/// that is not one.
+fn every_entry_given(text: &str, bad: fn(String) -> QueryError) -> Result<(), QueryError> {
+    if text.split(',').any(|entry| entry.trim().is_empty()) {
+        return Err(bad(String::new()));
+    }
+    Ok(())
+}
+
 /// `flowverify search`.
 fn run_search(args: &SearchArgs) -> Result<Outcome, Failure> {
-    use flowverify::search::{search, Query};
+    use flowverify::search::search;
     let inputs = read_inputs(&args.inputs)?;
-    let bad =
-        |flag: &str, e: flowverify::search::QueryError| format!("command line: --{flag}: {e}");
     let mut query = Query::new(args.direction);
     query.protocols = args.protocol.clone();
-    if let Some(text) = &args.source {
-        query.source = Query::addresses(text).map_err(|e| bad("source", e))?;
+    let sides = [
+        (&args.source, &mut query.source),
+        (&args.destination, &mut query.destination),
+    ];
+    for (given, side) in sides {
+        if let Some(given) = given {
+            *side = given.clone();
+        }
     }
-    if let Some(text) = &args.destination {
-        query.destination = Query::addresses(text).map_err(|e| bad("destination", e))?;
+    let sides = [
+        ("source-port", &args.source_port, &mut query.source_ports),
+        (
+            "destination-port",
+            &args.destination_port,
+            &mut query.destination_ports,
+        ),
+    ];
+    let mut warnings = String::new();
+    for (flag, given, side) in sides {
+        if let Some(given) = given {
+            *side = given.clone();
+            if let Some(w) = Protocol::portless_warning(&args.protocol, given) {
+                warnings.push_str(&format!("warning: command line: --{flag}: {w}\n"));
+            }
+        }
     }
-    if let Some(text) = &args.source_port {
-        query.source_ports = Query::ports(text).map_err(|e| bad("source-port", e))?;
-    }
-    if let Some(text) = &args.destination_port {
-        query.destination_ports = Query::ports(text).map_err(|e| bad("destination-port", e))?;
+    // A rule the inputs do not have would be "proved" to decide no flow: it is a mistake.
+    if let Some(rule) = &args.rule {
+        inputs
+            .find_rule(rule)
+            .map_err(|e| format!("command line: --rule: {e}"))?;
     }
     query.access = args.access;
     query.rule = args.rule.clone();
     let mut found = search(&inputs, &query).map_err(|e| format!("command line: {e}"))?;
+    if !warnings.is_empty() {
+        // On standard error: it is about the command line, not the inputs, and the answer on
+        // standard output (text or JSON) stays as a script expects it.
+        let _ = std::io::stderr().write_all(warnings.as_bytes());
+    }
     if args.json {
         let json = flowverify::ffi::found(&inputs, &mut found);
         let status = u8::from(json["found"] != true);
-        let mut stdout = serde_json::to_string_pretty(&json).unwrap_or_default();
-        stdout.push('\n');
+        let stdout = render::json_text(&json);
         return Ok(Outcome { stdout, status });
     }
     let example = found.example();
@@ -622,20 +700,19 @@ fn run_check(paths: &[PathBuf], json: bool) -> Result<Outcome, Failure> {
         match check_file(path, json, &mut out, &mut tally) {
             Ok(()) => {}
             Err(CheckStop::Input(e)) => errors.push(e),
-            Err(CheckStop::ClosedStdout) => {
-                return Ok(Outcome {
-                    stdout: String::new(),
-                    status: CLOSED_STDOUT,
-                })
+            Err(CheckStop::Output(e)) => {
+                // Nothing more can be written: stop, with what was found wrong so far.
+                errors.push(cannot_write(&e));
+                return Err(Failure::Input(errors));
             }
         }
     }
     let printed = tally.passed + tally.failed + tally.skipped;
-    if !json && printed > 0 && write_line(&mut out, &tally.to_string()).is_err() {
-        return Ok(Outcome {
-            stdout: String::new(),
-            status: CLOSED_STDOUT,
-        });
+    if !json && printed > 0 {
+        if let Err(e) = write_line(&mut out, &tally.to_string()) {
+            errors.push(cannot_write(&e));
+            return Err(Failure::Input(errors));
+        }
     }
     if !errors.is_empty() {
         return Err(Failure::Input(errors));
@@ -664,8 +741,8 @@ fn run_check(paths: &[PathBuf], json: bool) -> Result<Outcome, Failure> {
 enum CheckStop {
     /// The file is bad: the message names it.
     Input(String),
-    /// Standard output was closed (`| head`): stop quietly.
-    ClosedStdout,
+    /// Standard output cannot be written (closed by its reader, a full disk): stop.
+    Output(std::io::Error),
 }
 
 impl From<String> for CheckStop {
@@ -708,14 +785,11 @@ fn check_file(
         let written = if json {
             render::write_check_json(out, &row)
                 .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"))
-                .and_then(|()| out.flush())
+                .and_then(|()| write_out(out, "\n"))
         } else {
             write_line(out, &render::check_line(&row))
         };
-        if written.is_err() {
-            return Err(CheckStop::ClosedStdout);
-        }
+        written.map_err(CheckStop::Output)?;
     }
     Ok(())
 }
@@ -723,13 +797,26 @@ fn check_file(
 /// Writes `line` and a newline, and flushes: the line is seen at once.
 fn write_line(out: &mut impl Write, line: &str) -> std::io::Result<()> {
     out.write_all(line.as_bytes())?;
-    out.write_all(b"\n")?;
-    out.flush()
+    write_out(out, "\n")
+}
+
+/// Refuses a scenario whose inputs, baseline or flows `check` or `diff` would refuse (every
+/// problem, each with its place): a link is for someone else to open, who should not find out
+/// there that the baseline it compares against cannot be read.
+fn valid(scenario: &Scenario, name: &str) -> Result<(), Failure> {
+    let problems = scenario.problems(name);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Input(
+        problems.iter().map(ToString::to_string).collect(),
+    ))
 }
 
 /// `flowverify permalink encode`.
 fn run_encode(path: &Path, base: Option<&str>) -> Result<Outcome, Failure> {
     let (name, scenario) = files::read_scenario(path)?;
+    valid(&scenario, &name)?;
     let link = match base {
         Some(base) => permalink::url(base, &scenario),
         None => permalink::encode(&scenario),
@@ -745,6 +832,7 @@ fn run_encode(path: &Path, base: Option<&str>) -> Result<Outcome, Failure> {
 fn run_decode(link: &str) -> Result<Outcome, Failure> {
     let link = files::read_link(link)?;
     let scenario: Scenario = permalink::decode(&link).map_err(|e| e.to_string())?;
+    valid(&scenario, "permalink")?;
     Ok(Outcome {
         stdout: format!("{}\n", scenario.to_json_pretty()),
         status: 0,

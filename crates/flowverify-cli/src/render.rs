@@ -2,53 +2,28 @@
 //!
 //! Text output never prints a control character of an input raw: names, resources, reasons and
 //! warnings go through [`escape`], so a crafted rule name cannot rewrite the terminal line
-//! (`\u{1b}[2K\rAllow` shows as such). JSON output is escaped by serde.
-
-use std::borrow::Cow;
+//! (`\u{1b}[2K\rAllow` shows as such). JSON output is written by the engine's JSON writer,
+//! which writes the same characters as `\uXXXX` escapes.
 
 use flowverify::scenario::{Expectation, FlowSpec, Outcome};
 use flowverify::verdict::{Condition, Field, LayerDecision, LayerOutcome, LayerTrace, RuleTrace};
 use flowverify::{Layer, Verdict};
 use serde::Serialize;
 
-/// Whether `c` must not reach a terminal raw: control characters (C0 with TAB, CR and LF, DEL,
-/// C1), the line and paragraph separators, and the bidirectional marks, embeddings, overrides
-/// and isolates (which can make text display in another order than it is).
-fn unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{2028}'
-                | '\u{2029}'
-                | '\u{061c}'
-                | '\u{200e}'
-                | '\u{200f}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
-        )
-}
-
-/// `text` with every unsafe character (see [`unsafe_char`]) written as Rust writes it in a
-/// string literal: ESC as `\u{1b}`, CR as `\r`, TAB as `\t`, RLO as `\u{202e}`.
-pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
+/// Text with every character that could rewrite the terminal or reorder, break or hide the
+/// text written visibly: the engine's one escape, which every text output goes through.
+pub use flowverify::output::escape;
 
 /// The result object (`interfaces.md` section 4) as indented JSON.
 pub fn json(verdict: &Verdict) -> String {
-    let mut text =
-        serde_json::to_string_pretty(&flowverify::ffi::result(verdict)).unwrap_or_default();
+    json_text(&flowverify::ffi::result(verdict))
+}
+
+/// `value` as indented JSON and a newline, through the engine's one JSON writer (which writes
+/// the characters that [`escape`] escapes in text as `\uXXXX`): every `--json` output but
+/// `check`'s lines, which [`write_check_json`] writes.
+pub fn json_text(value: &serde_json::Value) -> String {
+    let mut text = flowverify::output::json_pretty(value);
     text.push('\n');
     text
 }
@@ -335,7 +310,7 @@ pub fn write_check_json(out: &mut impl std::io::Write, row: &CheckRow) -> serde_
             _ => None,
         },
     };
-    serde_json::to_writer(out, &item)
+    flowverify::output::write_json(out, &item)
 }
 
 /// A set's first boxes in words, one per line, and how many more there are.
@@ -576,18 +551,6 @@ mod tests {
         v.decided_by.resource = None;
         assert!(verdict(&v)
             .starts_with("Allow  (nothing decided: no admin rule matched and there is no NSG)\n"));
-    }
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(escape("AllowWeb"), "AllowWeb");
-        assert!(matches!(escape("nsg-wéb 東京"), Cow::Borrowed(_)));
-        assert_eq!(escape("\u{1b}[2K\rAllow"), "\\u{1b}[2K\\rAllow");
-        assert_eq!(escape("a\tb\nc\u{7f}"), "a\\tb\\nc\\u{7f}");
-        assert_eq!(escape("\u{9b}x"), "\\u{9b}x");
-        assert_eq!(escape("\u{202e}evil\u{2066}"), "\\u{202e}evil\\u{2066}");
-        assert_eq!(escape("a\u{2028}b\u{2029}"), "a\\u{2028}b\\u{2029}");
-        assert_eq!(escape("C:\\nsg.json"), "C:\\nsg.json");
     }
 
     #[test]

@@ -1092,14 +1092,18 @@ impl FlowSpace {
         // read alike).
         let family = if b.v6 { "any IPv6" } else { "any IPv4" };
         let source = (!all(self, &b.source)).then(|| self.atom_words(inputs, b.v6, &b.source));
-        let destination = (!all(self, &b.destination))
-            .then(|| self.atom_words(inputs, b.v6, &b.destination));
+        let destination =
+            (!all(self, &b.destination)).then(|| self.atom_words(inputs, b.v6, &b.destination));
         let any = |other: &Option<(String, bool)>| match other {
             Some((_, true)) => "any".to_string(),
             _ => family.to_string(),
         };
-        let source_words = source.as_ref().map_or_else(|| any(&destination), |(w, _)| w.clone());
-        let destination_words = destination.as_ref().map_or_else(|| any(&source), |(w, _)| w.clone());
+        let source_words = source
+            .as_ref()
+            .map_or_else(|| any(&destination), |(w, _)| w.clone());
+        let destination_words = destination
+            .as_ref()
+            .map_or_else(|| any(&source), |(w, _)| w.clone());
         let (source, destination) = (source_words, destination_words);
         if let Some(p) = ports(self, &b.destination_ports) {
             line.push(' ');

@@ -181,4 +181,68 @@ impl Inputs {
         }
         found.then_some(members)
     }
+
+    /// The rule of these inputs that `name` names, as a search for a deciding rule takes a
+    /// name: its `ruleName` (`securityRules/AllowSsh`) or its bare name (`AllowSsh`), in any
+    /// case. Returns the rule's `ruleName`, or, when no rule has the name, the message saying
+    /// so with the closest name (a typo in `--rule` would otherwise be searched for and
+    /// "proved" to decide no flow).
+    ///
+    /// ```
+    /// use flowverify::import::import;
+    /// use flowverify::{Inputs, Slot};
+    /// let nsg = r#"{"name": "nsg-web", "securityRules": [{"name": "AllowSsh", "properties": {
+    ///   "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+    ///   "sourceAddressPrefix": "*", "sourcePortRange": "*",
+    ///   "destinationAddressPrefix": "*", "destinationPortRange": "22"}}]}"#;
+    /// let mut inputs = Inputs::new();
+    /// inputs.add(Slot::NicNsg, import("nsg.json", nsg).unwrap()).unwrap();
+    /// assert_eq!(inputs.find_rule("allowssh").unwrap(), "securityRules/AllowSsh");
+    /// assert_eq!(inputs.find_rule("DenyAllInBound").unwrap(), "defaultSecurityRules/DenyAllInBound");
+    /// assert_eq!(
+    ///     inputs.find_rule("AlowSsh").unwrap_err(),
+    ///     "no rule of the inputs is named 'AlowSsh' (did you mean 'securityRules/AllowSsh'?)"
+    /// );
+    /// ```
+    pub fn find_rule(&self, name: &str) -> Result<String, String> {
+        let wanted = name.trim();
+        let bare = |n: &str| n.rsplit('/').next().unwrap_or(n).to_string();
+        let mut names: Vec<String> = Vec::new();
+        let nsgs = [self.subnet_layer(), self.nic_layer()];
+        let rules = self
+            .admin_layers()
+            .into_iter()
+            .flat_map(|c| c.rules.iter())
+            .chain(nsgs.into_iter().flatten().flat_map(|n| n.rules.iter()));
+        for rule in rules {
+            let reported = rule.reported_name();
+            if reported.eq_ignore_ascii_case(wanted) || bare(&reported).eq_ignore_ascii_case(wanted)
+            {
+                return Ok(reported);
+            }
+            if !names.contains(&reported) {
+                names.push(reported);
+            }
+        }
+        let lower = |n: &str| n.to_lowercase();
+        let guess = names
+            .iter()
+            .map(|n| {
+                let whole = strsim::levenshtein(&lower(wanted), &lower(n));
+                let bare_only = strsim::levenshtein(&lower(&bare(wanted)), &lower(&bare(n)));
+                (whole.min(bare_only), n)
+            })
+            .filter(|(d, n)| *d <= 3.max(bare(n).chars().count() / 5))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n);
+        let quoted = crate::error::clip(wanted);
+        Err(match guess {
+            Some(n) => format!("no rule of the inputs is named '{quoted}' (did you mean '{n}'?)"),
+            None => format!(
+                "no rule of the inputs is named '{quoted}': a rule is named as verdicts name it \
+                 (securityRules/NAME, defaultSecurityRules/NAME, securityAdminRules/NAME) or by \
+                 its bare NAME"
+            ),
+        })
+    }
 }

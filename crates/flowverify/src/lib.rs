@@ -49,6 +49,7 @@ mod json_text;
 pub mod lint;
 pub mod mdd;
 pub mod model;
+pub mod output;
 pub mod permalink;
 pub mod reach;
 pub mod replay;

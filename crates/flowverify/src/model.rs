@@ -154,6 +154,49 @@ impl Protocol {
         matches!(self, Protocol::Tcp | Protocol::Udp)
     }
 
+    /// The warning for a query (a search) that asks for `protocols` by name and for `ports` on
+    /// one side: a flow without ports is in a set of ports only when the set covers every port,
+    /// so a query for Icmp on port 22 holds no flow, and its "none" would look like an answer
+    /// about Icmp. `None` when every protocol named has ports, or the ports cover all.
+    ///
+    /// ```
+    /// use flowverify::model::{PortRange, PortSide, Protocol};
+    /// let ssh = PortSide::from_ranges(vec![PortRange::parse("22").unwrap()]);
+    /// assert_eq!(
+    ///     Protocol::portless_warning(&[Protocol::Tcp, Protocol::Icmp], &ssh).unwrap(),
+    ///     "Icmp flows have no ports: no Icmp flow is in a query that names ports (leave the \
+    ///      ports out, or give *, to include them)"
+    /// );
+    /// let all = Protocol::portless_warning(&[Protocol::Icmp, Protocol::Esp, Protocol::Ah], &ssh);
+    /// assert!(all.unwrap().starts_with("Icmp, Esp and Ah flows have no ports: no Icmp, Esp or Ah flow"));
+    /// assert_eq!(Protocol::portless_warning(&[Protocol::Icmp], &PortSide::any()), None);
+    /// assert_eq!(Protocol::portless_warning(&[Protocol::Udp], &ssh), None);
+    /// ```
+    pub fn portless_warning(protocols: &[Protocol], ports: &PortSide) -> Option<String> {
+        if ports.covers_all() {
+            return None;
+        }
+        let mut portless: Vec<&str> = Vec::new();
+        for p in protocols.iter().filter(|p| !p.has_ports()) {
+            if !portless.contains(&p.as_str()) {
+                portless.push(p.as_str());
+            }
+        }
+        let list = |and: &str| match portless.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} {and} {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        (!portless.is_empty()).then(|| {
+            format!(
+                "{} flows have no ports: no {} flow is in a query that names ports (leave the \
+                 ports out, or give *, to include them)",
+                list("and"),
+                list("or")
+            )
+        })
+    }
+
     /// Azure's spelling: `Tcp`, `Udp`, `Icmp`, `Esp`, `Ah`.
     pub fn as_str(self) -> &'static str {
         match self {

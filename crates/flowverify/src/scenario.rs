@@ -338,14 +338,15 @@ impl Scenario {
         Ok(scenario)
     }
 
-    /// The scenario as indented JSON (for files and display).
+    /// The scenario as indented JSON (for files and display), written by the engine's one
+    /// JSON writer ([`crate::output`]): a crafted name cannot reorder the text it is shown in.
     pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        crate::output::json_pretty(self)
     }
 
-    /// The scenario as compact JSON (for permalinks).
+    /// The scenario as compact JSON (for permalinks), written as [`Scenario::to_json_pretty`].
     pub fn to_json_compact(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        crate::output::json_compact(self)
     }
 
     /// The documents of every filled slot, in the order they are added to the inputs, each with
@@ -460,6 +461,68 @@ impl Scenario {
             flows: specs.into_iter().zip(flows).enumerate(),
             options,
         })
+    }
+
+    /// Every problem of the scenario that a verification would meet, each naming its place:
+    /// each slot that cannot be imported, each bad `virtualNetwork` prefix, ASG member and
+    /// flow, and the same in the `baseline`, whose places start with `baseline.`. Empty when
+    /// the scenario, and its baseline, can be verified and compared.
+    ///
+    /// A permalink or a scenario file is read leniently, so that the page can show a slot's
+    /// problem next to the text as typed; the command line's `permalink encode` and `decode`
+    /// ask this, so that a link they make or read carries no input, current or baseline, that
+    /// `check` or `diff` would refuse.
+    ///
+    /// ```
+    /// use flowverify::scenario::Scenario;
+    /// let s = Scenario::from_json("s.json", r#"{"version": 1, "virtualNetwork": ["10.0.0.0/8"],
+    ///   "baseline": {"virtualNetwork": ["10.0.0.0/33"], "asgs": {"web": ["10.0.1.999"]}}}"#).unwrap();
+    /// let problems: Vec<String> = s.problems("s.json").iter().map(|e| e.to_string()).collect();
+    /// assert_eq!(problems.len(), 2);
+    /// assert!(problems[0].starts_with("s.json: baseline.virtualNetwork[0]: '10.0.0.0/33'"));
+    /// assert!(problems[1].starts_with("s.json: baseline.asgs.web[0]: "));
+    /// assert!(Scenario::new().problems("s.json").is_empty());
+    /// ```
+    pub fn problems(&self, source: &str) -> Vec<InputError> {
+        let mut problems = self.input_problems(source);
+        for (i, flow) in self.flows.iter().enumerate() {
+            if let Err(m) = flow.to_flow() {
+                problems.push(InputError::at(source, format!("flows[{i}]"), m));
+            }
+        }
+        if let Some(baseline) = &self.baseline {
+            problems.extend(
+                baseline
+                    .input_problems(source)
+                    .into_iter()
+                    .map(|e| e.within("baseline")),
+            );
+        }
+        problems
+    }
+
+    /// Every problem [`Scenario::inputs`] would stop at the first of.
+    fn input_problems(&self, source: &str) -> Vec<InputError> {
+        let mut problems = Vec::new();
+        let mut inputs = Inputs::new();
+        for (slot, document) in self.imports(source) {
+            let added =
+                document.and_then(|d| inputs.add(slot, d).map_err(|e| e.with_source(source)));
+            problems.extend(added.err());
+        }
+        for (i, text) in self.virtual_network.iter().enumerate() {
+            if let Err(m) = parse_cidr(text) {
+                problems.push(InputError::at(source, format!("virtualNetwork[{i}]"), m));
+            }
+        }
+        for (name, ips) in &self.asgs {
+            for (i, ip) in ips.iter().enumerate() {
+                if let Err(m) = parse_ip(ip) {
+                    problems.push(InputError::at(source, format!("asgs.{name}[{i}]"), m));
+                }
+            }
+        }
+        problems
     }
 
     /// Every flow, parsed; an error names the flow (`flows[1]`) and the problem.
