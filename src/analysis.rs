@@ -469,7 +469,7 @@ pub fn reach_html(
         } else {
             ""
         };
-        let words = space.box_words(inputs, region.flows, direction, ROWS_SHOWN);
+        let words = space.box_words(inputs, region.flows, direction, ROWS_SHOWN, true);
         let _ = write!(
             out,
             "<li class=\"reach-group {}\"><p class=\"group-head\"><strong>{access}</strong> by \
@@ -658,7 +658,7 @@ pub fn search_html(inputs: &Inputs, query: &Value) -> String {
     let words = found
         .reach
         .space
-        .box_words(inputs, found.flows, direction, ROWS_SHOWN);
+        .box_words(inputs, found.flows, direction, ROWS_SHOWN, false);
     out.push_str("<p class=\"help\">Every flow of the query with that verdict:</p><ul>");
     for (line, _) in &words.shown {
         let _ = write!(out, "<li>{}</li>", esc(line));
@@ -750,7 +750,9 @@ fn changes_html(before: &Inputs, after: &Inputs) -> String {
         )
     };
     for c in d.changes.clone() {
-        let listed = d.space.box_words(after, c.flows, c.direction, ROWS_SHOWN);
+        let listed = d
+            .space
+            .box_words(after, c.flows, c.direction, ROWS_SHOWN, false);
         let mut words: Vec<String> = listed.shown.iter().map(|(w, _)| w.clone()).collect();
         let more = listed.total.saturating_sub(listed.shown.len() as u128);
         if more > 0 {

@@ -366,9 +366,10 @@ pub fn reach(
             out.push_str("  (uncertain: a rule before it lacks input)");
         }
         out.push('\n');
-        let words = reach
-            .space
-            .box_words(inputs, region.flows, reach.direction, BOXES_SHOWN);
+        let words =
+            reach
+                .space
+                .box_words(inputs, region.flows, reach.direction, BOXES_SHOWN, false);
         push_box_words(&mut out, &words);
         if let Some(example) = reach.space.example(region.flows, reach.direction) {
             out.push_str(&format!(
@@ -433,7 +434,9 @@ pub fn diff(inputs: &flowverify::Inputs, d: &mut flowverify::diff::Diff) -> Stri
             side(&c.before),
             side(&c.after)
         ));
-        let words = d.space.box_words(inputs, c.flows, c.direction, BOXES_SHOWN);
+        let words = d
+            .space
+            .box_words(inputs, c.flows, c.direction, BOXES_SHOWN, false);
         push_box_words(&mut out, &words);
         if let Some(e) = d.space.example(c.flows, c.direction) {
             out.push_str(&format!(

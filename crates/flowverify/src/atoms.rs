@@ -162,6 +162,11 @@ impl Atoms {
         self.max
     }
 
+    /// How many runs (maximal intervals of one atom) the field has.
+    pub fn run_count(&self) -> usize {
+        self.starts.len()
+    }
+
     /// The atom holding `value` (values past the field's largest are in the last run's atom).
     pub fn atom(&self, value: u128) -> u32 {
         let run = self
@@ -228,12 +233,36 @@ impl Atoms {
 
     /// The values of the atoms `atoms` (any order), as ascending, merged intervals.
     pub fn values(&self, atoms: impl IntoIterator<Item = u32>) -> Vec<(u128, u128)> {
-        let mut all: Vec<(u128, u128)> = atoms
-            .into_iter()
-            .flat_map(|a| self.runs(a).iter().copied())
-            .collect();
-        all.sort_unstable();
-        normalise(&all, self.max)
+        let atoms: Vec<u32> = atoms.into_iter().collect();
+        let runs: usize = atoms.iter().map(|&a| self.runs(a).len()).sum();
+        if runs * 8 < self.starts.len() {
+            // Few runs: gather and sort them.
+            let mut all: Vec<(u128, u128)> = atoms
+                .iter()
+                .flat_map(|&a| self.runs(a).iter().copied())
+                .collect();
+            all.sort_unstable();
+            return normalise(&all, self.max);
+        }
+        // Many: read every run in order, keeping those of the atoms (no sort).
+        let mut member = vec![false; self.len()];
+        for &a in &atoms {
+            if let Some(m) = member.get_mut(a as usize) {
+                *m = true;
+            }
+        }
+        let mut out: Vec<(u128, u128)> = Vec::new();
+        for (i, (&start, &a)) in self.starts.iter().zip(&self.run_atom).enumerate() {
+            if !member[a as usize] {
+                continue;
+            }
+            let last = self.starts.get(i + 1).map_or(self.max, |next| next - 1);
+            match out.last_mut() {
+                Some(prev) if prev.1.checked_add(1) == Some(start) => prev.1 = last,
+                _ => out.push((start, last)),
+            }
+        }
+        out
     }
 }
 

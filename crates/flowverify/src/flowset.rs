@@ -171,11 +171,11 @@ impl OwnedAtomBox {
     }
 }
 
-/// The first boxes of a set in words, each with an example flow, and how many boxes the set
-/// has ([`FlowSpace::box_words`]).
+/// The first boxes of a set in words, each with an example flow if asked, and how many boxes
+/// the set has ([`FlowSpace::box_words`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoxWords {
-    /// The boxes shown: their words and an example flow.
+    /// The boxes shown: their words and an example flow (when asked).
     pub shown: Vec<(String, Option<Flow>)>,
     /// How many boxes the set has in all.
     pub total: u128,
@@ -239,23 +239,80 @@ fn blocks_iter(v6: bool, lo: u128, hi: u128) -> impl Iterator<Item = IpNet> {
 /// How many CIDR blocks a list shows before "and N more blocks".
 const BLOCKS_SHOWN: usize = 4;
 
-/// CIDR blocks in words: the first few (an address alone without its length), then how many
-/// more.
-fn nets_words(nets: impl Iterator<Item = IpNet>) -> String {
-    let mut shown: Vec<String> = Vec::with_capacity(BLOCKS_SHOWN);
-    let mut more = 0usize;
-    for n in nets {
-        if shown.len() < BLOCKS_SHOWN {
-            shown.push(match n {
-                IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
-                IpNet::V6(n) if n.prefix_len() == 128 => n.addr().to_string(),
-                n => n.to_string(),
-            });
-        } else {
-            more += 1;
+/// The tags a box's addresses may be named by: the built-in `Internet` and `VirtualNetwork`,
+/// then the inputs' service tags.
+fn tag_names(inputs: &Inputs) -> Vec<String> {
+    let mut names: Vec<String> = vec!["Internet".into(), "VirtualNetwork".into()];
+    names.extend(inputs.service_tags.names().map(str::to_string));
+    names
+}
+
+/// The atom ranges `0..=last` leaves out of `ids`.
+fn complement(ids: &[(u32, u32)], last: u32) -> IdRanges {
+    let mut out = Vec::new();
+    let mut next = 0u32;
+    for &(lo, hi) in ids {
+        if lo > next {
+            out.push((next, lo - 1));
+        }
+        next = hi.saturating_add(1);
+    }
+    if next <= last && ids.last().is_none_or(|&(_, hi)| hi < last) {
+        out.push((next, last));
+    }
+    out
+}
+
+/// How many CIDR blocks cover the ranges `values` of a family exactly (counted, not made).
+fn count_blocks(v6: bool, values: &[(u128, u128)]) -> u128 {
+    let width: u32 = if v6 { 128 } else { 32 };
+    let mut blocks = 0u128;
+    for &(lo, hi) in values {
+        let mut at = lo;
+        loop {
+            // The largest block starting at `at` that ends at `hi` or before.
+            let align = if at == 0 {
+                width
+            } else {
+                at.trailing_zeros().min(width)
+            };
+            let span = hi - at;
+            let fits = if span == u128::MAX {
+                128
+            } else {
+                127 - (span + 1).leading_zeros()
+            };
+            let size = align.min(fits).min(width);
+            blocks += 1;
+            let step = if size >= 128 {
+                return blocks;
+            } else {
+                1u128 << size
+            };
+            match at.checked_add(step) {
+                Some(next) if next <= hi => at = next,
+                _ => break,
+            }
         }
     }
+    blocks
+}
+
+/// Address ranges of a family in words: their first CIDR blocks (an address alone without its
+/// length), then how many more.
+fn nets_words(v6: bool, values: &[(u128, u128)]) -> String {
+    let shown: Vec<String> = values
+        .iter()
+        .flat_map(|&(lo, hi)| blocks_iter(v6, lo, hi))
+        .take(BLOCKS_SHOWN)
+        .map(|n| match n {
+            IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
+            IpNet::V6(n) if n.prefix_len() == 128 => n.addr().to_string(),
+            n => n.to_string(),
+        })
+        .collect();
     let mut text = shown.join(", ");
+    let more = count_blocks(v6, values).saturating_sub(shown.len() as u128);
     if more > 0 {
         text.push_str(&format!(" and {more} more blocks"));
     }
@@ -637,6 +694,10 @@ pub struct FlowSpace {
     /// Address sets already numbered: their atoms (as ranges of atom numbers) in each
     /// family, or `None` when they are no union of atoms.
     numbered: rustc_hash::FxHashMap<Families, Option<AtomRanges>>,
+    /// The sets of [`FlowSpace::preferences`], once made.
+    preferences: Option<Vec<Set>>,
+    /// Address atoms in words (see [`FlowSpace::atom_words`]), once worked out.
+    address_words: HashMap<(bool, IdRanges), (String, bool)>,
     unnamed: bool,
 }
 
@@ -716,6 +777,8 @@ impl FlowSpace {
             ported,
             tags: HashMap::new(),
             numbered: rustc_hash::FxHashMap::default(),
+            preferences: None,
+            address_words: HashMap::new(),
             unnamed: false,
         }
     }
@@ -736,6 +799,7 @@ impl FlowSpace {
     /// of inputs may define them otherwise).
     pub fn forget_tags(&mut self) {
         self.tags.clear();
+        self.address_words.clear();
     }
 
     /// Every valid flow.
@@ -1031,14 +1095,16 @@ impl FlowSpace {
     /// The first `limit` boxes of `set` in words (`Tcp 443 from Internet to 10.0.1.4`: ports
     /// only when not all, addresses named as a tag when they are exactly one, `any IPv4` or
     /// `any IPv6` where a box's family shows nowhere else, else the first CIDR blocks and how
-    /// many more), each with an example flow of `direction`, and how many boxes there are.
-    /// Made from the atoms: a box of thousands of blocks costs no more than a short one.
+    /// many more), each with an example flow of `direction` when `examples` (else `None`), and
+    /// how many boxes there are. Made from the atoms: a box of thousands of blocks costs no
+    /// more than a short one.
     pub fn box_words(
         &mut self,
         inputs: &Inputs,
         set: Set,
         direction: Direction,
         limit: usize,
+        examples: bool,
     ) -> BoxWords {
         let mut atom_boxes: Vec<OwnedAtomBox> = Vec::new();
         let parts = self.protocol_parts(set);
@@ -1052,8 +1118,12 @@ impl FlowSpace {
         let mut shown = Vec::with_capacity(atom_boxes.len());
         for b in &atom_boxes {
             let words = self.atom_box_words(inputs, b);
-            let flows = self.atom_box_set(b);
-            let example = self.example(flows, direction);
+            let example = if examples {
+                let flows = self.atom_box_set(b);
+                self.example(flows, direction)
+            } else {
+                None
+            };
             shown.push((words, example));
         }
         BoxWords {
@@ -1123,17 +1193,85 @@ impl FlowSpace {
     /// Addresses given as atoms in words: the tag they are exactly, or their first CIDR blocks
     /// and how many more; and whether they are blocks (which show their family).
     fn atom_words(&mut self, inputs: &Inputs, v6: bool, ids: &[(u32, u32)]) -> (String, bool) {
-        let mut numbered: AtomRanges = [Vec::new(), Vec::new()];
-        numbered[usize::from(v6)] = ids.to_vec();
-        let given = self.atom_set(End::Source, &numbered);
+        let key = (v6, ids.to_vec());
+        if let Some(known) = self.address_words.get(&key) {
+            return known.clone();
+        }
+        let words = self.atom_words_anew(inputs, v6, ids);
+        self.address_words.insert(key, words.clone());
+        words
+    }
+
+    fn atom_words_anew(&mut self, inputs: &Inputs, v6: bool, ids: &[(u32, u32)]) -> (String, bool) {
+        let given = self.family_set(v6, ids);
         if let Some(name) = self.tag_named(inputs, given, v6) {
             return (name, false);
         }
+        let atoms = self.family_atoms(v6);
+        let runs: usize = ids
+            .iter()
+            .flat_map(|&(lo, hi)| lo..=hi)
+            .map(|a| atoms.runs(a).len())
+            .sum();
+        if runs * 2 > atoms.run_count() {
+            // Most of the family: said by what it leaves out, when that is short.
+            let last = u32::try_from(atoms.len()).unwrap_or(u32::MAX) - 1;
+            let rest = complement(ids, last);
+            let rest_set = self.family_set(v6, &rest);
+            let family = if v6 { "any IPv6" } else { "any IPv4" };
+            if let Some(names) = self.tags_making(inputs, rest_set, v6, 3) {
+                return (format!("{family} except {}", names.join(", ")), true);
+            }
+            let values = values_of(self.family_atoms(v6), &rest);
+            if count_blocks(v6, &values) <= BLOCKS_SHOWN as u128 {
+                return (format!("{family} except {}", nets_words(v6, &values)), true);
+            }
+        }
         let values = values_of(self.family_atoms(v6), ids);
-        (
-            nets_words(values.iter().flat_map(|&(lo, hi)| blocks_iter(v6, lo, hi))),
-            true,
-        )
+        (nets_words(v6, &values), true)
+    }
+
+    /// The flows whose source address is one of the atoms `ids` of a family.
+    fn family_set(&mut self, v6: bool, ids: &[(u32, u32)]) -> Set {
+        let mut numbered: AtomRanges = [Vec::new(), Vec::new()];
+        numbered[usize::from(v6)] = ids.to_vec();
+        self.atom_set(End::Source, &numbered)
+    }
+
+    /// At most `most` tags (built in or of the inputs) whose members in this family together
+    /// are exactly `given`'s source addresses, none inside another.
+    fn tags_making(
+        &mut self,
+        inputs: &Inputs,
+        given: Set,
+        v6: bool,
+        most: usize,
+    ) -> Option<Vec<String>> {
+        if let Some(name) = self.tag_named(inputs, given, v6) {
+            return Some(vec![name]);
+        }
+        let family = self.sets.range(FAMILY, u32::from(v6), u32::from(v6));
+        let mut inside: Vec<(String, Set)> = Vec::new();
+        for name in tag_names(inputs) {
+            let Some(tag) = self.tag(inputs, End::Source, &name) else {
+                continue;
+            };
+            let tag = self.sets.and(tag, family);
+            if tag.is_empty() || !self.sets.subset(tag, given) {
+                continue;
+            }
+            if inside.iter().any(|(_, t)| self.sets.subset(tag, *t)) {
+                continue;
+            }
+            inside.retain(|(_, t)| !self.sets.subset(*t, tag));
+            inside.push((name, tag));
+            if inside.len() > most {
+                return None;
+            }
+        }
+        let parts: Vec<Set> = inside.iter().map(|(_, t)| *t).collect();
+        let union = self.sets.or_all(&parts);
+        (!inside.is_empty() && union == given).then(|| inside.into_iter().map(|(n, _)| n).collect())
     }
 
     /// The name of the tag (built in or of the inputs) whose members in this family are
@@ -1141,9 +1279,7 @@ impl FlowSpace {
     fn tag_named(&mut self, inputs: &Inputs, given: Set, v6: bool) -> Option<String> {
         let v6 = u32::from(v6);
         let family = self.sets.range(FAMILY, v6, v6);
-        let mut names: Vec<String> = vec!["Internet".into(), "VirtualNetwork".into()];
-        names.extend(inputs.service_tags.names().map(str::to_string));
-        for name in names {
+        for name in tag_names(inputs) {
             if let Some(tag) = self.tag(inputs, End::Source, &name) {
                 let in_family = self.sets.and(tag, family);
                 if !in_family.is_empty() && in_family == given {
@@ -1286,7 +1422,20 @@ impl FlowSpace {
                 return name;
             }
         }
-        nets_words(nets.iter().copied())
+        let shown: Vec<String> = nets
+            .iter()
+            .take(BLOCKS_SHOWN)
+            .map(|n| match n {
+                IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
+                IpNet::V6(n) if n.prefix_len() == 128 => n.addr().to_string(),
+                n => n.to_string(),
+            })
+            .collect();
+        let mut text = shown.join(", ");
+        if nets.len() > BLOCKS_SHOWN {
+            text.push_str(&format!(" and {} more blocks", nets.len() - BLOCKS_SHOWN));
+        }
+        text
     }
 
     /// The fields of `flow` in this space: its protocol, family and atoms.
@@ -1334,8 +1483,11 @@ impl FlowSpace {
         self.decode(chosen, direction)
     }
 
-    /// The preferences of [`FlowSpace::example`], in order.
+    /// The preferences of [`FlowSpace::example`], in order (made once per space).
     fn preferences(&mut self) -> Vec<Set> {
+        if let Some(made) = &self.preferences {
+            return made.clone();
+        }
         let mut out = Vec::new();
         let portless = self.sets.range(PROTOCOL, 2, 4);
         for (end, (lo, hi)) in [(End::Source, EPHEMERAL), (End::Destination, NAMED_PORT)] {
@@ -1347,6 +1499,7 @@ impl FlowSpace {
             let avoid = self.nets(end, &unusual);
             out.push(self.sets.not(avoid));
         }
+        self.preferences = Some(out.clone());
         out
     }
 
@@ -1504,6 +1657,31 @@ mod tests {
         let v6 = Flow::parse("Inbound", "Tcp", "[fd00::4]:22", "[fd00::9]:5000").unwrap();
         assert!(!space.contains(vnet, &v4));
         assert!(space.contains(vnet, &v6));
+    }
+
+    proptest::proptest! {
+        /// Blocks are counted as many as ipnet makes.
+        #[test]
+        fn blocks_are_counted_as_made(lo in 0u32..u32::MAX, len in 0u32..100_000, v6 in proptest::bool::ANY) {
+            let (lo, hi) = if v6 {
+                let lo = u128::from(lo) << 90;
+                (lo, lo + (u128::from(len) << 80) + 12345)
+            } else {
+                (u128::from(lo), u128::from(lo.saturating_add(len)))
+            };
+            let made = blocks(v6, lo, hi).len() as u128;
+            proptest::prop_assert_eq!(count_blocks(v6, &[(lo, hi)]), made);
+        }
+    }
+
+    #[test]
+    fn whole_families_and_complements() {
+        assert_eq!(count_blocks(false, &[(0, u128::from(u32::MAX))]), 1);
+        assert_eq!(count_blocks(true, &[(0, u128::MAX)]), 1);
+        assert_eq!(count_blocks(true, &[(1, u128::MAX)]), 128);
+        assert_eq!(complement(&[(0, 3), (7, 9)], 12), vec![(4, 6), (10, 12)]);
+        assert_eq!(complement(&[(2, 12)], 12), vec![(0, 1)]);
+        assert_eq!(complement(&[], 5), vec![(0, 5)]);
     }
 
     #[test]

@@ -162,6 +162,8 @@ pub struct Mdd {
     /// How many values each level has.
     levels: Vec<u32>,
     nodes: Vec<Node>,
+    /// Each node's hash (the unique table grows without hashing segments again).
+    hashes: Vec<u64>,
     segments: Vec<Segment>,
     /// Open addressing over node numbers by the hash of their content: each slot holds the
     /// hash's high 32 bits (compared first) and the node's number.
@@ -227,6 +229,7 @@ impl Mdd {
             fields,
             levels,
             nodes: vec![terminal, terminal],
+            hashes: vec![0, 0],
             segments: Vec::new(),
             unique: vec![VACANT; UNIQUE_MIN],
             cache: vec![Entry::default(); CACHE_MIN],
@@ -298,6 +301,7 @@ impl Mdd {
     /// The bytes the manager holds (nodes, segments, unique table and cache).
     pub fn bytes(&self) -> usize {
         self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.hashes.capacity() * std::mem::size_of::<u64>()
             + self.segments.capacity() * std::mem::size_of::<Segment>()
             + self.unique.len() * std::mem::size_of::<u64>()
             + self.cache.len() * std::mem::size_of::<Entry>()
@@ -371,6 +375,7 @@ impl Mdd {
         self.scratch.truncate(base);
         let s = Set(self.nodes.len() as u32);
         self.nodes.push(node);
+        self.hashes.push(hash);
         self.unique[slot] = tag << 32 | u64::from(s.0);
         if self.nodes.len() * 2 > self.unique.len() {
             self.grow_unique();
@@ -388,9 +393,7 @@ impl Mdd {
         let size = self.unique.len() * 2;
         let mask = size - 1;
         let mut unique = vec![VACANT; size];
-        for (i, n) in self.nodes.iter().enumerate().skip(2) {
-            let range = n.first as usize..(n.first + n.len) as usize;
-            let hash = node_hash(n.level, &self.segments[range]);
+        for (i, &hash) in self.hashes.iter().enumerate().skip(2) {
             let mut slot = hash as usize & mask;
             while unique[slot] != VACANT {
                 slot = (slot + 1) & mask;
