@@ -311,6 +311,19 @@ struct Outcome {
     status: u8,
 }
 
+/// What a command answers: its output made, or written as it is made (the JSON of `reach`,
+/// `diff` and `search`, whose boxes can be many), giving the exit status.
+enum Answer {
+    Done(Outcome),
+    Streamed(Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<u8>>),
+}
+
+impl From<Outcome> for Answer {
+    fn from(outcome: Outcome) -> Answer {
+        Answer::Done(outcome)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -341,22 +354,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command {
-        Command::Verify(args) => run_verify(&args),
-        Command::Check { scenarios, json } => run_check(&scenarios, json),
+    let result: Result<Answer, Failure> = match cli.command {
+        Command::Verify(args) => run_verify(&args).map(Answer::from),
+        Command::Check { scenarios, json } => run_check(&scenarios, json).map(Answer::from),
         Command::Reach(args) => run_reach(&args),
         Command::Search(args) => run_search(&args),
-        Command::Lint { inputs, json } => run_lint(&inputs, json),
+        Command::Lint { inputs, json } => run_lint(&inputs, json).map(Answer::from),
         Command::Replay(args) => {
-            replay::run(&args.inputs, &args.logs, args.json, args.limit).map(|outcome| {
-                if !args.json {
-                    return outcome;
-                }
-                // Replay writes its JSON with plain serde_json: escaped here as every `--json`
-                // output is (a no-op once it writes through render::json_text).
-                let stdout = flowverify::output::escape_json_text(&outcome.stdout).into_owned();
-                Outcome { stdout, ..outcome }
-            })
+            replay::run(&args.inputs, &args.logs, args.json, args.limit)
+                .map(|outcome| {
+                    if !args.json {
+                        return outcome;
+                    }
+                    // Replay writes its JSON with plain serde_json: escaped here as every `--json`
+                    // output is (a no-op once it writes through render::json_text).
+                    let stdout = flowverify::output::escape_json_text(&outcome.stdout).into_owned();
+                    Outcome { stdout, ..outcome }
+                })
+                .map(Answer::from)
         }
         Command::Diff {
             before,
@@ -365,23 +380,34 @@ fn main() -> ExitCode {
             json,
         } => run_diff(&before, after.as_deref(), direction, json),
         Command::Permalink(PermalinkCommand::Encode { scenario, base }) => {
-            run_encode(&scenario, base.as_deref())
+            run_encode(&scenario, base.as_deref()).map(Answer::from)
         }
-        Command::Permalink(PermalinkCommand::Decode { link }) => run_decode(&link),
-        Command::Assumptions { markdown } => Ok(Outcome {
+        Command::Permalink(PermalinkCommand::Decode { link }) => {
+            run_decode(&link).map(Answer::from)
+        }
+        Command::Assumptions { markdown } => Ok(Answer::Done(Outcome {
             stdout: if markdown {
                 flowverify::assumptions::markdown()
             } else {
                 flowverify::assumptions::plain_text()
             },
             status: 0,
-        }),
+        })),
     };
     match result {
-        Ok(outcome) => match write_out(&mut std::io::stdout().lock(), &outcome.stdout) {
-            Ok(()) => ExitCode::from(outcome.status),
-            Err(e) => fail(vec![cannot_write(&e)]),
-        },
+        Ok(Answer::Done(outcome)) => {
+            match write_out(&mut std::io::stdout().lock(), &outcome.stdout) {
+                Ok(()) => ExitCode::from(outcome.status),
+                Err(e) => fail(vec![cannot_write(&e)]),
+            }
+        }
+        Ok(Answer::Streamed(write)) => {
+            let mut out = std::io::stdout().lock();
+            match write(&mut out).and_then(|status| write_out(&mut out, "").map(|()| status)) {
+                Ok(status) => ExitCode::from(status),
+                Err(e) => fail(vec![cannot_write(&e)]),
+            }
+        }
         Err(Failure::Input(messages)) => fail(messages),
     }
 }
@@ -401,7 +427,7 @@ fn run_verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
 }
 
 /// `flowverify reach`.
-fn run_reach(args: &ReachArgs) -> Result<Outcome, Failure> {
+fn run_reach(args: &ReachArgs) -> Result<Answer, Failure> {
     let inputs = read_inputs(&args.inputs)?;
     let local: Vec<IpNet> = if args.local.is_empty() {
         inputs
@@ -413,12 +439,13 @@ fn run_reach(args: &ReachArgs) -> Result<Outcome, Failure> {
         args.local.clone()
     };
     let mut reach = flowverify::reach::reach_within(&inputs, args.direction, &local)?;
-    let stdout = if args.json {
-        render::json_text(&flowverify::ffi::reach(&mut reach))
-    } else {
-        render::reach(&inputs, &mut reach, &local)
-    };
-    Ok(Outcome { stdout, status: 0 })
+    if args.json {
+        return Ok(Answer::Streamed(Box::new(move |out| {
+            flowverify::ffi::write_reach(out, &mut reach).map(|()| 0)
+        })));
+    }
+    let stdout = render::reach(&inputs, &mut reach, &local);
+    Ok(Answer::Done(Outcome { stdout, status: 0 }))
 }
 
 /// `flowverify diff`.
@@ -427,7 +454,7 @@ fn run_diff(
     after: Option<&Path>,
     direction: Option<Direction>,
     json: bool,
-) -> Result<Outcome, Failure> {
+) -> Result<Answer, Failure> {
     let (old, new) = match after {
         Some(after) => {
             files::stdin_at_most_once([before, after])?;
@@ -466,15 +493,14 @@ fn run_diff(
         None => vec![Direction::Inbound, Direction::Outbound],
     };
     let mut d = flowverify::diff::diff(&old, &new, &directions)?;
-    let stdout = if json {
-        render::json_text(&flowverify::ffi::diff(&mut d))
-    } else {
-        render::diff(&new, &mut d)
-    };
-    Ok(Outcome {
-        stdout,
-        status: u8::from(!d.changes.is_empty()),
-    })
+    let status = u8::from(!d.changes.is_empty());
+    if json {
+        return Ok(Answer::Streamed(Box::new(move |out| {
+            flowverify::ffi::write_diff(out, &mut d).map(|()| status)
+        })));
+    }
+    let stdout = render::diff(&new, &mut d);
+    Ok(Answer::Done(Outcome { stdout, status }))
 }
 
 /// `flowverify lint`.
@@ -518,7 +544,7 @@ fn every_entry_given(text: &str, bad: fn(String) -> QueryError) -> Result<(), Qu
 }
 
 /// `flowverify search`.
-fn run_search(args: &SearchArgs) -> Result<Outcome, Failure> {
+fn run_search(args: &SearchArgs) -> Result<Answer, Failure> {
     use flowverify::search::search;
     let inputs = read_inputs(&args.inputs)?;
     let mut query = Query::new(args.direction);
@@ -564,10 +590,9 @@ fn run_search(args: &SearchArgs) -> Result<Outcome, Failure> {
         let _ = std::io::stderr().write_all(warnings.as_bytes());
     }
     if args.json {
-        let json = flowverify::ffi::found(&inputs, &mut found);
-        let status = u8::from(json["found"] != true);
-        let stdout = render::json_text(&json);
-        return Ok(Outcome { stdout, status });
+        return Ok(Answer::Streamed(Box::new(move |out| {
+            flowverify::ffi::write_found(out, &inputs, &mut found).map(|any| u8::from(!any))
+        })));
     }
     let example = found.example();
     let verdict = example.map(|flow| verify(&inputs, &flow));
@@ -595,10 +620,10 @@ fn run_search(args: &SearchArgs) -> Result<Outcome, Failure> {
             }
         ),
     };
-    Ok(Outcome {
+    Ok(Answer::Done(Outcome {
         stdout,
         status: if verdict.is_some() { 0 } else { 1 },
-    })
+    }))
 }
 
 /// Assembles the inputs of a target: the scenario's slots, replaced or added to by the flags.

@@ -13,8 +13,15 @@
 //! assert!(json["notes"][0].as_str().unwrap().contains("NsgsNotAppliedOnNic"));
 //! ```
 
-use serde::Serialize;
+use std::cell::RefCell;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 use serde_json::Value;
+
+use crate::flowset::FlowSpace;
+use crate::mdd::Set;
+use crate::model::Direction;
 
 use crate::flow::Flow;
 use crate::verdict::{
@@ -197,45 +204,83 @@ pub fn write_result<W: std::io::Write>(out: W, verdict: &Verdict) -> serde_json:
     serde_json::to_writer(out, &result_object(verdict, flow_object(&verdict.flow)))
 }
 
-/// A box of flows as `interfaces.md` section 7 writes it.
-fn box_object(b: &crate::flowset::FlowBox) -> Value {
-    let ports = |ranges: &[(u16, u16)]| -> Vec<String> {
-        ranges
-            .iter()
-            .map(|&(lo, hi)| {
-                if lo == hi {
-                    lo.to_string()
-                } else {
-                    format!("{lo}-{hi}")
+/// A box of flows as `interfaces.md` section 7 writes it: `{protocols, source, sourcePorts,
+/// destination, destinationPorts}` (no ports for portless protocols).
+struct BoxJson<'a>(&'a crate::flowset::FlowBox);
+
+/// A port range as a box writes it: `N` or `A-B`.
+fn port_text(&(lo, hi): &(u16, u16)) -> String {
+    if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}-{hi}")
+    }
+}
+
+impl Serialize for BoxJson<'_> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        let b = self.0;
+        let fields = 3 + usize::from(b.source_ports.is_some()) * 2;
+        let mut map = out.serialize_map(Some(fields))?;
+        map.serialize_entry(
+            "protocols",
+            &b.protocols.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        )?;
+        map.serialize_entry("source", &Texts(&b.source))?;
+        if let Some(p) = &b.source_ports {
+            map.serialize_entry("sourcePorts", &p.iter().map(port_text).collect::<Vec<_>>())?;
+        }
+        map.serialize_entry("destination", &Texts(&b.destination))?;
+        if let Some(p) = &b.destination_ports {
+            map.serialize_entry(
+                "destinationPorts",
+                &p.iter().map(port_text).collect::<Vec<_>>(),
+            )?;
+        }
+        map.end()
+    }
+}
+
+/// A list written as the strings its items display as.
+struct Texts<'a, T: std::fmt::Display>(&'a [T]);
+
+impl<T: std::fmt::Display> Serialize for Texts<'_, T> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        out.collect_seq(self.0.iter().map(ToString::to_string))
+    }
+}
+
+/// A set of flows as its boxes, written one at a time as they are made: memory does not grow
+/// with their number (a region can have hundreds of thousands).
+struct BoxesJson<'a, 's> {
+    space: &'a RefCell<&'s mut FlowSpace>,
+    set: Set,
+}
+
+impl Serialize for BoxesJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        let mut seq = out.serialize_seq(None)?;
+        let mut failed = None;
+        self.space.borrow_mut().for_each_box(self.set, |b| {
+            match seq.serialize_element(&BoxJson(b)) {
+                Ok(()) => std::ops::ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(e);
+                    std::ops::ControlFlow::Break(())
                 }
-            })
-            .collect()
-    };
-    let mut object = serde_json::Map::new();
-    object.insert(
-        "protocols".into(),
-        b.protocols.iter().map(|p| p.as_str()).collect(),
-    );
-    object.insert(
-        "source".into(),
-        b.source.iter().map(ToString::to_string).collect(),
-    );
-    if let Some(p) = &b.source_ports {
-        object.insert("sourcePorts".into(), ports(p).into());
+            }
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => seq.end(),
+        }
     }
-    object.insert(
-        "destination".into(),
-        b.destination.iter().map(ToString::to_string).collect(),
-    );
-    if let Some(p) = &b.destination_ports {
-        object.insert("destinationPorts".into(), ports(p).into());
-    }
-    Value::Object(object)
 }
 
 /// A set of flows as boxes (`interfaces.md` section 7).
-pub fn boxes(space: &mut crate::flowset::FlowSpace, set: crate::mdd::Set) -> Value {
-    space.boxes(set).iter().map(box_object).collect()
+pub fn boxes(space: &mut FlowSpace, set: Set) -> Value {
+    let space = RefCell::new(space);
+    serde_json::to_value(BoxesJson { space: &space, set }).unwrap_or(Value::Null)
 }
 
 /// A flow as a scenario writes it: `{direction, protocol, local, remote}`.
@@ -248,35 +293,109 @@ pub fn flow(flow: &Flow) -> Value {
     })
 }
 
+/// Who decided, as the result object writes it: `{"layer", "resource"}`.
+#[derive(Serialize)]
+struct DecidedByJson<'a> {
+    layer: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<&'a str>,
+}
+
+/// The `reach` object of `interfaces.md` section 7: the direction and its regions, each with
+/// its verdict, its flows as boxes (written as they are made) and an example flow.
+struct ReachJson<'a, 's> {
+    direction: Direction,
+    regions: &'a [crate::reach::Region],
+    space: RefCell<&'s mut FlowSpace>,
+}
+
+impl Serialize for ReachJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        let mut map = out.serialize_map(Some(2))?;
+        map.serialize_entry("direction", self.direction.as_str())?;
+        map.serialize_entry("regions", &RegionsJson(self))?;
+        map.end()
+    }
+}
+
+struct RegionsJson<'r, 'a, 's>(&'r ReachJson<'a, 's>);
+
+impl Serialize for RegionsJson<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        let reach = self.0;
+        let mut seq = out.serialize_seq(Some(reach.regions.len()))?;
+        for region in reach.regions {
+            let example = reach
+                .space
+                .borrow_mut()
+                .example(region.flows, reach.direction);
+            seq.serialize_element(&RegionJson {
+                region,
+                example: example.as_ref(),
+                flows: BoxesJson {
+                    space: &reach.space,
+                    set: region.flows,
+                },
+            })?;
+        }
+        seq.end()
+    }
+}
+
+struct RegionJson<'a, 'b, 's> {
+    region: &'a crate::reach::Region,
+    example: Option<&'a Flow>,
+    flows: BoxesJson<'b, 's>,
+}
+
+impl Serialize for RegionJson<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        let r = self.region;
+        let mut map = out.serialize_map(None)?;
+        map.serialize_entry("access", r.access.as_str())?;
+        if let Some(rule) = &r.rule_name {
+            map.serialize_entry("ruleName", rule)?;
+        }
+        map.serialize_entry(
+            "decidedBy",
+            &DecidedByJson {
+                layer: r.layer.as_str(),
+                resource: r.resource.as_deref(),
+            },
+        )?;
+        map.serialize_entry("uncertain", &r.uncertain)?;
+        map.serialize_entry("flows", &self.flows)?;
+        if let Some(e) = self.example {
+            map.serialize_entry("example", &flow(e))?;
+        }
+        map.end()
+    }
+}
+
 /// The `reach` object of `interfaces.md` section 7: the direction and its regions, each with
 /// its verdict, its flows as boxes and an example flow.
 pub fn reach(reach: &mut crate::reach::Reach) -> Value {
-    let mut regions = Vec::with_capacity(reach.regions.len());
-    for region in &reach.regions {
-        let boxes = reach.space.boxes(region.flows);
-        let example = reach.space.example(region.flows, reach.direction);
-        let mut decided_by = serde_json::Map::new();
-        decided_by.insert("layer".into(), region.layer.as_str().into());
-        if let Some(r) = &region.resource {
-            decided_by.insert("resource".into(), r.as_str().into());
-        }
-        let mut object = serde_json::Map::new();
-        object.insert("access".into(), region.access.as_str().into());
-        if let Some(rule) = &region.rule_name {
-            object.insert("ruleName".into(), rule.as_str().into());
-        }
-        object.insert("decidedBy".into(), Value::Object(decided_by));
-        object.insert("uncertain".into(), region.uncertain.into());
-        object.insert("flows".into(), boxes.iter().map(box_object).collect());
-        if let Some(example) = example {
-            object.insert("example".into(), self::flow(&example));
-        }
-        regions.push(Value::Object(object));
-    }
-    serde_json::json!({
-        "direction": reach.direction.as_str(),
-        "regions": regions,
-    })
+    let json = ReachJson {
+        direction: reach.direction,
+        regions: &reach.regions,
+        space: RefCell::new(&mut reach.space),
+    };
+    serde_json::to_value(json).unwrap_or(Value::Null)
+}
+
+/// Writes [`reach`]'s object to `out` (pretty, escaped as [`crate::output`] escapes), its
+/// boxes as they are made: what the command line prints, in memory that does not grow with
+/// the number of boxes.
+pub fn write_reach(
+    out: &mut dyn std::io::Write,
+    reach: &mut crate::reach::Reach,
+) -> std::io::Result<()> {
+    let json = ReachJson {
+        direction: reach.direction,
+        regions: &reach.regions,
+        space: RefCell::new(&mut reach.space),
+    };
+    crate::output::write_json_pretty(out, &json)
 }
 
 /// The `lint` object of `interfaces.md` section 7: `{"findings": [...]}`.
@@ -324,15 +443,64 @@ pub fn findings(findings: &[crate::lint::Finding]) -> Value {
 /// The `search` object of `interfaces.md` section 7 for what was found:
 /// `{"found": true, "result": <result object of the example>, "flows": [box...]}` or
 /// `{"found": false, "flows": []}`.
-pub fn found(inputs: &crate::Inputs, found: &mut crate::search::Found) -> Value {
-    match found.example() {
-        Some(example) => serde_json::json!({
-            "found": true,
-            "result": result(&crate::verify(inputs, &example)),
-            "flows": boxes(&mut found.reach.space, found.flows),
-        }),
-        None => serde_json::json!({"found": false, "flows": []}),
+struct FoundJson<'a, 's> {
+    result: Option<Value>,
+    flows: BoxesJson<'a, 's>,
+}
+
+impl Serialize for FoundJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        let mut map = out.serialize_map(None)?;
+        map.serialize_entry("found", &self.result.is_some())?;
+        match &self.result {
+            Some(result) => {
+                map.serialize_entry("result", result)?;
+                map.serialize_entry("flows", &self.flows)?;
+            }
+            None => map.serialize_entry("flows", &[(); 0])?,
+        }
+        map.end()
     }
+}
+
+/// The `search` object for what was found (see [`write_found`]).
+pub fn found(inputs: &crate::Inputs, found: &mut crate::search::Found) -> Value {
+    let result = found
+        .example()
+        .map(|example| result(&crate::verify(inputs, &example)));
+    let space = RefCell::new(&mut found.reach.space);
+    let json = FoundJson {
+        result,
+        flows: BoxesJson {
+            space: &space,
+            set: found.flows,
+        },
+    };
+    serde_json::to_value(json).unwrap_or(Value::Null)
+}
+
+/// Writes the `search` object of `interfaces.md` section 7 for what was found (`{"found":
+/// true, "result": <result object of the example>, "flows": [box...]}` or `{"found": false,
+/// "flows": []}`) to `out`, its boxes as they are made; whether something was found.
+pub fn write_found(
+    out: &mut dyn std::io::Write,
+    inputs: &crate::Inputs,
+    found: &mut crate::search::Found,
+) -> std::io::Result<bool> {
+    let result = found
+        .example()
+        .map(|example| result(&crate::verify(inputs, &example)));
+    let any = result.is_some();
+    let space = RefCell::new(&mut found.reach.space);
+    let json = FoundJson {
+        result,
+        flows: BoxesJson {
+            space: &space,
+            set: found.flows,
+        },
+    };
+    crate::output::write_json_pretty(out, &json)?;
+    Ok(any)
 }
 
 /// A search query from its JSON object (`interfaces.md` section 6a): the `search` options by
@@ -422,36 +590,105 @@ pub fn search_query(query: &Value) -> Result<crate::search::Query, String> {
     Ok(query)
 }
 
+/// One side of a change: `{"access", "ruleName", "decidedBy"}`.
+struct SideJson<'a>(&'a crate::diff::Side);
+
+impl Serialize for SideJson<'_> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        let s = self.0;
+        let mut map = out.serialize_map(None)?;
+        map.serialize_entry("access", s.access.as_str())?;
+        if let Some(r) = &s.rule_name {
+            map.serialize_entry("ruleName", r)?;
+        }
+        map.serialize_entry(
+            "decidedBy",
+            &DecidedByJson {
+                layer: s.layer.as_str(),
+                resource: s.resource.as_deref(),
+            },
+        )?;
+        map.end()
+    }
+}
+
+/// The `diff` object of `interfaces.md` section 7: `{"changes": [...]}`, each change with both
+/// verdicts, its flows as boxes (written as they are made) and an example.
+struct DiffJson<'a, 's> {
+    changes: &'a [crate::diff::Change],
+    space: RefCell<&'s mut FlowSpace>,
+}
+
+impl Serialize for DiffJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        let mut map = out.serialize_map(Some(1))?;
+        map.serialize_entry("changes", &ChangesJson(self))?;
+        map.end()
+    }
+}
+
+struct ChangesJson<'r, 'a, 's>(&'r DiffJson<'a, 's>);
+
+impl Serialize for ChangesJson<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        let d = self.0;
+        let mut seq = out.serialize_seq(Some(d.changes.len()))?;
+        for c in d.changes {
+            let example = d.space.borrow_mut().example(c.flows, c.direction);
+            seq.serialize_element(&ChangeJson {
+                change: c,
+                example: example.as_ref(),
+                flows: BoxesJson {
+                    space: &d.space,
+                    set: c.flows,
+                },
+            })?;
+        }
+        seq.end()
+    }
+}
+
+struct ChangeJson<'a, 'b, 's> {
+    change: &'a crate::diff::Change,
+    example: Option<&'a Flow>,
+    flows: BoxesJson<'b, 's>,
+}
+
+impl Serialize for ChangeJson<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        let c = self.change;
+        let mut map = out.serialize_map(None)?;
+        map.serialize_entry("direction", c.direction.as_str())?;
+        map.serialize_entry("before", &SideJson(&c.before))?;
+        map.serialize_entry("after", &SideJson(&c.after))?;
+        map.serialize_entry("flows", &self.flows)?;
+        if let Some(e) = self.example {
+            map.serialize_entry("example", &flow(e))?;
+        }
+        map.end()
+    }
+}
+
 /// The `diff` object of `interfaces.md` section 7: `{"changes": [...]}`, each change with both
 /// verdicts, its flows as boxes and an example.
 pub fn diff(diff: &mut crate::diff::Diff) -> Value {
-    let side = |s: &crate::diff::Side| {
-        let mut decided_by = serde_json::Map::new();
-        decided_by.insert("layer".into(), s.layer.as_str().into());
-        if let Some(r) = &s.resource {
-            decided_by.insert("resource".into(), r.as_str().into());
-        }
-        let mut o = serde_json::Map::new();
-        o.insert("access".into(), s.access.as_str().into());
-        if let Some(r) = &s.rule_name {
-            o.insert("ruleName".into(), r.as_str().into());
-        }
-        o.insert("decidedBy".into(), Value::Object(decided_by));
-        Value::Object(o)
+    let json = DiffJson {
+        changes: &diff.changes,
+        space: RefCell::new(&mut diff.space),
     };
-    let mut changes = Vec::with_capacity(diff.changes.len());
-    for c in &diff.changes {
-        let mut o = serde_json::Map::new();
-        o.insert("direction".into(), c.direction.as_str().into());
-        o.insert("before".into(), side(&c.before));
-        o.insert("after".into(), side(&c.after));
-        o.insert("flows".into(), boxes(&mut diff.space, c.flows));
-        if let Some(e) = diff.space.example(c.flows, c.direction) {
-            o.insert("example".into(), flow(&e));
-        }
-        changes.push(Value::Object(o));
-    }
-    serde_json::json!({ "changes": changes })
+    serde_json::to_value(json).unwrap_or(Value::Null)
+}
+
+/// Writes [`diff`]'s object to `out` (pretty, escaped), its boxes as they are made.
+pub fn write_diff(
+    out: &mut dyn std::io::Write,
+    diff: &mut crate::diff::Diff,
+) -> std::io::Result<()> {
+    let json = DiffJson {
+        changes: &diff.changes,
+        space: RefCell::new(&mut diff.space),
+    };
+    crate::output::write_json_pretty(out, &json)
 }
 
 #[cfg(test)]

@@ -116,6 +116,29 @@ pub fn write_json<W: io::Write, T: Serialize + ?Sized>(
     ))
 }
 
+/// Writes `value` to `out` as pretty JSON ending with a newline, escaped as [`json_pretty`]
+/// escapes: for an answer written as it is made (the boxes of `reach`, `diff`, `search`).
+///
+/// ```
+/// let mut out = Vec::new();
+/// flowverify::output::write_json_pretty(&mut out, &["\u{2029}"]).unwrap();
+/// assert_eq!(out, b"[\n  \"\\u2029\"\n]\n");
+/// ```
+pub fn write_json_pretty<T: Serialize + ?Sized>(
+    out: &mut dyn io::Write,
+    value: &T,
+) -> io::Result<()> {
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+    value
+        .serialize(&mut Serializer::with_formatter(
+            &mut buffered,
+            Escaping(PrettyFormatter::new()),
+        ))
+        .map_err(io::Error::from)?;
+    io::Write::write_all(&mut buffered, b"\n")?;
+    io::Write::flush(&mut buffered)
+}
+
 /// JSON text written by another writer (plain `serde_json`), escaped as [`json_pretty`]
 /// escapes: in JSON text the characters of [`is_escaped`] other than its whitespace can only be
 /// inside strings, where `\uXXXX` means the same character, so the text is replaced
