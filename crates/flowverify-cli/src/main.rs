@@ -315,8 +315,11 @@ struct Outcome {
 /// `diff` and `search`, whose boxes can be many), giving the exit status.
 enum Answer {
     Done(Outcome),
-    Streamed(Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<u8>>),
+    Streamed(WriteAnswer),
 }
+
+/// Writes an answer to standard output as it is made, giving the exit status.
+type WriteAnswer = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<u8>>;
 
 impl From<Outcome> for Answer {
     fn from(outcome: Outcome) -> Answer {
