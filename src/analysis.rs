@@ -272,12 +272,17 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
                 let mut reach = String::new();
                 let mut reaches = Vec::with_capacity(2);
                 let mut too_large = None;
+                // One space for both directions: its atoms are made once.
+                let space = flowverify::flowset::FlowSpace::builder()
+                    .inputs(inputs)
+                    .nets(&local)
+                    .build();
                 for (direction, stage) in [
                     (Direction::Inbound, "reachability, inbound"),
                     (Direction::Outbound, "reachability, outbound"),
                 ] {
                     progress(post, stage);
-                    match flowverify::reach::reach_within(inputs, direction, &local) {
+                    match flowverify::reach::reach_in(space.clone(), inputs, direction, &local) {
                         Ok(mut r) => {
                             reach.push_str(&reach_html(inputs, &mut r, &local));
                             reaches.push(r);

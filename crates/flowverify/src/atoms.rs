@@ -21,7 +21,8 @@
 //! // 0-21 and 23-79 and 444-65535 are named by no set: one atom.
 //! assert_eq!(atoms.len(), 4);
 //! assert_eq!(atoms.atom(0), atoms.atom(50000));
-//! assert_eq!(atoms.runs(atoms.atom(0)), &[(0, 21), (23, 79), (444, 65535)]);
+//! let runs: Vec<_> = atoms.runs(atoms.atom(0)).collect();
+//! assert_eq!(runs, [(0, 21), (23, 79), (444, 65535)]);
 //! assert_eq!(atoms.atoms_of(&[(80, 443)]), Some(vec![2, 3]));
 //! // 100-200 cuts an atom: not a union of atoms.
 //! assert_eq!(atoms.atoms_of(&[(100, 200)]), None);
@@ -36,42 +37,67 @@ pub struct Atoms {
     starts: Vec<u128>,
     /// The atom of each run.
     run_atom: Vec<u32>,
-    /// Each atom's runs, as `(first, last)`, ascending; flattened, with `offsets[a]..offsets[a +
-    /// 1]` the runs of atom `a`.
-    runs: Vec<(u128, u128)>,
+    /// Each atom's runs (as indices of `starts`), ascending; flattened, with `offsets[a]..
+    /// offsets[a + 1]` the runs of atom `a`.
+    runs: Vec<u32>,
     offsets: Vec<u32>,
 }
 
+/// The position of the first of `sorted` that is not below `value` (as `partition_point`),
+/// looked for from the start in growing steps: quick when it is near.
+fn gallop(sorted: &[u128], value: u128) -> usize {
+    let mut step = 1usize;
+    let mut low = 0usize;
+    while low + step < sorted.len() && sorted[low + step] < value {
+        low += step;
+        step *= 2;
+    }
+    let high = (low + step + 1).min(sorted.len());
+    low + sorted[low..high].partition_point(|&s| s < value)
+}
+
 /// Sorted, merged inclusive intervals (overlapping and adjacent ones joined), within `0..=max`.
-pub(crate) fn normalise(intervals: &[(u128, u128)], max: u128) -> Vec<(u128, u128)> {
-    let mut sorted: Vec<(u128, u128)> = intervals
-        .iter()
-        .filter(|(lo, hi)| lo <= hi && *lo <= max)
-        .map(|&(lo, hi)| (lo, hi.min(max)))
-        .collect();
-    sorted.sort_unstable();
-    let mut out: Vec<(u128, u128)> = Vec::with_capacity(sorted.len());
-    for (lo, hi) in sorted {
-        match out.last_mut() {
-            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
-            _ => out.push((lo, hi)),
+pub fn normalise(intervals: &[(u128, u128)], max: u128) -> Vec<(u128, u128)> {
+    let mut v = intervals.to_vec();
+    normalise_in_place(&mut v, max);
+    v
+}
+
+/// [`normalise`] without a copy.
+fn normalise_in_place(v: &mut Vec<(u128, u128)>, max: u128) {
+    v.retain(|(lo, hi)| lo <= hi && *lo <= max);
+    for r in v.iter_mut() {
+        r.1 = r.1.min(max);
+    }
+    v.sort_unstable();
+    let mut kept = 0usize;
+    for i in 0..v.len() {
+        let (lo, hi) = v[i];
+        if kept > 0 && lo <= v[kept - 1].1.saturating_add(1) {
+            v[kept - 1].1 = v[kept - 1].1.max(hi);
+        } else {
+            v[kept] = (lo, hi);
+            kept += 1;
         }
     }
-    out
+    v.truncate(kept);
 }
 
 impl Atoms {
     /// The atoms of the field `0..=max` in which each of `sets` (inclusive intervals, in any
     /// order, overlapping or not) is a union of atoms.
     pub fn new(max: u128, sets: &[Vec<(u128, u128)>]) -> Atoms {
-        let sets: Vec<Vec<(u128, u128)>> = sets
-            .iter()
-            .map(|s| normalise(s, max))
-            .filter(|s| !s.is_empty() && s.as_slice() != [(0, max)])
-            .collect();
+        let sets: Vec<Vec<(u128, u128)>> = sets.iter().map(|s| normalise(s, max)).collect();
+        Atoms::of_sets(max, &sets).0
+    }
+
+    /// [`Atoms::new`] for sets already normalised (sorted, merged, within `0..=max`, as
+    /// [`normalise`] makes them), and the atoms of each set (ascending), in the order of
+    /// `sets`.
+    pub fn of_sets(max: u128, sets: &[Vec<(u128, u128)>]) -> (Atoms, Vec<Vec<u32>>) {
         // The elementary intervals: cut at every set's first value and after its last.
         let mut starts: Vec<u128> = vec![0];
-        for set in &sets {
+        for set in sets {
             for &(lo, hi) in set {
                 starts.push(lo);
                 if hi < max {
@@ -81,23 +107,36 @@ impl Atoms {
         }
         starts.sort_unstable();
         starts.dedup();
-        let index = |value: u128| starts.partition_point(|&s| s < value);
+        // Where each set's intervals fall among the elementary ones, found once: a set's
+        // intervals are sorted, so each is searched for from where the last one ended.
+        let spans: Vec<Vec<(u32, u32)>> = sets
+            .iter()
+            .map(|set| {
+                let mut from = 0usize;
+                set.iter()
+                    .map(|&(lo, hi)| {
+                        let first = from + gallop(&starts[from..], lo);
+                        let end = if hi >= max {
+                            starts.len()
+                        } else {
+                            first + gallop(&starts[first..], hi + 1)
+                        };
+                        from = end;
+                        (first as u32, end as u32)
+                    })
+                    .collect()
+            })
+            .collect();
         // Refinement: each set moves the elementary intervals it covers to new classes, one
         // new class per class it touches (a class wholly inside the set just changes number).
         let mut class = vec![0u32; starts.len()];
         let mut classes: u32 = 1;
         let mut stamp = vec![0u32; 1];
         let mut renamed = vec![0u32; 1];
-        for (round, set) in sets.iter().enumerate() {
+        for (round, set) in spans.iter().enumerate() {
             let round = round as u32 + 1;
-            for &(lo, hi) in set {
-                let first = index(lo);
-                let end = if hi >= max {
-                    starts.len()
-                } else {
-                    index(hi + 1)
-                };
-                for c in &mut class[first..end] {
+            for &(first, end) in set {
+                for c in &mut class[first as usize..end as usize] {
                     let old = *c as usize;
                     if stamp[old] != round {
                         stamp[old] = round;
@@ -110,6 +149,7 @@ impl Atoms {
                 }
             }
         }
+        drop((stamp, renamed));
         // Number the classes by their lowest value and join neighbouring intervals of one.
         let mut number = vec![u32::MAX; classes as usize];
         let mut atoms: u32 = 0;
@@ -126,25 +166,49 @@ impl Atoms {
                 run_atom.push(*n);
             }
         }
-        let mut per_atom: Vec<Vec<(u128, u128)>> = vec![Vec::new(); atoms as usize];
-        for (i, (&start, &a)) in run_starts.iter().zip(&run_atom).enumerate() {
-            let last = run_starts.get(i + 1).map_or(max, |next| next - 1);
-            per_atom[a as usize].push((start, last));
+        // Each set's atoms: those of the intervals it covers.
+        let mut seen = vec![u32::MAX; atoms as usize];
+        let ids: Vec<Vec<u32>> = spans
+            .iter()
+            .enumerate()
+            .map(|(k, set)| {
+                let mut mine = Vec::new();
+                for &(first, end) in set {
+                    for &c in &class[first as usize..end as usize] {
+                        let a = number[c as usize];
+                        if seen[a as usize] != k as u32 {
+                            seen[a as usize] = k as u32;
+                            mine.push(a);
+                        }
+                    }
+                }
+                mine.sort_unstable();
+                mine
+            })
+            .collect();
+        drop((class, spans));
+        let mut counts = vec![0u32; atoms as usize + 1];
+        for &a in &run_atom {
+            counts[a as usize + 1] += 1;
         }
-        let mut runs = Vec::with_capacity(run_starts.len());
-        let mut offsets = Vec::with_capacity(per_atom.len() + 1);
-        offsets.push(0);
-        for r in per_atom {
-            runs.extend(r);
-            offsets.push(runs.len() as u32);
+        let mut offsets = counts;
+        for a in 1..offsets.len() {
+            offsets[a] += offsets[a - 1];
         }
-        Atoms {
+        let mut next = offsets.clone();
+        let mut runs = vec![0u32; run_atom.len()];
+        for (i, &a) in run_atom.iter().enumerate() {
+            runs[next[a as usize] as usize] = i as u32;
+            next[a as usize] += 1;
+        }
+        let made = Atoms {
             max,
             starts: run_starts,
             run_atom,
             runs,
             offsets,
-        }
+        };
+        (made, ids)
     }
 
     /// How many atoms there are (at least one).
@@ -176,8 +240,24 @@ impl Atoms {
         self.run_atom[run]
     }
 
-    /// The values of atom `atom` as ascending intervals (empty for a number that is no atom).
-    pub fn runs(&self, atom: u32) -> &[(u128, u128)] {
+    /// The run (by index) `i` as `(first, last)`.
+    fn run(&self, i: u32) -> (u128, u128) {
+        let i = i as usize;
+        let last = self.starts.get(i + 1).map_or(self.max, |next| next - 1);
+        (self.starts[i], last)
+    }
+
+    /// The values of atom `atom` as ascending intervals (none for a number that is no atom).
+    pub fn runs(&self, atom: u32) -> impl Iterator<Item = (u128, u128)> + '_ {
+        self.run_indices(atom).iter().map(|&i| self.run(i))
+    }
+
+    /// How many runs atom `atom` has.
+    pub fn runs_of(&self, atom: u32) -> usize {
+        self.run_indices(atom).len()
+    }
+
+    fn run_indices(&self, atom: u32) -> &[u32] {
         let a = atom as usize;
         match (self.offsets.get(a), self.offsets.get(a + 1)) {
             (Some(&from), Some(&to)) => &self.runs[from as usize..to as usize],
@@ -187,7 +267,7 @@ impl Atoms {
 
     /// The lowest value of atom `atom`.
     pub fn first(&self, atom: u32) -> u128 {
-        self.runs(atom).first().map_or(0, |r| r.0)
+        self.runs(atom).next().map_or(0, |r| r.0)
     }
 
     /// The atoms whose union is exactly the values of `intervals`, ascending; `None` when the
@@ -221,7 +301,7 @@ impl Atoms {
             count += 1;
             if seen.get(i + 1).map(|n| n.0) != Some(a) {
                 // Every run of the atom must be inside.
-                if count as usize != self.runs(a).len() {
+                if count as usize != self.runs_of(a) {
                     return None;
                 }
                 atoms.push(a);
@@ -234,13 +314,10 @@ impl Atoms {
     /// The values of the atoms `atoms` (any order), as ascending, merged intervals.
     pub fn values(&self, atoms: impl IntoIterator<Item = u32>) -> Vec<(u128, u128)> {
         let atoms: Vec<u32> = atoms.into_iter().collect();
-        let runs: usize = atoms.iter().map(|&a| self.runs(a).len()).sum();
+        let runs: usize = atoms.iter().map(|&a| self.runs_of(a)).sum();
         if runs * 8 < self.starts.len() {
             // Few runs: gather and sort them.
-            let mut all: Vec<(u128, u128)> = atoms
-                .iter()
-                .flat_map(|&a| self.runs(a).iter().copied())
-                .collect();
+            let mut all: Vec<(u128, u128)> = atoms.iter().flat_map(|&a| self.runs(a)).collect();
             all.sort_unstable();
             return normalise(&all, self.max);
         }
@@ -291,11 +368,19 @@ mod tests {
                 for w in 0..64u128 {
                     prop_assert_eq!(atoms.atom(v) == atoms.atom(w), signature(v) == signature(w));
                 }
-                prop_assert!(within(atoms.runs(atoms.atom(v)), v));
+                let runs: Vec<_> = atoms.runs(atoms.atom(v)).collect();
+                prop_assert!(within(&runs, v));
             }
             for s in &sets {
                 let ids = atoms.atoms_of(s).expect("every set is a union of atoms");
-                prop_assert_eq!(atoms.values(ids), normalise(s, 63));
+                prop_assert_eq!(atoms.values(ids.clone()), normalise(s, 63));
+            }
+            // The atoms of each set, as made.
+            let normalised: Vec<_> = sets.iter().map(|s| normalise(s, 63)).collect();
+            let (again, ids) = Atoms::of_sets(63, &normalised);
+            prop_assert_eq!(&again, &atoms);
+            for (s, ids) in sets.iter().zip(ids) {
+                prop_assert_eq!(Some(ids), atoms.atoms_of(s));
             }
             for a in 1..atoms.len() as u32 {
                 prop_assert!(atoms.first(a - 1) < atoms.first(a));
@@ -323,7 +408,10 @@ mod tests {
         let atoms = Atoms::new(u128::MAX, &[vec![(u128::MAX - 1, u128::MAX)]]);
         assert_eq!(atoms.len(), 2);
         assert_eq!(atoms.atom(u128::MAX), 1);
-        assert_eq!(atoms.runs(1), &[(u128::MAX - 1, u128::MAX)]);
+        assert_eq!(
+            atoms.runs(1).collect::<Vec<_>>(),
+            [(u128::MAX - 1, u128::MAX)]
+        );
         assert_eq!(Atoms::new(7, &[]).len(), 1);
     }
 }

@@ -37,6 +37,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -398,7 +399,16 @@ impl Families {
         for &n in nets {
             f.add(n);
         }
-        f
+        f.normalised()
+    }
+
+    /// Sorted and merged in each family (see [`crate::atoms::normalise`]): one way to write
+    /// each set, the way the atoms read it.
+    fn normalised(self) -> Families {
+        Families {
+            v4: crate::atoms::normalise(&self.v4, V4_MAX),
+            v6: crate::atoms::normalise(&self.v6, V6_MAX),
+        }
     }
 
     fn all() -> Families {
@@ -438,6 +448,7 @@ fn internet() -> Families {
         v4,
         v6: vec![(0x2000u128 << 112, (0x4000u128 << 112) - 1)],
     }
+    .normalised()
 }
 
 /// The addresses of a service tag as [`crate::verify`] reads it: a supplied definition first,
@@ -450,9 +461,9 @@ fn tag_addresses(inputs: &Inputs, name: &str) -> Option<Families> {
     let host = IpNet::from(IpAddr::V4(AZURE_HOST));
     match builtin_name(name) {
         Some("VirtualNetwork") => {
-            let mut f = Families::of(&inputs.virtual_network);
-            f.add(host);
-            Some(f)
+            let mut nets = inputs.virtual_network.clone();
+            nets.push(host);
+            Some(Families::of(&nets))
         }
         Some("AzureLoadBalancer") => Some(Families::of(&[host])),
         Some("Internet") => Some(internet()),
@@ -506,6 +517,7 @@ fn side_parts<'a>(inputs: &Inputs, side: &'a AddressSide) -> SideParts<'a> {
             },
         }
     }
+    parts.addresses = parts.addresses.normalised();
     parts
 }
 
@@ -532,20 +544,35 @@ fn port_values(side: &PortSide) -> Vec<(u128, u128)> {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct SpaceBuilder {
-    v4: Vec<Vec<(u128, u128)>>,
-    v6: Vec<Vec<(u128, u128)>>,
+    /// The address sets, each with its fingerprint (each counts once).
+    addresses: Vec<(u128, Families)>,
+    seen: HashSet<u128>,
     ports: Vec<Vec<(u128, u128)>>,
-    /// The rule sides added already (each counts once).
-    seen: HashSet<Families>,
+}
+
+/// A fingerprint of an address set as given (two 64-bit hashes of its content): the same set
+/// written the same way has the same one, so the space finds the atoms its builder worked out.
+/// Sets are compared whole after their fingerprints: a crafted collision costs a numbering
+/// anew, never a wrong set.
+fn fingerprint(f: &Families) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |seed: u64| {
+        let mut h = rustc_hash::FxHasher::default();
+        seed.hash(&mut h);
+        f.hash(&mut h);
+        h.finish()
+    };
+    u128::from(half(0x5151_f00d)) << 64 | u128::from(half(0xa7c3_9e21))
 }
 
 impl SpaceBuilder {
     fn addresses(&mut self, f: Families) {
-        if !f.v4.is_empty() {
-            self.v4.push(f.v4);
+        if f.v4.is_empty() && f.v6.is_empty() {
+            return;
         }
-        if !f.v6.is_empty() {
-            self.v6.push(f.v6);
+        let print = fingerprint(&f);
+        if self.seen.insert(print) {
+            self.addresses.push((print, f));
         }
     }
 
@@ -565,10 +592,7 @@ impl SpaceBuilder {
         let mut ports_seen: HashSet<Vec<(u128, u128)>> = HashSet::new();
         for rule in rules {
             for side in [&rule.source, &rule.destination] {
-                let parts = side_parts(inputs, side);
-                if self.seen.insert(parts.addresses.clone()) {
-                    self.addresses(parts.addresses);
-                }
+                self.addresses(side_parts(inputs, side).addresses);
             }
             for side in [&rule.source_ports, &rule.destination_ports] {
                 let values = port_values(side);
@@ -631,11 +655,44 @@ impl SpaceBuilder {
         for &(_, lo, hi) in RISKY {
             self.ports.push(vec![(u128::from(lo), u128::from(hi))]);
         }
-        FlowSpace::with_atoms(
-            Atoms::new(V4_MAX, &self.v4),
-            Atoms::new(V6_MAX, &self.v6),
-            Atoms::new(PORT_MAX, &self.ports),
-        )
+        // Each family's sets apart, then each set's atoms found by its fingerprint.
+        let mut v4_given = Vec::new();
+        let mut v6_given = Vec::new();
+        let mut prints = Vec::with_capacity(self.addresses.len());
+        for (print, f) in self.addresses {
+            prints.push((print, !f.v4.is_empty(), !f.v6.is_empty()));
+            if !f.v4.is_empty() {
+                v4_given.push(f.v4);
+            }
+            if !f.v6.is_empty() {
+                v6_given.push(f.v6);
+            }
+        }
+        let (v4, v6) = (&v4_given, &v6_given);
+        let (v4, v4_ids) = Atoms::of_sets(V4_MAX, v4);
+        let (v6, v6_ids) = Atoms::of_sets(V6_MAX, v6);
+        let (mut v4_ids, mut v6_ids) = (v4_ids.into_iter(), v6_ids.into_iter());
+        let (mut v4_sets, mut v6_sets) = (v4_given.into_iter(), v6_given.into_iter());
+        let mut numbered = rustc_hash::FxHashMap::default();
+        for (print, has_v4, has_v6) in prints {
+            let take = |has: bool, ids: &mut std::vec::IntoIter<Vec<u32>>| {
+                has.then(|| ids.next())
+                    .flatten()
+                    .map_or_else(Vec::new, |ids| id_ranges(&ids))
+            };
+            let given = |has: bool, sets: &mut std::vec::IntoIter<Vec<(u128, u128)>>| {
+                has.then(|| sets.next()).flatten().unwrap_or_default()
+            };
+            let f = Families {
+                v4: given(has_v4, &mut v4_sets),
+                v6: given(has_v6, &mut v6_sets),
+            };
+            let ids = [take(has_v4, &mut v4_ids), take(has_v6, &mut v6_ids)];
+            numbered.insert(print, (f, Some(ids)));
+        }
+        let mut space = FlowSpace::with_atoms(v4, v6, Atoms::new(PORT_MAX, &self.ports));
+        space.given = Arc::new(numbered);
+        space
     }
 }
 
@@ -667,6 +724,10 @@ fn id_ranges(ids: &[u32]) -> Vec<(u32, u32)> {
     out
 }
 
+/// Address sets numbered, by fingerprint: the set, and its atoms (as ranges of atom numbers)
+/// in each family, or `None` when it is no union of atoms.
+type Numbered = rustc_hash::FxHashMap<u128, (Families, Option<AtomRanges>)>;
+
 /// The atoms of an address set in each family (IPv4, IPv6), as ranges of atom numbers.
 type AtomRanges = [IdRanges; 2];
 
@@ -684,16 +745,18 @@ pub enum Trouble {
 #[derive(Debug, Clone)]
 pub struct FlowSpace {
     sets: Mdd,
-    v4: Atoms,
-    v6: Atoms,
-    ports: Atoms,
+    /// The atoms, shared by the clones of a space (a space made once serves both directions).
+    v4: Arc<Atoms>,
+    v6: Arc<Atoms>,
+    ports: Arc<Atoms>,
+    /// The atoms of the sets the builder was given, by fingerprint (shared likewise).
+    given: Arc<Numbered>,
     universe: Set,
     ported: Set,
     /// Tags already made into sets, by end and name in lowercase.
     tags: HashMap<(End, String), Option<Set>>,
-    /// Address sets already numbered: their atoms (as ranges of atom numbers) in each
-    /// family, or `None` when they are no union of atoms.
-    numbered: rustc_hash::FxHashMap<Families, Option<AtomRanges>>,
+    /// Address sets numbered since (see `given`).
+    numbered: Numbered,
     /// The sets of [`FlowSpace::preferences`], once made.
     preferences: Option<Vec<Set>>,
     /// Address atoms in words (see [`FlowSpace::atom_words`]), once worked out.
@@ -770,9 +833,10 @@ impl FlowSpace {
         let universe = sets.and(port_rule, family_rule);
         FlowSpace {
             sets,
-            v4,
-            v6,
-            ports,
+            v4: Arc::new(v4),
+            v6: Arc::new(v6),
+            ports: Arc::new(ports),
+            given: Arc::new(Numbered::default()),
             universe,
             ported,
             tags: HashMap::new(),
@@ -834,8 +898,13 @@ impl FlowSpace {
     /// The atoms of `f` in each family, as ranges of atom numbers; `None` when `f` is no union
     /// of atoms.
     fn number(&mut self, f: &Families) -> Option<AtomRanges> {
-        if let Some(known) = self.numbered.get(f) {
-            return known.clone();
+        let print = fingerprint(f);
+        for map in [&*self.given, &self.numbered] {
+            if let Some((given, known)) = map.get(&print) {
+                if given == f {
+                    return known.clone();
+                }
+            }
         }
         let number = |atoms: &Atoms, values: &[(u128, u128)]| -> Option<Vec<(u32, u32)>> {
             if values.is_empty() {
@@ -846,7 +915,7 @@ impl FlowSpace {
         let ids = number(&self.v4, &f.v4)
             .zip(number(&self.v6, &f.v6))
             .map(|(a, b)| [a, b]);
-        self.numbered.insert(f.clone(), ids.clone());
+        self.numbered.insert(print, (f.clone(), ids.clone()));
         ids
     }
 
@@ -1211,7 +1280,7 @@ impl FlowSpace {
         let runs: usize = ids
             .iter()
             .flat_map(|&(lo, hi)| lo..=hi)
-            .map(|a| atoms.runs(a).len())
+            .map(|a| atoms.runs_of(a))
             .sum();
         if runs * 2 > atoms.run_count() {
             // Most of the family: said by what it leaves out, when that is short.

@@ -34,7 +34,7 @@ use crate::flowset::{End, FlowSpace};
 use crate::inputs::Inputs;
 use crate::mdd::Set;
 use crate::model::{Access, AddressEntry, Direction, PortSide, Rule, RuleKind, RuleProtocol};
-use crate::reach::{reach, Reach};
+use crate::reach::{reach_in, Reach};
 use crate::tags::{builtin_name, AZURE_HOST};
 use crate::verdict::{Decision, Layer};
 use crate::walk::{check, layers, rule_words, walk_all, LayerRules, TooLarge, Walked};
@@ -112,9 +112,11 @@ fn finding(kind: Kind, direction: Direction, message: String) -> Finding {
 
 /// Every finding on the inputs, both directions.
 pub fn lint(inputs: &Inputs) -> Result<Vec<Finding>, TooLarge> {
+    // One space for both directions: its atoms are made once.
+    let space = FlowSpace::for_inputs(&[inputs]);
     let mut reaches = [
-        reach(inputs, Direction::Inbound)?,
-        reach(inputs, Direction::Outbound)?,
+        reach_in(space.clone(), inputs, Direction::Inbound, &[])?,
+        reach_in(space, inputs, Direction::Outbound, &[])?,
     ];
     lint_with(inputs, &mut reaches)
 }

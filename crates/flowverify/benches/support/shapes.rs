@@ -561,24 +561,31 @@ fn admin_rules(rules: usize, draw: &Draw, g: &mut Gen) -> Value {
     json!({ "value": value })
 }
 
-/// The effective rules of a NIC: the admin entry, the subnet NSG's and the NIC NSG's, each
-/// rule naming a tag with its expanded prefixes (1 to 4,000 per side, most lists short).
+/// The effective rules of a NIC: the admin entry, the subnet NSG's and the NIC NSG's, rules
+/// naming one of 40 tags with its expanded prefixes (as Azure expands a tag: the same list in
+/// every rule that names it; 1 to 4,000 prefixes, most lists short).
 fn effective(size: Size, g: &mut Gen) -> Value {
-    let expanded = |g: &mut Gen| -> Vec<String> {
-        let count = match g.below(10) {
-            0 => g.between(1000, 4000),
-            1..=3 => g.between(50, 1000),
-            _ => g.between(1, 50),
-        };
-        (0..count)
-            .map(|_| {
-                if g.chance(60) {
-                    v4(public_v4(g), g.pick(&[16, 20, 24, 28, 32]))
-                } else {
-                    mixed_prefix(g)
-                }
-            })
-            .collect()
+    let expansions: Vec<Vec<String>> = (0..40)
+        .map(|_| {
+            let count = match g.below(10) {
+                0 => g.between(1000, 4000),
+                1..=3 => g.between(50, 1000),
+                _ => g.between(1, 50),
+            };
+            (0..count)
+                .map(|_| {
+                    if g.chance(60) {
+                        v4(public_v4(g), g.pick(&[16, 20, 24, 28, 32]))
+                    } else {
+                        mixed_prefix(g)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let expanded = |g: &mut Gen| -> (String, Vec<String>) {
+        let t = g.below(expansions.len() as u64) as usize;
+        (format!("Tag{t}"), expansions[t].clone())
     };
     let rule = |g: &mut Gen, prefix: &str, i: usize, admin: bool| -> Value {
         let inbound = i.is_multiple_of(2);
@@ -604,7 +611,7 @@ fn effective(size: Size, g: &mut Gen) -> Value {
         for side in ["source", "destination"] {
             let named = g.chance(70);
             if named {
-                let tag = format!("Tag{}", g.below(40));
+                let (tag, prefixes) = expanded(g);
                 r[format!("{side}AddressPrefix")] = json!(tag);
                 r[format!(
                     "expanded{}AddressPrefix",
@@ -613,7 +620,7 @@ fn effective(size: Size, g: &mut Gen) -> Value {
                     } else {
                         "Destination"
                     }
-                )] = json!(expanded(g));
+                )] = json!(prefixes);
             } else {
                 r[format!("{side}AddressPrefix")] = json!(mixed_prefix(g));
             }
@@ -700,7 +707,7 @@ pub fn scenario(shape: Shape, size: Size, seed: u64) -> Value {
     doc
 }
 
-/// Azure's extreme: `rules` rules in each NSG, every one with `per_side` scattered `/32`
+/// Azure's extreme: a NIC NSG of `rules` rules, every one with `per_side` scattered `/32`
 /// sources and destinations (Azure's limit is 4,000 per side).
 pub fn extreme(rules: usize, per_side: usize, seed: u64) -> Value {
     let mut g = Gen::new(seed);
@@ -725,7 +732,6 @@ pub fn extreme(rules: usize, per_side: usize, seed: u64) -> Value {
     json!({
         "version": 1,
         "title": format!("extreme: {rules} rules of {per_side} prefixes per side"),
-        "subnetNsg": nsg("nsg-subnet", &mut g),
         "nicNsg": nsg("nsg-nic", &mut g),
     })
 }
