@@ -432,6 +432,27 @@ pub fn read_log(
     text: &str,
     mut each: impl FnMut(&Tuple),
 ) -> Result<LogSummary, InputError> {
+    read_log_with(name, text, |t| {
+        each(t);
+        Ok(())
+    })
+}
+
+/// As [`read_log`], but `each` may stop the reading: its message becomes the error, placed at
+/// the tuple (`PT1H.json: records[3].properties.flows[0].flows[0].flowTuples[7]: MESSAGE`).
+///
+/// ```
+/// use flowverify::flowlog::read_log_with;
+/// let text = r#"{"records": [{"category": "NetworkSecurityGroupFlowEvent", "properties": {
+///   "Version": 1, "flows": [{"flows": [{"flowTuples": ["1,10.0.0.1,10.0.0.2,1,2,T,I,A"]}]}]}}]}"#;
+/// let err = read_log_with("PT1H.json", text, |_| Err("enough".into())).unwrap_err();
+/// assert_eq!(err.to_string(), "PT1H.json: records[0].properties.flows[0].flows[0].flowTuples[0]: enough");
+/// ```
+pub fn read_log_with(
+    name: &str,
+    text: &str,
+    mut each: impl FnMut(&Tuple) -> Result<(), String>,
+) -> Result<LogSummary, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(InputError::whole(
@@ -464,7 +485,7 @@ struct Ctx<'a, 'f> {
     name: &'a str,
     /// The whole text (where borrowed raw values point into).
     text: &'a str,
-    each: &'f mut dyn FnMut(&Tuple),
+    each: &'f mut dyn FnMut(&Tuple) -> Result<(), String>,
     /// The error, when reading stopped for one of ours (serde carries only a marker).
     error: Option<InputError>,
     /// A key given twice, when reading stopped for it: placed at the line and column serde
@@ -1213,8 +1234,13 @@ impl Visitor<'_> for TupleSeed<'_, '_, '_> {
         match parse_tuple(list.format, text) {
             Ok(tuple) => {
                 list.ctx.summary.tuples += 1;
-                (list.ctx.each)(&tuple);
-                Ok(())
+                match (list.ctx.each)(&tuple) {
+                    Ok(()) => Ok(()),
+                    Err(message) => {
+                        let path = list.path(3);
+                        Err(list.ctx.fail(path, message))
+                    }
+                }
             }
             Err(message) => {
                 let path = list.path(3);
