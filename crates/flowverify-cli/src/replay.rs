@@ -42,12 +42,6 @@ pub fn run(
     files::stdin_at_most_once(input_files.map(PathBuf::as_path))?;
     let inputs = read_inputs(inputs)?;
     let (paths, skipped) = log_files(logs)?;
-    for (path, why) in &skipped {
-        eprintln!(
-            "warning: {}: skipped: {why}",
-            escape(&path.display().to_string())
-        );
-    }
 
     let progress = Progress::new(paths.len());
     let mut replay = Replay::new();
@@ -84,6 +78,13 @@ pub fn run(
         write_text(&mut out, &report, paths.len())
     }
     .and_then(|()| out.flush());
+    // Named once the report is out (an error, exit 2, comes first on standard error).
+    for (path, why) in &skipped {
+        eprintln!(
+            "warning: {}: skipped: {why}",
+            escape(&path.display().to_string())
+        );
+    }
     Ok(Outcome {
         stdout: String::new(),
         status: u8::from(report.changed()),

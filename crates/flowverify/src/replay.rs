@@ -927,6 +927,69 @@ mod tests {
         "3,203.0.113.8,10.0.1.4,50001,22,T,I,D,B,,,,",
         "4,203.0.113.9,10.0.1.4,50002,80,T,I,A,E,1,10,1,10"]}]}]}}]}"#;
 
+    /// The packed, batched flows come out as a plain ordered map of the flows would give them:
+    /// both families, every field, repeats summed, across several merges.
+    #[test]
+    fn flows_come_out_summed_in_the_fixed_order() {
+        use std::collections::BTreeMap;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut replay = Replay::new();
+        let mut reference: BTreeMap<_, (LoggedFlow, Counts)> = BTreeMap::new();
+        for i in 0..300_000u64 {
+            let v6 = next(3) == 0;
+            let ip = |n: u64| -> IpAddr {
+                if v6 {
+                    format!("2001:db8::{n:x}").parse().unwrap()
+                } else {
+                    format!("10.0.{}.{}", n / 256, n % 256).parse().unwrap()
+                }
+            };
+            let protocol = [6u8, 17, 1, 58, 50, 47][next(6) as usize];
+            let decision = if next(4) == 0 {
+                Decision::Deny
+            } else {
+                Decision::Allow
+            };
+            let tuple = Tuple {
+                timestamp: i,
+                source: ip(next(300)),
+                destination: ip(next(20)),
+                source_port: next(4) as u16,
+                destination_port: [443, 22, 80][next(3) as usize],
+                protocol,
+                direction: if next(2) == 0 {
+                    Direction::Inbound
+                } else {
+                    Direction::Outbound
+                },
+                decision,
+                encryption_drop: decision == Decision::Deny && next(8) == 0,
+                packets: next(5),
+                bytes: next(500),
+            };
+            replay.add(&tuple).unwrap();
+            let logged = LoggedFlow::of(&tuple);
+            let entry = reference
+                .entry(logged.order_key())
+                .or_insert((logged, Counts::default()));
+            entry.1.tuples += 1;
+            entry.1.packets += tuple.packets;
+            entry.1.bytes += tuple.bytes;
+        }
+        let expected: Vec<(LoggedFlow, Counts)> = reference.into_values().collect();
+        assert!(expected.len() > 100_000, "{}", expected.len());
+        assert_eq!(replay.flows(), expected.len());
+        assert!(replay.sorted_flows() == expected, "unsettled");
+        replay.settle().unwrap();
+        assert!(replay.sorted_flows() == expected, "settled");
+    }
+
     #[test]
     fn compare_counts_what_the_change_does_to_each_flow_once() {
         let before = inputs(
