@@ -67,18 +67,6 @@ fn place(layer: Layer, resource: Option<&str>) -> String {
     }
 }
 
-/// The verdict on one line: `Deny by securityRules/X (subnet NSG nsg)`.
-fn summary(verdict: &Verdict) -> String {
-    let at = place(
-        verdict.decided_by.layer,
-        verdict.decided_by.resource.as_deref(),
-    );
-    match &verdict.rule_name {
-        Some(rule) => format!("{} by {} ({at})", verdict.access, escape(rule)),
-        None => format!("{} ({at})", verdict.access),
-    }
-}
-
 /// The flow as evaluated: `Inbound Tcp 10.0.2.5:1234 -> 10.0.1.4:3389`.
 fn flow_line(verdict: &Verdict) -> String {
     let f = &verdict.flow;
@@ -263,25 +251,55 @@ pub struct CheckRow<'a> {
 }
 
 /// `PASS  web.json  flows[0]  Inbound Tcp 10.0.1.4:443 <- 203.0.113.7:50000  Allow by ...`;
-/// `FAIL ...  - why`; `SKIP ...  (no expectation)`.
+/// `FAIL ...  - why`; `SKIP ...  (no expectation)`. (`check` writes it with
+/// [`write_check_line`].)
+#[cfg(test)]
 pub fn check_line(row: &CheckRow) -> String {
-    let status = row.outcome.word();
-    let mut line = format!(
-        "{status}  {}  flows[{}]  {}  {}",
+    let mut line = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_check_line(&mut line, row);
+    String::from_utf8(line).unwrap_or_default()
+}
+
+/// Writes a flow's line of `check` (no newline) straight to `out`, without building it first:
+/// `PASS  web.json  flows[0]  Inbound Tcp 10.0.1.4:443 <- 203.0.113.7:50000  Allow by
+/// securityRules/X (NIC NSG nsg-web)`; `FAIL ...  - why`; `SKIP ...  (no expectation)`; the
+/// verdict followed by `  (uncertain)` when it is.
+pub fn write_check_line(out: &mut impl std::io::Write, row: &CheckRow) -> std::io::Result<()> {
+    write!(
+        out,
+        "{}  {}  flows[{}]  ",
+        row.outcome.word(),
         escape(row.file),
         row.index,
-        escape(&row.spec.describe()),
-        summary(row.verdict)
-    );
-    if row.verdict.uncertain {
-        line.push_str("  (uncertain)");
+    )?;
+    let spec = row.spec;
+    if [&spec.direction, &spec.protocol, &spec.local, &spec.remote]
+        .iter()
+        .any(|s| s.chars().any(unsafe_char))
+    {
+        write!(out, "{}  ", escape(&spec.describe()))?;
+    } else {
+        write!(out, "{spec}  ")?;
+    }
+    let verdict = row.verdict;
+    write!(out, "{}", verdict.access)?;
+    if let Some(rule) = &verdict.rule_name {
+        write!(out, " by {}", escape(rule))?;
+    }
+    let layer = verdict.decided_by.layer;
+    match (layer, verdict.decided_by.resource.as_deref()) {
+        (Layer::None, _) | (_, None | Some("")) => write!(out, " ({})", place(layer, None))?,
+        (_, Some(resource)) => write!(out, " ({} {})", place(layer, None), escape(resource))?,
+    }
+    if verdict.uncertain {
+        out.write_all(b"  (uncertain)")?;
     }
     match row.outcome {
-        Outcome::Failed(why) => line.push_str(&format!("  - {}", escape(why))),
-        Outcome::Skipped => line.push_str("  (no expectation)"),
-        Outcome::Passed => {}
+        Outcome::Failed(why) => write!(out, "  - {}", escape(why)),
+        Outcome::Skipped => out.write_all(b"  (no expectation)"),
+        Outcome::Passed => Ok(()),
     }
-    line
 }
 
 /// Writes a verdict as its result object (`interfaces.md` sections 4 and 4a).

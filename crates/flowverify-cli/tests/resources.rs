@@ -85,18 +85,18 @@ fn run_measured(args: &[&str], stdout: Stdio, stderr: &Path) -> Ended {
 }
 
 /// Writes a scenario with a 1,000-rule subnet NSG (Allow and Deny rules alternating, each for
-/// one source address and one port) and 20,000 inbound flows, each expected to meet the rule of
-/// its port; `rule_of(k)` picks the rule flow `k` meets (and so how much of the NSG it walks).
+/// one source address and one port) and `flows` inbound flows, each expected to meet the rule
+/// of its port; `rule_of(k)` picks the rule flow `k` meets (and so how much of the NSG it walks).
 ///
 /// Written piece by piece, never held whole: Linux carries a process's peak resident set into
 /// the children it starts (across exec), so this process must stay small for the children's
 /// figures to be their own.
-fn write_big_scenario(path: &Path, rule_of: impl Fn(usize) -> usize) {
+fn write_big_scenario(path: &Path, flows: usize, rule_of: impl Fn(usize) -> usize) {
     let file = File::create(path).expect("create scenario");
     let mut out = std::io::BufWriter::new(file);
     let source = |i: usize| format!("198.51.{}.{}", i / 250, i % 250);
     let access = |i: usize| if i.is_multiple_of(2) { "Allow" } else { "Deny" };
-    let head = r#"{"version":1,"title":"20,000 flows against a 1,000-rule NSG","virtualNetwork":["10.0.0.0/16"],"subnetNsg":{"name":"nsg-big","properties":{"securityRules":["#;
+    let head = r#"{"version":1,"title":"flows against a 1,000-rule NSG","virtualNetwork":["10.0.0.0/16"],"subnetNsg":{"name":"nsg-big","properties":{"securityRules":["#;
     out.write_all(head.as_bytes()).expect("write");
     fn w(out: &mut impl Write, value: &Value, sep: &str) {
         out.write_all(sep.as_bytes()).expect("write");
@@ -118,7 +118,7 @@ fn write_big_scenario(path: &Path, rule_of: impl Fn(usize) -> usize) {
         });
         w(&mut out, &rule, if i == 0 { "" } else { "," });
     }
-    for k in 0..20_000 {
+    for k in 0..flows {
         let i = rule_of(k);
         let flow = json!({
             "direction": "Inbound",
@@ -160,7 +160,7 @@ fn check_of_20000_flows_against_1000_rules_stays_under_200_mb() {
 
     // Text: the flows meet rules all over the NSG (500 rules walked on average).
     let spread = s.dir.join("spread.json");
-    write_big_scenario(&spread, |k| (k * 7) % 1000);
+    write_big_scenario(&spread, 20_000, |k| (k * 7) % 1000);
     let spread_arg = spread.display().to_string();
     let out = s.dir.join("check.txt");
     let err = s.dir.join("check.err");
@@ -181,7 +181,13 @@ fn check_of_20000_flows_against_1000_rules_stays_under_200_mb() {
     // rules and every 40th walks to the end of the NSG (over 1,000 rules in its trace), so the
     // output stays a few hundred MB in a debug build; the largest result object is in it.
     let early = s.dir.join("early.json");
-    write_big_scenario(&early, |k| if k % 40 == 0 { 999 - k % 7 } else { k % 50 });
+    write_big_scenario(&early, 20_000, |k| {
+        if k % 40 == 0 {
+            999 - k % 7
+        } else {
+            k % 50
+        }
+    });
     let early_arg = early.display().to_string();
     let json = run_measured(&["check", "--json", &early_arg], Stdio::null(), &err);
     let stderr = std::fs::read_to_string(&err).expect("stderr");
@@ -213,6 +219,44 @@ fn check_of_20000_flows_against_1000_rules_stays_under_200_mb() {
             mb(ended.peak_bytes)
         );
     }
+}
+
+/// `check` of 100,000 flows (a 16 MB scenario) peaks within 4 times the scenario's size, as
+/// every input should: the flows are read one at a time as the text is parsed, never held as
+/// one JSON tree (which took over 10 times the size: 172 MB).
+#[test]
+fn check_of_100000_flows_peaks_within_4_times_its_size() {
+    let s = Scratch::new("check-100000");
+    let path = s.dir.join("big.json");
+    write_big_scenario(&path, 100_000, |k| (k * 7) % 1000);
+    let size = std::fs::metadata(&path).expect("the scenario").len();
+    let arg = path.display().to_string();
+    let err = s.dir.join("check.err");
+    let out = s.dir.join("check.txt");
+    let ended = run_measured(
+        &["check", &arg],
+        File::create(&out).expect("stdout file").into(),
+        &err,
+    );
+    let stderr = std::fs::read_to_string(&err).expect("stderr");
+    assert_eq!(ended.code, 0, "{stderr}");
+    eprintln!(
+        "check, 100,000 flows x 1,000 rules ({:.1} MB): peak RSS {:.1} MB in {:.1?}",
+        mb(size),
+        mb(ended.peak_bytes),
+        ended.elapsed
+    );
+    let stdout = std::fs::read_to_string(&out).expect("stdout");
+    assert_eq!(
+        stdout.lines().last(),
+        Some("100000 passed, 0 failed, 0 skipped")
+    );
+    assert!(
+        ended.peak_bytes <= 4 * size,
+        "peak RSS {:.1} MB for a {:.1} MB scenario",
+        mb(ended.peak_bytes),
+        mb(size)
+    );
 }
 
 /// A pipe that never ends, on standard input: refused after 256 MiB, exit 2, memory bounded.
