@@ -214,7 +214,8 @@ pub struct Counts {
 }
 
 /// The bytes of distinct flows one replay holds at most ([`Replay::with_budget`]): 1 GiB on the
-/// command line (about 27 million IPv4 or 16 million IPv6 flows), 512 MiB in the page (its
+/// command line (about 21 million IPv4 or 13 million IPv6 flows, with the batch of a quarter as
+/// many not merged yet), 512 MiB in the page (its
 /// WebAssembly memory also holds the file being read and is at most 4 GiB). Past it, reading
 /// stops with an error that says to replay fewer logs at a time, never an abort.
 #[cfg(not(target_arch = "wasm32"))]
