@@ -725,6 +725,7 @@ struct Lines {
     out: std::io::BufWriter<std::io::StdoutLock<'static>>,
     terminal: bool,
     written: std::time::Instant,
+    lines: u32,
 }
 
 impl Lines {
@@ -737,13 +738,18 @@ impl Lines {
             out: std::io::BufWriter::with_capacity(64 << 10, stdout.lock()),
             terminal,
             written: std::time::Instant::now(),
+            lines: 0,
         }
     }
 
-    /// Ends the line written, and writes the buffer when it is time.
+    /// Ends the line written, and writes the buffer when it is time (the clock is read every
+    /// 64 lines).
     fn end_line(&mut self) -> std::io::Result<()> {
         self.out.write_all(b"\n")?;
-        if self.terminal || self.written.elapsed() >= Lines::EVERY {
+        self.lines = self.lines.wrapping_add(1);
+        if self.terminal
+            || (self.lines.is_multiple_of(64) && self.written.elapsed() >= Lines::EVERY)
+        {
             self.out.flush()?;
             self.written = std::time::Instant::now();
         }

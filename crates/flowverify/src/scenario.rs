@@ -802,6 +802,15 @@ impl FlowSpec {
         self.to_string()
     }
 
+    /// The arrow of [`FlowSpec::describe`], from the local endpoint to the remote one: `->`
+    /// outbound, `<-` otherwise.
+    pub fn arrow(&self) -> &'static str {
+        match Direction::parse(&self.direction) {
+            Some(Direction::Outbound) => "->",
+            _ => "<-",
+        }
+    }
+
     /// A flow of the usual shape read straight from its JSON text: an object of the four
     /// strings and an optional `expect` (a string, null, or an object of strings and nulls),
     /// each key once in any case, and a valid expectation. `None` for anything else, which
@@ -985,14 +994,14 @@ impl FlowSpec {
 /// (`check` writes 100,000).
 impl fmt::Display for FlowSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let arrow = match Direction::parse(&self.direction) {
-            Some(Direction::Outbound) => "->",
-            _ => "<-",
-        };
         write!(
             f,
-            "{} {} {} {arrow} {}",
-            self.direction, self.protocol, self.local, self.remote
+            "{} {} {} {} {}",
+            self.direction,
+            self.protocol,
+            self.local,
+            self.arrow(),
+            self.remote
         )
     }
 }

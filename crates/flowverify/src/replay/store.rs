@@ -354,10 +354,9 @@ impl<K: Key> Store<K> {
         }
         self.work = self.work.saturating_add(comparisons);
         self.batch.clear();
-        let want = next_batch.saturating_sub(self.batch.capacity());
         // The next batch's room was counted above; if it cannot be had now, the batch grows
         // as tuples come (and says so then).
-        let _ = self.batch.try_reserve_exact(want);
+        let _ = self.batch.try_reserve_exact(next_batch);
         Ok(())
     }
 
