@@ -363,19 +363,7 @@ fn main() -> ExitCode {
         Command::Reach(args) => run_reach(&args),
         Command::Search(args) => run_search(&args),
         Command::Lint { inputs, json } => run_lint(&inputs, json).map(Answer::from),
-        Command::Replay(args) => {
-            replay::run(&args.inputs, &args.logs, args.json, args.limit)
-                .map(|outcome| {
-                    if !args.json {
-                        return outcome;
-                    }
-                    // Replay writes its JSON with plain serde_json: escaped here as every `--json`
-                    // output is (a no-op once it writes through render::json_text).
-                    let stdout = flowverify::output::escape_json_text(&outcome.stdout).into_owned();
-                    Outcome { stdout, ..outcome }
-                })
-                .map(Answer::from)
-        }
+        Command::Replay(args) => replay::run(&args.inputs, &args.logs, args.json, args.limit),
         Command::Diff {
             before,
             after,
@@ -721,7 +709,7 @@ fn read_inputs(args: &InputArgs) -> Result<Inputs, Failure> {
 /// at once; nothing is kept per flow but three counts.
 fn run_check(paths: &[PathBuf], json: bool) -> Result<Outcome, Failure> {
     files::stdin_at_most_once(paths.iter().map(PathBuf::as_path))?;
-    let mut out = std::io::stdout().lock();
+    let mut out = Lines::new();
     let mut tally = Tally::default();
     let mut errors = Vec::new();
     for path in paths {
@@ -736,11 +724,14 @@ fn run_check(paths: &[PathBuf], json: bool) -> Result<Outcome, Failure> {
         }
     }
     let printed = tally.passed + tally.failed + tally.skipped;
-    if !json && printed > 0 {
-        if let Err(e) = write_line(&mut out, &tally.to_string()) {
-            errors.push(cannot_write(&e));
-            return Err(Failure::Input(errors));
-        }
+    let written = if !json && printed > 0 {
+        writeln!(out.out, "{tally}").and_then(|()| out.out.flush())
+    } else {
+        out.out.flush()
+    };
+    if let Err(e) = written {
+        errors.push(cannot_write(&e));
+        return Err(Failure::Input(errors));
     }
     if !errors.is_empty() {
         return Err(Failure::Input(errors));
@@ -784,7 +775,7 @@ impl From<String> for CheckStop {
 fn check_file(
     path: &Path,
     json: bool,
-    out: &mut impl Write,
+    out: &mut Lines,
     tally: &mut Tally,
 ) -> Result<(), CheckStop> {
     let (name, mut scenario) = files::read_scenario(path)?;
@@ -811,21 +802,14 @@ fn check_file(
             outcome: &check.outcome,
         };
         let written = if json {
-            render::write_check_json(out, &row)
-                .map_err(std::io::Error::from)
-                .and_then(|()| write_out(out, "\n"))
+            render::write_check_json(&mut out.out, &row).map_err(std::io::Error::from)
         } else {
-            write_line(out, &render::check_line(&row))
-        };
+            render::write_check_line(&mut out.out, &row)
+        }
+        .and_then(|()| out.end_line());
         written.map_err(CheckStop::Output)?;
     }
     Ok(())
-}
-
-/// Writes `line` and a newline, and flushes: the line is seen at once.
-fn write_line(out: &mut impl Write, line: &str) -> std::io::Result<()> {
-    out.write_all(line.as_bytes())?;
-    write_out(out, "\n")
 }
 
 /// Refuses a scenario whose inputs, baseline or flows `check` or `diff` would refuse (every
@@ -839,6 +823,46 @@ fn valid(scenario: &Scenario, name: &str) -> Result<(), Failure> {
     Err(Failure::Input(
         problems.iter().map(ToString::to_string).collect(),
     ))
+}
+
+/// `check`'s standard output. A line is seen soon after it is known, without a write to the
+/// terminal or pipe per line (100,000 writes were a good part of a check's time): lines are
+/// gathered in a buffer that is written when full, when 50 ms have passed since the last
+/// write, and at the end; on a terminal, after every line.
+struct Lines {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    terminal: bool,
+    written: std::time::Instant,
+    lines: u32,
+}
+
+impl Lines {
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+    fn new() -> Lines {
+        let stdout = std::io::stdout();
+        let terminal = std::io::IsTerminal::is_terminal(&stdout);
+        Lines {
+            out: std::io::BufWriter::with_capacity(64 << 10, stdout.lock()),
+            terminal,
+            written: std::time::Instant::now(),
+            lines: 0,
+        }
+    }
+
+    /// Ends the line written, and writes the buffer when it is time (the clock is read every
+    /// 64 lines).
+    fn end_line(&mut self) -> std::io::Result<()> {
+        self.out.write_all(b"\n")?;
+        self.lines = self.lines.wrapping_add(1);
+        if self.terminal
+            || (self.lines.is_multiple_of(64) && self.written.elapsed() >= Lines::EVERY)
+        {
+            self.out.flush()?;
+            self.written = std::time::Instant::now();
+        }
+        Ok(())
+    }
 }
 
 /// `flowverify permalink encode`.

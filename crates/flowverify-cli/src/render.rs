@@ -30,27 +30,20 @@ pub fn json_text(value: &serde_json::Value) -> String {
 
 /// Where a decision was made, in words: `subnet NSG nsg-web`, `admin rules cfg`, ...
 fn place(layer: Layer, resource: Option<&str>) -> String {
-    let what = match layer {
-        Layer::Admin => "admin rules",
-        Layer::Subnet => "subnet NSG",
-        Layer::Nic => "NIC NSG",
-        Layer::None => return "nothing decided: no admin rule matched and there is no NSG".into(),
-    };
+    let what = layer_words(layer);
     match resource {
-        Some(r) if !r.is_empty() => format!("{what} {}", escape(r)),
+        Some(r) if layer != Layer::None && !r.is_empty() => format!("{what} {}", escape(r)),
         _ => what.to_string(),
     }
 }
 
-/// The verdict on one line: `Deny by securityRules/X (subnet NSG nsg)`.
-fn summary(verdict: &Verdict) -> String {
-    let at = place(
-        verdict.decided_by.layer,
-        verdict.decided_by.resource.as_deref(),
-    );
-    match &verdict.rule_name {
-        Some(rule) => format!("{} by {} ({at})", verdict.access, escape(rule)),
-        None => format!("{} ({at})", verdict.access),
+/// A layer in words, as [`place`] says it before the resource.
+fn layer_words(layer: Layer) -> &'static str {
+    match layer {
+        Layer::Admin => "admin rules",
+        Layer::Subnet => "subnet NSG",
+        Layer::Nic => "NIC NSG",
+        Layer::None => "nothing decided: no admin rule matched and there is no NSG",
     }
 }
 
@@ -238,25 +231,80 @@ pub struct CheckRow<'a> {
 }
 
 /// `PASS  web.json  flows[0]  Inbound Tcp 10.0.1.4:443 <- 203.0.113.7:50000  Allow by ...`;
-/// `FAIL ...  - why`; `SKIP ...  (no expectation)`.
+/// `FAIL ...  - why`; `SKIP ...  (no expectation)`. (`check` writes it with
+/// [`write_check_line`].)
+#[cfg(test)]
 pub fn check_line(row: &CheckRow) -> String {
-    let status = row.outcome.word();
-    let mut line = format!(
-        "{status}  {}  flows[{}]  {}  {}",
-        escape(row.file),
-        row.index,
-        escape(&row.spec.describe()),
-        summary(row.verdict)
-    );
-    if row.verdict.uncertain {
-        line.push_str("  (uncertain)");
+    let mut line = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_check_line(&mut line, row);
+    String::from_utf8(line).unwrap_or_default()
+}
+
+/// Writes a flow's line of `check` (no newline) straight to `out`, without building it first:
+/// `PASS  web.json  flows[0]  Inbound Tcp 10.0.1.4:443 <- 203.0.113.7:50000  Allow by
+/// securityRules/X (NIC NSG nsg-web)`; `FAIL ...  - why`; `SKIP ...  (no expectation)`; the
+/// verdict followed by `  (uncertain)` when it is.
+pub fn write_check_line(out: &mut impl std::io::Write, row: &CheckRow) -> std::io::Result<()> {
+    // Piece by piece, without the formatting machinery where a piece is a plain string.
+    let mut put = |text: &str| out.write_all(text.as_bytes());
+    put(row.outcome.word())?;
+    put("  ")?;
+    put(&escape(row.file))?;
+    put("  flows[")?;
+    put(&row.index.to_string())?;
+    put("]  ")?;
+    let spec = row.spec;
+    if [&spec.direction, &spec.protocol, &spec.local, &spec.remote]
+        .iter()
+        .all(|s| flowverify::output::is_plain(s))
+    {
+        // `FlowSpec::describe`, written out.
+        for part in [
+            &spec.direction,
+            " ",
+            &spec.protocol,
+            " ",
+            &spec.local,
+            " ",
+            spec.arrow(),
+            " ",
+            &spec.remote,
+        ] {
+            put(part)?;
+        }
+    } else {
+        put(&escape(&spec.describe()))?;
+    }
+    put("  ")?;
+    let verdict = row.verdict;
+    put(verdict.access.as_str())?;
+    if let Some(rule) = &verdict.rule_name {
+        put(" by ")?;
+        put(&escape(rule))?;
+    }
+    put(" (")?;
+    let layer = verdict.decided_by.layer;
+    put(layer_words(layer))?;
+    match verdict.decided_by.resource.as_deref() {
+        Some(resource) if layer != Layer::None && !resource.is_empty() => {
+            put(" ")?;
+            put(&escape(resource))?;
+        }
+        _ => {}
+    }
+    put(")")?;
+    if verdict.uncertain {
+        put("  (uncertain)")?;
     }
     match row.outcome {
-        Outcome::Failed(why) => line.push_str(&format!("  - {}", escape(why))),
-        Outcome::Skipped => line.push_str("  (no expectation)"),
-        Outcome::Passed => {}
+        Outcome::Failed(why) => {
+            put("  - ")?;
+            put(&escape(why))
+        }
+        Outcome::Skipped => put("  (no expectation)"),
+        Outcome::Passed => Ok(()),
     }
-    line
 }
 
 /// Writes a verdict as its result object (`interfaces.md` sections 4 and 4a).

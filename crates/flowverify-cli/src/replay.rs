@@ -1,12 +1,14 @@
 //! `flowverify replay`: Azure flow logs verified against the inputs (`interfaces.md` section 8).
 //!
-//! Each LOG is a file, a directory (every `*.json` file under it, at any depth, in sorted path
-//! order: the storage account's `insights-logs-.../y=/m=/d=/h=/m=/macAddress=/PT1H.json` tree
-//! as downloaded) or `-` (standard input). Files are read one at a time and dropped once their
+//! Each LOG is a file, a directory (every `*.json` regular file under it, at any depth, in
+//! sorted path order: the storage account's `insights-logs-.../y=/m=/d=/h=/m=/macAddress=/PT1H.json`
+//! tree as downloaded) or `-` (standard input). In a directory, a `*.json` that is not a regular
+//! file (a named pipe, a socket, a device, a broken link) is skipped and named on standard error:
+//! a pipe would never end, nobody asked for it by name. Files are read one at a time and dropped once their
 //! tuples are counted: memory holds one file and the distinct flows. A progress line is drawn
 //! on standard error only when it is a terminal.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,7 +17,7 @@ use flowverify::Layer;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::render::escape;
-use crate::{files, read_inputs, Failure, InputArgs, Outcome};
+use crate::{files, read_inputs, Answer, Failure, InputArgs};
 
 /// `flowverify replay`: exit 0 when no flow's verdict differs from its logged decision, 1 when
 /// some do, 2 on bad input.
@@ -24,7 +26,7 @@ pub fn run(
     logs: &[PathBuf],
     json: bool,
     limit: usize,
-) -> Result<Outcome, Failure> {
+) -> Result<Answer, Failure> {
     let input_files = [
         &inputs.scenario,
         &inputs.subnet_nsg,
@@ -39,7 +41,7 @@ pub fn run(
     .chain(logs);
     files::stdin_at_most_once(input_files.map(PathBuf::as_path))?;
     let inputs = read_inputs(inputs)?;
-    let paths = log_files(logs)?;
+    let (paths, skipped) = log_files(logs)?;
 
     let progress = Progress::new(paths.len());
     let mut replay = Replay::new();
@@ -50,47 +52,117 @@ pub fn run(
             .read_with(&name, &text, |r| progress.tuples(r))
             .inspect_err(|_| progress.clear())?;
     }
+    if replay.tuples() == 0 {
+        progress.clear();
+        let names: Vec<String> = paths.iter().map(|p| files::name_of(p)).collect();
+        return Err(flowverify::replay::nothing_to_replay(&names, replay.logs().records).into());
+    }
+    if let Err(e) = replay.settle() {
+        progress.clear();
+        let last = paths.last().map(|p| files::name_of(p)).unwrap_or_default();
+        return Err(format!("{last}: after its last tuple: {e}").into());
+    }
     progress.verifying(&replay);
     let report = replay.verify(limit, judge(&inputs));
+    drop(replay);
     progress.clear();
 
-    let stdout = if json {
-        let mut text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
-        text.push('\n');
-        text
-    } else {
-        text(&report, paths.len())
-    };
-    Ok(Outcome {
-        stdout,
-        status: u8::from(report.changed()),
-    })
+    // Written as it is made, not built first: with a large --limit the examples alone are
+    // as many as the changed flows. A write that fails is an error (exit 2), as for every
+    // command.
+    let files = paths.len();
+    let status = u8::from(report.changed());
+    Ok(Answer::Streamed(Box::new(move |out| {
+        if json {
+            flowverify::output::write_json_pretty(out, &report)?;
+        } else {
+            let mut out = std::io::BufWriter::new(out);
+            write_text(&mut out, &report, files)?;
+            out.flush()?;
+        }
+        // Named once the report is out (an error, exit 2, comes first on standard error).
+        for (path, why) in &skipped {
+            eprintln!(
+                "warning: {}: skipped: {why}",
+                escape(&path.display().to_string())
+            );
+        }
+        Ok(status)
+    })))
 }
 
-/// The files to read: each LOG as given, a directory replaced by its `*.json` files at any
-/// depth in sorted path order (symbolic links to directories are not followed).
-fn log_files(logs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+/// The `*.json` entries of directories that are not regular files, each with why.
+type Skipped = Vec<(PathBuf, String)>;
+
+/// The files to read: each LOG as given, a directory replaced by its `*.json` regular files at
+/// any depth in sorted path order (symbolic links to directories are not followed; links to
+/// files are); and the `*.json` entries skipped, which are not regular files.
+fn log_files(logs: &[PathBuf]) -> Result<(Vec<PathBuf>, Skipped), String> {
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     for log in logs {
         if files::is_stdin(log) || !log.is_dir() {
             out.push(log.clone());
             continue;
         }
         let mut found = Vec::new();
-        walk(log, &mut found)?;
+        let before = skipped.len();
+        walk(log, &mut found, &mut skipped)?;
         if found.is_empty() {
-            return Err(format!(
+            let mut message = format!(
                 "{}: the directory holds no *.json file (flow logs are stored as .../PT1H.json)",
                 log.display()
-            ));
+            );
+            let passed: Vec<String> = skipped[before..]
+                .iter()
+                .map(|(path, why)| format!("{} ({why})", path.display()))
+                .collect();
+            if !passed.is_empty() {
+                message.push_str(&format!(
+                    "; skipped, not regular files: {}",
+                    passed.join(", ")
+                ));
+            }
+            return Err(message);
         }
         found.sort();
         out.extend(found);
     }
-    Ok(out)
+    skipped.sort();
+    Ok((out, skipped))
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), String> {
+/// Why a directory entry named `*.json` is not read, or `None` for a regular file (also through
+/// a symbolic link).
+fn not_regular(path: &Path) -> Option<String> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some("a symbolic link to nothing".into())
+        }
+        Err(e) => return Some(format!("cannot be read: {}", e.to_string().to_lowercase())),
+    };
+    let kind = metadata.file_type();
+    if kind.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("not a regular file but a named pipe (FIFO)".into());
+        }
+        if kind.is_socket() {
+            return Some("not a regular file but a socket".into());
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Some("not a regular file but a device".into());
+        }
+    }
+    Some("not a regular file".into())
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>, skipped: &mut Skipped) -> Result<(), String> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         format!(
             "{}: cannot read the directory: {}",
@@ -111,13 +183,16 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), String> {
             .file_type()
             .map_err(|e| format!("{}: {}", path.display(), e.to_string().to_lowercase()))?;
         if kind.is_dir() {
-            walk(&path, found)?;
+            walk(&path, found, skipped)?;
         } else if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
             && !path.is_dir()
         {
-            found.push(path);
+            match not_regular(&path) {
+                None => found.push(path),
+                Some(why) => skipped.push((path, why)),
+            }
         }
     }
     Ok(())
@@ -142,14 +217,15 @@ impl Progress {
         Progress { bar: Some(bar) }
     }
 
+    // While reading, the line counts tuples: the distinct flows are counted once all are
+    // merged (`Replay::flows` would cost a pass over them at each tick).
     fn file(&self, index: usize, path: &Path, replay: &Replay) {
         if let Some(bar) = &self.bar {
             bar.set_position(index as u64 + 1);
             bar.set_message(format!(
-                "{}: {} tuples, {} distinct flows",
+                "{}: {} tuples",
                 escape(&files::name_of(path)),
                 thousands(replay.tuples()),
-                thousands(replay.flows() as u64)
             ));
         }
     }
@@ -157,12 +233,8 @@ impl Progress {
     fn tuples(&self, replay: &Replay) {
         if let Some(bar) = &self.bar {
             let message = bar.message();
-            let file = message.split(": ").next().unwrap_or_default().to_string();
-            bar.set_message(format!(
-                "{file}: {} tuples, {} distinct flows",
-                thousands(replay.tuples()),
-                thousands(replay.flows() as u64)
-            ));
+            let file = message.rsplit_once(": ").map_or("", |(f, _)| f).to_string();
+            bar.set_message(format!("{file}: {} tuples", thousands(replay.tuples())));
         }
     }
 
@@ -202,13 +274,14 @@ fn place(layer: Layer, resource: Option<&str>) -> String {
 }
 
 /// The report in words: the figures, each group with its examples, then the notes.
-fn text(report: &Report, files: usize) -> String {
-    let mut out = format!(
-        "{} read from {}: {}\n",
+fn write_text(out: &mut impl Write, report: &Report, files: usize) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} read from {}: {}",
         count(report.tuples, "tuple", "tuples"),
         count(files as u64, "file", "files"),
         count(report.flows, "distinct flow", "distinct flows"),
-    );
+    )?;
     let rows = [
         ("unchanged", report.unchanged, "verdict as logged"),
         (
@@ -233,33 +306,33 @@ fn text(report: &Report, files: usize) -> String {
         .max()
         .unwrap_or(1);
     for (label, n, meaning) in rows {
-        out.push_str(&format!(
-            "  {label:<16}{:>width$}  {meaning}\n",
-            thousands(n)
-        ));
+        writeln!(out, "  {label:<16}{:>width$}  {meaning}", thousands(n))?;
     }
     if report.changed() {
-        out.push('\n');
+        writeln!(out)?;
     } else if report.flows > report.not_verifiable {
-        out.push_str("\nNo flow changed: every verified flow gets the verdict Azure logged.\n");
+        writeln!(
+            out,
+            "\nNo flow changed: every verified flow gets the verdict Azure logged."
+        )?;
     } else {
-        out.push_str("\nNo flow could be verified.\n");
+        writeln!(out, "\nNo flow could be verified.")?;
     }
     for group in &report.groups {
-        out.push_str(&group_text(group));
+        write_group(out, group)?;
     }
     let notes = report.notes();
     if !notes.is_empty() {
-        out.push_str("\nnotes:\n");
+        writeln!(out, "\nnotes:")?;
         for note in notes {
-            out.push_str(&format!("  - {note}\n"));
+            writeln!(out, "  - {note}")?;
         }
     }
-    out
+    Ok(())
 }
 
 /// One group: its heading line, then its examples, one per line.
-fn group_text(group: &Group) -> String {
+fn write_group(out: &mut impl Write, group: &Group) -> std::io::Result<()> {
     let change = match group.change {
         flowverify::replay::Change::NewlyDenied => "Newly denied",
         flowverify::replay::Change::NewlyAllowed => "Newly allowed",
@@ -269,24 +342,26 @@ fn group_text(group: &Group) -> String {
         Some(rule) => format!("by {} ({at})", escape(rule)),
         None => format!("({at})"),
     };
-    let mut out = format!(
-        "{change} {by}: {}, {}, {}\n",
+    writeln!(
+        out,
+        "{change} {by}: {}, {}, {}",
         count(group.flows, "flow", "flows"),
         count(group.packets, "packet", "packets"),
         count(group.bytes, "byte", "bytes"),
-    );
+    )?;
     for flow in &group.examples {
-        out.push_str(&format!(
-            "  {} {} {} -> {}\n",
+        writeln!(
+            out,
+            "  {} {} {} -> {}",
             flow.direction(),
             flow.protocol(),
             flow.source(),
             flow.destination()
-        ));
+        )?;
     }
     let more = group.flows.saturating_sub(group.examples.len() as u64);
     if more > 0 {
-        out.push_str(&format!("  ... and {} more\n", thousands(more)));
+        writeln!(out, "  ... and {} more", thousands(more))?;
     }
-    out
+    Ok(())
 }

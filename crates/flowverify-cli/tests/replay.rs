@@ -326,3 +326,123 @@ fn the_documented_samples_replay() {
     assert_eq!(value["newlyAllowed"], 4 + 7 + 9);
     assert_eq!(value["groups"][0]["examples"].as_array().unwrap().len(), 5);
 }
+
+/// A `*.json` in a folder that is not a regular file (a named pipe would never end) is skipped
+/// and named on standard error; the regular files are replayed.
+#[cfg(unix)]
+#[test]
+fn a_folder_reads_regular_files_only_and_names_what_it_skips() {
+    use std::time::{Duration, Instant};
+    let s = Scratch::new("fifo");
+    let nsg = s.write("nsg.json", NSG);
+    s.write("logs/h=00/PT1H.json", &log(&[HTTPS_ALLOWED]));
+    std::fs::create_dir_all(s.path("logs/h=01")).unwrap();
+    let fifo = s.path("logs/h=01/PT1H.json");
+    let c_path = std::ffi::CString::new(fifo.clone()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates the node.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    std::os::unix::fs::symlink(s.path("nowhere.json"), s.path("logs/broken.json")).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowverify"))
+        .args(["replay", "--nic-nsg", &nsg, &s.path("logs")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run flowverify");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("replay hangs on a named pipe in the folder");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("1 tuple read from 1 file: 1 distinct flow\n"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stderr,
+        format!(
+            "warning: {}: skipped: a symbolic link to nothing\n\
+             warning: {fifo}: skipped: not a regular file but a named pipe (FIFO)\n",
+            s.path("logs/broken.json")
+        )
+    );
+
+    // Nothing but the pipe: the error (first on standard error, as every error) says what was
+    // skipped.
+    std::fs::remove_file(s.path("logs/h=00/PT1H.json")).unwrap();
+    std::fs::remove_file(s.path("logs/broken.json")).unwrap();
+    let run = flowverify(&["replay", &s.path("logs")], None);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {}: the directory holds no *.json file (flow logs are stored as \
+             .../PT1H.json); skipped, not regular files: {fifo} (not a regular file but a named \
+             pipe (FIFO))\n",
+            s.path("logs")
+        )
+    );
+}
+
+/// Logs with no tuple at all: nothing to replay is an error (exit 2), as nothing to check is.
+#[test]
+fn logs_without_tuples_are_exit_2() {
+    let s = Scratch::new("no-tuples");
+    let empty = s.write("PT1H.json", r#"{"records": []}"#);
+    let run = flowverify(&["replay", &empty, "--json"], None);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {empty}: nothing to replay: the flow log holds no flow tuple (0 records)\n"
+        )
+    );
+    let bare = s.write("b/PT1H.json", &log(&[]));
+    let run = flowverify(&["replay", &empty, &bare], None);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        format!("error: nothing to replay: the 2 flow log files ({empty}, {bare}) hold no flow tuple (1 record)\n")
+    );
+    // Tuples of protocols FlowVerify does not verify are tuples: read, counted, exit 0.
+    let gre = s.write(
+        "gre.json",
+        r#"{"records": [{"category": "FlowLogFlowEvent", "flowLogVersion": 4, "flowRecords": {
+          "flows": [{"flowGroups": [{"flowTuples": ["1,10.0.0.6,10.0.0.7,0,0,47,O,B,NX,,,,"]}]}]}}]}"#,
+    );
+    let run = flowverify(&["replay", &gre], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("No flow could be verified."),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A key given twice in a flow log is refused with the message every input gives.
+#[test]
+fn a_key_given_twice_in_a_log_is_exit_2() {
+    let s = Scratch::new("twice");
+    let file = s.write(
+        "PT1H.json",
+        &log(&[HTTPS_ALLOWED]).replace(r#""mac": "#, r#""MAC": "x", "mac": "#),
+    );
+    let run = flowverify(&["replay", &file], None);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with(&format!("error: {file}: line 2, column 94: ")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(": property 'MAC' is given twice in the object at records[0].properties.flows[0].flows[0] (first as 'MAC', then again as 'mac' here)"), "{}", run.stderr);
+}

@@ -85,18 +85,18 @@ fn run_measured(args: &[&str], stdout: Stdio, stderr: &Path) -> Ended {
 }
 
 /// Writes a scenario with a 1,000-rule subnet NSG (Allow and Deny rules alternating, each for
-/// one source address and one port) and 20,000 inbound flows, each expected to meet the rule of
-/// its port; `rule_of(k)` picks the rule flow `k` meets (and so how much of the NSG it walks).
+/// one source address and one port) and `flows` inbound flows, each expected to meet the rule
+/// of its port; `rule_of(k)` picks the rule flow `k` meets (and so how much of the NSG it walks).
 ///
 /// Written piece by piece, never held whole: Linux carries a process's peak resident set into
 /// the children it starts (across exec), so this process must stay small for the children's
 /// figures to be their own.
-fn write_big_scenario(path: &Path, rule_of: impl Fn(usize) -> usize) {
+fn write_big_scenario(path: &Path, flows: usize, rule_of: impl Fn(usize) -> usize) {
     let file = File::create(path).expect("create scenario");
     let mut out = std::io::BufWriter::new(file);
     let source = |i: usize| format!("198.51.{}.{}", i / 250, i % 250);
     let access = |i: usize| if i.is_multiple_of(2) { "Allow" } else { "Deny" };
-    let head = r#"{"version":1,"title":"20,000 flows against a 1,000-rule NSG","virtualNetwork":["10.0.0.0/16"],"subnetNsg":{"name":"nsg-big","properties":{"securityRules":["#;
+    let head = r#"{"version":1,"title":"flows against a 1,000-rule NSG","virtualNetwork":["10.0.0.0/16"],"subnetNsg":{"name":"nsg-big","properties":{"securityRules":["#;
     out.write_all(head.as_bytes()).expect("write");
     fn w(out: &mut impl Write, value: &Value, sep: &str) {
         out.write_all(sep.as_bytes()).expect("write");
@@ -118,7 +118,7 @@ fn write_big_scenario(path: &Path, rule_of: impl Fn(usize) -> usize) {
         });
         w(&mut out, &rule, if i == 0 { "" } else { "," });
     }
-    for k in 0..20_000 {
+    for k in 0..flows {
         let i = rule_of(k);
         let flow = json!({
             "direction": "Inbound",
@@ -160,7 +160,7 @@ fn check_of_20000_flows_against_1000_rules_stays_under_200_mb() {
 
     // Text: the flows meet rules all over the NSG (500 rules walked on average).
     let spread = s.dir.join("spread.json");
-    write_big_scenario(&spread, |k| (k * 7) % 1000);
+    write_big_scenario(&spread, 20_000, |k| (k * 7) % 1000);
     let spread_arg = spread.display().to_string();
     let out = s.dir.join("check.txt");
     let err = s.dir.join("check.err");
@@ -181,7 +181,13 @@ fn check_of_20000_flows_against_1000_rules_stays_under_200_mb() {
     // rules and every 40th walks to the end of the NSG (over 1,000 rules in its trace), so the
     // output stays a few hundred MB in a debug build; the largest result object is in it.
     let early = s.dir.join("early.json");
-    write_big_scenario(&early, |k| if k % 40 == 0 { 999 - k % 7 } else { k % 50 });
+    write_big_scenario(&early, 20_000, |k| {
+        if k % 40 == 0 {
+            999 - k % 7
+        } else {
+            k % 50
+        }
+    });
     let early_arg = early.display().to_string();
     let json = run_measured(&["check", "--json", &early_arg], Stdio::null(), &err);
     let stderr = std::fs::read_to_string(&err).expect("stderr");
@@ -213,6 +219,44 @@ fn check_of_20000_flows_against_1000_rules_stays_under_200_mb() {
             mb(ended.peak_bytes)
         );
     }
+}
+
+/// `check` of 100,000 flows (a 16 MB scenario) peaks within 4 times the scenario's size, as
+/// every input should: the flows are read one at a time as the text is parsed, never held as
+/// one JSON tree (which took over 10 times the size: 172 MB).
+#[test]
+fn check_of_100000_flows_peaks_within_4_times_its_size() {
+    let s = Scratch::new("check-100000");
+    let path = s.dir.join("big.json");
+    write_big_scenario(&path, 100_000, |k| (k * 7) % 1000);
+    let size = std::fs::metadata(&path).expect("the scenario").len();
+    let arg = path.display().to_string();
+    let err = s.dir.join("check.err");
+    let out = s.dir.join("check.txt");
+    let ended = run_measured(
+        &["check", &arg],
+        File::create(&out).expect("stdout file").into(),
+        &err,
+    );
+    let stderr = std::fs::read_to_string(&err).expect("stderr");
+    assert_eq!(ended.code, 0, "{stderr}");
+    eprintln!(
+        "check, 100,000 flows x 1,000 rules ({:.1} MB): peak RSS {:.1} MB in {:.1?}",
+        mb(size),
+        mb(ended.peak_bytes),
+        ended.elapsed
+    );
+    let stdout = std::fs::read_to_string(&out).expect("stdout");
+    assert_eq!(
+        stdout.lines().last(),
+        Some("100000 passed, 0 failed, 0 skipped")
+    );
+    assert!(
+        ended.peak_bytes <= 4 * size,
+        "peak RSS {:.1} MB for a {:.1} MB scenario",
+        mb(ended.peak_bytes),
+        mb(size)
+    );
 }
 
 /// A pipe that never ends, on standard input: refused after 256 MiB, exit 2, memory bounded.
@@ -310,5 +354,106 @@ fn a_file_over_256_mib_is_refused_unread() {
         ended.peak_bytes < 50 * 1000 * 1000,
         "peak RSS {:.1} MB",
         mb(ended.peak_bytes)
+    );
+}
+
+/// Writes an NSG flow log (version 2) of `n` distinct inbound flows to port 443, one tuple each
+/// (records of 10,000), piece by piece (see [`write_big_scenario`]).
+fn write_distinct_log(path: &Path, n: u32) {
+    let file = File::create(path).expect("create log");
+    let mut out = std::io::BufWriter::new(file);
+    out.write_all(b"{\"records\":[").expect("write");
+    for i in 0..n {
+        if i.is_multiple_of(10_000) {
+            if i > 0 {
+                out.write_all(b"]}]}]}},").expect("write");
+            }
+            out.write_all(b"{\"category\":\"NetworkSecurityGroupFlowEvent\",\"properties\":{\"Version\":2,\"flows\":[{\"rule\":\"UserRule_X\",\"flows\":[{\"mac\":\"000D3AF87856\",\"flowTuples\":[").expect("write");
+        } else {
+            out.write_all(b",").expect("write");
+        }
+        let [_, a, b, c] = i.to_be_bytes();
+        write!(
+            out,
+            "\"1704067200,10.{a}.{b}.{c},10.200.0.4,{},443,T,I,A,E,3,300,2,200\"",
+            1024 + i % 60_000
+        )
+        .expect("write");
+    }
+    out.write_all(b"]}]}]}}]}").expect("write");
+    out.flush().expect("flush");
+}
+
+/// `replay` keeps a distinct flow in a few dozen bytes, and writes its report as it goes: the
+/// peak memory beyond the file read stays within 100 bytes per distinct flow as text (the
+/// flows were kept as a hash map of addresses: about 230), and within 250 with every flow an
+/// example (`--json --limit` larger than the flows: the report was built as a JSON tree first,
+/// about 2,000 bytes per flow).
+#[test]
+fn replay_memory_grows_with_distinct_flows_only() {
+    const FLOWS: u32 = 400_000;
+    let s = Scratch::new("replay-400000");
+    let log = s.dir.join("PT1H.json");
+    write_distinct_log(&log, FLOWS);
+    let size = std::fs::metadata(&log).expect("the log").len();
+    let nsg = s.dir.join("deny.json");
+    std::fs::write(
+        &nsg,
+        r#"{"name": "nsg-deny", "securityRules": [{"name": "DenyHttps", "properties": {
+          "priority": 100, "direction": "Inbound", "access": "Deny", "protocol": "Tcp",
+          "sourceAddressPrefix": "*", "sourcePortRange": "*", "destinationAddressPrefix": "*",
+          "destinationPortRange": "443"}}]}"#,
+    )
+    .expect("write the NSG");
+    let (log_arg, nsg_arg) = (log.display().to_string(), nsg.display().to_string());
+    let err = s.dir.join("replay.err");
+    let out = s.dir.join("replay.txt");
+    let text = run_measured(
+        &["replay", "--nic-nsg", &nsg_arg, &log_arg],
+        File::create(&out).expect("stdout file").into(),
+        &err,
+    );
+    let stderr = std::fs::read_to_string(&err).expect("stderr");
+    assert_eq!(text.code, 1, "{stderr}");
+    let json = run_measured(
+        &[
+            "replay",
+            "--nic-nsg",
+            &nsg_arg,
+            &log_arg,
+            "--json",
+            "--limit",
+            "1000000000",
+        ],
+        Stdio::null(),
+        &err,
+    );
+    let stderr = std::fs::read_to_string(&err).expect("stderr");
+    assert_eq!(json.code, 1, "{stderr}");
+    let per_flow = |ended: &Ended| ended.peak_bytes.saturating_sub(size) / u64::from(FLOWS);
+    eprintln!(
+        "replay of {FLOWS} distinct flows ({:.1} MB): text peak RSS {:.1} MB ({} bytes a flow beyond the file) in {:.1?}; --json, every flow an example: {:.1} MB ({} bytes a flow) in {:.1?}",
+        mb(size),
+        mb(text.peak_bytes),
+        per_flow(&text),
+        text.elapsed,
+        mb(json.peak_bytes),
+        per_flow(&json),
+        json.elapsed
+    );
+    let stdout = std::fs::read_to_string(&out).expect("stdout");
+    assert!(
+        stdout.starts_with("400,000 tuples read from 1 file: 400,000 distinct flows\n"),
+        "{stdout}"
+    );
+    assert!(
+        per_flow(&text) <= 100,
+        "text: {} bytes a flow",
+        per_flow(&text)
+    );
+    assert!(
+        per_flow(&json) <= 250,
+        "--json: {} bytes a flow",
+        per_flow(&json)
     );
 }

@@ -10,11 +10,18 @@
 //! - import and replay as `flowverify replay` does it, with compiled verdicts (`replay::judge`,
 //!   compiling included);
 //! - next to them, deflate at level 1 (what `gzip -1` does) of the same bytes: a yardstick
-//!   that says how fast this machine is.
+//!   that says how fast this machine is;
+//! - import of 131,072 IPv6 flows from one /64 crafted to collide in the hash map replay used
+//!   to keep its flows in (`tests/support/collide.rs`: 32.6 s then), and of 131,072 random ones
+//!   of the same shape (0.25 s then): now the same, and the key comparisons of each
+//!   (`Replay::work`) are printed.
 //!
 //! With `FLOWVERIFY_WRITE_LOG=1` the bench also writes the log to `/tmp/flowverify-1m.json`
 //! and the three inputs to `/tmp/flowverify-bench-{subnet,nic,admin}.json`, for measuring the
 //! command line (`/usr/bin/time -v flowverify replay --subnet-nsg ... /tmp/flowverify-1m.json`).
+
+#[path = "../tests/support/collide.rs"]
+mod collide;
 
 use std::fmt::Write as _;
 
@@ -294,6 +301,48 @@ fn benches(c: &mut Criterion) {
         "yardstick: deflate level 1 (gzip -1) of the same log",
         |b| b.iter(|| miniz_oxide::deflate::compress_to_vec(black_box(log.as_bytes()), 1).len()),
     );
+    group.finish();
+
+    // Crafted and random IPv6 flows, as NSG flow log texts.
+    const IPV6: usize = 131_072;
+    let as_log = |tuples: &[flowverify::flowlog::Tuple]| {
+        let list: Vec<String> = tuples
+            .iter()
+            .map(|t| format!("\"{}\"", collide::text(t)))
+            .collect();
+        format!(
+            r#"{{"records":[{{"category":"NetworkSecurityGroupFlowEvent","properties":{{"Version":2,"flows":[{{"rule":"UserRule_Any","flows":[{{"mac":"000D3AF87856","flowTuples":[{}]}}]}}]}}}}]}}"#,
+            list.join(",")
+        )
+    };
+    let side = ((IPV6 as f64) * f64::from(1u32 << 25) * 1.1).sqrt() as usize;
+    let crafted = as_log(&collide::crafted(IPV6, side, 7));
+    let random = as_log(&collide::random(IPV6, 11));
+    for (name, log) in [("crafted", &crafted), ("random", &random)] {
+        let mut replay = Replay::new();
+        replay.read("PT1H.json", log).unwrap();
+        eprintln!(
+            "{name} IPv6 log: {} bytes, {} distinct flows, {} key comparisons",
+            log.len(),
+            replay.flows(),
+            replay.work()
+        );
+    }
+    let mut group = c.benchmark_group("replay hash flooding");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(IPV6 as u64));
+    for (name, log) in [
+        ("import 131,072 crafted colliding IPv6 flows", &crafted),
+        ("import 131,072 random IPv6 flows", &random),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut replay = Replay::new();
+                replay.read("PT1H.json", black_box(log)).unwrap();
+                replay.flows()
+            })
+        });
+    }
     group.finish();
 }
 

@@ -54,11 +54,12 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::{clip, InputError, Place};
 use crate::flow::{Endpoint, Flow};
+use crate::json_text::DuplicateKey;
 use crate::model::{Direction, Protocol};
 use crate::verdict::Decision;
 
@@ -100,6 +101,16 @@ impl Format {
             Format::NsgV1 => "NSG flow log version 1",
             Format::NsgV2 => "NSG flow log version 2",
             Format::VnetV4 => "VNet flow log version 4",
+        }
+    }
+
+    /// The format's name with its article (`an NSG flow log version 2`, `a VNet flow log
+    /// version 4`), as messages say it.
+    fn with_article(self) -> &'static str {
+        match self {
+            Format::NsgV1 => "an NSG flow log version 1",
+            Format::NsgV2 => "an NSG flow log version 2",
+            Format::VnetV4 => "a VNet flow log version 4",
         }
     }
 
@@ -229,8 +240,8 @@ pub fn parse_tuple(format: Format, text: &str) -> Result<Tuple, String> {
     }
     if count != format.fields() {
         return Err(format!(
-            "the tuple has {count} comma-separated fields; an {} tuple has {}: {}",
-            format.name(),
+            "the tuple has {count} comma-separated fields; {} tuple has {}: {}",
+            format.with_article(),
             format.fields(),
             format.layout()
         ));
@@ -421,6 +432,27 @@ pub fn read_log(
     text: &str,
     mut each: impl FnMut(&Tuple),
 ) -> Result<LogSummary, InputError> {
+    read_log_with(name, text, |t| {
+        each(t);
+        Ok(())
+    })
+}
+
+/// As [`read_log`], but `each` may stop the reading: its message becomes the error, placed at
+/// the tuple (`PT1H.json: records[3].properties.flows[0].flows[0].flowTuples[7]: MESSAGE`).
+///
+/// ```
+/// use flowverify::flowlog::read_log_with;
+/// let text = r#"{"records": [{"category": "NetworkSecurityGroupFlowEvent", "properties": {
+///   "Version": 1, "flows": [{"flows": [{"flowTuples": ["1,10.0.0.1,10.0.0.2,1,2,T,I,A"]}]}]}}]}"#;
+/// let err = read_log_with("PT1H.json", text, |_| Err("enough".into())).unwrap_err();
+/// assert_eq!(err.to_string(), "PT1H.json: records[0].properties.flows[0].flows[0].flowTuples[0]: enough");
+/// ```
+pub fn read_log_with(
+    name: &str,
+    text: &str,
+    mut each: impl FnMut(&Tuple) -> Result<(), String>,
+) -> Result<LogSummary, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(InputError::whole(
@@ -433,16 +465,18 @@ pub fn read_log(
         text,
         each: &mut each,
         error: None,
+        duplicate: None,
         summary: LogSummary::default(),
     };
     let mut de = serde_json::Deserializer::from_str(text);
     let result = DocumentSeed { ctx: &mut ctx }
         .deserialize(&mut de)
         .and_then(|()| de.end());
-    match (result, ctx.error) {
-        (Ok(()), _) => Ok(ctx.summary),
-        (Err(_), Some(error)) => Err(error),
-        (Err(err), None) => Err(syntax_error(name, text, &err, (1, 1))),
+    match (result, ctx.error, ctx.duplicate) {
+        (Ok(()), _, _) => Ok(ctx.summary),
+        (Err(_), Some(error), _) => Err(error),
+        (Err(err), None, Some(key)) => Err(duplicate_error(name, &key, &err, (1, 1))),
+        (Err(err), None, None) => Err(syntax_error(name, text, &err, (1, 1))),
     }
 }
 
@@ -451,9 +485,12 @@ struct Ctx<'a, 'f> {
     name: &'a str,
     /// The whole text (where borrowed raw values point into).
     text: &'a str,
-    each: &'f mut dyn FnMut(&Tuple),
+    each: &'f mut dyn FnMut(&Tuple) -> Result<(), String>,
     /// The error, when reading stopped for one of ours (serde carries only a marker).
     error: Option<InputError>,
+    /// A key given twice, when reading stopped for it: placed at the line and column serde
+    /// gives the error (of the second key) once it reaches the top or [`Ctx::within`].
+    duplicate: Option<DuplicateKey>,
     summary: LogSummary,
 }
 
@@ -464,6 +501,19 @@ impl Ctx<'_, '_> {
             self.error = Some(InputError::at(self.name, path, message));
         }
         E::custom("stopped")
+    }
+
+    /// Records that the object at `path` has the key `first` again as `second`, and gives serde
+    /// the marker error that stops reading (serde adds the place).
+    fn twice<E: de::Error>(&mut self, path: String, (first, second): (String, String)) -> E {
+        if self.error.is_none() && self.duplicate.is_none() {
+            self.duplicate = Some(DuplicateKey {
+                path,
+                first,
+                second,
+            });
+        }
+        E::custom("duplicate key")
     }
 
     /// Reads a borrowed raw value (a record's `properties` or `flowRecords`) with `seed`; a
@@ -488,7 +538,10 @@ impl Ctx<'_, '_> {
                     let before = &self.text[..start];
                     let line = before.matches('\n').count() + 1;
                     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                    self.error = Some(syntax_error(self.name, inner, &err, (line, column)));
+                    self.error = Some(match self.duplicate.take() {
+                        Some(key) => duplicate_error(self.name, &key, &err, (line, column)),
+                        None => syntax_error(self.name, inner, &err, (line, column)),
+                    });
                 }
                 Err(E::custom("stopped"))
             }
@@ -507,12 +560,7 @@ fn syntax_error(name: &str, text: &str, err: &serde_json::Error, at: (usize, usi
             .nth(line - 1)
             .map_or(1, |l| l.chars().count() + 1);
     }
-    let column = column.max(1);
-    let (line, column) = if line == 1 {
-        (at.0, at.1 + column - 1)
-    } else {
-        (at.0 + line - 1, column)
-    };
+    let (line, column) = shifted(at, line, column.max(1));
     let mut message = err.to_string();
     if let Some(cut) = message.rfind(" at line ") {
         message.truncate(cut);
@@ -529,23 +577,183 @@ fn syntax_error(name: &str, text: &str, err: &serde_json::Error, at: (usize, usi
     InputError::new(name, Place::LineColumn { line, column }, message)
 }
 
-/// A property name, matched in any case against `names`: its index, or `None` for another one.
-struct KeySeed(&'static [&'static str]);
+/// A line and column of a text that starts at `at` (1-based) in the file, placed in the file.
+fn shifted(at: (usize, usize), line: usize, column: usize) -> (usize, usize) {
+    if line <= 1 {
+        (at.0, at.1 + column.max(1) - 1)
+    } else {
+        (at.0 + line - 1, column)
+    }
+}
 
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Option<usize>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
+/// A key given twice, as every input's reader says it ([`DuplicateKey::message`]), at the line
+/// and column serde gives (after the second key) in a text that starts at `at` in the file.
+fn duplicate_error(
+    name: &str,
+    key: &DuplicateKey,
+    err: &serde_json::Error,
+    at: (usize, usize),
+) -> InputError {
+    let (line, column) = shifted(at, err.line(), err.column());
+    InputError::new(name, Place::LineColumn { line, column }, key.message())
+}
+
+/// The keys of one object read so far: a key given twice (also in another case) is refused in
+/// a flow log as in every other input. A small object is searched; a large one keeps its keys
+/// in lowercase in a sorted set too (whose cost does not depend on which keys a file holds).
+#[derive(Default)]
+struct Keys {
+    names: Vec<String>,
+    lower: Option<std::collections::BTreeSet<String>>,
+}
+
+impl Keys {
+    /// Adds `key`; when the object has it already, its first spelling instead.
+    fn add(&mut self, key: &str) -> Option<String> {
+        const LINEAR: usize = 16;
+        let twin = |names: &[String]| {
+            names
+                .iter()
+                .find(|n| n.len() == key.len() && n.eq_ignore_ascii_case(key))
+                .cloned()
+        };
+        if self.names.len() < LINEAR {
+            if let Some(first) = twin(&self.names) {
+                return Some(first);
+            }
+        } else {
+            let names = &self.names;
+            let lower = self
+                .lower
+                .get_or_insert_with(|| names.iter().map(|n| n.to_ascii_lowercase()).collect());
+            if !lower.insert(key.to_ascii_lowercase()) {
+                return twin(&self.names);
+            }
+        }
+        self.names.push(key.to_string());
+        None
+    }
+
+    /// The key added last.
+    fn last(&self) -> &str {
+        self.names.last().map_or("", String::as_str)
+    }
+}
+
+/// A property name read: its index in the names sought (matched in any case), and when the
+/// object has it already, its first and second spellings.
+struct Key {
+    index: Option<usize>,
+    twin: Option<(String, String)>,
+}
+
+/// A property name, matched in any case against `names` and added to the object's `keys`.
+struct KeySeed<'k> {
+    names: &'static [&'static str],
+    keys: &'k mut Keys,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
-impl Visitor<'_> for KeySeed {
-    type Value = Option<usize>;
+impl Visitor<'_> for KeySeed<'_> {
+    type Value = Key;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a property name")
     }
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
-        Ok(self.0.iter().position(|n| n.eq_ignore_ascii_case(key)))
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(Key {
+            index: self.names.iter().position(|n| n.eq_ignore_ascii_case(key)),
+            twin: self.keys.add(key).map(|first| (first, key.to_string())),
+        })
+    }
+}
+
+/// `path.key`, or `key` at the top.
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A value FlowVerify does not need (a record's `time`, a group's `mac`, ...): skipped, but its
+/// objects are checked for keys given twice like the rest. `path` gives the value's path,
+/// computed only for an object or a list.
+struct Ignored<'c, 'a, 'f, 'p> {
+    ctx: &'c mut Ctx<'a, 'f>,
+    path: &'p dyn Fn() -> String,
+}
+
+impl<'de> DeserializeSeed<'de> for Ignored<'_, '_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Ignored<'_, '_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let here = (self.path)();
+        let mut keys = Keys::default();
+        while let Some(key) = map.next_key_seed(KeySeed {
+            names: &[],
+            keys: &mut keys,
+        })? {
+            if let Some(twin) = key.twin {
+                return Err(self.ctx.twice(here, twin));
+            }
+            let name = keys.last();
+            map.next_value_seed(Ignored {
+                ctx: &mut *self.ctx,
+                path: &|| join(&here, name),
+            })?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let here = (self.path)();
+        let mut i = 0usize;
+        while seq
+            .next_element_seed(Ignored {
+                ctx: &mut *self.ctx,
+                path: &|| format!("{here}[{i}]"),
+            })?
+            .is_some()
+        {
+            i += 1;
+        }
+        Ok(())
     }
 }
 
@@ -568,23 +776,25 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = false;
-        while let Some(key) = map.next_key_seed(KeySeed(&["records"]))? {
-            match key {
-                Some(_) if seen => {
-                    return Err(self.ctx.fail(
-                        "records".into(),
-                        "property 'records' is given twice in the top-level object".into(),
-                    ))
-                }
-                Some(_) => {
-                    seen = true;
-                    map.next_value_seed(RecordsSeed {
-                        ctx: &mut *self.ctx,
-                    })?;
-                }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+        let mut keys = Keys::default();
+        while let Some(key) = map.next_key_seed(KeySeed {
+            names: &["records"],
+            keys: &mut keys,
+        })? {
+            if let Some(twin) = key.twin {
+                return Err(self.ctx.twice(String::new(), twin));
+            }
+            if key.index.is_some() {
+                seen = true;
+                map.next_value_seed(RecordsSeed {
+                    ctx: &mut *self.ctx,
+                })?;
+            } else {
+                let name = keys.last();
+                map.next_value_seed(Ignored {
+                    ctx: &mut *self.ctx,
+                    path: &|| name.to_string(),
+                })?;
             }
         }
         if !seen {
@@ -655,18 +865,22 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
         let mut properties: Option<&'de RawValue> = None;
         let mut flow_records: Option<&'de RawValue> = None;
         let mut version: Option<u64> = None;
-        let mut seen = [false; 4];
-        while let Some(key) = map.next_key_seed(KeySeed(RECORD_KEYS))? {
-            let Some(k) = key else {
-                map.next_value::<IgnoredAny>()?;
+        let mut keys = Keys::default();
+        while let Some(key) = map.next_key_seed(KeySeed {
+            names: RECORD_KEYS,
+            keys: &mut keys,
+        })? {
+            if let Some(twin) = key.twin {
+                return Err(self.ctx.twice(format!("records[{r}]"), twin));
+            }
+            let Some(k) = key.index else {
+                let name = keys.last();
+                map.next_value_seed(Ignored {
+                    ctx: &mut *self.ctx,
+                    path: &|| format!("records[{r}].{name}"),
+                })?;
                 continue;
             };
-            if std::mem::replace(&mut seen[k], true) {
-                return Err(self.ctx.fail(
-                    format!("records[{r}]"),
-                    format!("property '{}' is given twice in the record", RECORD_KEYS[k]),
-                ));
-            }
             match k {
                 0 => category = Some(map.next_value()?),
                 1 => properties = Some(map.next_value()?),
@@ -691,6 +905,15 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
             ctx.within(raw, |ctx, de| {
                 PropertiesSeed { ctx, record: r }.deserialize(de)
             })?;
+            if let Some(raw) = flow_records {
+                ctx.within(raw, |ctx, de| {
+                    Ignored {
+                        ctx,
+                        path: &|| format!("records[{r}].flowRecords"),
+                    }
+                    .deserialize(de)
+                })?;
+            }
             ctx.summary.nsg_records += 1;
         } else if category.eq_ignore_ascii_case(VNET_CATEGORY) {
             match version {
@@ -707,6 +930,15 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
                         "the VNet flow log record has no 'flowLogVersion' (4 expected)".into(),
                     ))
                 }
+            }
+            if let Some(raw) = properties {
+                ctx.within(raw, |ctx, de| {
+                    Ignored {
+                        ctx,
+                        path: &|| format!("records[{r}].properties"),
+                    }
+                    .deserialize(de)
+                })?;
             }
             if let Some(raw) = flow_records {
                 ctx.within(raw, |ctx, de| {
@@ -756,19 +988,22 @@ impl<'de> Visitor<'de> for PropertiesSeed<'_, '_, '_> {
         let r = self.record;
         let mut version: Option<u64> = None;
         let mut flows: Option<&'de RawValue> = None;
-        let mut seen = [false; 2];
-        const KEYS: &[&str] = &["Version", "flows"];
-        while let Some(key) = map.next_key_seed(KeySeed(KEYS))? {
-            let Some(k) = key else {
-                map.next_value::<IgnoredAny>()?;
+        let mut keys = Keys::default();
+        while let Some(key) = map.next_key_seed(KeySeed {
+            names: &["Version", "flows"],
+            keys: &mut keys,
+        })? {
+            if let Some(twin) = key.twin {
+                return Err(self.ctx.twice(format!("records[{r}].properties"), twin));
+            }
+            let Some(k) = key.index else {
+                let name = keys.last();
+                map.next_value_seed(Ignored {
+                    ctx: &mut *self.ctx,
+                    path: &|| format!("records[{r}].properties.{name}"),
+                })?;
                 continue;
             };
-            if std::mem::replace(&mut seen[k], true) {
-                return Err(self.ctx.fail(
-                    format!("records[{r}].properties"),
-                    format!("property '{}' is given twice", KEYS[k]),
-                ));
-            }
             if k == 0 {
                 version = Some(map.next_value()?);
             } else {
@@ -824,16 +1059,22 @@ struct ListSeed<'c, 'a, 'f> {
 impl ListSeed<'_, '_, '_> {
     /// The path of the element at `self.at`, up to this depth.
     fn path(&self, depth: usize) -> String {
-        let [r, a, b, t] = self.at;
-        let (first, second) = match self.format {
-            Format::NsgV1 | Format::NsgV2 => ("properties.flows", "flows"),
-            Format::VnetV4 => ("flowRecords.flows", "flowGroups"),
-        };
-        match depth {
-            1 => format!("records[{r}].{first}[{a}]"),
-            2 => format!("records[{r}].{first}[{a}].{second}[{b}]"),
-            _ => format!("records[{r}].{first}[{a}].{second}[{b}].flowTuples[{t}]"),
-        }
+        list_path(self.format, self.at, depth)
+    }
+}
+
+/// The path of the element at `at` (record, depth-1, depth-2 and tuple indices) of a record of
+/// `format`, up to `depth`.
+fn list_path(format: Format, at: [usize; 4], depth: usize) -> String {
+    let [r, a, b, t] = at;
+    let (first, second) = match format {
+        Format::NsgV1 | Format::NsgV2 => ("properties.flows", "flows"),
+        Format::VnetV4 => ("flowRecords.flows", "flowGroups"),
+    };
+    match depth {
+        1 => format!("records[{r}].{first}[{a}]"),
+        2 => format!("records[{r}].{first}[{a}].{second}[{b}]"),
+        _ => format!("records[{r}].{first}[{a}].{second}[{b}].flowTuples[{t}]"),
     }
 }
 
@@ -860,18 +1101,22 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_, '_> {
         if self.format != Format::VnetV4 || self.depth != 1 {
             return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
         }
-        let mut seen = false;
-        while let Some(key) = map.next_key_seed(KeySeed(&["flows"]))? {
-            if key.is_none() {
-                map.next_value::<IgnoredAny>()?;
-                continue;
+        let r = self.at[0];
+        let mut keys = Keys::default();
+        while let Some(key) = map.next_key_seed(KeySeed {
+            names: &["flows"],
+            keys: &mut keys,
+        })? {
+            if let Some(twin) = key.twin {
+                return Err(self.ctx.twice(format!("records[{r}].flowRecords"), twin));
             }
-            if std::mem::replace(&mut seen, true) {
-                let r = self.at[0];
-                return Err(self.ctx.fail(
-                    format!("records[{r}].flowRecords"),
-                    "property 'flows' is given twice".into(),
-                ));
+            if key.index.is_none() {
+                let name = keys.last();
+                map.next_value_seed(Ignored {
+                    ctx: &mut *self.ctx,
+                    path: &|| format!("records[{r}].flowRecords.{name}"),
+                })?;
+                continue;
             }
             map.next_value_seed(ListSeed {
                 ctx: &mut *self.ctx,
@@ -937,17 +1182,24 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_, '_> {
             (_, 1) => &["flows"],
             _ => &["flowTuples"],
         };
-        let mut seen = false;
-        while let Some(key) = map.next_key_seed(KeySeed(child))? {
-            if key.is_none() {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            }
-            if std::mem::replace(&mut seen, true) {
+        let mut keys = Keys::default();
+        while let Some(key) = map.next_key_seed(KeySeed {
+            names: child,
+            keys: &mut keys,
+        })? {
+            if let Some(twin) = key.twin {
                 let path = list.path(list.depth);
-                return Err(list
-                    .ctx
-                    .fail(path, format!("property '{}' is given twice", child[0])));
+                return Err(list.ctx.twice(path, twin));
+            }
+            if key.index.is_none() {
+                let name = keys.last();
+                let (format, at, depth) = (list.format, list.at, list.depth);
+                let here = || join(&list_path(format, at, depth), name);
+                map.next_value_seed(Ignored {
+                    ctx: &mut *list.ctx,
+                    path: &here,
+                })?;
+                continue;
             }
             map.next_value_seed(ListSeed {
                 ctx: &mut *list.ctx,
@@ -982,8 +1234,13 @@ impl Visitor<'_> for TupleSeed<'_, '_, '_> {
         match parse_tuple(list.format, text) {
             Ok(tuple) => {
                 list.ctx.summary.tuples += 1;
-                (list.ctx.each)(&tuple);
-                Ok(())
+                match (list.ctx.each)(&tuple) {
+                    Ok(()) => Ok(()),
+                    Err(message) => {
+                        let path = list.path(3);
+                        Err(list.ctx.fail(path, message))
+                    }
+                }
             }
             Err(message) => {
                 let path = list.path(3);

@@ -60,6 +60,19 @@ pub(crate) enum ParseError {
         /// 1-based column just after the second key.
         column: usize,
     },
+    /// The sink of a streamed list stopped the reading ([`Stream`]).
+    Stopped(Stop),
+}
+
+/// Why the sink of a streamed list stopped the reading: the error, and whether it is a syntax
+/// error (nesting too deep), which a reading without comments may not have; else a key given
+/// twice.
+#[derive(Debug)]
+pub(crate) struct Stop {
+    /// The error, at its line and column in the text.
+    pub error: InputError,
+    /// A syntax error, not a key given twice.
+    pub syntax: bool,
 }
 
 /// Reads JSON text as every input and scenario is read: a byte order mark ignored, an empty
@@ -68,6 +81,44 @@ pub(crate) enum ParseError {
 /// line and column with the text found there, in lowercase words, and a hint when the text is
 /// not JSON at all (Bicep, YAML, table output).
 pub(crate) fn read(source: &str, text: &str, empty: &str) -> Result<Value, InputError> {
+    read_streaming(source, text, empty, None)
+}
+
+/// A top-level list handed over element by element instead of kept: `key` names the list (a
+/// property of the top-level object, in any case), `sink` takes each element's JSON text (its
+/// syntax checked) with its index and byte offset in the text as soon as it is read, and the
+/// list is left empty in the value. A document with many elements (a scenario's `flows`) is
+/// then never held whole as a tree. The sink reads the element ([`read_element`] reads it as
+/// this reader would); an error it returns stops the reading, and is the error. On a syntax
+/// error the text is read a second time without comments (at the same offsets): the sink sees
+/// index 0 again and starts over.
+pub(crate) struct Stream<'s> {
+    /// The top-level property whose list is streamed.
+    pub key: &'static str,
+    /// Takes each element's [`Element`].
+    pub sink: &'s mut dyn FnMut(Element<'_>) -> Result<(), Stop>,
+}
+
+/// One element of a streamed list.
+pub(crate) struct Element<'a> {
+    /// Its place in the list.
+    pub index: usize,
+    /// The list's key as the text writes it (`Flows`): the path of a key given twice in the
+    /// element starts with it, as the whole text's reading says it.
+    pub key: &'a str,
+    /// Its JSON text.
+    pub raw: &'a str,
+    /// Where its text starts in the text read, in bytes.
+    pub offset: usize,
+}
+
+/// As [`read`], with a top-level list streamed ([`Stream`]).
+pub(crate) fn read_streaming(
+    source: &str,
+    text: &str,
+    empty: &str,
+    mut stream: Option<Stream<'_>>,
+) -> Result<Value, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(InputError::whole(source, empty));
@@ -75,29 +126,120 @@ pub(crate) fn read(source: &str, text: &str, empty: &str) -> Result<Value, Input
     let duplicate = |key: DuplicateKey, line, column| {
         InputError::new(source, Place::LineColumn { line, column }, key.message())
     };
-    match parse(text) {
-        Ok(v) => Ok(v),
-        Err(ParseError::Duplicate { key, line, column }) => Err(duplicate(key, line, column)),
-        Err(ParseError::Syntax(err)) => match strip_comments(text).map(|t| parse(&t)) {
-            Some(Ok(v)) => Ok(v),
-            Some(Err(ParseError::Duplicate { key, line, column })) => {
-                Err(duplicate(key, line, column))
-            }
-            _ => Err(syntax_error(source, text, &err)),
-        },
+    // The first syntax error, as this reading reports it when the text without comments has
+    // one too.
+    let first = match parse_with(text, stream.as_mut()) {
+        Ok(v) => return Ok(v),
+        Err(ParseError::Duplicate { key, line, column }) => {
+            return Err(duplicate(key, line, column))
+        }
+        Err(ParseError::Stopped(Stop {
+            error,
+            syntax: false,
+        })) => return Err(error),
+        Err(ParseError::Stopped(Stop { error, .. })) => error,
+        Err(ParseError::Syntax(err)) => syntax_error(source, text, &err),
+    };
+    match strip_comments(text).map(|t| parse_with(&t, stream.as_mut())) {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(ParseError::Duplicate { key, line, column })) => Err(duplicate(key, line, column)),
+        Some(Err(ParseError::Stopped(Stop {
+            error,
+            syntax: false,
+        }))) => Err(error),
+        _ => Err(first),
     }
 }
 
-/// Parses JSON text into a value, refusing keys given twice in one object (in any case).
+/// Reads one element of a streamed list ([`Stream`]) as [`read`] reads it in the whole text:
+/// `raw` is its text, at byte `offset` of `text`, and `path` its path (`flows[3]`). A key given
+/// twice, or nesting too deep (counted from the top of the document, two levels up), is the
+/// error the whole text's reading gives, at its line and column in `text`.
+pub(crate) fn read_element(
+    source: &str,
+    text: &str,
+    raw: &str,
+    offset: usize,
+    path: &str,
+) -> Result<Value, Stop> {
+    // Two levels, as the top-level object and its list hold the element.
+    let wrapped = format!("[[{raw}]]");
+    let at = || {
+        let before = text.get(..offset).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |n| n + 1) + 1;
+        (line, column)
+    };
+    // A position in `wrapped` placed in `text`.
+    let place = |line: usize, column: usize| {
+        let (start_line, start_column) = at();
+        if line <= 1 {
+            (start_line, start_column + column.saturating_sub(3))
+        } else {
+            (start_line + line - 1, column)
+        }
+    };
+    match parse_with(&wrapped, None) {
+        Ok(Value::Array(mut outer)) => match outer.pop() {
+            Some(Value::Array(mut inner)) => Ok(inner.pop().unwrap_or_default()),
+            _ => Ok(Value::Null),
+        },
+        Ok(_) => Ok(Value::Null),
+        Err(ParseError::Duplicate {
+            mut key,
+            line,
+            column,
+        }) => {
+            let within = key.path.strip_prefix("[0][0]").unwrap_or(&key.path);
+            key.path = format!("{path}{within}");
+            let (line, column) = place(line, column);
+            Err(Stop {
+                error: InputError::new(source, Place::LineColumn { line, column }, key.message()),
+                syntax: false,
+            })
+        }
+        Err(ParseError::Stopped(stop)) => Err(stop),
+        Err(ParseError::Syntax(err)) => {
+            let e = syntax_error(source, &wrapped, &err);
+            let place = match e.place() {
+                Place::LineColumn { line, column } => {
+                    let (line, column) = place(*line, *column);
+                    Place::LineColumn { line, column }
+                }
+                other => other.clone(),
+            };
+            Err(Stop {
+                error: InputError::new(source, place, e.message()),
+                syntax: true,
+            })
+        }
+    }
+}
+
+/// [`parse_with`] streaming nothing.
+#[cfg(test)]
+pub(crate) fn parse(text: &str) -> Result<Value, ParseError> {
+    parse_with(text, None)
+}
+
+/// Parses JSON text into a value, refusing keys given twice in one object (in any case), with
+/// a top-level list streamed if one is given ([`Stream`]).
 ///
 /// serde_json's own limits stay in force (nesting deeper than 128 levels is an error).
-pub(crate) fn parse(text: &str) -> Result<Value, ParseError> {
-    let state = State::default();
+fn parse_with(text: &str, stream: Option<&mut Stream<'_>>) -> Result<Value, ParseError> {
+    let state = State {
+        stream: stream.map(RefCell::new),
+        base: text.as_ptr() as usize,
+        ..State::default()
+    };
     let mut de = serde_json::Deserializer::from_str(text);
     let value = ValueSeed { state: &state }.deserialize(&mut de);
     let value = match value.and_then(|v| de.end().map(|()| v)) {
         Ok(v) => v,
         Err(err) => {
+            if let Some(e) = state.stopped.into_inner() {
+                return Err(ParseError::Stopped(e));
+            }
             return Err(match state.duplicate.into_inner() {
                 Some(key) => ParseError::Duplicate {
                     key,
@@ -105,7 +247,7 @@ pub(crate) fn parse(text: &str) -> Result<Value, ParseError> {
                     column: err.column(),
                 },
                 None => ParseError::Syntax(err),
-            })
+            });
         }
     };
     Ok(value)
@@ -189,9 +331,14 @@ fn case_twins(map: &Map<String, Value>) -> Option<(String, String)> {
 /// What the reader keeps while it descends: the path (only read when a duplicate is found)
 /// and the duplicate found.
 #[derive(Default)]
-struct State {
+struct State<'s, 't> {
     path: RefCell<Vec<Segment>>,
     duplicate: RefCell<Option<DuplicateKey>>,
+    stream: Option<RefCell<&'s mut Stream<'t>>>,
+    /// Where the text read starts (for the offsets of streamed elements).
+    base: usize,
+    /// Why a stream's sink stopped the reading.
+    stopped: RefCell<Option<Stop>>,
 }
 
 enum Segment {
@@ -199,7 +346,18 @@ enum Segment {
     Index(usize),
 }
 
-impl State {
+impl State<'_, '_> {
+    /// When the list being read is the one to stream (the top-level property named so), its
+    /// key as written.
+    fn streams_here(&self) -> Option<String> {
+        let stream = self.stream.as_ref()?;
+        let key = stream.borrow().key;
+        match self.path.borrow().as_slice() {
+            [Segment::Key(k)] if k.eq_ignore_ascii_case(key) => Some(k.clone()),
+            _ => None,
+        }
+    }
+
     fn path_text(&self) -> String {
         let mut out = String::new();
         for segment in self.path.borrow().iter() {
@@ -218,11 +376,11 @@ impl State {
 }
 
 #[derive(Clone, Copy)]
-struct ValueSeed<'s> {
-    state: &'s State,
+struct ValueSeed<'s, 'a, 'b> {
+    state: &'s State<'a, 'b>,
 }
 
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -230,7 +388,7 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for ValueSeed<'_> {
+impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -270,6 +428,27 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        if let Some(key) = self.state.streams_here() {
+            let mut index = 0;
+            while let Some(raw) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+                let raw = raw.get();
+                let offset = (raw.as_ptr() as usize).wrapping_sub(self.state.base);
+                if let Some(stream) = &self.state.stream {
+                    let element = Element {
+                        index,
+                        key: &key,
+                        raw,
+                        offset,
+                    };
+                    if let Err(e) = (stream.borrow_mut().sink)(element) {
+                        *self.state.stopped.borrow_mut() = Some(e);
+                        return Err(serde::de::Error::custom("stopped"));
+                    }
+                }
+                index += 1;
+            }
+            return Ok(Value::Array(Vec::new()));
+        }
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
         loop {
             self.state

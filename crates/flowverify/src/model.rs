@@ -84,10 +84,15 @@ impl Direction {
     /// assert_eq!(err.to_string(), "direction 'sideways' is not Inbound or Outbound");
     /// ```
     pub fn parse(text: &str) -> Option<Direction> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "inbound" | "in" => Some(Direction::Inbound),
-            "outbound" | "out" => Some(Direction::Outbound),
-            _ => None,
+        // Compared in any case without a lowercase copy: `check` reads 100,000 flows.
+        let text = text.trim();
+        let is = |word: &str| text.eq_ignore_ascii_case(word);
+        if is("inbound") || is("in") {
+            Some(Direction::Inbound)
+        } else if is("outbound") || is("out") {
+            Some(Direction::Outbound)
+        } else {
+            None
         }
     }
 
@@ -139,14 +144,17 @@ impl Protocol {
     /// assert_eq!(Protocol::parse("*"), None);
     /// ```
     pub fn parse(text: &str) -> Option<Protocol> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "tcp" => Some(Protocol::Tcp),
-            "udp" => Some(Protocol::Udp),
-            "icmp" => Some(Protocol::Icmp),
-            "esp" => Some(Protocol::Esp),
-            "ah" => Some(Protocol::Ah),
-            _ => None,
-        }
+        // Compared in any case without a lowercase copy: `check` reads 100,000 flows.
+        let text = text.trim();
+        [
+            Protocol::Tcp,
+            Protocol::Udp,
+            Protocol::Icmp,
+            Protocol::Esp,
+            Protocol::Ah,
+        ]
+        .into_iter()
+        .find(|p| text.eq_ignore_ascii_case(p.as_str()))
     }
 
     /// Whether flows of this protocol carry ports (only Tcp and Udp do).

@@ -39,18 +39,23 @@
 //! assert_eq!(report.to_json()["groups"][0]["examples"][0]["local"], "10.0.1.4:22");
 //! ```
 
+mod store;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::InputError;
 use crate::evaluate::{verify_with, Options};
 use crate::flow::{Endpoint, Flow};
-use crate::flowlog::{protocol_of, read_log, LogSummary, Tuple};
+use crate::flowlog::{protocol_of, read_log_with, LogSummary, Tuple};
 use crate::inputs::Inputs;
 use crate::model::Direction;
 use crate::verdict::{DecidedBy, Decision, Layer, Verdict};
+use store::{Key, Key4, Key6, Store};
 
 /// How many tuples between two calls of [`Replay::read_with`]'s progress (a power of two).
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -180,7 +185,9 @@ impl LoggedFlow {
     }
 
     /// A total order: direction, protocol, source, source port, destination, destination port,
-    /// decision (the same flow logged allowed and denied are neighbours).
+    /// decision (the same flow logged allowed and denied are neighbours). The replay keeps its
+    /// flows packed in this order (`store.rs`); the tests check it against this.
+    #[cfg(test)]
     fn order_key(&self) -> (Direction, u8, IpAddr, u16, IpAddr, u16, bool, bool) {
         (
             self.direction,
@@ -206,28 +213,91 @@ pub struct Counts {
     pub bytes: u64,
 }
 
+/// The bytes of distinct flows one replay holds at most ([`Replay::with_budget`]): 1 GiB on the
+/// command line (about 21 million IPv4 or 13 million IPv6 flows, with the batch of a quarter as
+/// many not merged yet), 512 MiB in the page (its
+/// WebAssembly memory also holds the file being read and is at most 4 GiB). Past it, reading
+/// stops with an error that says to replay fewer logs at a time, never an abort.
+#[cfg(not(target_arch = "wasm32"))]
+pub const MEMORY_BUDGET: usize = 1 << 30;
+/// The bytes of distinct flows one replay holds at most (see the native figure).
+#[cfg(target_arch = "wasm32")]
+pub const MEMORY_BUDGET: usize = 512 << 20;
+
 /// The distinct flows of flow logs read so far, with their counts: memory grows with the
-/// distinct flows, not with the tuples.
-#[derive(Debug, Clone, Default)]
+/// distinct flows (40 bytes per IPv4 flow, 64 per IPv6 one, and a batch of at most a quarter
+/// as many), never with the tuples, and stays within a budget ([`MEMORY_BUDGET`]). Gathering
+/// costs the same whichever flows a log holds (see [`Replay::work`]).
+#[derive(Debug, Clone)]
 pub struct Replay {
-    flows: FxHashMap<LoggedFlow, Counts>,
+    v4: Store<Key4>,
+    v6: Store<Key6>,
     tuples: u64,
     logs: LogSummary,
+    budget: usize,
+}
+
+impl Default for Replay {
+    fn default() -> Replay {
+        Replay::with_budget(MEMORY_BUDGET)
+    }
 }
 
 impl Replay {
-    /// An empty replay.
+    /// An empty replay, within [`MEMORY_BUDGET`].
     pub fn new() -> Replay {
         Replay::default()
     }
 
-    /// Adds one tuple.
-    pub fn add(&mut self, tuple: &Tuple) {
+    /// An empty replay that holds at most `bytes` of distinct flows.
+    ///
+    /// ```
+    /// use flowverify::replay::Replay;
+    /// let log = |n: u32| {
+    ///     let tuples: Vec<String> = (0..n)
+    ///         .map(|i| format!("\"1,10.{}.{}.{},10.0.1.4,5000,443,T,I,A\"", i >> 16, i >> 8 & 255, i & 255))
+    ///         .collect();
+    ///     format!(r#"{{"records": [{{"category": "NetworkSecurityGroupFlowEvent", "properties": {{
+    ///         "Version": 1, "flows": [{{"flows": [{{"flowTuples": [{}]}}]}}]}}}}]}}"#, tuples.join(","))
+    /// };
+    /// let mut small = Replay::with_budget(8 << 20);
+    /// assert!(small.read("PT1H.json", &log(1000)).is_ok());
+    /// let err = small.read("PT1H.json", &log(200_000)).unwrap_err().to_string();
+    /// assert_eq!(err, "PT1H.json: records[0].properties.flows[0].flows[0].flowTuples[195607]: \
+    ///     the flow logs hold more than 195,608 distinct flows, more than one replay keeps in memory \
+    ///     (8 MiB): replay fewer logs at a time (a shorter period, or the logs of one NSG or network \
+    ///     interface)");
+    /// ```
+    pub fn with_budget(bytes: usize) -> Replay {
+        Replay {
+            v4: Store::default(),
+            v6: Store::default(),
+            tuples: 0,
+            logs: LogSummary::default(),
+            budget: bytes,
+        }
+    }
+
+    /// Adds one tuple. An error (in words) when the distinct flows would not fit in the
+    /// replay's memory budget: the tuple is counted, but the replay is to be given up.
+    pub fn add(&mut self, tuple: &Tuple) -> Result<(), String> {
         self.tuples += 1;
-        let counts = self.flows.entry(LoggedFlow::of(tuple)).or_default();
-        counts.tuples += 1;
-        counts.packets = counts.packets.saturating_add(tuple.packets);
-        counts.bytes = counts.bytes.saturating_add(tuple.bytes);
+        let logged = LoggedFlow::of(tuple);
+        let counts = Counts {
+            tuples: 1,
+            packets: tuple.packets,
+            bytes: tuple.bytes,
+        };
+        let (added, other) = if let Some(key) = Key4::pack(&logged) {
+            let room = self.budget.saturating_sub(self.v6.bytes());
+            (self.v4.add(key, counts, room), self.v6.merged())
+        } else if let Some(key) = Key6::pack(&logged) {
+            let room = self.budget.saturating_sub(self.v4.bytes());
+            (self.v6.add(key, counts, room), self.v4.merged())
+        } else {
+            return Ok(());
+        };
+        added.map_err(|full| too_many(full.distinct + other, self.budget))
     }
 
     /// Reads one flow log file ([`read_log`]) and adds its tuples. On an error the tuples
@@ -251,11 +321,12 @@ impl Replay {
         text: &str,
         mut progress: impl FnMut(&Replay),
     ) -> Result<LogSummary, InputError> {
-        let summary = read_log(name, text, |t| {
-            self.add(t);
+        let summary = read_log_with(name, text, |t| {
+            self.add(t)?;
             if self.tuples & (PROGRESS_EVERY - 1) == 0 {
                 progress(self);
             }
+            Ok(())
         })?;
         self.logs.add(&summary);
         Ok(summary)
@@ -266,9 +337,14 @@ impl Replay {
         self.tuples
     }
 
-    /// Distinct flows so far.
+    /// Distinct flows so far. Exact; counting costs a pass over the flows unless every batch
+    /// is merged, so a progress line shows [`Replay::tuples`] instead.
     pub fn flows(&self) -> usize {
-        self.flows.len()
+        if self.v4.settled() && self.v6.settled() {
+            self.v4.merged() + self.v6.merged()
+        } else {
+            self.v4.view().iter().count() + self.v6.view().iter().count()
+        }
     }
 
     /// What the files read held (records by kind, tuples).
@@ -276,29 +352,81 @@ impl Replay {
         self.logs
     }
 
+    /// The key comparisons made so far gathering the distinct flows: the work of reading
+    /// beyond parsing. It depends on how many tuples and distinct flows the logs hold, not on
+    /// which (no hash a log's author could make collide): a test compares crafted and random
+    /// flows.
+    pub fn work(&self) -> u64 {
+        self.v4.work().saturating_add(self.v6.work())
+    }
+
+    /// The bytes the distinct flows take, as allocated.
+    pub fn bytes(&self) -> usize {
+        self.v4.bytes() + self.v6.bytes()
+    }
+
+    /// Merges the tuples gathered since the last merge: [`Replay::flows`] is then a count, and
+    /// [`Replay::verify`] needs no copy of them. Optional. An error (in words) when they do not
+    /// fit in the budget.
+    pub fn settle(&mut self) -> Result<(), String> {
+        let room = self.budget.saturating_sub(self.v6.bytes());
+        let v4 = self.v4.merge(room);
+        let room = self.budget.saturating_sub(self.v4.bytes());
+        let v6 = self.v6.merge(room);
+        match (v4, v6) {
+            (Ok(()), Ok(())) => Ok(()),
+            (Err(full), _) => Err(too_many(full.distinct + self.v6.merged(), self.budget)),
+            (_, Err(full)) => Err(too_many(full.distinct + self.v4.merged(), self.budget)),
+        }
+    }
+
+    /// Every distinct flow with its counts, in the fixed order, from views of both families.
+    fn each<'v>(
+        v4: &'v store::View<'_, Key4>,
+        v6: &'v store::View<'_, Key6>,
+    ) -> impl Iterator<Item = (LoggedFlow, Counts)> + 'v {
+        let mut a = v4.iter().peekable();
+        let mut b = v6.iter().peekable();
+        std::iter::from_fn(move || {
+            let four_first = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => x.0.head() <= y.0.head(),
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => return None,
+            };
+            if four_first {
+                a.next().map(|(k, c)| (k.unpack(), c))
+            } else {
+                b.next().map(|(k, c)| (k.unpack(), c))
+            }
+        })
+    }
+
     /// The distinct flows and their counts, in a fixed order (direction, protocol, source,
-    /// source port, destination, destination port, decision).
+    /// source port, destination, destination port, decision). A copy of them all: for tests.
     pub fn sorted_flows(&self) -> Vec<(LoggedFlow, Counts)> {
-        let mut flows: Vec<(LoggedFlow, Counts)> =
-            self.flows.iter().map(|(f, c)| (*f, *c)).collect();
-        flows.sort_unstable_by_key(|(f, _)| f.order_key());
-        flows
+        let (v4, v6) = (self.v4.view(), self.v6.view());
+        Replay::each(&v4, &v6).collect()
     }
 
     /// Verifies every distinct flow once with `judge` (one call per distinct flow to verify;
     /// a flow logged both allowed and denied is verified once) and compares with the logged
     /// decisions. Each group keeps up to `limit` examples: its heaviest flows (packets, then
     /// tuples), in the fixed flow order among equals.
+    ///
+    /// Memory beyond the flows: the groups, and per group its `limit` heaviest flows so far.
     pub fn verify(&self, limit: usize, mut judge: impl FnMut(&Flow) -> Judgement) -> Report {
         let mut report = Report {
             tuples: self.tuples,
-            flows: self.flows.len() as u64,
             logs: self.logs,
             ..Report::default()
         };
-        let mut groups: FxHashMap<GroupKey, (Group, Members)> = FxHashMap::default();
+        let (v4, v6) = (self.v4.view(), self.v6.view());
+        let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
+        let mut groups: Vec<(Group, BinaryHeap<Pick>)> = Vec::new();
         let mut last: Option<(Flow, Judgement)> = None;
-        for (order, (logged, counts)) in self.sorted_flows().into_iter().enumerate() {
+        for (order, (logged, counts)) in Replay::each(&v4, &v6).enumerate() {
+            report.flows += 1;
             let Some(flow) = logged.flow() else {
                 report.not_verifiable += 1;
                 if logged.encryption_drop {
@@ -331,42 +459,86 @@ impl Replay {
             }
             let key = GroupKey {
                 change,
-                rule_name: judgement.rule_name.clone(),
+                rule_name: judgement.rule_name,
                 layer: judgement.decided_by.layer,
-                resource: judgement.decided_by.resource.clone(),
+                resource: judgement.decided_by.resource,
             };
-            let (group, members) = groups.entry(key).or_insert_with(|| {
-                (
-                    Group {
-                        change,
-                        rule_name: judgement.rule_name,
-                        decided_by: judgement.decided_by,
-                        flows: 0,
-                        packets: 0,
-                        bytes: 0,
-                        examples: Vec::new(),
-                    },
-                    Vec::new(),
-                )
-            });
+            let slot = match index.get(&key) {
+                Some(&slot) => slot,
+                None => {
+                    groups.push((
+                        Group {
+                            change,
+                            rule_name: key.rule_name.clone(),
+                            decided_by: DecidedBy {
+                                layer: key.layer,
+                                resource: key.resource.clone(),
+                            },
+                            flows: 0,
+                            packets: 0,
+                            bytes: 0,
+                            examples: Vec::new(),
+                        },
+                        BinaryHeap::new(),
+                    ));
+                    index.insert(key, groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+            let (group, heaviest) = &mut groups[slot];
             group.flows += 1;
             group.packets = group.packets.saturating_add(counts.packets);
             group.bytes = group.bytes.saturating_add(counts.bytes);
-            members.push((counts, flow, order));
+            let pick = Pick {
+                rank: (
+                    Reverse(counts.packets),
+                    Reverse(counts.tuples),
+                    order as u64,
+                ),
+            };
+            if heaviest.len() < limit {
+                heaviest.push(pick);
+            } else if heaviest.peek().is_some_and(|worst| pick < *worst) {
+                heaviest.pop();
+                heaviest.push(pick);
+            }
+        }
+        // The examples, heaviest first: their flows found again in a second pass in order.
+        let mut wanted: Vec<(u64, usize, usize)> = Vec::new();
+        let mut slots: Vec<Vec<Option<Flow>>> = Vec::with_capacity(groups.len());
+        for (g, (_, heaviest)) in groups.iter_mut().enumerate() {
+            let picks = std::mem::take(heaviest).into_sorted_vec();
+            slots.push(vec![None; picks.len()]);
+            wanted.extend(
+                picks
+                    .iter()
+                    .enumerate()
+                    .map(|(place, pick)| (pick.rank.2, g, place)),
+            );
+        }
+        if !wanted.is_empty() {
+            wanted.sort_unstable();
+            let mut next = wanted.iter().peekable();
+            for (order, (logged, _)) in Replay::each(&v4, &v6).enumerate() {
+                while let Some(&&(at, g, place)) = next.peek() {
+                    if at != order as u64 {
+                        break;
+                    }
+                    if let Some(slot) = slots.get_mut(g).and_then(|s| s.get_mut(place)) {
+                        *slot = logged.flow();
+                    }
+                    next.next();
+                }
+                if next.peek().is_none() {
+                    break;
+                }
+            }
         }
         report.groups = groups
-            .into_values()
-            .map(|(mut group, mut members)| {
-                members.sort_unstable_by(|(a, _, i), (b, _, j)| {
-                    (b.packets, b.tuples)
-                        .cmp(&(a.packets, a.tuples))
-                        .then(i.cmp(j))
-                });
-                group.examples = members
-                    .into_iter()
-                    .take(limit)
-                    .map(|(_, flow, _)| flow)
-                    .collect();
+            .into_iter()
+            .zip(slots)
+            .map(|((mut group, _), examples)| {
+                group.examples = examples.into_iter().flatten().collect();
                 group
             })
             .collect();
@@ -430,13 +602,16 @@ impl Replay {
         mut before: impl FnMut(&Flow) -> Judgement,
         after: impl FnMut(&Flow) -> Judgement,
     ) -> Report {
-        let mut baseline = Replay {
-            flows: FxHashMap::default(),
-            tuples: self.tuples,
-            logs: self.logs,
-        };
+        let mut baseline = Replay::with_budget(self.budget);
+        baseline.tuples = self.tuples;
+        baseline.logs = self.logs;
+        let (v4, v6) = (self.v4.view(), self.v6.view());
+        baseline.v4.reserve(v4.iter().count());
+        baseline.v6.reserve(v6.iter().count());
+        // The flows come in order, and putting `before`'s access in the place of the decision
+        // keeps them in order: a flow logged allowed and denied becomes one, its neighbour.
         let mut last: Option<(Flow, Decision)> = None;
-        for (logged, counts) in self.sorted_flows() {
+        for (logged, counts) in Replay::each(&v4, &v6) {
             let mut key = logged;
             if let Some(flow) = logged.flow() {
                 key.decision = match &last {
@@ -448,17 +623,75 @@ impl Replay {
                     }
                 };
             }
-            let merged = baseline.flows.entry(key).or_default();
-            merged.tuples += counts.tuples;
-            merged.packets = merged.packets.saturating_add(counts.packets);
-            merged.bytes = merged.bytes.saturating_add(counts.bytes);
+            if let Some(k) = Key4::pack(&key) {
+                baseline.v4.push_in_order(k, counts);
+            } else if let Some(k) = Key6::pack(&key) {
+                baseline.v6.push_in_order(k, counts);
+            }
         }
         baseline.verify(limit, after)
     }
 }
 
-/// A group's changed flows: counts, flow, place in the fixed flow order.
-type Members = Vec<(Counts, Flow, usize)>;
+/// The error when the distinct flows outgrow the budget: how many, and what to do.
+fn too_many(distinct: usize, budget: usize) -> String {
+    format!(
+        "the flow logs hold more than {} distinct flows, more than one replay keeps in memory \
+         ({} MiB): replay fewer logs at a time (a shorter period, or the logs of one NSG or \
+         network interface)",
+        thousands(distinct as u64),
+        budget >> 20
+    )
+}
+
+/// A changed flow's place among its group's heaviest: fewer packets, then fewer tuples, then
+/// later in the fixed order is worse (the greatest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Pick {
+    rank: (Reverse<u64>, Reverse<u64>, u64),
+}
+
+/// The error when the logs read hold no flow tuple at all (an empty `records` list, records
+/// without tuples): there is nothing to replay, as `check` has nothing to check without an
+/// expectation. `names` are the files read; `records` how many records they held.
+///
+/// ```
+/// use flowverify::replay::nothing_to_replay;
+/// assert_eq!(
+///     nothing_to_replay(&["PT1H.json".to_string()], 0),
+///     "PT1H.json: nothing to replay: the flow log holds no flow tuple (0 records)"
+/// );
+/// assert_eq!(
+///     nothing_to_replay(&["a.json".to_string(), "b.json".to_string()], 1),
+///     "nothing to replay: the 2 flow log files (a.json, b.json) hold no flow tuple (1 record)"
+/// );
+/// ```
+pub fn nothing_to_replay(names: &[String], records: u64) -> String {
+    let records = format!(
+        "{} record{}",
+        thousands(records),
+        if records == 1 { "" } else { "s" }
+    );
+    match names {
+        [one] => format!("{one}: nothing to replay: the flow log holds no flow tuple ({records})"),
+        _ => {
+            const SHOWN: usize = 3;
+            let mut list = names
+                .iter()
+                .take(SHOWN)
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
+            if names.len() > SHOWN {
+                list.push_str(", ...");
+            }
+            format!(
+                "nothing to replay: the {} flow log files ({list}) hold no flow tuple ({records})",
+                thousands(names.len() as u64)
+            )
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct GroupKey {
@@ -572,37 +805,10 @@ impl Report {
     /// The object of `interfaces.md` section 8: `{tuples, flows, unchanged, newlyDenied,
     /// newlyAllowed, notVerifiable, groups: [{change, ruleName, decidedBy, flows, packets,
     /// bytes, examples}]}`, examples as scenario flows (`{direction, protocol, local,
-    /// remote}`).
+    /// remote}`). The report's [`serde::Serialize`] writes the same object without building
+    /// it (for a large `--limit`).
     pub fn to_json(&self) -> Value {
-        let groups: Vec<Value> = self
-            .groups
-            .iter()
-            .map(|g| {
-                let mut decided_by = serde_json::Map::new();
-                decided_by.insert("layer".into(), g.decided_by.layer.as_str().into());
-                if let Some(resource) = &g.decided_by.resource {
-                    decided_by.insert("resource".into(), resource.as_str().into());
-                }
-                json!({
-                    "change": g.change.as_str(),
-                    "ruleName": g.rule_name,
-                    "decidedBy": decided_by,
-                    "flows": g.flows,
-                    "packets": g.packets,
-                    "bytes": g.bytes,
-                    "examples": g.examples.iter().map(crate::ffi::flow).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        json!({
-            "tuples": self.tuples,
-            "flows": self.flows,
-            "unchanged": self.unchanged,
-            "newlyDenied": self.newly_denied,
-            "newlyAllowed": self.newly_allowed,
-            "notVerifiable": self.not_verifiable,
-            "groups": groups,
-        })
+        serde_json::to_value(self).unwrap_or_default()
     }
 
     /// What to keep in mind reading this report, in words: the flow logs' own caveats where
@@ -642,6 +848,55 @@ impl Report {
     }
 }
 
+/// The object of `interfaces.md` section 8, written as it goes (see [`Report::to_json`]).
+impl serde::Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = out.serialize_map(Some(7))?;
+        map.serialize_entry("tuples", &self.tuples)?;
+        map.serialize_entry("flows", &self.flows)?;
+        map.serialize_entry("unchanged", &self.unchanged)?;
+        map.serialize_entry("newlyDenied", &self.newly_denied)?;
+        map.serialize_entry("newlyAllowed", &self.newly_allowed)?;
+        map.serialize_entry("notVerifiable", &self.not_verifiable)?;
+        map.serialize_entry("groups", &self.groups)?;
+        map.end()
+    }
+}
+
+/// One group of the object of `interfaces.md` section 8.
+impl serde::Serialize for Group {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct DecidedByJson<'a>(&'a DecidedBy);
+        impl serde::Serialize for DecidedByJson<'_> {
+            fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+                let mut map = out.serialize_map(None)?;
+                map.serialize_entry("layer", self.0.layer.as_str())?;
+                if let Some(resource) = &self.0.resource {
+                    map.serialize_entry("resource", resource)?;
+                }
+                map.end()
+            }
+        }
+        struct Examples<'a>(&'a [Flow]);
+        impl serde::Serialize for Examples<'_> {
+            fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+                out.collect_seq(self.0.iter().map(crate::ffi::flow))
+            }
+        }
+        let mut map = out.serialize_map(Some(7))?;
+        map.serialize_entry("change", self.change.as_str())?;
+        map.serialize_entry("ruleName", &self.rule_name)?;
+        map.serialize_entry("decidedBy", &DecidedByJson(&self.decided_by))?;
+        map.serialize_entry("flows", &self.flows)?;
+        map.serialize_entry("packets", &self.packets)?;
+        map.serialize_entry("bytes", &self.bytes)?;
+        map.serialize_entry("examples", &Examples(&self.examples))?;
+        map.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -672,6 +927,69 @@ mod tests {
         "2,203.0.113.7,10.0.1.4,50000,443,T,I,D,B,,,,",
         "3,203.0.113.8,10.0.1.4,50001,22,T,I,D,B,,,,",
         "4,203.0.113.9,10.0.1.4,50002,80,T,I,A,E,1,10,1,10"]}]}]}}]}"#;
+
+    /// The packed, batched flows come out as a plain ordered map of the flows would give them:
+    /// both families, every field, repeats summed, across several merges.
+    #[test]
+    fn flows_come_out_summed_in_the_fixed_order() {
+        use std::collections::BTreeMap;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut replay = Replay::new();
+        let mut reference: BTreeMap<_, (LoggedFlow, Counts)> = BTreeMap::new();
+        for i in 0..300_000u64 {
+            let v6 = next(3) == 0;
+            let ip = |n: u64| -> IpAddr {
+                if v6 {
+                    format!("2001:db8::{n:x}").parse().unwrap()
+                } else {
+                    format!("10.0.{}.{}", n / 256, n % 256).parse().unwrap()
+                }
+            };
+            let protocol = [6u8, 17, 1, 58, 50, 47][next(6) as usize];
+            let decision = if next(4) == 0 {
+                Decision::Deny
+            } else {
+                Decision::Allow
+            };
+            let tuple = Tuple {
+                timestamp: i,
+                source: ip(next(300)),
+                destination: ip(next(20)),
+                source_port: next(4) as u16,
+                destination_port: [443, 22, 80][next(3) as usize],
+                protocol,
+                direction: if next(2) == 0 {
+                    Direction::Inbound
+                } else {
+                    Direction::Outbound
+                },
+                decision,
+                encryption_drop: decision == Decision::Deny && next(8) == 0,
+                packets: next(5),
+                bytes: next(500),
+            };
+            replay.add(&tuple).unwrap();
+            let logged = LoggedFlow::of(&tuple);
+            let entry = reference
+                .entry(logged.order_key())
+                .or_insert((logged, Counts::default()));
+            entry.1.tuples += 1;
+            entry.1.packets += tuple.packets;
+            entry.1.bytes += tuple.bytes;
+        }
+        let expected: Vec<(LoggedFlow, Counts)> = reference.into_values().collect();
+        assert!(expected.len() > 100_000, "{}", expected.len());
+        assert_eq!(replay.flows(), expected.len());
+        assert!(replay.sorted_flows() == expected, "unsettled");
+        replay.settle().unwrap();
+        assert!(replay.sorted_flows() == expected, "settled");
+    }
 
     #[test]
     fn compare_counts_what_the_change_does_to_each_flow_once() {

@@ -223,12 +223,72 @@ impl Scenario {
     /// assert!(err.to_string().contains("version 2"));
     /// ```
     pub fn from_json(source: &str, text: &str) -> Result<Scenario, InputError> {
-        let value = parse_json(source, text)?;
-        Scenario::from_value(source, value)
+        // The flows are read one by one as the text is parsed, never held as one JSON tree (a
+        // check of 100,000 flows): a flow of the usual shape is read straight into its spec;
+        // any other is read as the whole text would be (a key given twice stops the reading
+        // there) and made a spec by `FlowSpec::from_value`, whose error is reported where
+        // `from_value` reports it (after the properties before the flows).
+        let mut flows: Vec<FlowSpec> = Vec::new();
+        let mut bad: Option<InputError> = None;
+        let mut sink =
+            |element: crate::json_text::Element<'_>| -> Result<(), crate::json_text::Stop> {
+                let index = element.index;
+                if index == 0 {
+                    // A first element: the first reading, or the second one without comments.
+                    flows.clear();
+                    bad = None;
+                }
+                if let Some(flow) = FlowSpec::from_usual(element.raw) {
+                    if bad.is_none() {
+                        flows.push(flow);
+                    }
+                    return Ok(());
+                }
+                let written = format!("{}[{index}]", element.key);
+                let value = crate::json_text::read_element(
+                    source,
+                    text,
+                    element.raw,
+                    element.offset,
+                    &written,
+                )?;
+                let path = format!("flows[{index}]");
+                if bad.is_none() {
+                    match FlowSpec::from_value(source, &path, value) {
+                        Ok(flow) => flows.push(flow),
+                        Err(e) => bad = Some(e),
+                    }
+                }
+                Ok(())
+            };
+        let value = crate::json_text::read_streaming(
+            source,
+            text,
+            EMPTY,
+            Some(crate::json_text::Stream {
+                key: "flows",
+                sink: &mut sink,
+            }),
+        )?;
+        let streamed = match bad {
+            Some(e) => Err(e),
+            None => Ok(flows),
+        };
+        Scenario::from_value_with(source, value, Some(streamed))
     }
 
     /// Reads a scenario from a parsed JSON value (see [`Scenario::from_json`]).
     pub fn from_value(source: &str, value: Value) -> Result<Scenario, InputError> {
+        Scenario::from_value_with(source, value, None)
+    }
+
+    /// As [`Scenario::from_value`]; `streamed` holds the flows read already when the value's
+    /// `flows` list was streamed (and is left empty in it).
+    fn from_value_with(
+        source: &str,
+        value: Value,
+        streamed: Option<Result<Vec<FlowSpec>, InputError>>,
+    ) -> Result<Scenario, InputError> {
         let map = match value {
             Value::Object(map) => map,
             other => {
@@ -306,14 +366,15 @@ impl Scenario {
         scenario.virtual_network =
             optional(source, "virtualNetwork", map.remove("virtualNetwork"))?.unwrap_or_default();
         scenario.asgs = optional(source, "asgs", map.remove("asgs"))?.unwrap_or_default();
-        scenario.flows = match map.remove("flows") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(flows)) => flows
+        scenario.flows = match (map.remove("flows"), streamed) {
+            (None | Some(Value::Null), _) => Vec::new(),
+            (Some(Value::Array(_)), Some(streamed)) => streamed?,
+            (Some(Value::Array(flows)), None) => flows
                 .into_iter()
                 .enumerate()
                 .map(|(i, flow)| FlowSpec::from_value(source, &format!("flows[{i}]"), flow))
                 .collect::<Result<_, _>>()?,
-            Some(other) => {
+            (Some(other), _) => {
                 return Err(InputError::at(
                     source,
                     "flows",
@@ -801,14 +862,132 @@ impl FlowSpec {
 
     /// The flow in words, as written: `Inbound Tcp 10.0.1.4:443 <- 203.0.113.7:50000`.
     pub fn describe(&self) -> String {
-        let arrow = match Direction::parse(&self.direction) {
+        self.to_string()
+    }
+
+    /// The arrow of [`FlowSpec::describe`], from the local endpoint to the remote one: `->`
+    /// outbound, `<-` otherwise.
+    pub fn arrow(&self) -> &'static str {
+        match Direction::parse(&self.direction) {
             Some(Direction::Outbound) => "->",
             _ => "<-",
-        };
-        format!(
-            "{} {} {} {arrow} {}",
-            self.direction, self.protocol, self.local, self.remote
-        )
+        }
+    }
+
+    /// A flow of the usual shape read straight from its JSON text: an object of the four
+    /// strings and an optional `expect` (a string, null, or an object of strings and nulls),
+    /// each key once in any case, and a valid expectation. `None` for anything else, which
+    /// [`FlowSpec::from_value`] reads, or refuses with its error: for what this reads, the
+    /// two give the same spec.
+    fn from_usual(raw: &str) -> Option<FlowSpec> {
+        use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+
+        /// A key among `names` (in any case): its index.
+        struct Known(&'static [&'static str]);
+        impl<'de> DeserializeSeed<'de> for Known {
+            type Value = Option<usize>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+                d.deserialize_str(self)
+            }
+        }
+        impl Visitor<'_> for Known {
+            type Value = Option<usize>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Option<usize>, E> {
+                Ok(self.0.iter().position(|k| k.eq_ignore_ascii_case(key)))
+            }
+        }
+
+        /// `expect`: null, a string, or an object of strings and nulls, each key once, read
+        /// as [`Expectation::from_json_value`] reads them; an error for anything else.
+        struct Expect;
+        impl<'de> DeserializeSeed<'de> for Expect {
+            type Value = Option<Expectation>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        impl<'de> Visitor<'de> for Expect {
+            type Value = Option<Expectation>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an expectation")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let access = v.parse::<Decision>().map_err(E::custom)?;
+                Ok(Some(Expectation::access(access)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                use serde::de::Error;
+                let mut seen = [false; 3];
+                let (mut access, mut rule_name, mut layer) = (None, None, None);
+                while let Some(key) = map.next_key_seed(Known(&EXPECT_KEYS))? {
+                    let Some(k) = key.filter(|&k| !seen[k]) else {
+                        return Err(A::Error::custom("unusual"));
+                    };
+                    seen[k] = true;
+                    let value: Option<String> = map.next_value()?;
+                    match (k, value) {
+                        (0, Some(s)) => {
+                            access = Some(s.parse::<Decision>().map_err(A::Error::custom)?)
+                        }
+                        (1, Some(s)) => rule_name = Some(s).filter(|s| !s.is_empty()),
+                        (2, Some(s)) => layer = Some(s.parse::<Layer>().map_err(A::Error::custom)?),
+                        _ => {}
+                    }
+                }
+                let access = access.ok_or_else(|| A::Error::custom("no access"))?;
+                Ok(Some(Expectation {
+                    access,
+                    rule_name,
+                    layer,
+                }))
+            }
+        }
+
+        struct Usual;
+        impl<'de> Visitor<'de> for Usual {
+            type Value = Option<FlowSpec>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a flow")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Option<FlowSpec>, A::Error> {
+                let mut texts: [Option<String>; 4] = Default::default();
+                let mut expect: Option<Option<Expectation>> = None;
+                while let Some(key) = map.next_key_seed(Known(&FLOW_KEYS))? {
+                    match key {
+                        Some(4) if expect.is_none() => expect = Some(map.next_value_seed(Expect)?),
+                        Some(k) if k < 4 && texts[k].is_none() => {
+                            texts[k] = Some(map.next_value()?);
+                        }
+                        _ => return Ok(None),
+                    }
+                }
+                let [Some(direction), Some(protocol), Some(local), Some(remote)] = texts else {
+                    return Ok(None);
+                };
+                let expect = expect.flatten();
+                Ok(Some(FlowSpec {
+                    direction,
+                    protocol,
+                    local,
+                    remote,
+                    expect,
+                }))
+            }
+        }
+
+        let mut de = serde_json::Deserializer::from_str(raw);
+        let spec = de.deserialize_map(Usual).ok().flatten()?;
+        de.end().ok()?;
+        Some(spec)
     }
 
     fn from_value(source: &str, path: &str, value: Value) -> Result<FlowSpec, InputError> {
@@ -874,6 +1053,22 @@ impl FlowSpec {
     }
 }
 
+/// The flow in words, as written ([`FlowSpec::describe`]), written without building it first
+/// (`check` writes 100,000).
+impl fmt::Display for FlowSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} {} {}",
+            self.direction,
+            self.protocol,
+            self.local,
+            self.arrow(),
+            self.remote
+        )
+    }
+}
+
 /// The verdict a flow is expected to get: `"Allow"`/`"Deny"`, or
 /// `{ "access": ..., "ruleName": ..., "layer": ... }`.
 ///
@@ -903,17 +1098,21 @@ impl Expectation {
     /// Reads an expectation from its JSON form; an error gives the sub-path (`""`,
     /// `".access"`, ...) and a message.
     fn from_json_value(value: &Value) -> Result<Expectation, (String, String)> {
-        let decision = |text: &str, sub: &str| -> Result<Decision, (String, String)> {
+        // The place of a property (`.access`) is written only for an error: `check` reads
+        // 100,000 expectations.
+        let decision = |text: &str,
+                        sub: &dyn Fn() -> String|
+         -> Result<Decision, (String, String)> {
             text.parse::<Decision>().map_err(|e| {
                 let mut message = e.to_string();
                 if text.trim().eq_ignore_ascii_case("alwaysallow") {
                     message.push_str(" (a flow allowed by an AlwaysAllow admin rule gets Allow)");
                 }
-                (sub.to_string(), message)
+                (sub(), message)
             })
         };
         match value {
-            Value::String(s) => Ok(Expectation::access(decision(s, "")?)),
+            Value::String(s) => Ok(Expectation::access(decision(s, &String::new)?)),
             Value::Object(map) => {
                 let mut access = None;
                 let mut rule_name = None;
@@ -923,13 +1122,13 @@ impl Expectation {
                         .iter()
                         .find(|k| k.eq_ignore_ascii_case(key))
                         .copied();
-                    let sub = format!(".{key}");
+                    let sub = || format!(".{key}");
                     let string = |v: &Value| -> Result<Option<String>, (String, String)> {
                         match v {
                             Value::Null => Ok(None),
                             Value::String(s) => Ok(Some(s.clone())),
                             other => Err((
-                                sub.clone(),
+                                sub(),
                                 format!("expected a string, found {}", short_json(other)),
                             )),
                         }
@@ -945,15 +1144,14 @@ impl Expectation {
                         Some(_) => {
                             layer = match string(v)? {
                                 Some(s) => Some(
-                                    s.parse::<Layer>()
-                                        .map_err(|e| (sub.clone(), e.to_string()))?,
+                                    s.parse::<Layer>().map_err(|e| (sub(), e.to_string()))?,
                                 ),
                                 None => None,
                             }
                         }
                         None => {
                             return Err((
-                                sub,
+                                sub(),
                                 format!(
                                     "unknown property '{}' (an expectation has {})",
                                     crate::error::clip(key),
@@ -1145,11 +1343,9 @@ pub fn parse_asg_assignment(text: &str) -> Result<(String, Vec<IpAddr>), String>
     Ok((name.to_string(), ips))
 }
 
-/// Parses a scenario's JSON text (the engine's one JSON reader: line and column, the text found
-/// there, keys given twice refused).
-pub(crate) fn parse_json(source: &str, text: &str) -> Result<Value, InputError> {
-    crate::json_text::read(source, text, "the document is empty: expected JSON")
-}
+/// The message for an empty scenario text (read by the engine's one JSON reader, `json_text`:
+/// line and column, the text found there, keys given twice refused).
+const EMPTY: &str = "the document is empty: expected JSON";
 
 /// Renames the keys of `map` that match one of `known` in another case to the canonical
 /// spelling; a key given twice (in two spellings) is an error.
@@ -1252,6 +1448,88 @@ mod tests {
     use super::*;
     use crate::error::Place;
     use crate::verdict::DecidedBy;
+
+    /// Reading the flows one by one as the text is parsed (`from_json`) gives what reading the
+    /// whole tree first gives: the same scenario, or the same error, for flows of the usual
+    /// shape and every other (keys twice, in another case, unknown, missing, not strings,
+    /// nested deep, bad expectations), comments, and errors elsewhere that come first.
+    #[test]
+    fn flows_read_one_by_one_are_read_as_the_whole_tree_reads_them() {
+        let whole = |text: &str| {
+            crate::json_text::read("s.json", text, EMPTY)
+                .and_then(|v| Scenario::from_value("s.json", v))
+        };
+        let flow = r#"{"direction": "Inbound", "protocol": "Tcp", "local": "10.0.1.4:22", "remote": "203.0.113.7:5000"}"#;
+        let with = |replace: &str, by: &str| flow.replace(replace, by);
+        let deep = format!("{}1{}", "[".repeat(126), "]".repeat(126));
+        let deeper = format!("{}1{}", "[".repeat(125), "]".repeat(125));
+        let flows = [
+            flow.to_string(),
+            with("}", r#", "expect": "Allow"}"#),
+            with(
+                "}",
+                r#", "EXPECT": {"access": "deny", "ruleName": "securityRules/X", "layer": "nic"}}"#,
+            ),
+            with("}", r#", "expect": null}"#),
+            with("}", r#", "expect": {"access": "Deny", "ruleName": null}}"#),
+            with("}", r#", "expect": {"access": "Deny", "Access": "Allow"}}"#),
+            with("}", r#", "expect": {"access": "Deny", "access": "Allow"}}"#),
+            with("}", r#", "expect": {"access": "Deny", "rule": "X"}}"#),
+            with("}", r#", "expect": {"access": 5}}"#),
+            with("}", r#", "expect": "Maybe"}"#),
+            with("}", r#", "expect": "Allow", "expect": "Deny"}"#),
+            with("}", r#", "expect": {"layer": {"a": 1, "a": 2}}}"#),
+            with(r#""direction""#, r#""Direction""#),
+            with(
+                r#""protocol": "Tcp""#,
+                r#""protocol": "Tcp", "Protocol": "Udp""#,
+            ),
+            with(r#""protocol": "Tcp""#, r#""protocol": 6"#),
+            with(r#""protocol": "Tcp""#, r#""protocol": null"#),
+            with(r#""protocol": "Tcp", "#, ""),
+            with("}", r#", "port": 22}"#),
+            with("}", r#", "x": 1, "x": 2}"#),
+            with("}", &format!(r#", "x": {deep}}}"#)),
+            with("}", &format!(r#", "x": {deeper}}}"#)),
+            with(r#""local": "10.0.1.4:22""#, r#""local": "10.0.1.4:99999""#),
+            r#""a flow""#.to_string(),
+            "[]".to_string(),
+            "{}".to_string(),
+        ];
+        let mut texts = Vec::new();
+        for f in &flows {
+            texts.push(format!(
+                r#"{{"version": 1, "flows": [{flow}, {f}, {flow}]}}"#
+            ));
+            texts.push(format!(
+                "{{\"version\": 1,\n \"flows\": [\n  {flow},\n  {f}\n ]}}"
+            ));
+            // Errors that come first: a missing version, a key twice after the flows, a later
+            // syntax error, a comment (read a second time without it), flows of another case.
+            texts.push(format!(r#"{{"flows": [{f}]}}"#));
+            texts.push(format!(
+                r#"{{"version": 1, "flows": [{f}], "title": "a", "Title": "b"}}"#
+            ));
+            texts.push(format!(
+                r#"{{"version": 1, "flows": [{f}, {flow}, {f}], "title": }}"#
+            ));
+            texts.push(format!(
+                "{{\"version\": 1, // c\n \"Flows\": [{f}, {flow}] /* d */}}"
+            ));
+            texts.push(format!(r#"{{"version": 1, "flows": [{f}], "Flows": []}}"#));
+        }
+        texts.push(r#"{"version": 1, "flows": null}"#.to_string());
+        texts.push(r#"{"version": 1, "flows": {"a": 1}}"#.to_string());
+        texts.push(r#"{"version": 1, "flows": []}"#.to_string());
+        texts.push(r#"{"version": 1, "baseline": {"flows": [1]}}"#.to_string());
+        for text in &texts {
+            let one_by_one = Scenario::from_json("s.json", text);
+            assert_eq!(one_by_one, whole(text), "{text}");
+        }
+        // The usual flows are read straight, the others not.
+        assert!(FlowSpec::from_usual(&flows[2]).is_some());
+        assert!(FlowSpec::from_usual(&flows[5]).is_none());
+    }
 
     fn verdict(access: Decision, rule: Option<&str>, layer: Layer) -> Verdict {
         Verdict {
