@@ -50,8 +50,28 @@ fn entry() -> impl Strategy<Value = AddressEntry> {
             .prop_map(|(a, len)| AddressEntry::Prefix(IpNet::new(ip(a), len).unwrap().trunc())),
         2 => prop::sample::select(TAGS.to_vec()).prop_map(|t| AddressEntry::Tag(t.to_string())),
         1 => prop::sample::select(ASGS.to_vec()).prop_map(|a| AddressEntry::Asg(a.to_string())),
+        // An effective rule's expanded list: its prefixes belong to their own family, /0 and
+        // host bits included.
+        1 => prop::collection::vec(prop::sample::select(ODD_PREFIXES.to_vec()), 1..3)
+            .prop_map(|p| AddressEntry::Expanded {
+                label: "Expanded".into(),
+                prefixes: p.iter().map(|n| n.parse().unwrap()).collect(),
+            }),
     ]
 }
+
+/// Prefixes of either family as Azure may give them in a tag, `VirtualNetwork` or an expanded
+/// list: `/0` of each family (with host bits too), host bits, ordinary blocks.
+const ODD_PREFIXES: [&str; 8] = [
+    "0.0.0.0/0",
+    "::/0",
+    "0.0.0.5/0",
+    "10.0.1.7/24",
+    "203.0.113.0/24",
+    "fd00::/64",
+    "2001:db8::1/16",
+    "::5/0",
+];
 
 fn side() -> impl Strategy<Value = AddressSide> {
     prop::collection::vec(entry(), 0..3).prop_map(AddressSide::from_entries)
@@ -215,10 +235,10 @@ fn inputs_of(nsg_rules: usize, admin_rules: usize) -> impl Strategy<Value = Inpu
         nsg("nsg-subnet", nsg_rules),
         nsg("nsg-nic", nsg_rules),
         prop::collection::vec(rules(true, admin_rules), 0..3),
-        any::<bool>(),
-        any::<bool>(),
+        prop::option::of(prop::collection::vec(prop::sample::select(ODD_PREFIXES.to_vec()), 1..3)),
+        prop::option::of(prop::collection::vec(prop::sample::select(ODD_PREFIXES.to_vec()), 1..3)),
     )
-        .prop_map(|(subnet_nsg, nic_nsg, admin, with_vnet, with_storage)| {
+        .prop_map(|(subnet_nsg, nic_nsg, admin, vnet, storage)| {
             let mut inputs = Inputs::new();
             inputs.subnet_nsg = subnet_nsg;
             inputs.nic_nsg = nic_nsg;
@@ -230,14 +250,26 @@ fn inputs_of(nsg_rules: usize, admin_rules: usize) -> impl Strategy<Value = Inpu
                     rules,
                 })
                 .collect();
-            if with_vnet {
-                inputs.virtual_network =
-                    vec!["10.0.0.0/16".parse().unwrap(), "fd00::/64".parse().unwrap()];
+            // VirtualNetwork and the Storage tag: the usual blocks, or odd ones (`/0` of a
+            // family, host bits), which belong to their own family everywhere.
+            match vnet {
+                Some(odd) if odd.len() == 1 => {
+                    inputs.virtual_network = odd.iter().map(|n| n.parse().unwrap()).collect();
+                }
+                Some(_) => {
+                    inputs.virtual_network =
+                        vec!["10.0.0.0/16".parse().unwrap(), "fd00::/64".parse().unwrap()];
+                }
+                None => {}
             }
-            if with_storage {
-                inputs
+            match storage {
+                Some(odd) if odd.len() == 1 => inputs
                     .service_tags
-                    .insert("Storage", vec!["20.60.0.0/16".parse().unwrap()]);
+                    .insert("Storage", odd.iter().map(|n| n.parse().unwrap()).collect()),
+                Some(_) => inputs
+                    .service_tags
+                    .insert("Storage", vec!["20.60.0.0/16".parse().unwrap()]),
+                None => {}
             }
             inputs.asgs = vec![
                 ("asg-web".into(), vec![ip("10.0.1.4"), ip("fd00::4")]),
