@@ -834,3 +834,43 @@ fn a_permalink_of_an_invalid_baseline_or_input_is_refused() {
     decoded.code(0);
     assert_eq!(decoded.json(), valid);
 }
+
+/// Reach in words prints what it shows, not what it lists: one rule of 4,000 IPv6 /128
+/// sources (Azure's limit per side) is a line of four addresses and the count of the others,
+/// made from the atoms (the old rendering went through every block of every box, quadratic).
+#[test]
+fn reach_in_words_is_as_long_as_what_it_shows() {
+    let s = Scratch::new("reach-words");
+    let sources: Vec<String> = (0..4000u32)
+        .map(|i| format!("2001:db8:{:x}::{:x}", i / 7, i * 3 + 1))
+        .collect();
+    let scenario = json!({"version": 1, "nicNsg": nsg("nsg-web", vec![rule(
+        "AllowSshFromHosts",
+        json!({"priority": 100, "access": "Allow", "protocol": "Tcp",
+               "sourceAddressPrefix": null, "sourceAddressPrefixes": sources,
+               "destinationPortRange": "22"}),
+    )])});
+    let path = s.write_json("hosts.json", &scenario);
+    let run = flowverify(&["reach", "--scenario", &path, "--direction", "inbound"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let allowed = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Allow  securityRules/AllowSshFromHosts"))
+        .nth(1)
+        .expect("the rule's region is listed");
+    assert!(
+        allowed.starts_with("  Tcp 22 from 2001:db8::1, 2001:db8::4, 2001:db8::7, 2001:db8::a and 3996 more blocks to any"),
+        "{allowed}"
+    );
+    assert!(run.stdout.len() < 8_000, "{} bytes", run.stdout.len());
+    // The JSON lists them all, in one box.
+    let json = flowverify(&["reach", "--scenario", &path, "--direction", "inbound", "--json"]);
+    let regions = json.json()["regions"].as_array().cloned().unwrap_or_default();
+    let ssh = regions
+        .iter()
+        .find(|r| r["ruleName"] == "securityRules/AllowSshFromHosts")
+        .expect("listed");
+    assert_eq!(ssh["flows"].as_array().map(Vec::len), Some(1));
+    assert_eq!(ssh["flows"][0]["source"].as_array().map(Vec::len), Some(4000));
+}

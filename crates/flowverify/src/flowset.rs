@@ -548,6 +548,8 @@ pub struct SpaceBuilder {
     addresses: Vec<(u128, Families)>,
     seen: HashSet<u128>,
     ports: Vec<Vec<(u128, u128)>>,
+    /// The most the space's diagrams may hold (the default: [`crate::mdd::DEFAULT_LIMIT`]).
+    limit: Option<crate::mdd::Limit>,
 }
 
 /// A fingerprint of an address set as given (two 64-bit hashes of its content): the same set
@@ -610,6 +612,13 @@ impl SpaceBuilder {
                 self.addresses(f);
             }
         }
+        self
+    }
+
+    /// The most the space's diagrams may hold: past it an analysis gives up with
+    /// [`crate::TooLarge`] (see [`crate::mdd::DEFAULT_LIMIT`]).
+    pub fn limit(mut self, limit: crate::mdd::Limit) -> SpaceBuilder {
+        self.limit = Some(limit);
         self
     }
 
@@ -690,7 +699,8 @@ impl SpaceBuilder {
             let ids = [take(has_v4, &mut v4_ids), take(has_v6, &mut v6_ids)];
             numbered.insert(print, (f, Some(ids)));
         }
-        let mut space = FlowSpace::with_atoms(v4, v6, Atoms::new(PORT_MAX, &self.ports));
+        let limit = self.limit.unwrap_or(crate::mdd::DEFAULT_LIMIT);
+        let mut space = FlowSpace::with_atoms(v4, v6, Atoms::new(PORT_MAX, &self.ports), limit);
         space.given = Arc::new(numbered);
         space
     }
@@ -800,11 +810,11 @@ impl FlowSpace {
             .build()
     }
 
-    fn with_atoms(v4: Atoms, v6: Atoms, ports: Atoms) -> FlowSpace {
+    fn with_atoms(v4: Atoms, v6: Atoms, ports: Atoms, limit: crate::mdd::Limit) -> FlowSpace {
         let count = |a: &Atoms| u32::try_from(a.len()).unwrap_or(u32::MAX);
         let address = count(&v4).max(count(&v6));
         let port = count(&ports);
-        let mut sets = Mdd::new(&[5, 2, address, port, address, port]);
+        let mut sets = Mdd::with_limit(&[5, 2, address, port, address, port], limit);
         let ported = sets.range(PROTOCOL, 0, 1);
         let portless_protocol = sets.range(PROTOCOL, 2, 4);
         // Ported flows hold atoms of ports (a field holds more values than it has atoms).
