@@ -5,8 +5,9 @@
 #   make serve   the page at http://127.0.0.1:8080/ (debug build, no service worker)
 #   make dist    the release site in dist/ (copy it to any static web server)
 #   make test    engine, command line and page: unit tests, lints, samples, browser tests
-#   make bench   engine benchmarks (verdicts, compiled verdicts, analysis, replay) and page
-#                measurements (size, first verdict, keystrokes, analysis)
+#   make bench   engine benchmarks (verdicts, compiled verdicts, analysis per shape of stack,
+#                replay, check), the command line as whole processes on production-shaped
+#                stacks, and page measurements (size, first verdict, keystrokes, analysis)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -85,4 +86,5 @@ test: setup
 
 bench: dist
 	cargo bench -p flowverify
+	cargo bench -p flowverify-cli --bench stacks
 	node $(E2E)/bench.mjs --dist $(CURDIR)/dist

@@ -2,9 +2,9 @@
 //! peak memory), as the README's figures were taken:
 //!
 //! ```text
-//! cargo run --profile cli -p flowverify --example replay_logs -- distinct 10000000 /tmp/logs-10m
-//! cargo run --profile cli -p flowverify --example replay_logs -- crafted 131072 /tmp/crafted.json
-//! cargo run --profile cli -p flowverify --example replay_logs -- random 131072 /tmp/random.json
+//! cargo run --release -p flowverify --example replay_logs -- distinct 10000000 /tmp/logs-10m
+//! cargo run --release -p flowverify --example replay_logs -- crafted 131072 /tmp/crafted.json
+//! cargo run --release -p flowverify --example replay_logs -- random 131072 /tmp/random.json
 //! ```
 //!
 //! - `distinct N DIR`: N distinct IPv4 flows, one NSG flow log version 2 tuple each, in files of
