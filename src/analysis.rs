@@ -20,6 +20,8 @@
 //!   `count` flows drawn from the scenario's rules verified with the compiled verdicts
 //!   (`flowverify::replay::judge`), answered with `{"verdicts", "compileMs", "verifyMs",
 //!   "allowed"}`;
+//! - `memory`: another measurement for the page benchmark: `{"bytes"}`, the worker's
+//!   WebAssembly memory (it only grows: after a job, its peak);
 //! - `page` (`workbench`: the page's work as autosaved, `query`: the search form or null):
 //!   answered by `progress` messages (`stage`, `done`, `total`) as it goes, a `view` message
 //!   (`part`, `html`) per part of the Analysis area, then `done`;
@@ -77,10 +79,11 @@ pub fn handle(state: &mut State, text: &str, post: &mut dyn FnMut(String)) {
         "diff" => diff_object(&message["before"], &message["after"], &message["direction"]),
         "replay" => crate::replay::script_object(&message["scenario"], &message["logs"]),
         "verdicts" => verdicts_object(&message["scenario"], &message["count"]),
+        "memory" => Ok(json!({"bytes": memory_bytes()})),
         "page" => return page(state, id, &message, post),
         "cancel" => return,
         other => Err(format!(
-            "request: '{}' is not one of reach, lint, search, diff, replay, verdicts, page",
+            "request: '{}' is not one of reach, lint, search, diff, replay, verdicts, memory, page",
             flowverify::error::clip(other)
         )),
     };
@@ -163,6 +166,22 @@ pub fn diff_object(before: &Value, after: &Value, direction: &Value) -> Result<V
     };
     let mut d = flowverify::diff::diff(&old, &new, &directions).map_err(|e| e.to_string())?;
     Ok(ffi::diff(&mut d))
+}
+
+/// The bytes of the module's memory (WebAssembly memory only grows: after a job, its peak),
+/// for the `memory` measurement of the page benchmark; 0 natively.
+#[cfg(target_arch = "wasm32")]
+fn memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| f64::from(js_sys::ArrayBuffer::from(m.buffer()).byte_length()))
+        .unwrap_or(0.0)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn memory_bytes() -> f64 {
+    0.0
 }
 
 /// Milliseconds, for the `verdicts` measurement.

@@ -285,6 +285,59 @@ async function analysisBench(browser) {
   await context.close();
 }
 
+/** Every flow at once on the stacks shaped like production (the engine's generators, through
+ * `cargo run --example stack`), in an analysis worker of the page as the script interface runs
+ * them: reach of both directions + lint, a diff of a one-rule change, and the worker's
+ * WebAssembly memory after them (its peak: it only grows); each shape in a fresh worker.
+ * Compare with `cargo bench -p flowverify --bench analysis` (the same work, native). */
+async function shapesBench(browser) {
+  const shapes = (process.env.FLOWVERIFY_SHAPES ?? 'simple,mixed,hosts,tags,effective,ipv6,asgs,interleaved').split(',');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByTestId('verdict').waitFor();
+  console.log('\nEvery flow at once in the page (analysis worker, wasm), per shape of stack: reach both directions + lint; diff of a one-rule change; worker memory');
+  for (const shape of shapes) {
+    const stack = (args) => new Promise((done, fail) => {
+      const child = spawn('cargo', ['run', '--release', '-q', '-p', 'flowverify', '--example', 'stack', '--', ...args], { cwd: resolve(here, '../..') });
+      const parts = [];
+      child.stdout.on('data', (d) => parts.push(d));
+      child.on('close', (code) => (code === 0 ? done(JSON.parse(Buffer.concat(parts).toString())) : fail(new Error(`stack ${args} exit ${code}`))));
+    });
+    const scenario = await stack([shape, '1']);
+    const after = structuredClone(scenario);
+    const rules = after.nicNsg?.properties?.securityRules ?? after.effectiveRules?.value?.[1]?.effectiveSecurityRules;
+    const first = rules[0].properties ?? rules[0];
+    first.access = first.access === 'Allow' ? 'Deny' : 'Allow';
+    const result = await page.evaluate(async ({ s, a }) => {
+      const worker = new Worker('./analysis-worker_loader.js');
+      let id = 0;
+      const next = () => new Promise((resolve) => { worker.onmessage = (e) => resolve(JSON.parse(e.data)); });
+      const ask = async (message) => { worker.postMessage(JSON.stringify({ id: ++id, ...message })); const m = await next(); if (m.kind === 'error') throw new Error(m.message); return m.value; };
+      await next(); // ready
+      const time = async (f) => { const t = performance.now(); await f(); return performance.now() - t; };
+      const analysis = [];
+      for (let run = 0; run < 2; run++) {
+        analysis.push(await time(async () => {
+          await ask({ kind: 'reach', scenario: s, direction: 'Inbound' });
+          await ask({ kind: 'reach', scenario: s, direction: 'Outbound' });
+          await ask({ kind: 'lint', scenario: s });
+        }));
+      }
+      const diff = await time(() => ask({ kind: 'diff', before: s, after: a }));
+      const memory = (await ask({ kind: 'memory' })).bytes;
+      worker.terminate();
+      return { analysis: Math.min(...analysis), diff, memory };
+    }, { s: scenario, a: after }).catch((e) => ({ error: e.message }));
+    if (result.error) {
+      console.log(`  ${shape.padEnd(12)} ${result.error}`);
+      continue;
+    }
+    console.log(`  ${shape.padEnd(12)} reach x2 + lint ${fmt(result.analysis)} (JSON both ways; best of 2); diff ${fmt(result.diff)}; worker memory ${(result.memory / 2 ** 20).toFixed(0)} MB (budget 512 MB)`);
+  }
+  await context.close();
+}
+
 /** Compiled verdicts in the page's WebAssembly (an analysis worker, as the replay runs them) on
  * the big stack, and the replay of a generated 1,000,000-tuple NSG flow log against it in the
  * page (files chosen in the Analysis area, read and replayed in the replay worker), with
@@ -433,6 +486,7 @@ try {
   // 5. Every flow at once: the 100 admin + 1,000 subnet NSG + 1,000 NIC NSG rule stack of the
   // engine's benchmark (crates/flowverify/benches/engine.rs, same generator and seed).
   await analysisBench(browser);
+  await shapesBench(browser);
   }
 
   // 6. Compiled verdicts and flow-log replay in the page (the same big stack).

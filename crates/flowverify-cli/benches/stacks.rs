@@ -69,7 +69,11 @@ fn write(dir: &Path, name: &str, doc: &serde_json::Value) -> PathBuf {
 
 fn cell(m: Measure) -> String {
     let failed = if m.status == 2 { " (exit 2)" } else { "" };
-    format!("{:.0} ms, {:.0} MB{failed}", m.seconds * 1000.0, m.megabytes)
+    format!(
+        "{:.0} ms, {:.0} MB{failed}",
+        m.seconds * 1000.0,
+        m.megabytes
+    )
 }
 
 fn list<T>(var: &str, default: Vec<T>, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
@@ -101,23 +105,42 @@ fn main() {
             let (before, after) = (before.display().to_string(), after.display().to_string());
             let scenario = ["--scenario", before.as_str()];
             let with = |args: &[&str]| -> Vec<String> {
-                args.iter().chain(&scenario).map(|s| s.to_string()).collect()
+                args.iter()
+                    .chain(&scenario)
+                    .map(|s| s.to_string())
+                    .collect()
             };
             let measure = |args: Vec<String>| {
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
                 run(&args, 3)
             };
             let verify = measure(with(&[
-                "verify", "--direction", "inbound", "--protocol", "tcp", "--local",
-                "10.1.2.4:443", "--remote", "52.160.3.4:50000",
+                "verify",
+                "--direction",
+                "inbound",
+                "--protocol",
+                "tcp",
+                "--local",
+                "10.1.2.4:443",
+                "--remote",
+                "52.160.3.4:50000",
             ]));
             let inbound = measure(with(&["reach", "--direction", "inbound"]));
             let outbound = measure(with(&["reach", "--direction", "outbound"]));
             let lint = measure(with(&["lint"]));
             let diff = measure(vec!["diff".into(), before.clone(), after.clone()]);
             let search = measure(with(&[
-                "search", "--direction", "inbound", "--protocol", "tcp", "--source", "Internet",
-                "--destination-port", "22", "--access", "allow",
+                "search",
+                "--direction",
+                "inbound",
+                "--protocol",
+                "tcp",
+                "--source",
+                "Internet",
+                "--destination-port",
+                "22",
+                "--access",
+                "allow",
             ]));
             let analysis = inbound.seconds + outbound.seconds + lint.seconds;
             let peak = [inbound, outbound, lint, diff, search]
@@ -148,7 +171,17 @@ fn main() {
         println!("| command | time, peak memory |");
         println!("|---|---|");
         for args in [
-            vec!["verify", "--direction", "inbound", "--protocol", "tcp", "--local", "10.1.2.4:443", "--remote", "52.160.3.4:50000"],
+            vec![
+                "verify",
+                "--direction",
+                "inbound",
+                "--protocol",
+                "tcp",
+                "--local",
+                "10.1.2.4:443",
+                "--remote",
+                "52.160.3.4:50000",
+            ],
             vec!["reach", "--direction", "inbound"],
             vec!["lint"],
         ] {

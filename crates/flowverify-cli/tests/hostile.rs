@@ -865,12 +865,25 @@ fn reach_in_words_is_as_long_as_what_it_shows() {
     );
     assert!(run.stdout.len() < 8_000, "{} bytes", run.stdout.len());
     // The JSON lists them all, in one box.
-    let json = flowverify(&["reach", "--scenario", &path, "--direction", "inbound", "--json"]);
-    let regions = json.json()["regions"].as_array().cloned().unwrap_or_default();
+    let json = flowverify(&[
+        "reach",
+        "--scenario",
+        &path,
+        "--direction",
+        "inbound",
+        "--json",
+    ]);
+    let regions = json.json()["regions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let ssh = regions
         .iter()
         .find(|r| r["ruleName"] == "securityRules/AllowSshFromHosts")
         .expect("listed");
     assert_eq!(ssh["flows"].as_array().map(Vec::len), Some(1));
-    assert_eq!(ssh["flows"][0]["source"].as_array().map(Vec::len), Some(4000));
+    assert_eq!(
+        ssh["flows"][0]["source"].as_array().map(Vec::len),
+        Some(4000)
+    );
 }

@@ -45,14 +45,20 @@ fn an_analysis_past_the_budget_names_where_it_ran_out_and_what_to_narrow() {
         .expect_err("200 nodes cannot hold 60 rules' first matches");
     let text = err.to_string();
     assert!(
-        text.starts_with("the analysis of every flow at once needs more than the set engine may hold"),
+        text.starts_with(
+            "the analysis of every flow at once needs more than the set engine may hold"
+        ),
         "{text}"
     );
     assert!(
-        text.contains("at rule securityRules/Allow") && text.contains("of NIC NSG nsg-web (inbound"),
+        text.contains("at rule securityRules/Allow")
+            && text.contains("of NIC NSG nsg-web (inbound"),
         "{text}"
     );
-    assert!(text.contains("--local") && text.contains("--direction"), "{text}");
+    assert!(
+        text.contains("--local") && text.contains("--direction"),
+        "{text}"
+    );
 }
 
 #[test]

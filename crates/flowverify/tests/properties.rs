@@ -235,8 +235,14 @@ fn inputs_of(nsg_rules: usize, admin_rules: usize) -> impl Strategy<Value = Inpu
         nsg("nsg-subnet", nsg_rules),
         nsg("nsg-nic", nsg_rules),
         prop::collection::vec(rules(true, admin_rules), 0..3),
-        prop::option::of(prop::collection::vec(prop::sample::select(ODD_PREFIXES.to_vec()), 1..3)),
-        prop::option::of(prop::collection::vec(prop::sample::select(ODD_PREFIXES.to_vec()), 1..3)),
+        prop::option::of(prop::collection::vec(
+            prop::sample::select(ODD_PREFIXES.to_vec()),
+            1..3,
+        )),
+        prop::option::of(prop::collection::vec(
+            prop::sample::select(ODD_PREFIXES.to_vec()),
+            1..3,
+        )),
     )
         .prop_map(|(subnet_nsg, nic_nsg, admin, vnet, storage)| {
             let mut inputs = Inputs::new();

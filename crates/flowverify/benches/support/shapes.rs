@@ -513,8 +513,19 @@ fn nsg(name: &str, rules: usize, draw: &Draw, g: &mut Gen) -> Value {
     })
 }
 
-/// AVNM admin rules as the REST list returns them: a shape's addresses, every access.
+/// AVNM admin rules as the REST list returns them: a shape's addresses, every access (admin
+/// rules name no ASG: the ASG shape's admin rules are the mixed shape's).
 fn admin_rules(rules: usize, draw: &Draw, g: &mut Gen) -> Value {
+    let mixed = Draw {
+        shape: Shape::Mixed,
+        tags: Vec::new(),
+        asgs: Vec::new(),
+    };
+    let draw = if draw.shape == Shape::Asgs {
+        &mixed
+    } else {
+        draw
+    };
     let value: Vec<Value> = (0..rules)
         .map(|i| {
             let inbound = i.is_multiple_of(2);
@@ -748,16 +759,13 @@ pub fn one_rule_change(before: &Value) -> Value {
         };
         *access = json!(if access == "Allow" { "Deny" } else { "Allow" });
     };
-    if let Some(rules) = after["nicNsg"]["properties"]["securityRules"].as_array_mut() {
-        if let Some(first) = rules.first_mut() {
-            turn(first);
-        }
-    } else if let Some(rules) =
-        after["effectiveRules"]["value"][1]["effectiveSecurityRules"].as_array_mut()
-    {
-        if let Some(first) = rules.first_mut() {
-            turn(first);
-        }
+    let rules = if after.pointer("/nicNsg").is_some() {
+        after.pointer_mut("/nicNsg/properties/securityRules")
+    } else {
+        after.pointer_mut("/effectiveRules/value/1/effectiveSecurityRules")
+    };
+    if let Some(first) = rules.and_then(|r| r.as_array_mut()).and_then(|r| r.first_mut()) {
+        turn(first);
     }
     after
 }
