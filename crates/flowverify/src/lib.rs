@@ -34,7 +34,6 @@
 
 pub mod assumptions;
 pub mod atoms;
-pub mod bdd;
 pub mod compiled;
 pub mod diff;
 pub mod error;

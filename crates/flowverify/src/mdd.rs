@@ -9,6 +9,10 @@
 //! crossed in one step, where a binary decision diagram would take one node per bit (NDD,
 //! NSDI 2025, labels a field's edges with its sets likewise).
 //!
+//! A field of more than 2^[`DIGIT_BITS`] values is tested one digit (a byte) of its value at a
+//! time, most significant first: sets that differ in a few values of a wide field then share
+//! every other sub-node, where one wide node would be copied whole.
+//!
 //! Reduced and hash-consed: segments cover the whole field, neighbouring segments lead to
 //! different children, a node has two segments or more (a field every value of which leads to
 //! the same child is skipped), and every node is made once, so equal sets are the same

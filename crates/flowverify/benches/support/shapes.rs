@@ -764,7 +764,10 @@ pub fn one_rule_change(before: &Value) -> Value {
     } else {
         after.pointer_mut("/effectiveRules/value/1/effectiveSecurityRules")
     };
-    if let Some(first) = rules.and_then(|r| r.as_array_mut()).and_then(|r| r.first_mut()) {
+    if let Some(first) = rules
+        .and_then(|r| r.as_array_mut())
+        .and_then(|r| r.first_mut())
+    {
         turn(first);
     }
     after
