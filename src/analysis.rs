@@ -289,13 +289,14 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
             Ok(inputs) => {
                 let local = local_addresses(inputs);
                 let mut reach = String::new();
-                let mut reaches = Vec::with_capacity(2);
                 let mut too_large = None;
-                // One space for both directions: its atoms are made once.
+                // One space's atoms for both directions; each direction's findings read from
+                // its reach, which goes before the next one's is made.
                 let space = flowverify::flowset::FlowSpace::builder()
                     .inputs(inputs)
                     .nets(&local)
                     .build();
+                let mut findings = Ok(flowverify::lint::unresolved(inputs));
                 for (direction, stage) in [
                     (Direction::Inbound, "reachability, inbound"),
                     (Direction::Outbound, "reachability, outbound"),
@@ -304,7 +305,16 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
                     match flowverify::reach::reach_in(space.clone(), inputs, direction, &local) {
                         Ok(mut r) => {
                             reach.push_str(&reach_html(inputs, &mut r, &local));
-                            reaches.push(r);
+                            // Lint partitions every flow as reach does: the same reach serves,
+                            // unless it covers the network interface's addresses only.
+                            if local.is_empty() {
+                                if let Ok(found) = &mut findings {
+                                    match flowverify::lint::findings_of(inputs, &mut r) {
+                                        Ok(more) => found.extend(more),
+                                        Err(e) => findings = Err(e),
+                                    }
+                                }
+                            }
                         }
                         Err(e) => {
                             reach.push_str(&too_large_html(&e));
@@ -313,11 +323,9 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
                     }
                 }
                 progress(post, "findings");
-                // Lint partitions every flow as reach does: the same reaches serve, unless
-                // they cover the network interface's addresses only.
                 let findings = match too_large {
                     Some(e) => Err(e),
-                    None if local.is_empty() => flowverify::lint::lint_with(inputs, &mut reaches),
+                    None if local.is_empty() => findings,
                     None => flowverify::lint::lint(inputs),
                 };
                 let findings = match findings {

@@ -92,12 +92,16 @@ fn same_definitions(a: &Inputs, b: &Inputs) -> bool {
 /// `after`, in each of `directions`. A layer the change leaves as it was (the same rules, the
 /// same definitions of the names they use) is walked once for both.
 pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Result<Diff, TooLarge> {
-    let mut space = FlowSpace::for_inputs(&[before, after]);
-    let mut changes = Vec::new();
+    // Each direction in a space of its own, its changes kept in the answer's: the work of one
+    // direction is gone before the next begins.
+    let made = FlowSpace::for_inputs(&[before, after]);
+    let mut kept = made.clone();
+    let mut all: Vec<Change> = Vec::new();
     let same = same_definitions(before, after);
     for &direction in directions {
+        let mut space = made.clone();
+        let mut changes = Vec::new();
         let universe = space.universe();
-        space.forget_tags();
         let old_layers = layers(before, direction);
         let mut old_walks: Vec<Walked> = Vec::with_capacity(old_layers.len());
         for layer in &old_layers {
@@ -107,12 +111,12 @@ pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Result
         space.forget_tags();
         let mut new_walks: Vec<Walked> = Vec::new();
         for layer in &layers(after, direction) {
-            let kept = old_layers.iter().position(|o| {
+            let reused = old_layers.iter().position(|o| {
                 same && o.layer == layer.layer
                     && o.resource == layer.resource
                     && o.rules == layer.rules
             });
-            new_walks.push(match kept {
+            new_walks.push(match reused {
                 Some(i) => old_walks[i].clone(),
                 None => walk(&mut space, after, layer, direction, universe)?,
             });
@@ -122,11 +126,11 @@ pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Result
         for b in &new {
             // Only the part of `b` that had another verdict before is split by the old regions
             // (a small change leaves most of every region as it was).
-            let mut kept = Set::EMPTY;
+            let mut same = Set::EMPTY;
             for a in old.iter().filter(|a| key(a) == key(b)) {
-                kept = space.sets().or(kept, a.flows);
+                same = space.sets().or(same, a.flows);
             }
-            let changed = space.sets().diff(b.flows, kept);
+            let changed = space.sets().diff(b.flows, same);
             if changed.is_empty() {
                 continue;
             }
@@ -150,8 +154,17 @@ pub fn diff(before: &Inputs, after: &Inputs, directions: &[Direction]) -> Result
                 }
             }
         }
+        crate::walk::check(&space, || "comparing the verdicts".to_string())?;
+        let sets: Vec<Set> = changes.iter().map(|c| c.flows).collect();
+        for (c, flows) in changes.iter_mut().zip(kept.keep(&space, &sets)) {
+            c.flows = flows;
+        }
+        all.extend(changes);
     }
-    crate::walk::check(&space, || "comparing the verdicts".to_string())?;
-    changes.sort_by_key(|c| (c.before.access == c.after.access, c.direction));
-    Ok(Diff { changes, space })
+    crate::walk::check(&kept, || "keeping the changes".to_string())?;
+    all.sort_by_key(|c| (c.before.access == c.after.access, c.direction));
+    Ok(Diff {
+        changes: all,
+        space: kept,
+    })
 }

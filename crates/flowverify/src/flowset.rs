@@ -886,6 +886,16 @@ impl FlowSpace {
         &mut self.sets
     }
 
+    /// The sets `sets` of `from` (a clone of this space, or of the space it was cloned from)
+    /// made in this space: what an analysis keeps of a space it is done with, whose other
+    /// nodes then go with it.
+    pub fn keep(&mut self, from: &FlowSpace, sets: &[Set]) -> Vec<Set> {
+        let mut memo = rustc_hash::FxHashMap::default();
+        sets.iter()
+            .map(|&s| self.sets.transfer(&from.sets, s, &mut memo))
+            .collect()
+    }
+
     /// How many atoms the addresses of each family and the ports have: the size of the space.
     pub fn atoms(&self) -> (usize, usize, usize) {
         (self.v4.len(), self.v6.len(), self.ports.len())

@@ -112,13 +112,22 @@ fn finding(kind: Kind, direction: Direction, message: String) -> Finding {
 
 /// Every finding on the inputs, both directions.
 pub fn lint(inputs: &Inputs) -> Result<Vec<Finding>, TooLarge> {
-    // One space for both directions: its atoms are made once.
+    // One space's atoms for both directions, made once; each direction's diagrams gone before
+    // the next direction's are made.
     let space = FlowSpace::for_inputs(&[inputs]);
-    let mut reaches = [
-        reach_in(space.clone(), inputs, Direction::Inbound, &[])?,
-        reach_in(space, inputs, Direction::Outbound, &[])?,
-    ];
-    lint_with(inputs, &mut reaches)
+    let mut findings = unresolved(inputs);
+    for direction in [Direction::Inbound, Direction::Outbound] {
+        let mut reach = reach_in(space.clone(), inputs, direction, &[])?;
+        findings.extend(findings_of(inputs, &mut reach)?);
+    }
+    Ok(findings)
+}
+
+/// The findings of one direction on the inputs (those of [`lint_with`] for this reach, but
+/// the names without members: see [`unresolved`]); `reach` is the [`reach`](crate::reach)
+/// of every flow of its direction on the same inputs.
+pub fn findings_of(inputs: &Inputs, reach: &mut Reach) -> Result<Vec<Finding>, TooLarge> {
+    direction_findings(inputs, reach)
 }
 
 /// Every finding on the inputs for the directions of `reaches` (each the [`reach`] of its
@@ -658,8 +667,9 @@ fn exposure(inputs: &Inputs, reach: &mut crate::reach::Reach) -> Vec<Finding> {
     out
 }
 
-/// Tags, ASGs and network groups rules name whose membership no input gives.
-fn unresolved(inputs: &Inputs) -> Vec<Finding> {
+/// Tags, ASGs and network groups rules name whose membership no input gives (`unresolved`
+/// findings, both directions).
+pub fn unresolved(inputs: &Inputs) -> Vec<Finding> {
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
     let mut all: Vec<(Layer, &str, &Rule)> = Vec::new();

@@ -124,7 +124,7 @@ pub(crate) fn rule_words(
             .sum()
     };
     format!(
-        "at rule {} of {at} ({}; {} source and {} destination prefixes)",
+        "at rule {} of {at} ({}; {} source and {} destination entries)",
         crate::error::clip(&rule.reported_name()),
         direction.as_str().to_ascii_lowercase(),
         entries(&rule.source),
