@@ -5,8 +5,9 @@
 // runs), the paste of a 1,000-rule NSG and keystrokes with it loaded,
 // each next to the same action on a bare page (a lone text area or input, no script), which is
 // what Chromium itself costs.
-// Usage: node bench.mjs [--dist ../../dist] [--keys 30] [--only throughput]   (starts its own static
-// server on 127.0.0.1; --only throughput measures the sizes and section 6 alone)
+// Usage: node bench.mjs [--dist ../../dist] [--keys 30] [--only throughput|shapes]   (starts its own
+// static server on 127.0.0.1; --only throughput measures the sizes and section 6 alone, --only
+// shapes the sizes and the analysis of every shape of stack)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -309,10 +310,14 @@ async function shapesBench(browser) {
     const rules = after.nicNsg?.properties?.securityRules ?? after.effectiveRules?.value?.[1]?.effectiveSecurityRules;
     const first = rules[0].properties ?? rules[0];
     first.access = first.access === 'Allow' ? 'Deny' : 'Allow';
+    console.log(`  ${shape}: ${(JSON.stringify(scenario).length / 2 ** 20).toFixed(1)} MB scenario...`);
     const result = await page.evaluate(async ({ s, a }) => {
       const worker = new Worker('./analysis-worker_loader.js');
       let id = 0;
-      const next = () => new Promise((resolve) => { worker.onmessage = (e) => resolve(JSON.parse(e.data)); });
+      const next = () => new Promise((resolve, reject) => {
+        worker.onmessage = (e) => resolve(JSON.parse(e.data));
+        worker.onerror = (e) => reject(new Error(`the worker failed: ${e.message ?? e}`));
+      });
       const ask = async (message) => { worker.postMessage(JSON.stringify({ id: ++id, ...message })); const m = await next(); if (m.kind === 'error') throw new Error(m.message); return m.value; };
       await next(); // ready
       const time = async (f) => { const t = performance.now(); await f(); return performance.now() - t; };
@@ -418,7 +423,9 @@ async function throughputBench(browser) {
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ARGS });
 try {
-  if (ONLY !== 'throughput') {
+  if (ONLY === 'shapes') {
+    await shapesBench(browser);
+  } else if (ONLY !== 'throughput') {
   // 2. First verdict after navigation (fresh context: empty cache and storage).
   const firsts = [];
   for (let run = 0; run < 5; run++) {
@@ -490,7 +497,7 @@ try {
   }
 
   // 6. Compiled verdicts and flow-log replay in the page (the same big stack).
-  await throughputBench(browser);
+  if (ONLY !== 'shapes') await throughputBench(browser);
 } finally {
   await browser.close();
   server.kill();
