@@ -238,7 +238,10 @@ fn the_readmes_scenario_checks_as_formats_md_shows() {
     let _ = std::fs::remove_dir_all(&dir);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.ends_with("2 passed, 0 failed, 0 skipped\n"), "{stdout}");
+    assert!(
+        stdout.ends_with("2 passed, 0 failed, 0 skipped\n"),
+        "{stdout}"
+    );
     let first = stdout.lines().next().unwrap_or_default();
     assert!(
         section(FORMATS, "flowverify check").contains(first),

@@ -127,7 +127,7 @@ fn keys_of_all(list: &Value) -> BTreeSet<String> {
     list.as_array()
         .unwrap_or_else(|| panic!("not a list: {list}"))
         .iter()
-        .flat_map(|v| keys(v))
+        .flat_map(keys)
         .collect()
 }
 
@@ -175,7 +175,11 @@ fn kinds() -> [Kind; 5] {
     ];
     for kind in all {
         match kind {
-            Kind::Shadowed | Kind::Preempted | Kind::Redundant | Kind::Exposure | Kind::Unresolved => {}
+            Kind::Shadowed
+            | Kind::Preempted
+            | Kind::Redundant
+            | Kind::Exposure
+            | Kind::Unresolved => {}
         }
     }
     all
@@ -583,7 +587,11 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
 /// The string literals of a line of Rust (`"x"`, and `\"x\"` inside a literal of HTML).
 fn literals(text: &str) -> Vec<String> {
     let text = text.replace("\\\"", "\"");
-    text.split('"').skip(1).step_by(2).map(str::to_string).collect()
+    text.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }
 
 /// Whether `id` can be a test id (made of lowercase letters, digits, hyphens, and `{}` for a
@@ -628,7 +636,11 @@ fn kebab(name: &str) -> String {
 fn page_ids() -> BTreeSet<String> {
     let mut sources = Vec::new();
     files(&root().join("src"), ".rs", &mut sources);
-    assert!(sources.len() > 10, "the page's sources are at {}", root().display());
+    assert!(
+        sources.len() > 10,
+        "the page's sources are at {}",
+        root().display()
+    );
     let mut ids = BTreeSet::new();
     let mut slots = Vec::new();
     for path in &sources {
@@ -701,9 +713,9 @@ fn page_ids() -> BTreeSet<String> {
             }
         }
     }
-    let file_pickers = sources.iter().any(|p| {
-        std::fs::read_to_string(p).is_ok_and(|t| t.contains("format!(\"{id}-file\")"))
-    });
+    let file_pickers = sources
+        .iter()
+        .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("format!(\"{id}-file\")")));
     for slot in slots {
         if file_pickers {
             ids.insert(format!("{slot}-file"));
@@ -746,7 +758,10 @@ fn every_test_id_of_the_page_is_documented_and_every_documented_one_exists() {
         .collect();
     let page = page_ids();
     let asked = e2e_ids();
-    let undocumented: Vec<_> = page.union(&asked).filter(|id| !documented.contains(*id)).collect();
+    let undocumented: Vec<_> = page
+        .union(&asked)
+        .filter(|id| !documented.contains(*id))
+        .collect();
     assert!(
         undocumented.is_empty(),
         "docs/formats.md, The page's test hooks, lacks {undocumented:?}"
