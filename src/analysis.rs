@@ -1,6 +1,7 @@
-//! Every flow at once (`interfaces.md` sections 6a and 7), as the page's analysis worker runs
-//! it: reachability, findings, search and the comparison with a baseline, answered as the
-//! engine's JSON objects (for `window.flowverify`) or as the Analysis area's HTML (for the page).
+//! Every flow at once (`docs/formats.md`, The page's script interface, Reach object to Diff
+//! object), as the page's analysis worker runs it: reachability, findings, search and the
+//! comparison with a baseline, answered as the engine's JSON objects (for `window.flowverify`) or
+//! as the Analysis area's HTML (for the page).
 //!
 //! This code runs only in the analysis worker (`src/bin/analysis_worker.rs`), a second
 //! WebAssembly module the page loads when the analysis is first needed: the page's own module
@@ -13,8 +14,8 @@
 //! To the worker: `{"id": N, "kind": K, ...}` where K is
 //! - `reach` (`scenario`, `direction`), `lint` (`scenario`), `search` (`scenario`, `query`),
 //!   `diff` (`before`, `after`, optional `direction`): answered by one `result` (`value`: the
-//!   object of section 7) or one `error` (`message`: the command line's text);
-//! - `replay` (`scenario`, `logs`: the log files' texts): the object of section 8 (see
+//!   object of `docs/formats.md`) or one `error` (`message`: the command line's text);
+//! - `replay` (`scenario`, `logs`: the log files' texts): the replay object (see
 //!   [`crate::replay`], which also has the page's replay, a job of its own worker);
 //! - `verdicts` (`scenario`, `count`): a measurement for the page benchmark (`bench.mjs`):
 //!   `count` flows drawn from the scenario's rules verified with the compiled verdicts
@@ -123,7 +124,8 @@ pub fn local_addresses(inputs: &Inputs) -> Vec<IpNet> {
         .collect()
 }
 
-/// `window.flowverify.reach(scenario, direction)`: the `reach` object of section 7.
+/// `window.flowverify.reach(scenario, direction)`: the reach object (`docs/formats.md`, Reach
+/// object).
 pub fn reach_object(scenario: &Value, direction: &Value) -> Result<Value, String> {
     let direction = direction_of(direction)?;
     let inputs = inputs_of(crate::script::SOURCE, scenario)?;

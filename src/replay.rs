@@ -1,4 +1,4 @@
-//! Flow logs replayed in the page (`interfaces.md` sections 6a and 8): the traffic Azure logged
+//! Flow logs replayed in the page (`docs/formats.md`, Replay object): the traffic Azure logged
 //! verified against the inputs, as the analysis worker runs it (the page's own module never
 //! calls this: it is in the analysis module only).
 //!
@@ -15,7 +15,7 @@
 //!
 //! `window.flowverify.replay(scenario, logTexts)` is an ordinary script request
 //! (`{"kind": "replay", "scenario", "logs": [text...]}`, see [`crate::analysis`]), answered with
-//! the object of section 8.
+//! the replay object of `docs/formats.md`.
 
 use std::fmt::Write as _;
 
@@ -62,7 +62,7 @@ struct Held {
     files: usize,
 }
 
-/// `window.flowverify.replay(scenario, logTexts)`: the object of section 8 (`--limit 5`), each
+/// `window.flowverify.replay(scenario, logTexts)`: the replay object (`--limit 5`), each
 /// text named `logs[N]` in errors.
 ///
 /// ```

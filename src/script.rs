@@ -1,5 +1,5 @@
-//! The page's script interface (`interfaces.md` section 6), in plain Rust: what
-//! `window.flowverify.verify(scenario)` and `window.flowverify.decodePermalink(url)` compute.
+//! The page's script interface (`docs/formats.md`, The page's script interface), in plain Rust:
+//! what `window.flowverify.verify(scenario)` and `window.flowverify.decodePermalink(url)` compute.
 //! The wasm side only converts values with serde-wasm-bindgen.
 
 use flowverify::permalink;

@@ -1,6 +1,6 @@
 //! What the user is working on: every input slot's text exactly as typed, the virtual network
 //! prefixes, ASG membership and the flows with their expectations. It is what the page autosaves,
-//! and it converts to and from the scenario document of `interfaces.md` section 1 (permalinks,
+//! and it converts to and from the scenario document of `docs/formats.md` (permalinks,
 //! download and upload).
 
 use std::collections::BTreeMap;
@@ -84,8 +84,8 @@ impl DocSlot {
         }
     }
 
-    /// Its `data-testid` (`interfaces.md` section 5): the first admin slot is `slot-admin-rules`,
-    /// the next ones `slot-admin-rules-2`, ...
+    /// Its `data-testid` (`docs/formats.md`, The page's test hooks): the first admin slot is
+    /// `slot-admin-rules`, the next ones `slot-admin-rules-2`, ...
     pub fn test_id(self) -> String {
         match self {
             DocSlot::SubnetNsg => "slot-subnet-nsg".into(),
@@ -432,8 +432,8 @@ pub struct Workbench {
     pub flows: Vec<FlowRow>,
     /// The flow shown in the form.
     pub selected: usize,
-    /// The inputs of a previous version to compare with (`interfaces.md` section 7): the
-    /// scenario document's `baseline`, an object of slot properties; `None` when none is set.
+    /// The inputs of a previous version to compare with (`docs/formats.md`, Scenario properties):
+    /// the scenario document's `baseline`, an object of slot properties; `None` when none is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Value>,
 }

@@ -1,7 +1,7 @@
-//! `window.flowverify` (`interfaces.md` section 6): the engine for scripts on the page, so users
-//! can automate it from the console or embed it. Values cross as JSON text (the browser's
-//! `JSON` on one side, `serde_json` on the other: no converter of its own in the bundle); errors
-//! are thrown as `Error` objects with the command line's text.
+//! `window.flowverify` (`docs/formats.md`, The page's script interface): the engine for scripts on
+//! the page, so users can automate it from the console or embed it. Values cross as JSON text (the
+//! browser's `JSON` on one side, `serde_json` on the other: no converter of its own in the bundle);
+//! errors are thrown as `Error` objects with the command line's text.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

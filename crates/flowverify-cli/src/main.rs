@@ -1,5 +1,5 @@
 //! `flowverify`: Azure Network Watcher's IP flow verify, offline, for scripts and CI
-//! (`interfaces.md` section 3).
+//! (`docs/formats.md`, Command line).
 //!
 //! Exit status: 0 verdict printed / every expectation checked was met (at least one); 1 `check`
 //! found a flow whose verdict differs from its expectation; 2 bad input or usage (stderr starts
@@ -59,7 +59,7 @@ enum Command {
     #[command(subcommand)]
     Permalink(PermalinkCommand),
     /// Every flow of a direction at once: the flows allowed and denied, grouped by the rule that
-    /// decides them (`interfaces.md` section 7).
+    /// decides them (`docs/formats.md`, flowverify reach).
     Reach(Box<ReachArgs>),
     /// One flow of the query with the wanted verdict, printed like `verify`; or the proof that
     /// none exists (exit 1).

@@ -14,7 +14,7 @@ use serde::Serialize;
 /// text written visibly: the engine's one escape, which every text output goes through.
 pub use flowverify::output::escape;
 
-/// The result object (`interfaces.md` section 4) as indented JSON.
+/// The result object (`docs/formats.md`, Result object) as indented JSON.
 pub fn json(verdict: &Verdict) -> String {
     json_text(&flowverify::ffi::result(verdict))
 }
@@ -307,7 +307,7 @@ pub fn write_check_line(out: &mut impl std::io::Write, row: &CheckRow) -> std::i
     }
 }
 
-/// Writes a verdict as its result object (`interfaces.md` sections 4 and 4a).
+/// Writes a verdict as its result object (`docs/formats.md`, Result object).
 fn result_object<S: serde::Serializer>(verdict: &&Verdict, out: S) -> Result<S::Ok, S::Error> {
     serde::Serialize::serialize(&flowverify::ffi::result(verdict), out)
 }

@@ -1,4 +1,5 @@
-//! `flowverify replay`: Azure flow logs verified against the inputs (`interfaces.md` section 8).
+//! `flowverify replay`: Azure flow logs verified against the inputs (`docs/formats.md`,
+//! flowverify replay).
 //!
 //! Each LOG is a file, a directory (every `*.json` regular file under it, at any depth, in
 //! sorted path order: the storage account's `insights-logs-.../y=/m=/d=/h=/m=/macAddress=/PT1H.json`

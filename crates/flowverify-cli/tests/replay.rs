@@ -1,6 +1,6 @@
-//! `flowverify replay` (`interfaces.md` section 8), run as users run it: exit status 0/1/2, the
-//! JSON object, the text, a storage-account directory tree, standard input, and errors that name
-//! the file, record and tuple.
+//! `flowverify replay` (`docs/formats.md`, flowverify replay), run as users run it: exit status
+//! 0/1/2, the JSON object, the text, a storage-account directory tree, standard input, and errors
+//! that name the file, record and tuple.
 
 use std::io::Write;
 use std::path::PathBuf;

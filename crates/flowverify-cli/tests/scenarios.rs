@@ -390,11 +390,11 @@ fn one_wrong_flow_among_the_corpus_fails_the_run() {
 }
 
 /// Missing input (an undefined tag, an ASG without membership) does not match and marks the
-/// verdict uncertain, with a warning that names what is missing (semantics-decisions "Service
-/// tags" and "Application security groups"). The flows below were picked by hand: a rule
-/// that needed the missing input came before the decision and would have matched on its other
-/// fields. Every other flow of the corpus is certain, except two where the only rule naming
-/// the missing tag fails on its port anyway; the contract does not settle those.
+/// verdict uncertain, with a warning that names what is missing (`docs/semantics.md`, Undefined
+/// names and Uncertain). The flows below were picked by hand: a rule that needed the missing
+/// input came before the decision and would have matched on its other fields. Every other flow
+/// of the corpus is certain, except two where the only rule naming the missing tag fails on its
+/// port anyway; the contract does not settle those.
 #[test]
 fn missing_input_marks_exactly_the_expected_flows_uncertain() {
     let uncertain: &[(&str, &[usize], &[&str])] = &[

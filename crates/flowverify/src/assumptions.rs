@@ -1,8 +1,9 @@
 //! What FlowVerify assumes where Azure is silent, and what it warns about or refuses: one
 //! statement, in the engine, that the README, the page's About panel and the command line
 //! (`flowverify assumptions`) all show, so that the three never drift apart. The full rulings
-//! are the project's `semantics-decisions.md`; a test checks that the README holds
-//! [`markdown`] word for word.
+//! are `docs/semantics.md` (its section The short statement maps each point to them); tests
+//! check that the README holds [`markdown`] word for word and that `docs/semantics.md` names
+//! every point.
 
 /// One point: a short title and its text (plain words; `code` in backticks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

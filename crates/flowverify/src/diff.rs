@@ -1,4 +1,4 @@
-//! What a change does to every flow (`interfaces.md` section 7, `diff`): the flows whose
+//! What a change does to every flow (`docs/semantics.md`, Diff changes): the flows whose
 //! access, deciding rule or deciding layer differs between two sets of inputs, as regions with
 //! both verdicts. Exact: both partitions live in one space and are intersected.
 //!

@@ -1,6 +1,6 @@
-//! Evaluation, as `semantics-decisions.md` rules: admin configurations in scope order, then the
-//! NSGs in the direction's order (Inbound: subnet, NIC; Outbound: NIC, subnet), first match by
-//! priority in each, with a trace of every rule considered.
+//! Evaluation, as `docs/semantics.md` rules (Order of evaluation, The answer): admin configurations
+//! in scope order, then the NSGs in the direction's order (Inbound: subnet, NIC; Outbound: NIC,
+//! subnet), first match by priority in each, with a trace of every rule considered.
 
 use std::net::IpAddr;
 

@@ -1,7 +1,7 @@
-//! The JSON shapes of the engine's answers (`interfaces.md` sections 4 and 4a), apart from the
-//! Rust types, as cedar-policy keeps its `ffi` module apart from its API: the command line's
-//! `--json`, `check --json` and the page's `window.flowverify` all write these, and nothing
-//! else in the engine knows a JSON field name.
+//! The JSON shapes of the engine's answers (`docs/formats.md`, Result object and after), apart from
+//! the Rust types, as cedar-policy keeps its `ffi` module apart from its API: the command line's
+//! `--json`, `check --json` and the page's `window.flowverify` all write these, and nothing else in
+//! the engine knows a JSON field name.
 //!
 //! ```
 //! use flowverify::{ffi, verify, Flow, Inputs};
@@ -192,7 +192,7 @@ fn result_object<'v>(verdict: &'v Verdict, flow: FlowObject) -> ResultObject<'v>
     }
 }
 
-/// The result object of `verdict` (`interfaces.md` sections 4 and 4a), as a JSON value.
+/// The result object of `verdict` (`docs/formats.md`, Result object), as a JSON value.
 pub fn result(verdict: &Verdict) -> Value {
     let object = result_object(verdict, flow_object(&verdict.flow));
     serde_json::to_value(object).unwrap_or(Value::Null)
@@ -204,7 +204,7 @@ pub fn write_result<W: std::io::Write>(out: W, verdict: &Verdict) -> serde_json:
     serde_json::to_writer(out, &result_object(verdict, flow_object(&verdict.flow)))
 }
 
-/// A box of flows as `interfaces.md` section 7 writes it: `{protocols, source, sourcePorts,
+/// A box of flows as `docs/formats.md`, Flow sets, writes it: `{protocols, source, sourcePorts,
 /// destination, destinationPorts}` (no ports for portless protocols).
 struct BoxJson<'a>(&'a crate::flowset::FlowBox);
 
@@ -277,7 +277,7 @@ impl Serialize for BoxesJson<'_, '_> {
     }
 }
 
-/// A set of flows as boxes (`interfaces.md` section 7).
+/// A set of flows as boxes (`docs/formats.md`, Flow sets).
 pub fn boxes(space: &mut FlowSpace, set: Set) -> Value {
     let space = RefCell::new(space);
     serde_json::to_value(BoxesJson { space: &space, set }).unwrap_or(Value::Null)
@@ -301,8 +301,8 @@ struct DecidedByJson<'a> {
     resource: Option<&'a str>,
 }
 
-/// The `reach` object of `interfaces.md` section 7: the direction and its regions, each with
-/// its verdict, its flows as boxes (written as they are made) and an example flow.
+/// The `reach` object (`docs/formats.md`, Reach object): the direction and its regions, each
+/// with its verdict, its flows as boxes (written as they are made) and an example flow.
 struct ReachJson<'a, 's> {
     direction: Direction,
     regions: &'a [crate::reach::Region],
@@ -372,8 +372,8 @@ impl Serialize for RegionJson<'_, '_, '_> {
     }
 }
 
-/// The `reach` object of `interfaces.md` section 7: the direction and its regions, each with
-/// its verdict, its flows as boxes and an example flow.
+/// The `reach` object (`docs/formats.md`, Reach object): the direction and its regions, each
+/// with its verdict, its flows as boxes and an example flow.
 pub fn reach(reach: &mut crate::reach::Reach) -> Value {
     let json = ReachJson {
         direction: reach.direction,
@@ -398,7 +398,7 @@ pub fn write_reach(
     crate::output::write_json_pretty(out, &json)
 }
 
-/// The `lint` object of `interfaces.md` section 7: `{"findings": [...]}`.
+/// The `lint` object (`docs/formats.md`, Lint object): `{"findings": [...]}`.
 pub fn findings(findings: &[crate::lint::Finding]) -> Value {
     let items: Vec<Value> = findings
         .iter()
@@ -440,7 +440,7 @@ pub fn findings(findings: &[crate::lint::Finding]) -> Value {
     serde_json::json!({ "findings": items })
 }
 
-/// The `search` object of `interfaces.md` section 7 for what was found:
+/// The `search` object (`docs/formats.md`, Search object) for what was found:
 /// `{"found": true, "result": <result object of the example>, "flows": [box...]}` or
 /// `{"found": false, "flows": []}`.
 struct FoundJson<'a, 's> {
@@ -479,7 +479,7 @@ pub fn found(inputs: &crate::Inputs, found: &mut crate::search::Found) -> Value 
     serde_json::to_value(json).unwrap_or(Value::Null)
 }
 
-/// Writes the `search` object of `interfaces.md` section 7 for what was found (`{"found":
+/// Writes the `search` object (`docs/formats.md`, Search object) for what was found (`{"found":
 /// true, "result": <result object of the example>, "flows": [box...]}` or `{"found": false,
 /// "flows": []}`) to `out`, its boxes as they are made; whether something was found.
 pub fn write_found(
@@ -503,10 +503,10 @@ pub fn write_found(
     Ok(any)
 }
 
-/// A search query from its JSON object (`interfaces.md` section 6a): the `search` options by
-/// their long names, `{direction, protocol, source, sourcePort, destination, destinationPort,
-/// access, rule}`, each a string as on the command line (`protocol` also a list); only
-/// `direction` is required. Errors name the property and quote the value.
+/// A search query from its JSON object (`docs/formats.md`, The page's script interface): the
+/// `search` options by their long names, `{direction, protocol, source, sourcePort, destination,
+/// destinationPort, access, rule}`, each a string as on the command line (`protocol` also a list);
+/// only `direction` is required. Errors name the property and quote the value.
 ///
 /// ```
 /// use flowverify::ffi::search_query;
@@ -612,8 +612,8 @@ impl Serialize for SideJson<'_> {
     }
 }
 
-/// The `diff` object of `interfaces.md` section 7: `{"changes": [...]}`, each change with both
-/// verdicts, its flows as boxes (written as they are made) and an example.
+/// The `diff` object (`docs/formats.md`, Diff object): `{"changes": [...]}`, each change with
+/// both verdicts, its flows as boxes (written as they are made) and an example.
 struct DiffJson<'a, 's> {
     changes: &'a [crate::diff::Change],
     space: RefCell<&'s mut FlowSpace>,
@@ -669,8 +669,8 @@ impl Serialize for ChangeJson<'_, '_, '_> {
     }
 }
 
-/// The `diff` object of `interfaces.md` section 7: `{"changes": [...]}`, each change with both
-/// verdicts, its flows as boxes and an example.
+/// The `diff` object (`docs/formats.md`, Diff object): `{"changes": [...]}`, each change with
+/// both verdicts, its flows as boxes and an example.
 pub fn diff(diff: &mut crate::diff::Diff) -> Value {
     let json = DiffJson {
         changes: &diff.changes,

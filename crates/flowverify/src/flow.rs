@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use crate::model::{Direction, Protocol};
 
 /// An IP address with an optional port (ports exist only for Tcp and Udp). The port may be
-/// `*`, any port, as IP flow verify's API accepts it (`semantics-decisions.md`).
+/// `*`, any port, as IP flow verify's API accepts it (`docs/semantics.md`, Flow port any).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Endpoint {
     ip: IpAddr,

@@ -1,7 +1,7 @@
 //! Azure flow logs, read as Azure stores them: NSG flow logs (category
 //! `NetworkSecurityGroupFlowEvent`, `properties.Version` 1 or 2) and virtual network flow logs
 //! (category `FlowLogFlowEvent`, `flowLogVersion` 4), one `PT1H.json` file, `{"records": [...]}`
-//! (`interfaces.md` section 8).
+//! (`docs/formats.md`, Flow logs).
 //!
 //! The reader streams: records and tuples are visited as serde reads them, and each tuple is
 //! handed to the caller and forgotten, so memory does not grow with the number of tuples (a

@@ -95,7 +95,7 @@ pub enum End {
     Destination,
 }
 
-/// A box of flows (`interfaces.md` section 7): every flow whose protocol, source, source port,
+/// A box of flows (`docs/formats.md`, Flow sets): every flow whose protocol, source, source port,
 /// destination and destination port are each among the listed values. Boxes of Icmp, Esp and
 /// Ah have no ports.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 //! of a Deny, the trace of every rule considered with each [`Condition`] as holds, fails or
 //! unknown, and typed warnings and notes. A scenario document ([`Scenario`]) is verified and
 //! checked flow by flow through one loop, [`Scenario::into_checks`]. The JSON shapes
-//! (`interfaces.md`) live apart, in [`ffi`]; what FlowVerify assumes is stated once, in
+//! (`docs/formats.md`) live apart, in [`ffi`]; what FlowVerify assumes is stated once, in
 //! [`assumptions`]. Pure: no I/O, no panics on input.
 //!
 //! ```

@@ -1,9 +1,9 @@
-//! Findings about the rules themselves, on every flow at once (`interfaces.md` section 7,
-//! `lint`): rules no flow ever reaches in their own layer (`shadowed`), rules whose every flow
-//! an earlier layer decides (`preempted`), risky services open to the Internet on the final
-//! verdict across all layers (`exposure`), and names whose membership no input gives
-//! (`unresolved`). Default rules are analysed like any rule but never reported (they cannot be
-//! changed). Exact: the sets are the flows themselves, not samples.
+//! Findings about the rules themselves, on every flow at once (`docs/semantics.md`, Lint): rules no
+//! flow ever reaches in their own layer (`shadowed`), rules whose every flow an earlier layer
+//! decides (`preempted`), risky services open to the Internet on the final verdict across all
+//! layers (`exposure`), and names whose membership no input gives (`unresolved`). Default rules are
+//! analysed like any rule but never reported (they cannot be changed). Exact: the sets are the
+//! flows themselves, not samples.
 //!
 //! ```
 //! use flowverify::import::import;

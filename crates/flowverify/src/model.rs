@@ -487,7 +487,7 @@ pub enum AddressEntry {
     NetworkGroup(String),
     /// A bare number (`"789"`): Azure accepted and stored such prefixes, but how it matches
     /// them is undocumented. It matches no address, and a verdict that depends on it is
-    /// uncertain (`semantics-decisions.md`).
+    /// uncertain (`docs/semantics.md`, Bare numbers).
     BareNumber(String),
 }
 

@@ -1,4 +1,4 @@
-//! Permalinks (`interfaces.md` section 2): a scenario packed into a URL fragment,
+//! Permalinks (`docs/formats.md`, Permalink): a scenario packed into a URL fragment,
 //! `<page URL>#v1.<payload>`, where the payload is base64url without padding of the zlib stream
 //! of the scenario's compact JSON. The fragment never reaches a server.
 //!

@@ -1,5 +1,5 @@
 //! Reachability: every flow of a direction at once, partitioned into regions that share their
-//! verdict (`interfaces.md` section 7, `reach`). For every flow in a region, [`crate::verify`]
+//! verdict (`docs/semantics.md`, Reach regions). For every flow in a region, [`crate::verify`]
 //! gives exactly the region's access, deciding rule, layer and uncertain flag; the property
 //! tests check that against the evaluator flow by flow.
 //!

@@ -1,6 +1,6 @@
 //! Replay: the flows of Azure flow logs ([`crate::flowlog`]) verified against the inputs, to
-//! see what a rule change would do to the traffic that really happened (`interfaces.md`
-//! section 8).
+//! see what a rule change would do to the traffic that really happened (`docs/semantics.md`,
+//! Flow logs).
 //!
 //! Tuples are gathered into distinct **flows**: (direction, protocol, source, source port,
 //! destination, destination port, logged decision), with their tuples, packets and bytes summed
@@ -747,7 +747,7 @@ pub struct Group {
     pub examples: Vec<Flow>,
 }
 
-/// What a replay found (`interfaces.md` section 8).
+/// What a replay found (`docs/formats.md`, Replay object).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// Tuples read.
@@ -802,7 +802,7 @@ impl Report {
         self.newly_denied + self.newly_allowed > 0
     }
 
-    /// The object of `interfaces.md` section 8: `{tuples, flows, unchanged, newlyDenied,
+    /// The replay object (`docs/formats.md`): `{tuples, flows, unchanged, newlyDenied,
     /// newlyAllowed, notVerifiable, groups: [{change, ruleName, decidedBy, flows, packets,
     /// bytes, examples}]}`, examples as scenario flows (`{direction, protocol, local,
     /// remote}`). The report's [`serde::Serialize`] writes the same object without building
@@ -848,7 +848,7 @@ impl Report {
     }
 }
 
-/// The object of `interfaces.md` section 8, written as it goes (see [`Report::to_json`]).
+/// The replay object (`docs/formats.md`), written as it goes (see [`Report::to_json`]).
 impl serde::Serialize for Report {
     fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -864,7 +864,7 @@ impl serde::Serialize for Report {
     }
 }
 
-/// One group of the object of `interfaces.md` section 8.
+/// One group of the replay object (`docs/formats.md`, Replay groups).
 impl serde::Serialize for Group {
     fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;

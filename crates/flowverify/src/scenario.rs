@@ -1,5 +1,5 @@
-//! Scenario documents (`interfaces.md` section 1): one JSON file holding every input of a
-//! verification, as the user pasted it, and the flows to verify with their expected verdicts.
+//! Scenario documents (`docs/formats.md`, Scenario document): one JSON file holding every input of
+//! a verification, as the user pasted it, and the flows to verify with their expected verdicts.
 //!
 //! The web page's permalink and "download scenario", and the command line's `--scenario` and
 //! `check`, all read and write this one format.
@@ -115,8 +115,9 @@ pub struct Scenario {
     /// Flows to verify, each with an optional expected verdict.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flows: Vec<FlowSpec>,
-    /// The inputs of a previous version (`interfaces.md` section 7), which the page compares
-    /// against: a scenario of slot properties only (no title, flows or baseline of its own).
+    /// The inputs of a previous version (`docs/formats.md`, Scenario properties), which the page
+    /// compares against: a scenario of slot properties only (no title, flows or baseline of its
+    /// own).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -695,8 +696,8 @@ pub struct FlowCheck {
     pub outcome: Outcome,
 }
 
-/// What checking one flow against its expectation found (`interfaces.md` section 3a): a flow
-/// without an expectation is skipped, never passed.
+/// What checking one flow against its expectation found (`docs/formats.md`, flowverify check): a
+/// flow without an expectation is skipped, never passed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The verdict meets the expectation.

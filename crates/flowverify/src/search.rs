@@ -1,6 +1,6 @@
 //! Search: one flow inside a query that gets a wanted verdict, or the proof that none exists
-//! (`interfaces.md` section 7, `search`). The search is exhaustive: it works on the exact set
-//! of flows, so "none" is a proof, not a failure to find.
+//! (`docs/semantics.md`, Search; `docs/formats.md`, flowverify search). The search is exhaustive:
+//! it works on the exact set of flows, so "none" is a proof, not a failure to find.
 //!
 //! ```
 //! use flowverify::import::import;

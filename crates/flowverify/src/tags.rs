@@ -1,5 +1,5 @@
 //! Service tags: the built-in `VirtualNetwork`, `AzureLoadBalancer` and `Internet`, and every
-//! other tag from a service tags file the user supplies (`semantics-decisions.md`).
+//! other tag from a service tags file the user supplies (`docs/semantics.md`, Tags and names).
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};

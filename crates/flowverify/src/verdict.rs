@@ -1,8 +1,8 @@
 //! The engine's one answer about a flow, in Rust types: IP flow verify's access and deciding
 //! rule, which layer and resource decided, the path through every layer, the blockers of a
 //! Deny, and the trace of every rule considered with each condition as holds / fails /
-//! unknown. It explains itself, like cedar's `Response`; its JSON form (`interfaces.md`
-//! sections 4 and 4a) is written by [`crate::ffi`].
+//! unknown. It explains itself, like cedar's `Response`; its JSON form (`docs/formats.md`,
+//! Result object) is written by [`crate::ffi`].
 
 use crate::flow::Flow;
 use crate::model::Access;
@@ -226,7 +226,7 @@ pub enum LayerDecision {
     NoMatch,
 }
 
-/// What one layer decides for a flow on its own (`interfaces.md` section 4a).
+/// What one layer decides for a flow on its own (`docs/formats.md`, Path steps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LayerOutcome {
     /// An NSG rule allows the flow at this layer.

@@ -1,6 +1,6 @@
-//! Hand-derived scenarios for the every-flow-at-once analyses (`interfaces.md` section 7):
-//! `reach`, `search`, `lint` and `diff`. Every expected value below was worked out by hand
-//! from the rules and `semantics-decisions.md` (the derivation is the comment above each
+//! Hand-derived scenarios for the every-flow-at-once analyses (`docs/semantics.md`, Every flow
+//! at once): `reach`, `search`, `lint` and `diff`. Every expected value below was worked out by hand
+//! from the rules and `docs/semantics.md` (the derivation is the comment above each
 //! test) and is written as a literal; nothing is computed by the code under test. Each region
 //! that a test names is also checked against `verify`, with flows chosen by hand inside and
 //! outside it, and every region's example must verify to the region's own verdict.

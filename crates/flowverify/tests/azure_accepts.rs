@@ -1,7 +1,7 @@
-//! The rulings of `semantics-decisions.md`, last section: never refuse a document Azure
-//! produced, never answer confidently from one Azure would not have produced. One test per
-//! ruling, on documents written for it (the real-world shapes among them: a bare-number prefix
-//! NSG, an empty effective admin rules list, a flow port `*`).
+//! The rulings of `docs/semantics.md`, Inputs Azure accepts, and inputs it never produces: never
+//! refuse a document Azure produced, never answer confidently from one Azure would not have
+//! produced. One test per ruling, on documents written for it (the real-world shapes among them: a
+//! bare-number prefix NSG, an empty effective admin rules list, a flow port `*`).
 
 use flowverify::import::{import, import_value, Content, Document, Shape};
 use flowverify::model::AddressEntry;

@@ -1,5 +1,5 @@
-//! Flow logs and replay (`interfaces.md` section 8): every tuple form, the documented Azure
-//! samples, malformed files with the exact error, and the replay's counting.
+//! Flow logs and replay (`docs/formats.md`, Flow logs and Replay object): every tuple form, the
+//! documented Azure samples, malformed files with the exact error, and the replay's counting.
 
 #[path = "support/collide.rs"]
 mod collide;

@@ -6,7 +6,8 @@ use flowverify::scenario::{Expectation, FlowSpec, Scenario};
 use flowverify::{verify, Decision, Layer, Place};
 use serde_json::{json, Value};
 
-/// The example of `interfaces.md` section 1, verbatim.
+/// Every slot and list of `docs/formats.md`, Scenario properties, and flows with both forms of
+/// `expect` (the slots hold placeholders: only the scenario's own shape is read here).
 const INTERFACE_EXAMPLE: &str = r#"{
   "version": 1,
   "title": "Web tier, inbound",

@@ -1,7 +1,8 @@
-// The Analysis area (every flow at once, interfaces.md sections 5a, 6a and 7): reachability,
-// findings, search and the comparison with a baseline, computed in a Web Worker loaded when the
-// area is first opened; and window.flowverify.reach/search/lint/diff, compared with the
-// command line's JSON on the same scenario.
+// The Analysis area (every flow at once; docs/formats.md, The page's test hooks and The page's
+// script interface): reachability, findings, search and the comparison with a baseline,
+// computed in a Web Worker loaded when the area is first opened; and
+// window.flowverify.reach/search/lint/diff, compared with the command line's JSON on the same
+// scenario.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

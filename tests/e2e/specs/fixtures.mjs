@@ -41,7 +41,7 @@ export async function openFresh(page, path = '/') {
   await expect(page.getByTestId('verdict')).toBeVisible();
 }
 
-/** The permalink of `scenario` on the page under test (interfaces section 2). */
+/** The permalink of `scenario` on the page under test (docs/formats.md, Permalink). */
 export function permalink(scenario) {
   return `${baseURL}#v1.${deflateSync(Buffer.from(JSON.stringify(scenario))).toString('base64url')}`;
 }

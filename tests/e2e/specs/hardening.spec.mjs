@@ -1,7 +1,8 @@
-// Inputs Azure accepts and inputs it never produces (semantics-decisions.md, last section), as
-// the page shows them: text encodings of uploaded files, warnings in the slot that caused them
-// and beside the verdict, rules read with a warning marked in the trace, duplicate keys, a flow
-// port *, flows without an expectation, the note for a target without NSGs.
+// Inputs Azure accepts and inputs it never produces (docs/semantics.md, Inputs Azure accepts,
+// and inputs it never produces), as the page shows them: text encodings of uploaded files,
+// warnings in the slot that caused them and beside the verdict, rules read with a warning marked
+// in the trace, duplicate keys, a flow port *, flows without an expectation, the note for a
+// target without NSGs.
 import { test, expect, openFresh, startOver, azNsg } from './fixtures.mjs';
 
 const denyHttps = azNsg('nsg-powershell', [

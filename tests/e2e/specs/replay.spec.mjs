@@ -1,8 +1,8 @@
-// Flow logs replayed in the page (interfaces.md sections 5a, 6a and 8): the Analysis area's
-// "Replay flow logs" reads Azure's documented sample logs (crates/flowverify/tests/data/flowlogs)
-// in a Web Worker and shows what the current rules decide for that traffic, by change and
-// deciding rule; with a baseline, what the change does to it; Cancel stops a big replay; and
-// window.flowverify.replay answers the command line's JSON.
+// Flow logs replayed in the page (docs/formats.md, Replay object and The page's test hooks,
+// Replay): the Analysis area's "Replay flow logs" reads Azure's documented sample logs
+// (crates/flowverify/tests/data/flowlogs) in a Web Worker and shows what the current rules
+// decide for that traffic, by change and deciding rule; with a baseline, what the change does to
+// it; Cancel stops a big replay; and window.flowverify.replay answers the command line's JSON.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -182,7 +182,7 @@ function cli(args) {
   return JSON.parse(run.stdout);
 }
 
-test('window.flowverify.replay returns the JSON of section 8, as the command line does', async ({ page }) => {
+test('window.flowverify.replay returns the replay object, as the command line does', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('verdict')).toBeVisible();
   const logs = [readFileSync(V1, 'utf8'), readFileSync(V2, 'utf8')];

@@ -1,4 +1,5 @@
-// window.flowverify: the engine for scripts on the page (interfaces.md section 6).
+// window.flowverify: the engine for scripts on the page (docs/formats.md, The page's script
+// interface).
 import { test, expect, openFresh } from './fixtures.mjs';
 
 test('window.flowverify.verify returns one result object per flow', async ({ page }) => {

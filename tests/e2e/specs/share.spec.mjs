@@ -3,7 +3,7 @@ import { test, expect, watch, openFresh, azNsg } from './fixtures.mjs';
 import { baseURL } from '../playwright.config.mjs';
 import { deflateSync } from 'node:zlib';
 
-/** A permalink built here, independently of the page, as interfaces.md section 2 says. */
+/** A permalink built here, independently of the page, as docs/formats.md, Permalink, says. */
 function permalink(scenario) {
   const payload = deflateSync(Buffer.from(JSON.stringify(scenario))).toString('base64url');
   return `${baseURL}#v1.${payload}`;

@@ -1,5 +1,6 @@
-//! The six default security rules every NSG has (`azure-semantics.md` §2), recognised under
-//! their API names in any case and their legacy aliases, and added when a document lacks them.
+//! The six default security rules every NSG has (`docs/semantics.md`, Default rules), recognised
+//! under their API names in any case and their legacy aliases, and added when a document lacks
+//! them.
 
 use crate::model::{
     Access, AddressEntry, AddressSide, Direction, PortRange, PortSide, Rule, RuleKind, RuleProtocol,

@@ -1,5 +1,5 @@
 //! A deliberately simple reference evaluator, written apart from `evaluate.rs` and straight
-//! from `semantics-decisions.md`: no sorting, no trace, no shared helpers beyond the model's
+//! from `docs/semantics.md`: no sorting, no trace, no shared helpers beyond the model's
 //! plain data. Every faster or richer path is checked against it (see `properties.rs`).
 
 use std::net::{IpAddr, Ipv4Addr};
