@@ -75,12 +75,15 @@ pub fn handle(state: &mut State, text: &str, post: &mut dyn FnMut(String)) {
     let id = message["id"].as_u64().unwrap_or(0);
     let outcome = match message["kind"].as_str().unwrap_or_default() {
         "reach" => reach_object(&message["scenario"], &message["direction"]),
-        "lint" => lint_object(&message["scenario"]),
+        "lint" => lint_object(&message["scenario"]).map(|v| v.to_string()),
         "search" => search_object(&message["scenario"], &message["query"]),
         "diff" => diff_object(&message["before"], &message["after"], &message["direction"]),
-        "replay" => crate::replay::script_object(&message["scenario"], &message["logs"]),
-        "verdicts" => verdicts_object(&message["scenario"], &message["count"]),
-        "memory" => Ok(json!({"bytes": memory_bytes()})),
+        "replay" => crate::replay::script_object(&message["scenario"], &message["logs"])
+            .map(|v| v.to_string()),
+        "verdicts" => {
+            verdicts_object(&message["scenario"], &message["count"]).map(|v| v.to_string())
+        }
+        "memory" => Ok(json!({"bytes": memory_bytes()}).to_string()),
         "page" => return page(state, id, &message, post),
         "cancel" => return,
         other => Err(format!(
@@ -89,7 +92,9 @@ pub fn handle(state: &mut State, text: &str, post: &mut dyn FnMut(String)) {
         )),
     };
     post(match outcome {
-        Ok(value) => json!({"id": id, "kind": "result", "value": value}).to_string(),
+        // The value is JSON already (written as it was made, never a `Value` tree: a reach
+        // object is tens of megabytes).
+        Ok(value) => format!("{{\"id\":{id},\"kind\":\"result\",\"value\":{value}}}"),
         Err(message) => error(id, &message),
     });
 }
@@ -124,15 +129,26 @@ pub fn local_addresses(inputs: &Inputs) -> Vec<IpNet> {
         .collect()
 }
 
+/// JSON written by `write` (one of `ffi`'s writers), as text.
+fn written(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<String, String> {
+    let mut out = Vec::new();
+    write(&mut out).map_err(|e| e.to_string())?;
+    String::from_utf8(out).map_err(|e| e.to_string())
+}
+
 /// `window.flowverify.reach(scenario, direction)`: the reach object (`docs/formats.md`, Reach
-/// object).
-pub fn reach_object(scenario: &Value, direction: &Value) -> Result<Value, String> {
+/// object), as JSON.
+pub fn reach_object(scenario: &Value, direction: &Value) -> Result<String, String> {
     let direction = direction_of(direction)?;
     let inputs = inputs_of(crate::script::SOURCE, scenario)?;
     let local = local_addresses(&inputs);
     let mut reach =
         flowverify::reach::reach_within(&inputs, direction, &local).map_err(|e| e.to_string())?;
-    Ok(ffi::reach(&mut reach))
+    flowverify::listing::reach(&mut reach, flowverify::listing::LIMIT)
+        .map_err(|e| e.to_string())?;
+    written(|out| ffi::write_reach(out, &mut reach))
 }
 
 /// `window.flowverify.lint(scenario)`: `{"findings": [...]}`.
@@ -142,18 +158,20 @@ pub fn lint_object(scenario: &Value) -> Result<Value, String> {
     Ok(ffi::findings(&findings))
 }
 
-/// `window.flowverify.search(scenario, query)`: `{"found": ..., "result", "flows"}`.
-pub fn search_object(scenario: &Value, query: &Value) -> Result<Value, String> {
+/// `window.flowverify.search(scenario, query)`: `{"found": ..., "result", "flows"}`, as JSON.
+pub fn search_object(scenario: &Value, query: &Value) -> Result<String, String> {
     let query = ffi::search_query(query)?;
     let inputs = inputs_of(crate::script::SOURCE, scenario)?;
     let mut found =
         flowverify::search::search(&inputs, &query).map_err(|e| format!("query: {e}"))?;
-    Ok(ffi::found(&inputs, &mut found))
+    flowverify::listing::found(&mut found, flowverify::listing::LIMIT)
+        .map_err(|e| e.to_string())?;
+    written(|out| ffi::write_found(out, &inputs, &mut found).map(|_| ()))
 }
 
 /// `window.flowverify.diff(before, after)`: `{"changes": [...]}`, both directions unless one
-/// is given.
-pub fn diff_object(before: &Value, after: &Value, direction: &Value) -> Result<Value, String> {
+/// is given, as JSON.
+pub fn diff_object(before: &Value, after: &Value, direction: &Value) -> Result<String, String> {
     let directions = match direction {
         Value::Null => vec![Direction::Inbound, Direction::Outbound],
         d => vec![direction_of(d)?],
@@ -167,7 +185,8 @@ pub fn diff_object(before: &Value, after: &Value, direction: &Value) -> Result<V
         }
     };
     let mut d = flowverify::diff::diff(&old, &new, &directions).map_err(|e| e.to_string())?;
-    Ok(ffi::diff(&mut d))
+    flowverify::listing::diff(&mut d, flowverify::listing::LIMIT).map_err(|e| e.to_string())?;
+    written(|out| ffi::write_diff(out, &mut d))
 }
 
 /// The bytes of the module's memory (WebAssembly memory only grows: after a job, its peak),
@@ -294,7 +313,7 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
                 let mut too_large = None;
                 // One space's atoms for both directions; each direction's findings read from
                 // its reach, which goes before the next one's is made.
-                let space = flowverify::flowset::FlowSpace::builder()
+                let mut space = flowverify::flowset::FlowSpace::builder()
                     .inputs(inputs)
                     .nets(&local)
                     .build();
@@ -331,7 +350,7 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
                     None => flowverify::lint::lint(inputs),
                 };
                 let findings = match findings {
-                    Ok(f) => findings_html(inputs, &f),
+                    Ok(f) => findings_html(inputs, &mut space, &f),
                     Err(e) => too_large_html(&e),
                 };
                 (reach, findings)
@@ -545,7 +564,12 @@ pub fn reach_html(
 
 /// The findings of `lint`, one item each: kind, direction, rule and place, the message, and
 /// the example flow to load (its trace shows the rule).
-pub fn findings_html(inputs: &Inputs, findings: &[flowverify::lint::Finding]) -> String {
+/// Examples are made in `space` (one made for the inputs: its atoms serve every rule).
+pub fn findings_html(
+    inputs: &Inputs,
+    space: &mut FlowSpace,
+    findings: &[flowverify::lint::Finding],
+) -> String {
     if findings.is_empty() {
         return "<p>No findings: no rule is shadowed, preempted or redundant, no risky service is \
                 open to the Internet, and every name is resolved.</p>"
@@ -578,7 +602,7 @@ pub fn findings_html(inputs: &Inputs, findings: &[flowverify::lint::Finding]) ->
             Some(_) => f.rule.as_deref().or(blocking),
             None => blocking.or(f.rule.as_deref()),
         };
-        let example = f.example.or_else(|| rule_example(inputs, f));
+        let example = f.example.or_else(|| rule_example(inputs, space, f));
         let _ = write!(
             out,
             "<li class=\"finding\" data-testid=\"finding\"><span class=\"kind kind-{kind}\">{kind}</span> \
@@ -605,7 +629,13 @@ pub fn findings_html(inputs: &Inputs, findings: &[flowverify::lint::Finding]) ->
 /// A flow the rule of finding `f` matches, when the finding names an NSG or admin rule and
 /// gives no example of its own (a shadowed or preempted rule): its trace shows the rule and
 /// what decides before it.
-pub fn rule_example(inputs: &Inputs, f: &flowverify::lint::Finding) -> Option<Flow> {
+/// `space` is one made for `inputs` (a new space per finding would compute the atoms of
+/// every rule again: seconds on a 2,000-rule stack).
+pub fn rule_example(
+    inputs: &Inputs,
+    space: &mut FlowSpace,
+    f: &flowverify::lint::Finding,
+) -> Option<Flow> {
     let name = f.rule.as_deref()?;
     let resource = f.resource.as_deref();
     let rules: Vec<&flowverify::model::Rule> = match f.layer {
@@ -622,7 +652,6 @@ pub fn rule_example(inputs: &Inputs, f: &flowverify::lint::Finding) -> Option<Fl
     let rule = rules
         .into_iter()
         .find(|r| r.direction == f.direction && r.reported_name() == name)?;
-    let mut space = FlowSpace::for_inputs(&[inputs]);
     let sets = space.rule(inputs, rule);
     space.example(sets.matched, f.direction)
 }

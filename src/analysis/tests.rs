@@ -445,12 +445,13 @@ fn a_shadowed_rule_gets_an_example_of_its_own_flows() {
         .iter()
         .find(|f| f.kind.as_str() == "shadowed")
         .unwrap();
-    let example = rule_example(&inputs, shadowed).expect("an example");
+    let mut space = FlowSpace::for_inputs(&[&inputs]);
+    let example = rule_example(&inputs, &mut space, shadowed).expect("an example");
     // A flow of DenySshFromInternet: Tcp 22 from the Internet, decided by AllowSsh first.
     let verdict = flowverify::verify(&inputs, &example);
     assert_eq!(verdict.rule_name.as_deref(), Some("securityRules/AllowSsh"));
     assert_eq!(example.local().port(), Some(22));
-    let html = findings_html(&inputs, &findings);
+    let html = findings_html(&inputs, &mut space, &findings);
     let shadowed_item = html
         .split("<li class=\"finding\"")
         .find(|item| item.contains(">shadowed<"))

@@ -287,17 +287,18 @@ async function analysisBench(browser) {
 }
 
 /** Every flow at once on the stacks shaped like production (the engine's generators, through
- * `cargo run --example stack`), in an analysis worker of the page as the script interface runs
- * them: reach of both directions + lint, a diff of a one-rule change, and the worker's
- * WebAssembly memory after them (its peak: it only grows); each shape in a fresh worker.
- * Compare with `cargo bench -p flowverify --bench analysis` (the same work, native). */
+ * `cargo run --example stack`), in an analysis worker of the page: the Analysis area as a user
+ * opens it (reach of both directions and the findings, laid out; the `page` job, in a fresh
+ * worker each run), a diff of a one-rule change through the script interface (its JSON), and
+ * the worker's WebAssembly memory after them (its peak: it only grows). Compare with `cargo
+ * bench -p flowverify-cli --bench stacks` (the same work, native, whole processes). */
 async function shapesBench(browser) {
   const shapes = (process.env.FLOWVERIFY_SHAPES ?? 'simple,mixed,hosts,tags,effective,ipv6,asgs,interleaved').split(',');
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(url);
   await page.getByTestId('verdict').waitFor();
-  console.log('\nEvery flow at once in the page (analysis worker, wasm), per shape of stack: reach both directions + lint; diff of a one-rule change; worker memory');
+  console.log('\nEvery flow at once in the page (analysis worker, wasm), per shape of stack, seed 1: the Analysis area (reach both directions + findings); diff of a one-rule change (JSON); worker memory');
   for (const shape of shapes) {
     const stack = (args) => new Promise((done, fail) => {
       const child = spawn('cargo', ['run', '--release', '-q', '-p', 'flowverify', '--example', 'stack', '--', ...args], { cwd: resolve(here, '../..') });
@@ -310,35 +311,79 @@ async function shapesBench(browser) {
     const rules = after.nicNsg?.properties?.securityRules ?? after.effectiveRules?.value?.[1]?.effectiveSecurityRules;
     const first = rules[0].properties ?? rules[0];
     first.access = first.access === 'Allow' ? 'Deny' : 'Allow';
-    console.log(`  ${shape}: ${(JSON.stringify(scenario).length / 2 ** 20).toFixed(1)} MB scenario...`);
-    const result = await page.evaluate(async ({ s, a }) => {
-      const worker = new Worker('./analysis-worker_loader.js');
-      let id = 0;
-      const next = () => new Promise((resolve, reject) => {
-        worker.onmessage = (e) => resolve(JSON.parse(e.data));
-        worker.onerror = (e) => reject(new Error(`the worker failed: ${e.message ?? e}`));
-      });
-      const ask = async (message) => { worker.postMessage(JSON.stringify({ id: ++id, ...message })); const m = await next(); if (m.kind === 'error') throw new Error(m.message); return m.value; };
-      await next(); // ready
-      const time = async (f) => { const t = performance.now(); await f(); return performance.now() - t; };
-      const analysis = [];
+    // The workbench as the page holds it: each slot's text.
+    const text = (v) => (v === undefined ? '' : JSON.stringify(v, null, 2));
+    const workbench = {
+      title: scenario.title ?? '', subnetNsg: text(scenario.subnetNsg), nicNsg: text(scenario.nicNsg),
+      adminRules: (scenario.adminRules ?? []).map((a) => text(a)), effectiveRules: text(scenario.effectiveRules),
+      nic: text(scenario.nic), serviceTags: text(scenario.serviceTags),
+      virtualNetwork: (scenario.virtualNetwork ?? []).join('\n'),
+      asgs: Object.entries(scenario.asgs ?? {}).map(([name, ips]) => `${name} = ${ips.join(', ')}`).join('\n'),
+      flows: [{ direction: 'Inbound', protocol: 'Tcp', local: '10.1.2.4:443', remote: '203.0.113.7:50000', expectAccess: '', expectRule: '', expectLayer: '' }],
+      selected: 0,
+    };
+    process.stdout.write(`  ${shape.padEnd(12)} `);
+    const result = await page.evaluate(async ({ w, s, a }) => {
+      const start = () => {
+        const worker = new Worker('./analysis-worker_loader.js');
+        const queue = [];
+        let wake = null;
+        let failed = null;
+        worker.onmessage = (e) => { queue.push(JSON.parse(e.data)); if (wake) wake(); };
+        worker.onerror = (e) => { failed = new Error(`the worker failed: ${e.message ?? e}`); if (wake) wake(); };
+        const next = async () => {
+          while (!queue.length) {
+            if (failed) throw failed;
+            await new Promise((r) => { wake = r; });
+          }
+          return queue.shift();
+        };
+        return { worker, next };
+      };
+      const time = async (f) => { const t = performance.now(); const v = await f(); return [performance.now() - t, v]; };
+      const area = [];
+      let views = null;
       for (let run = 0; run < 2; run++) {
-        analysis.push(await time(async () => {
-          await ask({ kind: 'reach', scenario: s, direction: 'Inbound' });
-          await ask({ kind: 'reach', scenario: s, direction: 'Outbound' });
-          await ask({ kind: 'lint', scenario: s });
-        }));
+        const { worker, next } = start();
+        await next(); // ready
+        const [ms, parts] = await time(async () => {
+          worker.postMessage(JSON.stringify({ id: 1, kind: 'page', query: null, workbench: w }));
+          const seen = {};
+          for (;;) {
+            const m = await next();
+            if (m.kind === 'view') seen[m.part] = m.html.length;
+            if (m.kind === 'done') return seen;
+            if (m.kind === 'error') throw new Error(m.message);
+          }
+        });
+        area.push(ms);
+        views = parts;
+        worker.terminate();
       }
-      const diff = await time(() => ask({ kind: 'diff', before: s, after: a }));
+      const { worker, next } = start();
+      await next();
+      const ask = async (message) => { worker.postMessage(JSON.stringify({ id: 2, ...message })); const m = await next(); return m.kind === 'error' ? { error: m.message } : m.value; };
+      const [diffMs, diff] = await time(() => ask({ kind: 'diff', before: s, after: a }));
       const memory = (await ask({ kind: 'memory' })).bytes;
       worker.terminate();
-      return { analysis: Math.min(...analysis), diff, memory };
-    }, { s: scenario, a: after }).catch((e) => ({ error: e.message }));
+      // The Analysis area's worker memory: a fresh worker, the page job alone.
+      const again = start();
+      await again.next();
+      again.worker.postMessage(JSON.stringify({ id: 1, kind: 'page', query: null, workbench: w }));
+      for (;;) { const m = await again.next(); if (m.kind === 'done') break; }
+      again.worker.postMessage(JSON.stringify({ id: 3, kind: 'memory' }));
+      const pageMemory = (await again.next()).value.bytes;
+      again.worker.terminate();
+      return { area: Math.min(...area), views, diff: diffMs, diffError: diff.error ?? null, memory: Math.max(memory, pageMemory), pageMemory };
+    }, { w: workbench, s: scenario, a: after }).catch((e) => ({ error: e.message }));
     if (result.error) {
-      console.log(`  ${shape.padEnd(12)} ${result.error}`);
+      console.log(result.error);
       continue;
     }
-    console.log(`  ${shape.padEnd(12)} reach x2 + lint ${fmt(result.analysis)} (JSON both ways; best of 2); diff ${fmt(result.diff)}; worker memory ${(result.memory / 2 ** 20).toFixed(0)} MB (budget 512 MB)`);
+    const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+    console.log(`Analysis area ${fmt(result.area)} (best of 2; reach ${kb(result.views.reach ?? 0)}, findings ${kb(result.views.findings ?? 0)} of HTML); `
+      + `diff ${fmt(result.diff)}${result.diffError ? ` (refused: ${result.diffError.slice(0, 60)}...)` : ''}; `
+      + `worker memory ${(result.pageMemory / 2 ** 20).toFixed(0)} MB for the area, ${(result.memory / 2 ** 20).toFixed(0)} MB peak (budget 512 MB)`);
   }
   await context.close();
 }

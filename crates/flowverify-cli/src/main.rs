@@ -268,6 +268,12 @@ impl From<flowverify::TooLarge> for Failure {
     }
 }
 
+impl From<flowverify::listing::TooLong> for Failure {
+    fn from(e: flowverify::listing::TooLong) -> Failure {
+        Failure::Input(vec![format!("--json: {e}")])
+    }
+}
+
 /// The name standard output goes by in messages.
 const STDOUT_NAME: &str = "<stdout>";
 
@@ -431,6 +437,7 @@ fn run_reach(args: &ReachArgs) -> Result<Answer, Failure> {
     };
     let mut reach = flowverify::reach::reach_within(&inputs, args.direction, &local)?;
     if args.json {
+        flowverify::listing::reach(&mut reach, flowverify::listing::LIMIT)?;
         return Ok(Answer::Streamed(Box::new(move |out| {
             flowverify::ffi::write_reach(out, &mut reach).map(|()| 0)
         })));
@@ -486,6 +493,7 @@ fn run_diff(
     let mut d = flowverify::diff::diff(&old, &new, &directions)?;
     let status = u8::from(!d.changes.is_empty());
     if json {
+        flowverify::listing::diff(&mut d, flowverify::listing::LIMIT)?;
         return Ok(Answer::Streamed(Box::new(move |out| {
             flowverify::ffi::write_diff(out, &mut d).map(|()| status)
         })));
@@ -581,6 +589,7 @@ fn run_search(args: &SearchArgs) -> Result<Answer, Failure> {
         let _ = std::io::stderr().write_all(warnings.as_bytes());
     }
     if args.json {
+        flowverify::listing::found(&mut found, flowverify::listing::LIMIT)?;
         return Ok(Answer::Streamed(Box::new(move |out| {
             flowverify::ffi::write_found(out, &inputs, &mut found).map(|any| u8::from(!any))
         })));

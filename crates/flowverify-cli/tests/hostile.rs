@@ -887,3 +887,84 @@ fn reach_in_words_is_as_long_as_what_it_shows() {
         Some(4000)
     );
 }
+
+#[test]
+fn json_that_would_list_too_much_is_refused_before_a_byte_is_written() {
+    // Ten rules of 4,000 scattered IPv6 hosts, each on its own port: what DenyAllInBound
+    // decides is, per port, every address but a rule's hosts (hundreds of thousands of blocks).
+    let s = Scratch::new("too-long");
+    let rules: Vec<serde_json::Value> = (0..10u32)
+        .map(|r| {
+            let sources: Vec<String> = (0..4000u32)
+                .map(|i| {
+                    format!(
+                        "2001:db8:{:x}:{:x}::{:x}",
+                        r,
+                        i * 37 % 4096,
+                        (i * 7919 + r) % 65536
+                    )
+                })
+                .collect();
+            rule(
+                &format!("AllowHosts{r}"),
+                json!({"priority": 100 + r, "access": "Allow", "protocol": "Tcp",
+                       "sourceAddressPrefix": null, "sourceAddressPrefixes": sources,
+                       "destinationPortRange": (1000 + r).to_string()}),
+            )
+        })
+        .collect();
+    let path = s.write_json(
+        "hosts.json",
+        &json!({"version": 1, "nicNsg": nsg("nsg-web", rules)}),
+    );
+    let json = flowverify(&[
+        "reach",
+        "--scenario",
+        &path,
+        "--direction",
+        "inbound",
+        "--json",
+    ]);
+    assert_eq!(json.code, 2, "{}", json.stderr);
+    assert!(
+        json.stdout.is_empty(),
+        "{} bytes written",
+        json.stdout.len()
+    );
+    assert!(
+        json.stderr.contains("more than 2,000,000 address blocks")
+            && json
+                .stderr
+                .contains("flows denied by defaultSecurityRules/DenyAllInBound of NIC NSG nsg-web")
+            && json.stderr.contains("read the text form"),
+        "{}",
+        json.stderr
+    );
+    // The text form of the same answer is short, and whole.
+    let text = flowverify(&["reach", "--scenario", &path, "--direction", "inbound"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(text.stdout.contains("DenyAllInBound"), "{}", text.stdout);
+    assert!(text.stdout.len() < 20_000, "{} bytes", text.stdout.len());
+    // A search for those flows is as long; narrowed to one port of one prefix, it is written.
+    let search = |extra: &[&str]| {
+        let mut args = vec![
+            "search",
+            "--scenario",
+            &path,
+            "--direction",
+            "inbound",
+            "--access",
+            "deny",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        flowverify(&args)
+    };
+    let wide = search(&[]);
+    assert_eq!(wide.code, 2, "{}", wide.stderr);
+    assert!(wide.stderr.contains("the flows found"), "{}", wide.stderr);
+    let narrow = search(&["--source", "2001:db8:1::/48", "--destination-port", "1001"]);
+    assert_eq!(narrow.code, 0, "{}", narrow.stderr);
+    let found: serde_json::Value = serde_json::from_str(&narrow.stdout).expect("JSON");
+    assert_eq!(found["found"], true);
+}

@@ -329,6 +329,17 @@ struct BoxValues {
     ports: HashMap<IdRanges, Vec<(u16, u16)>>,
 }
 
+/// What [`FlowSpace::listed_values`] has counted: per diagram node and field, its boxes and
+/// the values they list (up to the cap, past which it stops); per atom set, its CIDR blocks
+/// or port ranges.
+#[derive(Default)]
+struct Listing {
+    cap: u128,
+    memo: HashMap<(Set, u32, bool, bool), (u128, u128)>,
+    blocks: HashMap<(bool, IdRanges), u128>,
+    ports: HashMap<IdRanges, u128>,
+}
+
 /// Ranges of atom numbers (inclusive, ascending).
 type IdRanges = Vec<(u32, u32)>;
 
@@ -1431,6 +1442,96 @@ impl FlowSpace {
             }
         }
         total
+    }
+
+    /// How many values the boxes of `set` list together (each box's protocols, CIDR blocks and
+    /// port ranges, as [`FlowSpace::boxes`] makes them), counted from the diagrams without
+    /// making a box, exactly up to `cap` (past it, some number above `cap`): what writing them
+    /// costs, known before it is written. Boxes share their parts; their listing does not, and
+    /// the complement of a long host list written in each of thousands of boxes is gigabytes.
+    ///
+    /// ```
+    /// use flowverify::flowset::{End, FlowSpace};
+    /// use flowverify::Inputs;
+    /// let mut space = FlowSpace::for_inputs(&[&Inputs::new()]);
+    /// let every = space.universe();
+    /// let listed = |b: &flowverify::flowset::FlowBox| {
+    ///     b.protocols.len() + b.source.len() + b.destination.len()
+    ///         + b.source_ports.as_ref().map_or(0, Vec::len)
+    ///         + b.destination_ports.as_ref().map_or(0, Vec::len)
+    /// };
+    /// let made: usize = space.boxes(every).iter().map(listed).sum();
+    /// assert_eq!(space.listed_values(every, u128::MAX), made as u128);
+    /// assert!(space.listed_values(every, 3) > 3);
+    /// ```
+    pub fn listed_values(&mut self, set: Set, cap: u128) -> u128 {
+        let mut count = Listing {
+            cap,
+            ..Listing::default()
+        };
+        let mut total = 0u128;
+        for (group, after_protocol) in self.protocol_parts(set) {
+            let ported = group.first().is_some_and(|p| p.has_ports());
+            for (families, after_family) in self.sets.split(after_protocol, FAMILY) {
+                for family in families.iter().flat_map(|&(lo, hi)| lo..=hi) {
+                    let v6 = family == 1;
+                    let (boxes, values) =
+                        self.listed_from(after_family, DESTINATION, v6, ported, &mut count);
+                    let protocols = boxes.saturating_mul(group.len() as u128);
+                    total = total.saturating_add(values).saturating_add(protocols);
+                    if total > cap {
+                        return total;
+                    }
+                }
+            }
+        }
+        total
+    }
+
+    /// The boxes of `rest` over the fields from `field` on, and the values they list there.
+    fn listed_from(
+        &self,
+        rest: Set,
+        field: u32,
+        v6: bool,
+        ported: bool,
+        count: &mut Listing,
+    ) -> (u128, u128) {
+        if field > SOURCE_PORT {
+            return (1, 0);
+        }
+        let key = (rest, field, v6, ported);
+        if let Some(&c) = count.memo.get(&key) {
+            return c;
+        }
+        let (mut boxes, mut values) = (0u128, 0u128);
+        for (ids, next) in self.sets.split(rest, field) {
+            let here = match field {
+                DESTINATION | SOURCE => {
+                    let atoms = if v6 { &self.v6 } else { &self.v4 };
+                    *count
+                        .blocks
+                        .entry((v6, ids.clone()))
+                        .or_insert_with(|| count_blocks(v6, &values_of(atoms, &ids)))
+                }
+                _ if ported => *count
+                    .ports
+                    .entry(ids.clone())
+                    .or_insert_with(|| values_of(&self.ports, &ids).len() as u128),
+                _ => 0,
+            };
+            let (b, v) = self.listed_from(next, field + 1, v6, ported, count);
+            boxes = boxes.saturating_add(b);
+            values = values
+                .saturating_add(here.saturating_mul(b))
+                .saturating_add(v);
+            if values > count.cap {
+                // Past the cap, a lower bound is all anyone asks (sums only grow).
+                break;
+            }
+        }
+        count.memo.insert(key, (boxes, values));
+        (boxes, values)
     }
 
     /// The boxes of `rest` over the fields from `field` on.

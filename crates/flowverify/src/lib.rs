@@ -46,6 +46,7 @@ pub mod import;
 pub mod inputs;
 mod json_text;
 pub mod lint;
+pub mod listing;
 pub mod mdd;
 pub mod model;
 pub mod output;

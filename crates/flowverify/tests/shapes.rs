@@ -194,6 +194,22 @@ fn every_analysis_agrees_with_verify_on_every_shape() {
                         (region.access, &region.rule_name, region.uncertain),
                         "{at}: example {e:?}"
                     );
+                    // What the JSON of the region lists, counted before it is made.
+                    let mut made = 0u128;
+                    reach.space.for_each_box(region.flows, |b| {
+                        made += (b.protocols.len()
+                            + b.source.len()
+                            + b.destination.len()
+                            + b.source_ports.as_ref().map_or(0, Vec::len)
+                            + b.destination_ports.as_ref().map_or(0, Vec::len))
+                            as u128;
+                        std::ops::ControlFlow::Continue(())
+                    });
+                    assert_eq!(
+                        reach.space.listed_values(region.flows, u128::MAX),
+                        made,
+                        "{at}"
+                    );
                 }
             }
 
