@@ -48,17 +48,9 @@ impl fmt::Display for TooLong {
 
 impl std::error::Error for TooLong {}
 
-/// `n` with thousands separated by commas.
+/// `n` with thousands separated by commas (as replay's figures are written).
 fn thousands(n: u128) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::replay::thousands(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
 /// A part of an answer in words, made only when it is the longest of one too long.
@@ -147,17 +139,4 @@ pub fn diff(diff: &mut Diff, limit: u128) -> Result<(), TooLong> {
         (c.flows, words)
     });
     check(&mut diff.space, parts, limit)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(14_311_870_608), "14,311,870,608");
-    }
 }
