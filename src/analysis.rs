@@ -434,24 +434,13 @@ fn inputs_problem(message: &str) -> String {
 /// Where a decision was made, in words: `subnet NSG nsg-web`, `admin rules cfg`, ... (as the
 /// command line writes it).
 pub fn place(layer: Layer, resource: Option<&str>) -> String {
-    let what = match layer {
-        Layer::Admin => "admin rules",
-        Layer::Subnet => "subnet NSG",
-        Layer::Nic => "NIC NSG",
-        Layer::None => return "nothing decided: no admin rule matched and there is no NSG".into(),
-    };
-    match resource {
-        Some(r) if !r.is_empty() => format!("{what} {r}"),
-        _ => what.to_string(),
-    }
+    flowverify::verdict::Place::new(layer, resource).to_string()
 }
 
 /// A verdict's deciding rule and place: `securityRules/X (NIC NSG nsg-web)`.
 pub fn decider(rule: Option<&str>, layer: Layer, resource: Option<&str>) -> String {
-    match rule {
-        Some(rule) => format!("{rule} ({})", place(layer, resource)),
-        None => format!("({})", place(layer, resource)),
-    }
+    flowverify::verdict::Decider::new(rule, flowverify::verdict::Place::new(layer, resource))
+        .to_string()
 }
 
 /// A flow in words: `Inbound Tcp local 10.0.1.4:443 remote 203.0.113.7:50000`.

@@ -28,23 +28,9 @@ pub fn json_text(value: &serde_json::Value) -> String {
     text
 }
 
-/// Where a decision was made, in words: `subnet NSG nsg-web`, `admin rules cfg`, ...
-fn place(layer: Layer, resource: Option<&str>) -> String {
-    let what = layer_words(layer);
-    match resource {
-        Some(r) if layer != Layer::None && !r.is_empty() => format!("{what} {}", escape(r)),
-        _ => what.to_string(),
-    }
-}
-
-/// A layer in words, as [`place`] says it before the resource.
-fn layer_words(layer: Layer) -> &'static str {
-    match layer {
-        Layer::Admin => "admin rules",
-        Layer::Subnet => "subnet NSG",
-        Layer::Nic => "NIC NSG",
-        Layer::None => "nothing decided: no admin rule matched and there is no NSG",
-    }
+/// Where a decision was made, in the engine's words ([`flowverify::verdict::Place`]), escaped.
+pub(crate) fn place(layer: Layer, resource: Option<&str>) -> String {
+    escape(&flowverify::verdict::Place::new(layer, resource).to_string()).into_owned()
 }
 
 /// The flow as evaluated: `Inbound Tcp 10.0.2.5:1234 -> 10.0.1.4:3389`.
@@ -285,7 +271,7 @@ pub fn write_check_line(out: &mut impl std::io::Write, row: &CheckRow) -> std::i
     }
     put(" (")?;
     let layer = verdict.decided_by.layer;
-    put(layer_words(layer))?;
+    put(layer.words())?;
     match verdict.decided_by.resource.as_deref() {
         Some(resource) if layer != Layer::None && !resource.is_empty() => {
             put(" ")?;

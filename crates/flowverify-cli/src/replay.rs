@@ -262,16 +262,7 @@ fn count(n: u64, one: &str, many: &str) -> String {
 
 /// Where a verdict was decided, in words (as `verify` prints it).
 fn place(layer: Layer, resource: Option<&str>) -> String {
-    let what = match layer {
-        Layer::Admin => "admin rules",
-        Layer::Subnet => "subnet NSG",
-        Layer::Nic => "NIC NSG",
-        Layer::None => return "nothing decides: no admin rule matched and there is no NSG".into(),
-    };
-    match resource {
-        Some(r) if !r.is_empty() => format!("{what} {}", escape(r)),
-        _ => what.to_string(),
-    }
+    crate::render::place(layer, resource)
 }
 
 /// The report in words: the figures, each group with its examples, then the notes.

@@ -88,7 +88,7 @@ fn decided(
         Some(rule) => format!(
             "the flows {participle} by {} of {}",
             crate::error::clip(rule),
-            crate::walk::place(layer, resource.unwrap_or_default())
+            crate::verdict::Place::new(layer, resource)
         ),
         None => format!("the flows {participle} with no rule deciding"),
     }

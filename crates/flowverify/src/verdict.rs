@@ -78,6 +78,97 @@ impl Layer {
             Layer::None => "none",
         }
     }
+
+    /// The layer in a person's words, as every front end writes it before the resource's
+    /// name ([`Place`]): `admin rules`, `subnet NSG`, `NIC NSG`; for [`Layer::None`], that
+    /// nothing decided and why.
+    ///
+    /// ```
+    /// use flowverify::verdict::Layer;
+    /// assert_eq!(Layer::Nic.words(), "NIC NSG");
+    /// assert!(Layer::None.words().starts_with("nothing decided"));
+    /// ```
+    pub fn words(self) -> &'static str {
+        match self {
+            Layer::Admin => "admin rules",
+            Layer::Subnet => "subnet NSG",
+            Layer::Nic => "NIC NSG",
+            Layer::None => "nothing decided: no admin rule matched and there is no NSG",
+        }
+    }
+}
+
+/// Where a decision was made, in words (its `Display`): `subnet NSG nsg-web`, `admin rules
+/// cfg`, or that nothing decided. The one wording of the command line, the page and the
+/// engine's messages; front ends only escape it.
+///
+/// ```
+/// use flowverify::verdict::{Layer, Place};
+/// assert_eq!(Place::new(Layer::Subnet, Some("nsg-web")).to_string(), "subnet NSG nsg-web");
+/// assert_eq!(Place::new(Layer::Nic, None).to_string(), "NIC NSG");
+/// assert_eq!(
+///     Place::new(Layer::None, Some("ignored")).to_string(),
+///     "nothing decided: no admin rule matched and there is no NSG"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place<'a> {
+    /// The layer.
+    pub layer: Layer,
+    /// The NSG or admin configuration, when named.
+    pub resource: Option<&'a str>,
+}
+
+impl<'a> Place<'a> {
+    /// The place of `layer` and `resource`.
+    pub fn new(layer: Layer, resource: Option<&'a str>) -> Place<'a> {
+        Place { layer, resource }
+    }
+}
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.layer.words())?;
+        match self.resource {
+            Some(r) if self.layer != Layer::None && !r.is_empty() => write!(f, " {r}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A verdict's deciding rule and its place, in words (its `Display`):
+/// `securityRules/AllowSsh (NIC NSG nsg-web)`, or the place alone in parentheses when no rule
+/// decided.
+///
+/// ```
+/// use flowverify::verdict::{Decider, Layer, Place};
+/// let who = Decider::new(Some("securityRules/AllowSsh"), Place::new(Layer::Nic, Some("nsg-web")));
+/// assert_eq!(who.to_string(), "securityRules/AllowSsh (NIC NSG nsg-web)");
+/// let nobody = Decider::new(None, Place::new(Layer::None, None));
+/// assert!(nobody.to_string().starts_with("(nothing decided"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decider<'a> {
+    /// The deciding rule (`securityRules/X`), when one decided.
+    pub rule: Option<&'a str>,
+    /// Where it is.
+    pub place: Place<'a>,
+}
+
+impl<'a> Decider<'a> {
+    /// The decider of `rule` at `place`.
+    pub fn new(rule: Option<&'a str>, place: Place<'a>) -> Decider<'a> {
+        Decider { rule, place }
+    }
+}
+
+impl std::fmt::Display for Decider<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.rule {
+            Some(rule) => write!(f, "{rule} ({})", self.place),
+            None => write!(f, "({})", self.place),
+        }
+    }
 }
 
 impl std::str::FromStr for Layer {

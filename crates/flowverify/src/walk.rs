@@ -100,16 +100,6 @@ impl std::error::Error for TooLarge {}
 pub(crate) const NARROW: &str = "narrow it: the VM's own addresses (--local), one --direction, \
                                  or fewer rules (split the largest prefix lists)";
 
-/// Where a rule is, in words: "NIC NSG nsg-web", "admin rules cfg".
-pub(crate) fn place(layer: Layer, resource: &str) -> String {
-    match layer {
-        Layer::Admin => format!("admin rules {resource}"),
-        Layer::Subnet => format!("subnet NSG {resource}"),
-        Layer::Nic => format!("NIC NSG {resource}"),
-        Layer::None => resource.to_string(),
-    }
-}
-
 /// The words of `rule` for a [`TooLarge`]: its name, layer, resource and how large its sides
 /// are.
 pub(crate) fn rule_words(
@@ -118,7 +108,7 @@ pub(crate) fn rule_words(
     resource: &str,
     direction: Direction,
 ) -> String {
-    let at = place(layer, resource);
+    let at = crate::verdict::Place::new(layer, Some(resource));
     let entries = |side: &crate::model::AddressSide| -> usize {
         side.entries()
             .iter()
