@@ -1451,7 +1451,7 @@ impl FlowSpace {
     /// the complement of a long host list written in each of thousands of boxes is gigabytes.
     ///
     /// ```
-    /// use flowverify::flowset::{End, FlowSpace};
+    /// use flowverify::flowset::FlowSpace;
     /// use flowverify::Inputs;
     /// let mut space = FlowSpace::for_inputs(&[&Inputs::new()]);
     /// let every = space.universe();
