@@ -13,16 +13,8 @@ mod shapes;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use flowverify::model::Direction;
 use flowverify::search::{search, Query};
-use flowverify::{Decision, Inputs, Scenario};
+use flowverify::Decision;
 use shapes::{Shape, Size};
-
-fn inputs_of(doc: &serde_json::Value) -> Inputs {
-    let text = doc.to_string();
-    let scenario = Scenario::from_json("stack.json", &text).expect("generated scenario reads");
-    scenario
-        .inputs("stack.json")
-        .expect("generated scenario imports")
-}
 
 fn chosen() -> Vec<Shape> {
     match std::env::var("FLOWVERIFY_SHAPES") {
@@ -38,8 +30,8 @@ fn benches(c: &mut Criterion) {
         .unwrap_or(1);
     for shape in chosen() {
         let doc = shapes::scenario(shape, Size::BENCH, seed);
-        let inputs = inputs_of(&doc);
-        let after = inputs_of(&shapes::one_rule_change(&doc));
+        let inputs = shapes::inputs(&doc);
+        let after = shapes::inputs(&shapes::one_rule_change(&doc));
         let mut group = c.benchmark_group(format!("analysis/{}", shape.name()));
         group.sample_size(10);
         // What the page's analysis does: reach of both directions, then lint on those reaches.

@@ -302,9 +302,16 @@ fn count_blocks(v6: bool, values: &[(u128, u128)]) -> u128 {
 /// Address ranges of a family in words: their first CIDR blocks (an address alone without its
 /// length), then how many more.
 fn nets_words(v6: bool, values: &[(u128, u128)]) -> String {
-    let shown: Vec<String> = values
-        .iter()
-        .flat_map(|&(lo, hi)| blocks_iter(v6, lo, hi))
+    blocks_words(
+        values.iter().flat_map(|&(lo, hi)| blocks_iter(v6, lo, hi)),
+        count_blocks(v6, values),
+    )
+}
+
+/// The first of `blocks` in words (an address alone without its length), then how many more
+/// of `total`.
+fn blocks_words(blocks: impl Iterator<Item = IpNet>, total: u128) -> String {
+    let shown: Vec<String> = blocks
         .take(BLOCKS_SHOWN)
         .map(|n| match n {
             IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
@@ -313,7 +320,7 @@ fn nets_words(v6: bool, values: &[(u128, u128)]) -> String {
         })
         .collect();
     let mut text = shown.join(", ");
-    let more = count_blocks(v6, values).saturating_sub(shown.len() as u128);
+    let more = total.saturating_sub(shown.len() as u128);
     if more > 0 {
         text.push_str(&format!(" and {more} more blocks"));
     }
@@ -592,18 +599,8 @@ impl SpaceBuilder {
     /// Every set `inputs` name: each rule's addresses and ports, every service tag, the
     /// built-in tags, ASG members.
     pub fn inputs(mut self, inputs: &Inputs) -> SpaceBuilder {
-        let mut rules: Vec<&Rule> = Vec::new();
-        for c in inputs.admin_layers() {
-            rules.extend(&c.rules);
-        }
-        for nsg in [inputs.subnet_layer(), inputs.nic_layer()]
-            .into_iter()
-            .flatten()
-        {
-            rules.extend(&nsg.rules);
-        }
         let mut ports_seen: HashSet<Vec<(u128, u128)>> = HashSet::new();
-        for rule in rules {
+        for rule in inputs.rules() {
             for side in [&rule.source, &rule.destination] {
                 self.addresses(side_parts(inputs, side).addresses);
             }
@@ -1612,20 +1609,7 @@ impl FlowSpace {
                 return name;
             }
         }
-        let shown: Vec<String> = nets
-            .iter()
-            .take(BLOCKS_SHOWN)
-            .map(|n| match n {
-                IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
-                IpNet::V6(n) if n.prefix_len() == 128 => n.addr().to_string(),
-                n => n.to_string(),
-            })
-            .collect();
-        let mut text = shown.join(", ");
-        if nets.len() > BLOCKS_SHOWN {
-            text.push_str(&format!(" and {} more blocks", nets.len() - BLOCKS_SHOWN));
-        }
-        text
+        blocks_words(nets.iter().copied(), nets.len() as u128)
     }
 
     /// The fields of `flow` in this space: its protocol, family and atoms.

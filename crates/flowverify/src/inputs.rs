@@ -7,7 +7,7 @@ use ipnet::IpNet;
 
 use crate::error::InputError;
 use crate::import::{Content, Document};
-use crate::model::{AdminConfiguration, Direction, EffectiveRules, NetworkInterface, Nsg};
+use crate::model::{AdminConfiguration, Direction, EffectiveRules, NetworkInterface, Nsg, Rule};
 use crate::tags::ServiceTags;
 use crate::verdict::Layer;
 
@@ -164,6 +164,26 @@ impl Inputs {
             .collect()
     }
 
+    /// Every rule a flow may meet, both directions: the admin configurations' (highest scope
+    /// first), then the subnet NSG's, then the network interface NSG's (effective rules
+    /// included).
+    ///
+    /// ```
+    /// use flowverify::Inputs;
+    /// assert!(Inputs::new().rules().next().is_none());
+    /// ```
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.admin_layers()
+            .into_iter()
+            .flat_map(|c| c.rules.iter())
+            .chain(
+                [self.subnet_layer(), self.nic_layer()]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|n| n.rules.iter()),
+            )
+    }
+
     /// Members of the ASG `name` (any case), from direct membership and network interface
     /// documents; `None` when no input says anything about that ASG.
     pub fn asg_members(&self, name: &str) -> Option<Vec<IpAddr>> {
@@ -208,13 +228,7 @@ impl Inputs {
         let wanted = name.trim();
         let bare = |n: &str| n.rsplit('/').next().unwrap_or(n).to_string();
         let mut names: Vec<String> = Vec::new();
-        let nsgs = [self.subnet_layer(), self.nic_layer()];
-        let rules = self
-            .admin_layers()
-            .into_iter()
-            .flat_map(|c| c.rules.iter())
-            .chain(nsgs.into_iter().flatten().flat_map(|n| n.rules.iter()));
-        for rule in rules {
+        for rule in self.rules() {
             let reported = rule.reported_name();
             if reported.eq_ignore_ascii_case(wanted) || bare(&reported).eq_ignore_ascii_case(wanted)
             {

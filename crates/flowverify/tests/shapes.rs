@@ -11,34 +11,16 @@ mod shapes;
 use std::net::IpAddr;
 
 use flowverify::model::{AddressEntry, Direction, Protocol};
-use flowverify::{verify_with, Decision, Endpoint, Flow, Inputs, Options, Scenario};
+use flowverify::{verify_with, Decision, Endpoint, Flow, Inputs, Options};
 use ipnet::IpNet;
 use shapes::{Gen, Shape, Size};
 
 const SMALL: Size = Size { admin: 6, nsg: 40 };
 
-fn inputs_of(doc: &serde_json::Value) -> Inputs {
-    let text = doc.to_string();
-    let scenario = Scenario::from_json("stack.json", &text).expect("generated scenario reads");
-    scenario
-        .inputs("stack.json")
-        .expect("generated scenario imports")
-}
-
 /// Addresses at the edges of the inputs' prefixes (first, last, and the ones beside them).
 fn edge_addresses(inputs: &Inputs) -> Vec<IpAddr> {
     let mut nets: Vec<IpNet> = inputs.virtual_network.clone();
-    let mut rules = Vec::new();
-    for c in inputs.admin_layers() {
-        rules.extend(&c.rules);
-    }
-    for nsg in [inputs.subnet_layer(), inputs.nic_layer()]
-        .into_iter()
-        .flatten()
-    {
-        rules.extend(&nsg.rules);
-    }
-    for r in rules {
+    for r in inputs.rules() {
         for e in r.source.entries().iter().chain(r.destination.entries()) {
             match e {
                 AddressEntry::Prefix(n) => nets.push(*n),
@@ -92,17 +74,7 @@ fn edge_addresses(inputs: &Inputs) -> Vec<IpAddr> {
 /// Ports at the edges of the inputs' port ranges.
 fn edge_ports(inputs: &Inputs) -> Vec<u16> {
     let mut out = vec![0, 22, 443, 49152, 65535];
-    let mut rules = Vec::new();
-    for c in inputs.admin_layers() {
-        rules.extend(&c.rules);
-    }
-    for nsg in [inputs.subnet_layer(), inputs.nic_layer()]
-        .into_iter()
-        .flatten()
-    {
-        rules.extend(&nsg.rules);
-    }
-    for r in rules {
+    for r in inputs.rules() {
         for p in r
             .destination_ports
             .ranges()
@@ -154,8 +126,8 @@ fn every_analysis_agrees_with_verify_on_every_shape() {
     for shape in Shape::ALL {
         for seed in 1..=6u64 {
             let doc = shapes::scenario(shape, SMALL, seed);
-            let inputs = inputs_of(&doc);
-            let after = inputs_of(&shapes::one_rule_change(&doc));
+            let inputs = shapes::inputs(&doc);
+            let after = shapes::inputs(&shapes::one_rule_change(&doc));
             let mut g = Gen::new(seed * 7919);
             let sample = flows(&inputs, &mut g, 150);
             let at = format!("{} seed {seed}", shape.name());

@@ -747,6 +747,17 @@ pub fn extreme(rules: usize, per_side: usize, seed: u64) -> Value {
     })
 }
 
+/// The inputs of a generated scenario document (a generated document always reads and
+/// imports).
+pub fn inputs(doc: &Value) -> flowverify::Inputs {
+    let text = doc.to_string();
+    let scenario =
+        flowverify::Scenario::from_json("stack.json", &text).expect("generated scenario reads");
+    scenario
+        .inputs("stack.json")
+        .expect("generated scenario imports")
+}
+
 /// The one-rule change of the diff benchmark: the scenario with its NIC NSG's first inbound
 /// rule's access turned (an effective stack: the subnet entry's).
 pub fn one_rule_change(before: &Value) -> Value {
