@@ -9,25 +9,11 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 
+mod support;
+use support::flowverify;
+
 const FORMATS: &str = include_str!("../../../docs/formats.md");
 const README: &str = include_str!("../../../README.md");
-
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-}
-
-fn flowverify(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_flowverify"))
-        .args(args)
-        .output()
-        .expect("run flowverify");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-    }
-}
 
 /// The text under the first heading `title` (any level), up to the next heading of the same
 /// level or above (fenced code skipped).

@@ -7,105 +7,12 @@
 
 use std::fs::File;
 use std::os::fd::{FromRawFd, OwnedFd};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{json, Value};
 
-/// A scratch directory under the system temp dir, removed on drop.
-struct Scratch {
-    dir: PathBuf,
-}
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!(
-            "flowverify-hostile-{}-{test}-{n}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).expect("create scratch dir");
-        Scratch { dir }
-    }
-
-    /// Writes `name` with `content`; returns its path as the command line takes it.
-    fn write(&self, name: &str, content: &str) -> String {
-        let path = self.dir.join(name);
-        std::fs::write(&path, content).expect("write scratch file");
-        path.display().to_string()
-    }
-
-    fn write_json(&self, name: &str, value: &Value) -> String {
-        self.write(name, &serde_json::to_string_pretty(value).expect("json"))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Asserts exit status 2 and an `error` on stderr containing every one of `needles`.
-    fn bad_input(&self, needles: &[&str]) -> &Run {
-        assert_eq!(
-            self.code, 2,
-            "expected exit 2\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        assert!(
-            self.stderr.starts_with("error"),
-            "stderr must start with 'error':\n{}",
-            self.stderr
-        );
-        for needle in needles {
-            assert!(
-                self.stderr.contains(needle),
-                "stderr should contain {needle:?}:\n{}",
-                self.stderr
-            );
-        }
-        self
-    }
-
-    fn code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code, code,
-            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
-    }
-}
-
-fn flowverify(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_flowverify"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run flowverify");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
+mod support;
+use support::{flowverify, Run, Scratch};
 
 /// Runs the binary with its standard output going to `stdout`; returns the exit status and
 /// standard error.

@@ -2,84 +2,12 @@
 //! 0/1/2, the JSON object, the text, a storage-account directory tree, standard input, and errors
 //! that name the file, record and tuple.
 
-use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{json, Value};
 
-/// A scratch directory under the system temp dir, removed on drop.
-struct Scratch {
-    dir: PathBuf,
-}
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!(
-            "flowverify-replay-{}-{test}-{n}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).expect("create scratch dir");
-        Scratch { dir }
-    }
-
-    /// Writes `name` (directories created) with `content`; returns its path.
-    fn write(&self, name: &str, content: &str) -> String {
-        let path = self.dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).expect("create dirs");
-        std::fs::write(&path, content).expect("write scratch file");
-        path.display().to_string()
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir.join(name).display().to_string()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn flowverify(args: &[&str], stdin: Option<&str>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowverify"))
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run flowverify");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    let output = child.wait_with_output().expect("wait");
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panicked: {}", run.stderr);
-    run
-}
+mod support;
+use support::{flowverify, flowverify_stdin, Scratch};
 
 /// A NIC NSG that allows inbound Tcp 443 (and the default rules).
 const NSG: &str = r#"{"name": "nsg-web", "securityRules": [
@@ -109,9 +37,9 @@ fn nothing_changed_is_exit_0() {
     let nsg = s.write("nsg.json", NSG);
     let file = s.write(
         "PT1H.json",
-        &log(&[HTTPS_ALLOWED, SSH_DENIED, HTTPS_ALLOWED]),
+        log(&[HTTPS_ALLOWED, SSH_DENIED, HTTPS_ALLOWED]),
     );
-    let run = flowverify(&["replay", "--nic-nsg", &nsg, &file], None);
+    let run = flowverify(&["replay", "--nic-nsg", &nsg, &file]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         run.stderr, "",
@@ -139,7 +67,7 @@ fn changes_are_exit_1_with_the_json_object() {
     let nsg = s.write("nsg.json", NSG);
     let file = s.write(
         "PT1H.json",
-        &log(&[
+        log(&[
             HTTPS_ALLOWED,
             SSH_DENIED,
             SSH_ALLOWED,
@@ -147,10 +75,7 @@ fn changes_are_exit_1_with_the_json_object() {
             RDP_ALLOWED,
         ]),
     );
-    let run = flowverify(
-        &["replay", "--nic-nsg", &nsg, &file, "--json", "--limit", "1"],
-        None,
-    );
+    let run = flowverify(&["replay", "--nic-nsg", &nsg, &file, "--json", "--limit", "1"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let value: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
@@ -175,14 +100,14 @@ fn text_lists_the_groups_with_examples() {
     let nsg = s.write("nsg.json", NSG);
     let file = s.write(
         "PT1H.json",
-        &log(&[
+        log(&[
             HTTPS_ALLOWED,
             SSH_ALLOWED,
             RDP_ALLOWED,
             "1,203.0.113.1,10.0.1.4,1,443,T,I,D,B,,,,",
         ]),
     );
-    let run = flowverify(&["replay", "--nic-nsg", &nsg, &file, "--limit", "1"], None);
+    let run = flowverify(&["replay", "--nic-nsg", &nsg, &file, "--limit", "1"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let expected = "\
 Newly denied by defaultSecurityRules/DenyAllInBound (NIC NSG nsg-web): 2 flows, 5 packets, 500 bytes
@@ -207,20 +132,17 @@ fn a_storage_account_tree_is_read_in_path_order() {
     let base = "logs/insights-logs-networksecuritygroupflowevent/resourceId=/SUBSCRIPTIONS/AAAA0A0A-BB1B-CC2C-DD3D-EEEEEE4E4E4E/RESOURCEGROUPS/RG-WEB/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-WEB/y=2024/m=01/d=01";
     s.write(
         &format!("{base}/h=00/m=00/macAddress=000D3AF87856/PT1H.json"),
-        &log(&[HTTPS_ALLOWED, SSH_ALLOWED]),
+        log(&[HTTPS_ALLOWED, SSH_ALLOWED]),
     );
     s.write(
         &format!("{base}/h=01/m=00/macAddress=000D3AF87856/PT1H.json"),
-        &log(&[HTTPS_ALLOWED, SSH_ALLOWED]),
+        log(&[HTTPS_ALLOWED, SSH_ALLOWED]),
     );
     s.write(
         &format!("{base}/h=01/m=00/macAddress=000D3AF87856/notes.txt"),
         "not a log",
     );
-    let run = flowverify(
-        &["replay", "--nic-nsg", &nsg, &s.path("logs"), "--json"],
-        None,
-    );
+    let run = flowverify(&["replay", "--nic-nsg", &nsg, &s.path("logs"), "--json"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let value: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
@@ -232,12 +154,12 @@ fn a_storage_account_tree_is_read_in_path_order() {
     // A bad tuple in the second hour is named by its file, record and tuple.
     let bad = s.write(
         &format!("{base}/h=01/m=00/macAddress=000D3AF87856/PT1H.json"),
-        &log(&[
+        log(&[
             HTTPS_ALLOWED,
             "1,203.0.113.7,10.0.1.4,50000,443,T,I,A,E,1,2,3",
         ]),
     );
-    let run = flowverify(&["replay", "--nic-nsg", &nsg, &s.path("logs")], None);
+    let run = flowverify(&["replay", "--nic-nsg", &nsg, &s.path("logs")]);
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
@@ -249,18 +171,18 @@ fn a_storage_account_tree_is_read_in_path_order() {
 fn standard_input_is_a_log() {
     let s = Scratch::new("stdin");
     let nsg = s.write("nsg.json", NSG);
-    let run = flowverify(
+    let run = flowverify_stdin(
         &["replay", "--nic-nsg", &nsg, "-", "--json"],
-        Some(&log(&[HTTPS_ALLOWED])),
+        log(&[HTTPS_ALLOWED]),
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let value: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(value["unchanged"], 1);
     assert_eq!(value["groups"], json!([]));
 
-    let run = flowverify(
+    let run = flowverify_stdin(
         &["replay", "-"],
-        Some("{\"records\": [{\"category\": \"Audit\"}]}"),
+        "{\"records\": [{\"category\": \"Audit\"}]}",
     );
     assert_eq!(run.code, 2);
     assert_eq!(
@@ -274,7 +196,7 @@ fn bad_input_is_exit_2() {
     let s = Scratch::new("bad");
     let nsg = s.write("nsg.json", NSG);
     let json = s.write("bad.json", "{\"records\": [\n  {\"category\": }\n]}");
-    let run = flowverify(&["replay", &json], None);
+    let run = flowverify(&["replay", &json]);
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
@@ -282,7 +204,7 @@ fn bad_input_is_exit_2() {
     );
 
     std::fs::create_dir_all(s.path("empty/sub")).unwrap();
-    let run = flowverify(&["replay", &s.path("empty")], None);
+    let run = flowverify(&["replay", &s.path("empty")]);
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
@@ -292,22 +214,22 @@ fn bad_input_is_exit_2() {
         )
     );
 
-    let run = flowverify(&["replay", &s.path("missing.json")], None);
+    let run = flowverify(&["replay", &s.path("missing.json")]);
     assert_eq!(run.code, 2);
     assert!(run
         .stderr
         .contains("missing.json: cannot read the file: no such file"));
 
-    let run = flowverify(&["replay", "--nic-nsg", "-", "-"], Some("{}"));
+    let run = flowverify_stdin(&["replay", "--nic-nsg", "-", "-"], "{}");
     assert_eq!(run.code, 2);
     assert!(run
         .stderr
         .contains("standard input ('-') is given more than once"));
 
-    let run = flowverify(&["replay", "--nic-nsg", &nsg], None);
+    let run = flowverify(&["replay", "--nic-nsg", &nsg]);
     assert_eq!(run.code, 2, "a LOG is required");
 
-    let run = flowverify(&["replay", "--limit", "x", &nsg], None);
+    let run = flowverify(&["replay", "--limit", "x", &nsg]);
     assert_eq!(run.code, 2);
 }
 
@@ -317,7 +239,7 @@ fn the_documented_samples_replay() {
         env!("CARGO_MANIFEST_DIR"),
         "/../flowverify/tests/data/flowlogs"
     );
-    let run = flowverify(&["replay", dir, "--json"], None);
+    let run = flowverify(&["replay", dir, "--json"]);
     // No inputs: every flow is allowed, so the logged denials are newly allowed.
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let value: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -335,7 +257,7 @@ fn a_folder_reads_regular_files_only_and_names_what_it_skips() {
     use std::time::{Duration, Instant};
     let s = Scratch::new("fifo");
     let nsg = s.write("nsg.json", NSG);
-    s.write("logs/h=00/PT1H.json", &log(&[HTTPS_ALLOWED]));
+    s.write("logs/h=00/PT1H.json", log(&[HTTPS_ALLOWED]));
     std::fs::create_dir_all(s.path("logs/h=01")).unwrap();
     let fifo = s.path("logs/h=01/PT1H.json");
     let c_path = std::ffi::CString::new(fifo.clone()).unwrap();
@@ -379,7 +301,7 @@ fn a_folder_reads_regular_files_only_and_names_what_it_skips() {
     // skipped.
     std::fs::remove_file(s.path("logs/h=00/PT1H.json")).unwrap();
     std::fs::remove_file(s.path("logs/broken.json")).unwrap();
-    let run = flowverify(&["replay", &s.path("logs")], None);
+    let run = flowverify(&["replay", &s.path("logs")]);
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
@@ -397,7 +319,7 @@ fn a_folder_reads_regular_files_only_and_names_what_it_skips() {
 fn logs_without_tuples_are_exit_2() {
     let s = Scratch::new("no-tuples");
     let empty = s.write("PT1H.json", r#"{"records": []}"#);
-    let run = flowverify(&["replay", &empty, "--json"], None);
+    let run = flowverify(&["replay", &empty, "--json"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert_eq!(run.stdout, "");
     assert_eq!(
@@ -406,8 +328,8 @@ fn logs_without_tuples_are_exit_2() {
             "error: {empty}: nothing to replay: the flow log holds no flow tuple (0 records)\n"
         )
     );
-    let bare = s.write("b/PT1H.json", &log(&[]));
-    let run = flowverify(&["replay", &empty, &bare], None);
+    let bare = s.write("b/PT1H.json", log(&[]));
+    let run = flowverify(&["replay", &empty, &bare]);
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
@@ -419,7 +341,7 @@ fn logs_without_tuples_are_exit_2() {
         r#"{"records": [{"category": "FlowLogFlowEvent", "flowLogVersion": 4, "flowRecords": {
           "flows": [{"flowGroups": [{"flowTuples": ["1,10.0.0.6,10.0.0.7,0,0,47,O,B,NX,,,,"]}]}]}}]}"#,
     );
-    let run = flowverify(&["replay", &gre], None);
+    let run = flowverify(&["replay", &gre]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains("No flow could be verified."),
@@ -434,9 +356,9 @@ fn a_key_given_twice_in_a_log_is_exit_2() {
     let s = Scratch::new("twice");
     let file = s.write(
         "PT1H.json",
-        &log(&[HTTPS_ALLOWED]).replace(r#""mac": "#, r#""MAC": "x", "mac": "#),
+        log(&[HTTPS_ALLOWED]).replace(r#""mac": "#, r#""MAC": "x", "mac": "#),
     );
-    let run = flowverify(&["replay", &file], None);
+    let run = flowverify(&["replay", &file]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr

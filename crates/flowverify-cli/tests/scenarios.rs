@@ -5,10 +5,11 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{json, Value};
+
+mod support;
+use support::{flowverify, Run, Scratch};
 
 /// The folder of the corpus.
 fn corpus_dir() -> PathBuf {
@@ -53,13 +54,6 @@ fn scenario(name: &str) -> Value {
         .unwrap_or_else(|| panic!("no scenario {name} in the corpus"))
 }
 
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 impl Run {
     fn context(&self) -> String {
         format!(
@@ -97,62 +91,19 @@ impl Run {
     }
 }
 
-fn flowverify<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    let output = Command::new(env!("CARGO_BIN_EXE_flowverify"))
-        .args(args)
-        .output()
-        .expect("the flowverify binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
 fn check(paths: &[PathBuf]) -> Run {
-    let mut args = vec![std::ffi::OsString::from("check")];
-    args.extend(paths.iter().map(|p| p.clone().into_os_string()));
-    flowverify(args)
+    check_with(&[], paths)
 }
 
-/// A scratch directory under the system temp dir, removed on drop.
-struct Scratch {
-    dir: PathBuf,
+/// `flowverify check FLAGS PATHS...`.
+fn check_with(flags: &[&str], paths: &[PathBuf]) -> Run {
+    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["check"];
+    args.extend_from_slice(flags);
+    args.extend(paths.iter().map(String::as_str));
+    flowverify(&args)
 }
 
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!(
-            "flowverify-scenarios-{}-{test}-{n}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).expect("create scratch dir");
-        Scratch { dir }
-    }
-
-    fn write_json(&self, name: &str, value: &Value) -> PathBuf {
-        let path = self.dir.join(name);
-        let text = serde_json::to_string_pretty(value).expect("serializable");
-        std::fs::write(&path, text).expect("write scratch file");
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// The corpus is big enough to mean something. Every flow carries a full expectation (access,
-/// layer, and ruleName unless nothing decided) whose name prefix agrees with its layer. The
-/// README has one line per scenario.
 #[test]
 fn every_flow_has_a_precise_expectation() {
     let corpus = corpus();
@@ -338,7 +289,7 @@ fn wrong_expectations_make_check_fail() {
         let right = doc["flows"][wrong.flow]["expect"].clone();
         assert_ne!(right, wrong.expect, "{}: not actually wrong", wrong.why);
         doc["flows"][wrong.flow]["expect"] = wrong.expect.clone();
-        let path = scratch.write_json(&format!("wrong-{n}.json"), &doc);
+        let path = PathBuf::from(scratch.write_json(&format!("wrong-{n}.json"), &doc));
 
         let run = check(std::slice::from_ref(&path));
         let what = format!(
@@ -374,7 +325,10 @@ fn one_wrong_flow_among_the_corpus_fails_the_run() {
     doc["flows"][4]["expect"] = json!({
         "access": "Allow", "ruleName": "securityRules/Allow-Ssh-From-Admin-v6", "layer": "subnet"
     });
-    paths.insert(0, scratch.write_json("ipv6-wrong.json", &doc));
+    paths.insert(
+        0,
+        PathBuf::from(scratch.write_json("ipv6-wrong.json", &doc)),
+    );
 
     let run = check(&paths);
     assert_eq!(run.code, 1, "{}", run.context());
@@ -415,12 +369,7 @@ fn missing_input_marks_exactly_the_expected_flows_uncertain() {
     ];
 
     let paths: Vec<PathBuf> = corpus().into_iter().map(|(p, _)| p).collect();
-    let mut args = vec![
-        std::ffi::OsString::from("check"),
-        std::ffi::OsString::from("--json"),
-    ];
-    args.extend(paths.iter().map(|p| p.clone().into_os_string()));
-    let run = flowverify(args);
+    let run = check_with(&["--json"], &paths);
     assert_eq!(run.code, 0, "{}", run.context());
     // JSON Lines: one object per flow.
     let rows: Vec<Value> = run
