@@ -9,54 +9,14 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 
+#[path = "../../flowverify/tests/support/markdown.rs"]
+mod markdown;
 mod support;
+use markdown::{section, table_keys};
 use support::flowverify;
 
 const FORMATS: &str = include_str!("../../../docs/formats.md");
 const README: &str = include_str!("../../../README.md");
-
-/// The text under the first heading `title` (any level), up to the next heading of the same
-/// level or above (fenced code skipped).
-fn section<'a>(doc: &'a str, title: &str) -> &'a str {
-    let mut start = None;
-    let mut level = 0;
-    let mut offset = 0;
-    let mut fenced = false;
-    for line in doc.split_inclusive('\n') {
-        let here = offset;
-        offset += line.len();
-        if line.starts_with("```") {
-            fenced = !fenced;
-        }
-        if fenced {
-            continue;
-        }
-        let hashes = line.bytes().take_while(|&b| b == b'#').count();
-        if hashes == 0 || line.as_bytes().get(hashes) != Some(&b' ') {
-            continue;
-        }
-        match start {
-            None if line[hashes + 1..].trim() == title => {
-                start = Some(offset);
-                level = hashes;
-            }
-            Some(s) if hashes <= level => return &doc[s..here],
-            _ => {}
-        }
-    }
-    match start {
-        Some(s) => &doc[s..],
-        None => panic!("no section '{title}'"),
-    }
-}
-
-/// The first column of every table row of `text` that starts with a code span.
-fn table_keys(text: &str) -> BTreeSet<String> {
-    text.lines()
-        .filter_map(|l| l.strip_prefix("| `"))
-        .filter_map(|l| l.split_once('`').map(|(key, _)| key.to_string()))
-        .collect()
-}
 
 /// The subcommands a `--help` lists (`help` aside).
 fn subcommands(help: &str) -> Vec<String> {
@@ -197,7 +157,9 @@ fn every_command_and_flag_is_in_formats_md() {
 fn every_command_has_its_exit_statuses_in_formats_md_and_the_readme() {
     let commands: BTreeSet<String> = commands().into_iter().collect();
     for (name, doc) in [("docs/formats.md", FORMATS), ("README.md", README)] {
-        let rows = table_keys(section(doc, "Exit statuses"));
+        let rows: BTreeSet<String> = table_keys(section(doc, "Exit statuses"))
+            .into_iter()
+            .collect();
         assert_eq!(
             rows, commands,
             "{name}, Exit statuses: one row per command of `flowverify --help`"
