@@ -431,12 +431,6 @@ fn inputs_problem(message: &str) -> String {
     )
 }
 
-/// Where a decision was made, in words: `subnet NSG nsg-web`, `admin rules cfg`, ... (as the
-/// command line writes it).
-pub fn place(layer: Layer, resource: Option<&str>) -> String {
-    flowverify::verdict::Place::new(layer, resource).to_string()
-}
-
 /// A verdict's deciding rule and place: `securityRules/X (NIC NSG nsg-web)`.
 pub fn decider(rule: Option<&str>, layer: Layer, resource: Option<&str>) -> String {
     flowverify::verdict::Decider::new(rule, flowverify::verdict::Place::new(layer, resource))

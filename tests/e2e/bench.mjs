@@ -289,7 +289,7 @@ async function analysisBench(browser) {
 /** Every flow at once on the stacks shaped like production (the engine's generators, through
  * `cargo run --example stack`), in an analysis worker of the page: the Analysis area as a user
  * opens it (reach of both directions and the findings, laid out; the `page` job, in a fresh
- * worker each run), a diff of a one-rule change through the script interface (its JSON), and
+ * worker each run), a diff of a one-rule change and a search through the script interface (their JSON), and
  * the worker's WebAssembly memory after them (its peak: it only grows). Compare with `cargo
  * bench -p flowverify-cli --bench stacks` (the same work, native, whole processes). */
 async function shapesBench(browser) {
@@ -298,7 +298,7 @@ async function shapesBench(browser) {
   const page = await context.newPage();
   await page.goto(url);
   await page.getByTestId('verdict').waitFor();
-  console.log('\nEvery flow at once in the page (analysis worker, wasm), per shape of stack, seed 1: the Analysis area (reach both directions + findings); diff of a one-rule change (JSON); worker memory');
+  console.log('\nEvery flow at once in the page (analysis worker, wasm), per shape of stack, seed 1: the Analysis area (reach both directions + findings); diff of a one-rule change and a search (JSON); worker memory');
   for (const shape of shapes) {
     const stack = (args) => new Promise((done, fail) => {
       const child = spawn('cargo', ['run', '--release', '-q', '-p', 'flowverify', '--example', 'stack', '--', ...args], { cwd: resolve(here, '../..') });
@@ -364,6 +364,9 @@ async function shapesBench(browser) {
       await next();
       const ask = async (message) => { worker.postMessage(JSON.stringify({ id: 2, ...message })); const m = await next(); return m.kind === 'error' ? { error: m.message } : m.value; };
       const [diffMs, diff] = await time(() => ask({ kind: 'diff', before: s, after: a }));
+      // The command line benchmark's search: Tcp 22 allowed from the Internet.
+      const query = { direction: 'Inbound', protocol: 'tcp', source: 'Internet', destinationPort: '22', access: 'allow' };
+      const [searchMs, found] = await time(() => ask({ kind: 'search', scenario: s, query }));
       const memory = (await ask({ kind: 'memory' })).bytes;
       worker.terminate();
       // The Analysis area's worker memory: a fresh worker, the page job alone.
@@ -374,7 +377,7 @@ async function shapesBench(browser) {
       again.worker.postMessage(JSON.stringify({ id: 3, kind: 'memory' }));
       const pageMemory = (await again.next()).value.bytes;
       again.worker.terminate();
-      return { area: Math.min(...area), views, diff: diffMs, diffError: diff.error ?? null, memory: Math.max(memory, pageMemory), pageMemory };
+      return { area: Math.min(...area), views, diff: diffMs, diffError: diff.error ?? null, search: searchMs, searchError: found.error ?? null, memory: Math.max(memory, pageMemory), pageMemory };
     }, { w: workbench, s: scenario, a: after }).catch((e) => ({ error: e.message }));
     if (result.error) {
       console.log(result.error);
@@ -383,6 +386,7 @@ async function shapesBench(browser) {
     const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
     console.log(`Analysis area ${fmt(result.area)} (best of 2; reach ${kb(result.views.reach ?? 0)}, findings ${kb(result.views.findings ?? 0)} of HTML); `
       + `diff ${fmt(result.diff)}${result.diffError ? ` (refused: ${result.diffError.slice(0, 60)}...)` : ''}; `
+      + `search ${fmt(result.search)}${result.searchError ? ` (refused: ${result.searchError.slice(0, 60)}...)` : ''}; `
       + `worker memory ${(result.pageMemory / 2 ** 20).toFixed(0)} MB for the area, ${(result.memory / 2 ** 20).toFixed(0)} MB peak (budget 512 MB)`);
   }
   await context.close();

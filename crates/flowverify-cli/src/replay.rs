@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use flowverify::replay::{judge, thousands, Group, Replay, Report};
-use flowverify::Layer;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::render::escape;
@@ -260,11 +259,6 @@ fn count(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
-/// Where a verdict was decided, in words (as `verify` prints it).
-fn place(layer: Layer, resource: Option<&str>) -> String {
-    crate::render::place(layer, resource)
-}
-
 /// The report in words: the figures, each group with its examples, then the notes.
 fn write_text(out: &mut impl Write, report: &Report, files: usize) -> std::io::Result<()> {
     writeln!(
@@ -329,7 +323,7 @@ fn write_group(out: &mut impl Write, group: &Group) -> std::io::Result<()> {
         flowverify::replay::Change::NewlyDenied => "Newly denied",
         flowverify::replay::Change::NewlyAllowed => "Newly allowed",
     };
-    let at = place(group.decided_by.layer, group.decided_by.resource.as_deref());
+    let at = crate::render::place(group.decided_by.layer, group.decided_by.resource.as_deref());
     let by = match &group.rule_name {
         Some(rule) => format!("by {} ({at})", escape(rule)),
         None => format!("({at})"),
