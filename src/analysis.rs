@@ -144,11 +144,9 @@ pub fn reach_object(scenario: &Value, direction: &Value) -> Result<String, Strin
     let direction = direction_of(direction)?;
     let inputs = inputs_of(crate::script::SOURCE, scenario)?;
     let local = local_addresses(&inputs);
-    let mut reach =
+    let reach =
         flowverify::reach::reach_within(&inputs, direction, &local).map_err(|e| e.to_string())?;
-    flowverify::listing::reach(&mut reach, flowverify::listing::LIMIT)
-        .map_err(|e| e.to_string())?;
-    written(|out| ffi::write_reach(out, &mut reach))
+    written(ffi::reach_writer(reach).map_err(|e| e.to_string())?)
 }
 
 /// `window.flowverify.lint(scenario)`: `{"findings": [...]}`.
@@ -162,11 +160,9 @@ pub fn lint_object(scenario: &Value) -> Result<Value, String> {
 pub fn search_object(scenario: &Value, query: &Value) -> Result<String, String> {
     let query = ffi::search_query(query)?;
     let inputs = inputs_of(crate::script::SOURCE, scenario)?;
-    let mut found =
-        flowverify::search::search(&inputs, &query).map_err(|e| format!("query: {e}"))?;
-    flowverify::listing::found(&mut found, flowverify::listing::LIMIT)
-        .map_err(|e| e.to_string())?;
-    written(|out| ffi::write_found(out, &inputs, &mut found).map(|_| ()))
+    let found = flowverify::search::search(&inputs, &query).map_err(|e| format!("query: {e}"))?;
+    let write = ffi::found_writer(inputs, found).map_err(|e| e.to_string())?;
+    written(|out| write(out).map(|_| ()))
 }
 
 /// `window.flowverify.diff(before, after)`: `{"changes": [...]}`, both directions unless one
@@ -184,9 +180,8 @@ pub fn diff_object(before: &Value, after: &Value, direction: &Value) -> Result<S
             return Err(errors.join("\n"));
         }
     };
-    let mut d = flowverify::diff::diff(&old, &new, &directions).map_err(|e| e.to_string())?;
-    flowverify::listing::diff(&mut d, flowverify::listing::LIMIT).map_err(|e| e.to_string())?;
-    written(|out| ffi::write_diff(out, &mut d))
+    let d = flowverify::diff::diff(&old, &new, &directions).map_err(|e| e.to_string())?;
+    written(ffi::diff_writer(d).map_err(|e| e.to_string())?)
 }
 
 /// The bytes of the module's memory (WebAssembly memory only grows: after a job, its peak),

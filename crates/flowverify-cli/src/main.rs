@@ -437,9 +437,9 @@ fn run_reach(args: &ReachArgs) -> Result<Answer, Failure> {
     };
     let mut reach = flowverify::reach::reach_within(&inputs, args.direction, &local)?;
     if args.json {
-        flowverify::listing::reach(&mut reach, flowverify::listing::LIMIT)?;
+        let write = flowverify::ffi::reach_writer(reach)?;
         return Ok(Answer::Streamed(Box::new(move |out| {
-            flowverify::ffi::write_reach(out, &mut reach).map(|()| 0)
+            write(out).map(|()| 0)
         })));
     }
     let stdout = render::reach(&inputs, &mut reach, &local);
@@ -493,9 +493,9 @@ fn run_diff(
     let mut d = flowverify::diff::diff(&old, &new, &directions)?;
     let status = u8::from(!d.changes.is_empty());
     if json {
-        flowverify::listing::diff(&mut d, flowverify::listing::LIMIT)?;
+        let write = flowverify::ffi::diff_writer(d)?;
         return Ok(Answer::Streamed(Box::new(move |out| {
-            flowverify::ffi::write_diff(out, &mut d).map(|()| status)
+            write(out).map(|()| status)
         })));
     }
     let stdout = render::diff(&new, &mut d);
@@ -589,9 +589,9 @@ fn run_search(args: &SearchArgs) -> Result<Answer, Failure> {
         let _ = std::io::stderr().write_all(warnings.as_bytes());
     }
     if args.json {
-        flowverify::listing::found(&mut found, flowverify::listing::LIMIT)?;
+        let write = flowverify::ffi::found_writer(inputs, found)?;
         return Ok(Answer::Streamed(Box::new(move |out| {
-            flowverify::ffi::write_found(out, &inputs, &mut found).map(|any| u8::from(!any))
+            write(out).map(|any| u8::from(!any))
         })));
     }
     let example = found.example();

@@ -383,10 +383,18 @@ pub fn reach(reach: &mut crate::reach::Reach) -> Value {
     serde_json::to_value(json).unwrap_or(Value::Null)
 }
 
-/// Writes [`reach`]'s object to `out` (pretty, escaped as [`crate::output`] escapes), its
-/// boxes as they are made: what the command line prints, in memory that does not grow with
-/// the number of boxes.
-pub fn write_reach(
+/// The writer of `reach`'s object, once it is known to list at most [`crate::listing::LIMIT`]
+/// values (else why not): the one way a front end streams it. It writes what [`reach`] makes
+/// (pretty, escaped as [`crate::output`] escapes), its boxes as they are made: memory does not
+/// grow with the number of boxes.
+pub fn reach_writer(
+    mut reach: crate::reach::Reach,
+) -> Result<impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>, crate::listing::TooLong> {
+    crate::listing::reach(&mut reach, crate::listing::LIMIT)?;
+    Ok(move |out: &mut dyn std::io::Write| write_reach(out, &mut reach))
+}
+
+fn write_reach(
     out: &mut dyn std::io::Write,
     reach: &mut crate::reach::Reach,
 ) -> std::io::Result<()> {
@@ -463,7 +471,7 @@ impl Serialize for FoundJson<'_, '_> {
     }
 }
 
-/// The `search` object for what was found (see [`write_found`]).
+/// The `search` object for what was found (see [`found_writer`]).
 pub fn found(inputs: &crate::Inputs, found: &mut crate::search::Found) -> Value {
     let result = found
         .example()
@@ -479,10 +487,21 @@ pub fn found(inputs: &crate::Inputs, found: &mut crate::search::Found) -> Value 
     serde_json::to_value(json).unwrap_or(Value::Null)
 }
 
-/// Writes the `search` object (`docs/formats.md`, Search object) for what was found (`{"found":
-/// true, "result": <result object of the example>, "flows": [box...]}` or `{"found": false,
-/// "flows": []}`) to `out`, its boxes as they are made; whether something was found.
-pub fn write_found(
+/// The writer of the `search` object (`docs/formats.md`, Search object) for what was found
+/// (`{"found": true, "result": <result object of the example>, "flows": [box...]}` or
+/// `{"found": false, "flows": []}`), once it is known to list at most
+/// [`crate::listing::LIMIT`] values; it writes the boxes as they are made and answers whether
+/// something was found.
+pub fn found_writer(
+    inputs: crate::Inputs,
+    mut found: crate::search::Found,
+) -> Result<impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<bool>, crate::listing::TooLong>
+{
+    crate::listing::found(&mut found, crate::listing::LIMIT)?;
+    Ok(move |out: &mut dyn std::io::Write| write_found(out, &inputs, &mut found))
+}
+
+fn write_found(
     out: &mut dyn std::io::Write,
     inputs: &crate::Inputs,
     found: &mut crate::search::Found,
@@ -679,11 +698,16 @@ pub fn diff(diff: &mut crate::diff::Diff) -> Value {
     serde_json::to_value(json).unwrap_or(Value::Null)
 }
 
-/// Writes [`diff`]'s object to `out` (pretty, escaped), its boxes as they are made.
-pub fn write_diff(
-    out: &mut dyn std::io::Write,
-    diff: &mut crate::diff::Diff,
-) -> std::io::Result<()> {
+/// The writer of [`diff`]'s object (pretty, escaped, its boxes as they are made), once it is
+/// known to list at most [`crate::listing::LIMIT`] values.
+pub fn diff_writer(
+    mut diff: crate::diff::Diff,
+) -> Result<impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>, crate::listing::TooLong> {
+    crate::listing::diff(&mut diff, crate::listing::LIMIT)?;
+    Ok(move |out: &mut dyn std::io::Write| write_diff(out, &mut diff))
+}
+
+fn write_diff(out: &mut dyn std::io::Write, diff: &mut crate::diff::Diff) -> std::io::Result<()> {
     let json = DiffJson {
         changes: &diff.changes,
         space: RefCell::new(&mut diff.space),

@@ -130,7 +130,7 @@ pub fn findings_of(inputs: &Inputs, reach: &mut Reach) -> Result<Vec<Finding>, T
     direction_findings(inputs, reach)
 }
 
-/// Every finding on the inputs for the directions of `reaches` (each the [`reach`] of its
+/// Every finding on the inputs for the directions of `reaches` (each the [`crate::reach::reach`] of its
 /// direction on the same inputs): what a caller that shows reachability too computes once.
 ///
 /// ```

@@ -300,7 +300,7 @@ impl Replay {
         added.map_err(|full| too_many(full.distinct + other, self.budget))
     }
 
-    /// Reads one flow log file ([`read_log`]) and adds its tuples. On an error the tuples
+    /// Reads one flow log file ([`crate::flowlog::read_log`]) and adds its tuples. On an error the tuples
     /// before it have been added: stop there (the error names the file, record and tuple).
     pub fn read(&mut self, name: &str, text: &str) -> Result<LogSummary, InputError> {
         self.read_with(name, text, |_| {})
