@@ -1062,6 +1062,13 @@ impl FlowSpace {
         (self.sets.or_all(&known), unknown)
     }
 
+    /// The flows whose `end` address is on an address side (a rule's source or destination,
+    /// or any list of entries): those it holds, and those it might hold but for missing input
+    /// (every flow when a tag, group or ASG of it has no members in the inputs).
+    pub fn address_side(&mut self, inputs: &Inputs, end: End, side: &AddressSide) -> (Set, Set) {
+        self.side(inputs, end, side)
+    }
+
     /// The flows whose `end` address is in the tag `name` (a service tag of the inputs, or the
     /// built-in `VirtualNetwork`, `AzureLoadBalancer`, `Internet`); `None` when no input
     /// defines it.

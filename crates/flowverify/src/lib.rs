@@ -42,6 +42,7 @@ pub mod ffi;
 pub mod flow;
 pub mod flowlog;
 pub mod flowset;
+pub mod grid;
 pub mod import;
 pub mod inputs;
 mod json_text;

@@ -999,3 +999,66 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    /// The grid's cells agree with `verify` on every elementary flow: a flow of a cell has the
+    /// cell's service, the access the cell says (allowed, denied, some of each), and is
+    /// uncertain only where the cell is; each cell's example is one of its flows, and its
+    /// deciders are the regions of its flows.
+    #[test]
+    fn every_grid_cell_holds_for_every_elementary_flow(inputs in inputs_of(5, 3)) {
+        use flowverify::grid::{grid, CellAccess};
+        use flowverify::reach::reach;
+        for direction in [Direction::Inbound, Direction::Outbound] {
+            let mut reach = reach(&inputs, direction).unwrap();
+            let g = grid(&inputs, &mut reach);
+            // The risky services' ports are columns of their own: elementary flows on them too.
+            let risky: Vec<PortRange> = flowverify::model::RISKY.iter().filter_map(|&(_, lo, hi)| PortRange::new(lo, hi)).collect();
+            let flows = elementary::flows(&inputs, direction, &risky);
+            let verdicts: Vec<_> = flows.iter().map(|f| verify_with(&inputs, f, Options { trace: false })).collect();
+            let width = g.services.len();
+            for (i, cell) in g.cells.iter().enumerate() {
+                let service = &g.services[i % width];
+                let (mut allowed, mut denied, mut unsure) = (false, false, false);
+                for (flow, v) in flows.iter().zip(&verdicts) {
+                    if !reach.space.contains(cell.flows, flow) {
+                        continue;
+                    }
+                    let port = flow.destination().port();
+                    let shown = service.ports.starts_with(flow.protocol().as_str())
+                        && match service.ports.split_once(' ').map(|(_, p)| p) {
+                            Some(ports) if ports.starts_with(|c: char| c.is_ascii_digit()) => {
+                                let (lo, hi) = ports.split_once('-').unwrap_or((ports, ports));
+                                port.is_some_and(|p| lo.parse::<u16>().unwrap() <= p && p <= hi.parse::<u16>().unwrap())
+                            }
+                            _ => true,
+                        };
+                    prop_assert!(shown, "{:?} in column {}", flow, service.ports);
+                    allowed |= v.access == Decision::Allow;
+                    denied |= v.access == Decision::Deny;
+                    unsure |= v.uncertain;
+                }
+                let expected = if unsure {
+                    CellAccess::Uncertain
+                } else {
+                    match (allowed, denied) {
+                        (true, false) => CellAccess::Allow,
+                        (true, true) => CellAccess::Partly,
+                        _ => CellAccess::Deny,
+                    }
+                };
+                prop_assert_eq!(cell.access, expected, "{} / {}", g.remotes[i / width].label, service.label);
+                if let Some(example) = &cell.example {
+                    prop_assert!(reach.space.contains(cell.flows, example));
+                    let v = verify_with(&inputs, example, Options { trace: false });
+                    let by = if v.access == Decision::Allow { &cell.allowed_by } else { &cell.denied_by };
+                    prop_assert!(by.iter().any(|&r| reach.regions[r].rule_name == v.rule_name), "{:?}", example);
+                } else {
+                    prop_assert!(!allowed && !denied);
+                }
+            }
+        }
+    }
+}
