@@ -139,7 +139,8 @@ pub struct Cell {
     pub denied_by: Vec<usize>,
     /// Whether more regions than those listed decide some of them.
     pub more: bool,
-    /// A flow of the cell: an allowed one when there is one, else a denied one.
+    /// A flow of the cell decided by its first decider: an allowed one when there is one,
+    /// else a denied one.
     pub example: Option<Flow>,
     /// The cell's flows (empty when the row's addresses cannot be the remote end).
     pub flows: Set,
@@ -447,9 +448,16 @@ pub fn grid(inputs: &Inputs, reach: &mut Reach) -> Grid {
             let (allowed_by, more_allow) = deciders(space, open, &allowing, &regions);
             let denying = candidates(Decision::Deny);
             let (denied_by, more_deny) = deciders(space, shut, &denying, &regions);
-            let example = space
-                .example(open, direction)
-                .or_else(|| space.example(shut, direction));
+            // An example of the first decider named (allowing when one is).
+            let first = match (allowed_by.first(), denied_by.first()) {
+                (Some(&i), _) => Some((open, i)),
+                (None, Some(&i)) => Some((shut, i)),
+                _ => None,
+            };
+            let example = first.and_then(|(part, i)| {
+                let of_first = space.sets().and(part, regions[i].2);
+                space.example(of_first, direction)
+            });
             cells.push(Cell {
                 access,
                 allowed_by,
