@@ -23,7 +23,8 @@
 //!   "allowed"}`;
 //! - `memory`: another measurement for the page benchmark: `{"bytes"}`, the worker's
 //!   WebAssembly memory (it only grows: after a job, its peak);
-//! - `page` (`workbench`: the page's work as autosaved, `query`: the search form or null):
+//! - `page` (`workbench`: the page's work as autosaved, `query`: the search form or null,
+//!   `widen`: about every local address rather than the VM's):
 //!   answered by `progress` messages (`stage`, `done`, `total`) as it goes, a `view` message
 //!   (`part`, `html`) per part of the Analysis area, then `done`;
 //! - `cancel` (`of`: an id): a job runs to its end once started (a page whose job is stale
@@ -35,31 +36,31 @@
 
 use std::fmt::Write as _;
 
-use flowverify::flowset::FlowSpace;
+use flowverify::grid::LocalSide;
 use flowverify::model::Direction;
 use flowverify::scenario::Scenario;
-use flowverify::{ffi, Decision, Flow, Inputs, Layer};
+use flowverify::{ffi, Decision, Flow, Inputs};
 use ipnet::IpNet;
 use serde_json::{json, Value};
 
 use crate::workbench::Workbench;
 
-/// How many verdicts (deciding rules) of a direction the page lists.
-pub const GROUPS_SHOWN: usize = 40;
-/// How many sets of flows of one verdict the page lists.
-pub const ROWS_SHOWN: usize = 5;
-/// How many findings the page lists (all of them are in `window.flowverify.lint`).
-pub const FINDINGS_SHOWN: usize = 200;
+mod views;
+pub use views::{
+    decider, esc, flow_words, load_button, ROWS_SHOWN, GROUPS_SHOWN, FINDINGS_SHOWN, ROWS_MORE,
+};
+use views::{inputs_problem, too_large_html};
 
 /// The parts of the Analysis area the `page` job fills (element `analysis-PART`).
-pub const PARTS: [&str; 4] = ["reach", "findings", "search", "compare"];
+pub const PARTS: [&str; 6] = ["scope", "overview", "reach", "findings", "search", "compare"];
 
 /// What the worker remembers between `page` jobs, so that a new search does not analyse the
 /// same inputs again, nor a new baseline.
 #[derive(Debug, Default)]
 pub struct State {
-    /// The inputs of the last analysis (the work without flows and baseline) and its parts.
-    inputs: Option<(Workbench, String, String)>,
+    /// The inputs and local side of the last analysis (the work without title, flows and
+    /// baseline) and its parts (scope, overview, reach, findings).
+    inputs: Option<(Workbench, LocalSide, [String; 4])>,
     /// The baseline compared last, with the inputs, and the part.
     compare: Option<(Workbench, Option<Value>, String)>,
     /// The query searched last, with the inputs, and the part.
@@ -119,14 +120,10 @@ fn direction_of(value: &Value) -> Result<Direction, String> {
     text.parse::<Direction>().map_err(|e| e.to_string())
 }
 
-/// The local side `reach` covers: the network interface document's addresses when one is
-/// given, else any address (as `flowverify reach` without `--local`).
+/// The local side `window.flowverify.reach` covers: the network interface document's
+/// addresses when one is given, else any address (as `flowverify reach` without `--local`).
 pub fn local_addresses(inputs: &Inputs) -> Vec<IpNet> {
-    inputs
-        .nics
-        .iter()
-        .flat_map(|n| n.ips.iter().map(|ip| IpNet::from(*ip)))
-        .collect()
+    LocalSide::of(inputs, &[]).nets
 }
 
 /// JSON written by `write` (one of `ffi`'s writers), as text.
@@ -278,11 +275,22 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
         Value::Object(q) => Some(Value::Object(q.clone())),
         _ => None,
     };
+    let widen = message["widen"].as_bool().unwrap_or(false);
+    let scenario = work.to_scenario().scenario;
+    let inputs = scenario.inputs(crate::script::SOURCE);
+    let local = match (&inputs, widen) {
+        (Ok(inputs), false) => {
+            let flows: Vec<Flow> = scenario.flows.iter().filter_map(|f| f.to_flow().ok()).collect();
+            LocalSide::of(inputs, &flows)
+        }
+        _ => LocalSide::any(),
+    };
     let inputs_key = inputs_only(&work);
     let view = |post: &mut dyn FnMut(String), part: &str, html: &str| {
         post(json!({"id": id, "kind": "view", "part": part, "html": html}).to_string());
     };
-    let fresh_inputs = state.inputs.as_ref().map(|(k, _, _)| k) != Some(&inputs_key);
+    let fresh_inputs =
+        state.inputs.as_ref().map(|(k, l, _)| (k, l)) != Some((&inputs_key, &local));
     let fresh_compare =
         state.compare.as_ref().map(|(k, b, _)| (k, b)) != Some((&inputs_key, &work.baseline));
     let fresh_search = query.is_some()
@@ -298,68 +306,23 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
         );
         done += 1;
     };
-    let scenario = work.to_scenario().scenario;
-    let inputs = scenario.inputs(crate::script::SOURCE);
     if fresh_inputs {
-        let (reach, findings) = match &inputs {
+        let parts = match &inputs {
             Ok(inputs) => {
-                let local = local_addresses(inputs);
-                let mut reach = String::new();
-                let mut too_large = None;
-                // One space's atoms for both directions; each direction's findings read from
-                // its reach, which goes before the next one's is made.
-                let mut space = flowverify::flowset::FlowSpace::builder()
-                    .inputs(inputs)
-                    .nets(&local)
-                    .build();
-                let mut findings = Ok(flowverify::lint::unresolved(inputs));
-                for (direction, stage) in [
-                    (Direction::Inbound, "reachability, inbound"),
-                    (Direction::Outbound, "reachability, outbound"),
-                ] {
-                    progress(post, stage);
-                    match flowverify::reach::reach_in(space.clone(), inputs, direction, &local) {
-                        Ok(mut r) => {
-                            reach.push_str(&reach_html(inputs, &mut r, &local));
-                            // Lint partitions every flow as reach does: the same reach serves,
-                            // unless it covers the network interface's addresses only.
-                            if local.is_empty() {
-                                if let Ok(found) = &mut findings {
-                                    match flowverify::lint::findings_of(inputs, &mut r) {
-                                        Ok(more) => found.extend(more),
-                                        Err(e) => findings = Err(e),
-                                    }
-                                }
-                            }
-                        }
-                        Err(e) => {
-                            reach.push_str(&too_large_html(&e));
-                            too_large = Some(e);
-                        }
-                    }
-                }
-                progress(post, "findings");
-                let findings = match too_large {
-                    Some(e) => Err(e),
-                    None if local.is_empty() => findings,
-                    None => flowverify::lint::lint(inputs),
-                };
-                let findings = match findings {
-                    Ok(f) => findings_html(inputs, &mut space, &f),
-                    Err(e) => too_large_html(&e),
-                };
-                (reach, findings)
+                let mut steps = |stage: &str| progress(post, stage);
+                analyse(inputs, &local, &mut steps)
             }
             Err(e) => {
                 let problem = inputs_problem(&e.to_string());
-                (problem.clone(), problem)
+                [String::new(), problem.clone(), problem.clone(), problem]
             }
         };
-        state.inputs = Some((inputs_key.clone(), reach, findings));
+        state.inputs = Some((inputs_key.clone(), local, parts));
     }
-    if let Some((_, reach, findings)) = &state.inputs {
-        view(post, "reach", reach);
-        view(post, "findings", findings);
+    if let Some((_, _, parts)) = &state.inputs {
+        for (part, html) in PARTS.iter().zip(parts) {
+            view(post, part, html);
+        }
     }
     if fresh_compare {
         progress(post, "comparison with the baseline");
@@ -388,251 +351,75 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
     post(json!({"id": id, "kind": "done"}).to_string());
 }
 
+/// The parts that depend on the inputs and the local side: the scope line, the Overview (a
+/// grid per direction and the counts), Reachability and Findings. `step` hears each stage.
+pub fn analyse(inputs: &Inputs, local: &LocalSide, step: &mut dyn FnMut(&str)) -> [String; 4] {
+    // One space's atoms for both directions; each direction's findings read from its reach,
+    // which goes before the next one's is made.
+    let mut space = flowverify::flowset::FlowSpace::builder()
+        .inputs(inputs)
+        .nets(&local.nets)
+        .build();
+    let scope = views::scope_html(inputs, &mut space, local);
+    let (mut grids, mut reach, mut counts) = (String::new(), String::new(), Vec::new());
+    let mut too_large = None;
+    let mut findings = Ok(flowverify::lint::unresolved(inputs));
+    for (direction, stage) in [
+        (Direction::Inbound, "inbound"),
+        (Direction::Outbound, "outbound"),
+    ] {
+        step(stage);
+        match flowverify::reach::reach_in(space.clone(), inputs, direction, &local.nets) {
+            Ok(mut r) => {
+                let grid = flowverify::grid::grid(inputs, &mut r);
+                let words = scope.trim_start_matches("Flows of ");
+                grids.push_str(&views::grid_html(&grid, &r.regions, words));
+                counts.push((direction, r.regions.len()));
+                reach.push_str(&views::reach_html(inputs, &mut r));
+                // Lint partitions every flow as reach does: the same reach serves, unless it
+                // covers the VM's addresses only.
+                if local.nets.is_empty() {
+                    if let Ok(found) = &mut findings {
+                        match flowverify::lint::findings_of(inputs, &mut r) {
+                            Ok(more) => found.extend(more),
+                            Err(e) => findings = Err(e),
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let html = too_large_html(&e);
+                grids.push_str(&html);
+                reach.push_str(&html);
+                too_large = Some(e);
+            }
+        }
+    }
+    step("findings");
+    let findings = match too_large {
+        Some(e) => Err(e),
+        None if local.nets.is_empty() => findings.map(|mut f| {
+            flowverify::lint::by_severity(&mut f);
+            f
+        }),
+        None => flowverify::lint::lint(inputs),
+    };
+    let verdict_rule = |flow: &Flow| flowverify::verify(inputs, flow).rule_name;
+    let (findings_part, listed) = match &findings {
+        Ok(f) => (views::findings_html(f, &verdict_rule), Some(f.as_slice())),
+        Err(e) => (too_large_html(e), None),
+    };
+    let overview = format!(
+        "{}{grids}{}",
+        views::counts_html(&counts, listed),
+        views::LEGEND
+    );
+    [scope, overview, reach, findings_part]
+}
+
 const SEARCH_HINT: &str = "<p class=\"help\">Give what the flow must match (an empty field \
     matches anything) and the verdict wanted: the search finds one such flow, or proves that \
     none exists.</p>";
-
-/// `text` safe in HTML text and in a quoted attribute.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// An analysis the set engine's budget refused, with what to narrow.
-fn too_large_html(e: &flowverify::TooLarge) -> String {
-    format!(
-        "<p class=\"note bad\" data-testid=\"too-large\">Too large to analyse here: {}</p>",
-        esc(&e.to_string())
-    )
-}
-
-fn inputs_problem(message: &str) -> String {
-    format!(
-        "<p class=\"note bad\">The inputs have an error, so there is nothing to analyse yet: {}</p>",
-        esc(message)
-    )
-}
-
-/// A verdict's deciding rule and place: `securityRules/X (NIC NSG nsg-web)`.
-pub fn decider(rule: Option<&str>, layer: Layer, resource: Option<&str>) -> String {
-    flowverify::verdict::Decider::new(rule, flowverify::verdict::Place::new(layer, resource))
-        .to_string()
-}
-
-/// A flow in words: `Inbound Tcp local 10.0.1.4:443 remote 203.0.113.7:50000`.
-pub fn flow_words(flow: &Flow) -> String {
-    format!(
-        "{} {} local {} remote {}",
-        flow.direction(),
-        flow.protocol(),
-        flow.local(),
-        flow.remote()
-    )
-}
-
-/// The button that loads `flow` into the flow form (the page reads `data-flow`); `rule`, when
-/// given, is the rule to show in its trace.
-pub fn load_button(flow: &Flow, label: &str, rule: Option<&str>) -> String {
-    let words = flow_words(flow);
-    let rule = rule
-        .map(|r| format!(" data-rule=\"{}\"", esc(r)))
-        .unwrap_or_default();
-    format!(
-        "<button type=\"button\" class=\"button quiet load\" data-flow=\"{}\"{rule} \
-         aria-label=\"{label}: {}\" title=\"{}\">{label}</button>",
-        esc(&ffi::flow(flow).to_string()),
-        esc(&words),
-        esc(&words),
-    )
-}
-
-/// One direction's reachability: its verdicts, allowed first, each a group of rows (a set of
-/// flows in words, with an example to load).
-pub fn reach_html(
-    inputs: &Inputs,
-    reach: &mut flowverify::reach::Reach,
-    local: &[IpNet],
-) -> String {
-    let direction = reach.direction;
-    let space = &mut reach.space;
-    let mut regions = reach.regions.clone();
-    regions.sort_by_key(|r| (r.access != Decision::Allow, r.uncertain));
-    let target = if local.is_empty() {
-        "any address".to_string()
-    } else {
-        space.describe_addresses(inputs, local)
-    };
-    let (to, count) = (
-        if direction == Direction::Inbound {
-            "to"
-        } else {
-            "from"
-        },
-        regions.len(),
-    );
-    let mut out = format!(
-        "<h4>{direction} flows {to} {}: {count} verdict{}</h4><ul class=\"reach-groups\">",
-        esc(&target),
-        if count == 1 { "" } else { "s" }
-    );
-    for region in regions.iter().take(GROUPS_SHOWN) {
-        let who = decider(
-            region.rule_name.as_deref(),
-            region.layer,
-            region.resource.as_deref(),
-        );
-        let access = region.access.as_str();
-        let uncertain = if region.uncertain {
-            " (uncertain: a rule before it lacks input)"
-        } else {
-            ""
-        };
-        let words = space.box_words(inputs, region.flows, direction, ROWS_SHOWN, true);
-        let _ = write!(
-            out,
-            "<li class=\"reach-group {}\"><p class=\"group-head\"><strong>{access}</strong> by \
-             <span class=\"code\">{}</span>{uncertain}</p><ul>",
-            access.to_ascii_lowercase(),
-            esc(&who)
-        );
-        for (line, example) in &words.shown {
-            let _ = write!(
-                out,
-                "<li class=\"reach-row\" data-testid=\"reach-row\"><span>{access} · {} · {}{uncertain}</span>{}</li>",
-                esc(line),
-                esc(&who),
-                example
-                    .as_ref()
-                    .map(|e| load_button(e, "Load", region.rule_name.as_deref()))
-                    .unwrap_or_default()
-            );
-        }
-        let more = words.total.saturating_sub(words.shown.len() as u128);
-        if more > 0 {
-            let _ = write!(
-                out,
-                "<li class=\"more\">and {more} more sets of flows (window.flowverify.reach lists them all)</li>"
-            );
-        }
-        out.push_str("</ul></li>");
-    }
-    out.push_str("</ul>");
-    if count > GROUPS_SHOWN {
-        let _ = write!(
-            out,
-            "<p class=\"help\">and {} more verdicts: Search finds the flows of any rule.</p>",
-            count - GROUPS_SHOWN
-        );
-    }
-    out
-}
-
-/// The findings of `lint`, one item each: kind, direction, rule and place, the message, and
-/// the example flow to load (its trace shows the rule).
-/// Examples are made in `space` (one made for the inputs: its atoms serve every rule).
-pub fn findings_html(
-    inputs: &Inputs,
-    space: &mut FlowSpace,
-    findings: &[flowverify::lint::Finding],
-) -> String {
-    if findings.is_empty() {
-        return "<p>No findings: no rule is shadowed, preempted or redundant, no risky service is \
-                open to the Internet, and every name is resolved.</p>"
-            .into();
-    }
-    let mut out = format!(
-        "<p>{} finding{}</p><ul class=\"findings\">",
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" }
-    );
-    for f in findings.iter().take(FINDINGS_SHOWN) {
-        let kind = f.kind.as_str();
-        let rule = f
-            .rule
-            .as_deref()
-            .map(|r| {
-                format!(
-                    " · <span class=\"code\">{}</span>",
-                    esc(&decider(Some(r), f.layer, f.resource.as_deref()))
-                )
-            })
-            .unwrap_or_default();
-        // The rule to find in the example's trace: the finding's own, else the first that
-        // decides (an exposure's allowing rule).
-        // The rule to mark in the example's trace: the finding's own when the example is its
-        // (a flow it decides), else the first that decides before it (a shadowed rule's
-        // blocking rule, an exposure's allowing rule), which the trace shows deciding.
-        let blocking = f.blocking_rules.first().map(String::as_str);
-        let shown = match f.example {
-            Some(_) => f.rule.as_deref().or(blocking),
-            None => blocking.or(f.rule.as_deref()),
-        };
-        let example = f.example.or_else(|| rule_example(inputs, space, f));
-        let _ = write!(
-            out,
-            "<li class=\"finding\" data-testid=\"finding\"><span class=\"kind kind-{kind}\">{kind}</span> \
-             {}{rule}: {}{}</li>",
-            f.direction,
-            esc(&f.message),
-            example
-                .as_ref()
-                .map(|e| load_button(e, "Show in the trace", shown))
-                .unwrap_or_default()
-        );
-    }
-    out.push_str("</ul>");
-    if findings.len() > FINDINGS_SHOWN {
-        let _ = write!(
-            out,
-            "<p class=\"help\">and {} more findings (window.flowverify.lint lists them all)</p>",
-            findings.len() - FINDINGS_SHOWN
-        );
-    }
-    out
-}
-
-/// A flow the rule of finding `f` matches, when the finding names an NSG or admin rule and
-/// gives no example of its own (a shadowed or preempted rule): its trace shows the rule and
-/// what decides before it.
-/// `space` is one made for `inputs` (a new space per finding would compute the atoms of
-/// every rule again: seconds on a 2,000-rule stack).
-pub fn rule_example(
-    inputs: &Inputs,
-    space: &mut FlowSpace,
-    f: &flowverify::lint::Finding,
-) -> Option<Flow> {
-    let name = f.rule.as_deref()?;
-    let resource = f.resource.as_deref();
-    let rules: Vec<&flowverify::model::Rule> = match f.layer {
-        Layer::Subnet => inputs.subnet_nsg.iter().flat_map(|n| &n.rules).collect(),
-        Layer::Nic => inputs.nic_nsg.iter().flat_map(|n| &n.rules).collect(),
-        Layer::Admin => inputs
-            .admin
-            .iter()
-            .filter(|c| resource.is_none_or(|r| r == c.name))
-            .flat_map(|c| &c.rules)
-            .collect(),
-        Layer::None => Vec::new(),
-    };
-    let rule = rules
-        .into_iter()
-        .find(|r| r.direction == f.direction && r.reported_name() == name)?;
-    let sets = space.rule(inputs, rule);
-    space.example(sets.matched, f.direction)
-}
 
 /// The query of the search form: its fields by their long names, empty ones left out.
 fn form_query(query: &Value) -> Value {
@@ -702,7 +489,7 @@ pub fn search_html(inputs: &Inputs, query: &Value) -> String {
         .box_words(inputs, found.flows, direction, ROWS_SHOWN, false);
     out.push_str("<p class=\"help\">Every flow of the query with that verdict:</p><ul>");
     for (line, _) in &words.shown {
-        let _ = write!(out, "<li>{}</li>", esc(line));
+        let _ = write!(out, "<li>{}</li>", esc(&line.to_string()));
     }
     let more = words.total.saturating_sub(words.shown.len() as u128);
     if more > 0 {
@@ -794,7 +581,7 @@ fn changes_html(before: &Inputs, after: &Inputs) -> String {
         let listed = d
             .space
             .box_words(after, c.flows, c.direction, ROWS_SHOWN, false);
-        let mut words: Vec<String> = listed.shown.iter().map(|(w, _)| w.clone()).collect();
+        let mut words: Vec<String> = listed.shown.iter().map(|(w, _)| w.to_string()).collect();
         let more = listed.total.saturating_sub(listed.shown.len() as u128);
         if more > 0 {
             words.push(format!("and {more} more sets of flows"));
@@ -818,7 +605,9 @@ fn changes_html(before: &Inputs, after: &Inputs) -> String {
     out
 }
 
-/// The Analysis area's frame: the four views, the search form, and where each part goes.
+/// The Analysis area's frame: what it is about (with the control that widens it), the tabs,
+/// and a panel per tab with where its part goes (the search form, the baseline's button, the
+/// replay's drop zone).
 pub fn frame() -> String {
     let field = |name: &str, label: &str, placeholder: &str| {
         format!(
@@ -868,17 +657,44 @@ pub fn frame() -> String {
         field("rule", "Deciding rule", "any: securityRules/AllowSsh"),
     ]
     .concat();
-    let view = |id: &str, title: &str, before: &str| {
+    let panel = |id: &str, title: &str, before: &str| {
         format!(
-            "<section class=\"analysis-view\" aria-labelledby=\"analysis-{id}-heading\">\
-             <h3 id=\"analysis-{id}-heading\">{title}</h3>{before}\
-             <div id=\"analysis-{id}\" class=\"analysis-part\"></div></section>"
+            "<section class=\"analysis-view\" role=\"tabpanel\" id=\"panel-{id}\" \
+             aria-labelledby=\"tab-{id}\" tabindex=\"0\"{}>\
+             <h3 class=\"sr-only\">{title}</h3>{before}\
+             <div id=\"analysis-{id}\" class=\"analysis-part\"></div></section>",
+            if id == TABS[0].0 { "" } else { " hidden" }
         )
     };
+    let tabs: String = TABS
+        .iter()
+        .enumerate()
+        .map(|(i, (id, title))| {
+            format!(
+                "<button type=\"button\" role=\"tab\" id=\"tab-{id}\" data-tab=\"{id}\" \
+                 data-testid=\"analysis-tab\" aria-controls=\"panel-{id}\" aria-selected=\"{}\" \
+                 tabindex=\"{}\">{title}</button>",
+                i == 0,
+                if i == 0 { 0 } else { -1 }
+            )
+        })
+        .collect();
+    let replay = crate::replay::FRAME.replacen(
+        "<section class=\"analysis-view replay-view\" aria-labelledby=\"analysis-replay-heading\">",
+        "<section class=\"analysis-view replay-view\" role=\"tabpanel\" id=\"panel-replay\" \
+         aria-labelledby=\"tab-replay\" tabindex=\"0\" hidden>",
+        1,
+    );
     [
-        view("reach", "Reachability", "<p class=\"help\">Every flow, grouped by the rule that decides it: inbound to the VM, outbound from it.</p>"),
-        view("findings", "Findings", ""),
-        view(
+        "<p class=\"scope\"><strong id=\"analysis-scope\" data-testid=\"reach-heading\"></strong> \
+         <label class=\"widen\"><input type=\"checkbox\" id=\"analysis-widen\" \
+         data-testid=\"analysis-widen\"> every local address, not only the VM\u{2019}s</label></p>"
+            .to_string(),
+        format!("<div class=\"analysis-tabs\" role=\"tablist\" aria-label=\"Analysis\">{tabs}</div>"),
+        panel("overview", "Overview", ""),
+        panel("reach", "Reachability", "<p class=\"help\">Every flow, grouped by the rule that decides it: inbound to the VM, outbound from it.</p>"),
+        panel("findings", "Findings", ""),
+        panel(
             "search",
             "Search",
             &format!(
@@ -886,16 +702,26 @@ pub fn frame() -> String {
                  <button type=\"submit\" class=\"button\" data-testid=\"search-submit\">Search</button></form>"
             ),
         ),
-        view(
+        panel(
             "compare",
             "Compare",
             "<p><button type=\"button\" class=\"button\" data-action=\"set-baseline\" data-testid=\"set-baseline\">\
              Set as baseline</button> <span class=\"help\">keeps the current inputs to compare later versions with</span></p>",
         ),
-        crate::replay::FRAME.to_string(),
+        replay,
     ]
     .concat()
 }
+
+/// The Analysis area's tabs: id (`tab-ID`, `panel-ID`) and title, in their order.
+pub const TABS: [(&str, &str); 6] = [
+    ("overview", "Overview"),
+    ("reach", "Reachability"),
+    ("findings", "Findings"),
+    ("search", "Search"),
+    ("compare", "Compare"),
+    ("replay", "Replay"),
+];
 
 /// `sourcePort` -> `source-port`.
 fn kebab(name: &str) -> String {
@@ -912,11 +738,12 @@ fn kebab(name: &str) -> String {
 }
 
 /// A page's request to analyse `work` (the work as autosaved, JSON text) and search `query`
-/// (the search form's fields, JSON text), if any.
-pub fn page_request(id: u64, work: &str, query: Option<&str>) -> String {
+/// (the search form's fields, JSON text), if any; `widen`: about every local address, not
+/// only the VM's.
+pub fn page_request(id: u64, work: &str, query: Option<&str>, widen: bool) -> String {
     let work = if work.trim().is_empty() { "null" } else { work };
     format!(
-        "{{\"id\":{id},\"kind\":\"page\",\"query\":{},\"workbench\":{work}}}",
+        "{{\"id\":{id},\"kind\":\"page\",\"query\":{},\"widen\":{widen},\"workbench\":{work}}}",
         query.unwrap_or("null"),
     )
 }

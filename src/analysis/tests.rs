@@ -182,7 +182,7 @@ fn errors_are_the_command_line_text() {
 #[test]
 fn the_page_job_fills_every_part_and_reports_progress() {
     let mut state = State::default();
-    let a = answers(&mut state, &page_request(1, &text(&work()), None));
+    let a = answers(&mut state, &page_request(1, &text(&work()), None, false));
     let stages: Vec<&str> = a
         .iter()
         .filter(|m| m["kind"] == "progress")
@@ -191,37 +191,110 @@ fn the_page_job_fills_every_part_and_reports_progress() {
     assert_eq!(
         stages,
         [
-            "reachability, inbound",
-            "reachability, outbound",
+            "inbound",
+            "outbound",
             "findings",
             "comparison with the baseline"
         ]
     );
     assert_eq!(a.last().unwrap()["kind"], "done");
     assert!(a.iter().all(|m| m["id"] == 1));
+    // No network interface document: about the local address of the flows.
+    assert_eq!(part(&a, "scope"), "Flows of 10.0.1.4 (the local address of the flows)");
     let reach = part(&a, "reach");
     assert!(reach.contains("data-testid=\"reach-row\""));
-    assert!(
-        reach.contains(
-            "Allow · Tcp 22 from any IPv4 to any IPv4 · securityRules/AllowSsh (subnet NSG nsg-a)"
-        ),
-        "{reach}"
-    );
+    // The rule is named once, on the group's first row; each row says its access and rule.
+    let ssh = reach
+        .split("<tbody")
+        .find(|g| g.contains("securityRules/AllowSsh"))
+        .unwrap();
+    assert!(ssh.contains("<strong>Allow</strong>"), "{ssh}");
+    assert!(ssh.contains("<td>Tcp</td><td>22</td><td class=\"code\">any</td><td class=\"code\">10.0.1.4</td><td rowspan=\"1\" class=\"code rule\">securityRules/AllowSsh</td><td rowspan=\"1\">subnet NSG nsg-a</td>"), "{ssh}");
+    assert_eq!(ssh.matches(">securityRules/AllowSsh<").count(), 1, "{ssh}");
+    // The row and its Load button.
+    assert_eq!(ssh.matches("data-rule=\"securityRules/AllowSsh\"").count(), 2, "{ssh}");
     assert!(
         reach.contains("data-flow=\"{&quot;direction&quot;:&quot;Inbound&quot;"),
         "{reach}"
     );
     let findings = part(&a, "findings");
-    assert!(findings.contains(">shadowed</span> Inbound · <span class=\"code\">securityRules/DenySshFromInternet (subnet NSG nsg-a)"), "{findings}");
-    assert!(findings.contains(">exposure</span>"), "{findings}");
+    // The most serious first: the exposure, then the conflict (the shadowed Deny under an Allow).
+    let kinds: Vec<&str> = findings
+        .split("data-kind=\"")
+        .skip(1)
+        .map(|k| k.split('"').next().unwrap())
+        .collect();
+    assert_eq!(kinds[..2], ["exposure", "shadowed"], "{findings}");
+    assert!(findings.contains(">conflict</span>"), "{findings}");
+    assert!(findings.contains("Move securityRules/DenySshFromInternet above securityRules/AllowSsh"), "{findings}");
     assert!(part(&a, "compare").contains("No baseline yet"));
     assert!(part(&a, "search").contains("the search finds one such flow"));
+}
+
+/// The cells of the grid of `direction` in `overview`: (remote, service, access).
+fn cells(overview: &str, direction: &str) -> Vec<(String, String, String)> {
+    let grid = overview
+        .split("data-testid=\"analysis-grid\"")
+        .find(|g| g.starts_with(&format!(" data-direction=\"{direction}\"")))
+        .unwrap_or_else(|| panic!("no {direction} grid in {overview}"));
+    let grid = grid.split("</table>").next().unwrap();
+    let attribute = |cell: &str, name: &str| {
+        let at = cell.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        cell[at..].split('"').next().unwrap().to_string()
+    };
+    grid.split("data-testid=\"grid-cell\"")
+        .skip(1)
+        .map(|c| (attribute(c, "data-remote"), attribute(c, "data-service"), attribute(c, "data-access")))
+        .collect()
+}
+
+#[test]
+fn the_overview_grid_colours_each_remote_side_and_service() {
+    let mut w = work();
+    // Https from the Internet; the flows list gives the VM's address.
+    w.subnet_nsg = w.subnet_nsg.replace("\"DenySshFromInternet\"", "\"DenySshFromInternet2\"");
+    w.flows = vec![FlowRow {
+        direction: "Inbound".into(),
+        protocol: "Tcp".into(),
+        local: "10.0.1.4:22".into(),
+        remote: "203.0.113.7:50000".into(),
+        ..Default::default()
+    }];
+    let a = answers(&mut State::default(), &page_request(1, &text(&w), None, false));
+    assert_eq!(part(&a, "scope"), "Flows of 10.0.1.4 (the local address of the flows)");
+    let overview = part(&a, "overview");
+    let inbound = cells(overview, "Inbound");
+    let cell = |remote: &str, service: &str| {
+        inbound
+            .iter()
+            .find(|(r, s, _)| r == remote && s == service)
+            .map(|(_, _, a)| a.as_str())
+            .unwrap_or_else(|| panic!("no cell {remote} / {service}"))
+    };
+    // SSH is allowed from anywhere (AllowSsh comes first); RDP only from the virtual network
+    // (the default rules); the rest of Tcp from the Internet is denied; the load balancer
+    // (the host's address, in VirtualNetwork) reaches everything.
+    assert_eq!(cell("Internet", "SSH"), "allow");
+    assert_eq!(cell("VirtualNetwork", "RDP"), "allow");
+    assert_eq!(cell("Internet", "RDP"), "deny");
+    assert_eq!(cell("Internet", "other Tcp"), "deny");
+    assert_eq!(cell("AzureLoadBalancer", "other Tcp"), "allow");
+    assert_eq!(cell("other addresses", "SSH"), "allow");
+    assert_eq!(cell("other addresses", "RDP"), "deny");
+    assert!(overview.contains("title=\"SSH (Tcp 22) from Internet: allowed by securityRules/AllowSsh (subnet NSG nsg-a)\""), "{overview}");
+    // The widened analysis is about any local address.
+    let wide = answers(&mut State::default(), &page_request(1, &text(&w), None, true));
+    assert_eq!(part(&wide, "scope"), "Flows of any local address");
+    // Outbound, the default rules let everything out to the Internet.
+    assert!(cells(part(&a, "overview"), "Outbound")
+        .iter()
+        .any(|(r, s, acc)| r == "Internet" && s == "other Tcp" && acc == "allow"));
 }
 
 #[test]
 fn a_new_search_on_the_same_inputs_searches_only() {
     let mut state = State::default();
-    answers(&mut state, &page_request(1, &text(&work()), None));
+    answers(&mut state, &page_request(1, &text(&work()), None, false));
     let found = answers(
         &mut state,
         &page_request(
@@ -230,6 +303,7 @@ fn a_new_search_on_the_same_inputs_searches_only() {
             Some(
                 r#"{"direction":"Inbound","protocol":"","destinationPort":"22","access":"Allow","source":"","sourcePort":"","destination":"","rule":""}"#,
             ),
+            false,
         ),
     );
     let stages: Vec<&str> = found
@@ -254,6 +328,7 @@ fn a_new_search_on_the_same_inputs_searches_only() {
             Some(
                 r#"{"direction":"Inbound","protocol":"Tcp","destinationPort":"22","access":"Deny","source":"Internet"}"#,
             ),
+            false,
         ),
     );
     assert_eq!(
@@ -267,6 +342,7 @@ fn a_new_search_on_the_same_inputs_searches_only() {
             4,
             &text(&work()),
             Some(r#"{"direction":"Inbound","source":"10.0.0.300"}"#),
+            false,
         ),
     );
     assert!(
@@ -281,11 +357,11 @@ fn compare_names_both_verdicts_of_each_change() {
     let mut state = State::default();
     let mut w = work();
     w.baseline = w.as_baseline();
-    let same = answers(&mut state, &page_request(1, &text(&w), None));
+    let same = answers(&mut state, &page_request(1, &text(&w), None, false));
     assert!(part(&same, "compare").contains("No change since the baseline"));
     assert!(part(&same, "compare").contains("data-testid=\"compare-changes\""));
     w.subnet_nsg = w.subnet_nsg.replacen("\"Allow\"", "\"Deny\"", 1);
-    let changed = answers(&mut state, &page_request(2, &text(&w), None));
+    let changed = answers(&mut state, &page_request(2, &text(&w), None, false));
     let html = part(&changed, "compare");
     assert!(html.contains("data-testid=\"change\""), "{html}");
     assert!(
@@ -300,7 +376,7 @@ fn inputs_in_error_say_so_in_every_part() {
     let mut state = State::default();
     let mut w = work();
     w.virtual_network = "10.0.0.0/33".into();
-    let a = answers(&mut state, &page_request(1, &text(&w), None));
+    let a = answers(&mut state, &page_request(1, &text(&w), None, false));
     assert!(
         part(&a, "reach").contains("The inputs have an error"),
         "{}",
@@ -321,15 +397,21 @@ fn html_is_escaped() {
     w.subnet_nsg = w
         .subnet_nsg
         .replace("AllowSsh", "<img src=x onerror=alert(1)>");
-    let a = answers(&mut State::default(), &page_request(1, &text(&w), None));
+    let a = answers(&mut State::default(), &page_request(1, &text(&w), None, false));
     for part_name in PARTS {
         assert!(!part(&a, part_name).contains("<img"), "{part_name}");
     }
 }
 
 #[test]
-fn the_frame_has_the_four_views_and_the_search_form() {
+fn the_frame_has_the_tabs_their_panels_and_the_search_form() {
     let html = frame();
+    for (id, title) in TABS {
+        assert!(html.contains(&format!("data-testid=\"analysis-tab\" aria-controls=\"panel-{id}\"")), "{id}");
+        assert!(html.contains(&format!("id=\"panel-{id}\"")), "{id}");
+        assert!(html.contains(&format!(">{title}</button>")), "{title}");
+    }
+    assert_eq!(html.matches("aria-selected=\"true\"").count(), 1);
     for id in PARTS {
         assert!(html.contains(&format!("id=\"analysis-{id}\"")), "{id}");
     }
@@ -438,26 +520,15 @@ fn a_baseline_is_written_as_the_engine_writes_it() {
 }
 
 #[test]
-fn a_shadowed_rule_gets_an_example_of_its_own_flows() {
-    let inputs = inputs_of("s", &scenario()).unwrap();
-    let findings = flowverify::lint::lint(&inputs).unwrap();
+fn a_shadowed_rule_shows_its_example_with_the_rule_that_decides_it() {
+    let a = answers(&mut State::default(), &page_request(1, &text(&work()), None, false));
+    let findings = part(&a, "findings");
     let shadowed = findings
-        .iter()
-        .find(|f| f.kind.as_str() == "shadowed")
+        .split("<tr class=\"finding\"")
+        .find(|item| item.contains("data-kind=\"shadowed\""))
         .unwrap();
-    let mut space = FlowSpace::for_inputs(&[&inputs]);
-    let example = rule_example(&inputs, &mut space, shadowed).expect("an example");
-    // A flow of DenySshFromInternet: Tcp 22 from the Internet, decided by AllowSsh first.
-    let verdict = flowverify::verify(&inputs, &example);
-    assert_eq!(verdict.rule_name.as_deref(), Some("securityRules/AllowSsh"));
-    assert_eq!(example.local().port(), Some(22));
-    let html = findings_html(&inputs, &mut space, &findings);
-    let shadowed_item = html
-        .split("<li class=\"finding\"")
-        .find(|item| item.contains(">shadowed<"))
-        .unwrap();
-    assert!(
-        shadowed_item.contains("data-rule=\"securityRules/AllowSsh\""),
-        "{shadowed_item}"
-    );
+    // A flow of DenySshFromInternet (Tcp 22 from the Internet), which AllowSsh decides first:
+    // the trace marks AllowSsh.
+    assert!(shadowed.contains("data-rule=\"securityRules/AllowSsh\""), "{shadowed}");
+    assert!(shadowed.contains("&quot;local&quot;:&quot;"), "{shadowed}");
 }

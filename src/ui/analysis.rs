@@ -61,6 +61,8 @@ thread_local! {
     static QUERY: RefCell<Option<String>> = const { RefCell::new(None) };
     /// The last stage the worker reported.
     static STAGE: RefCell<String> = const { RefCell::new(String::new()) };
+    /// Whether the analysis covers every local address rather than the VM's.
+    static WIDEN: Cell<bool> = const { Cell::new(false) };
 }
 
 pub(super) fn next_id() -> u64 {
@@ -287,7 +289,7 @@ fn analyse() {
     };
     let id = next_id();
     let query = QUERY.with(|q| q.borrow().clone());
-    let request = page_request(id, &work, query.as_deref());
+    let request = page_request(id, &work, query.as_deref(), WIDEN.with(Cell::get));
     match LATEST.with(|l| l.borrow_mut().submit(id, request, now())) {
         Step::Post(text) => post(&PAGE, text),
         Step::Restart(text) => {
@@ -398,8 +400,164 @@ fn spotlight(name: String) {
     .forget();
 }
 
+/// Shows the tab `id` (`overview`, `reach`, ...) and its panel, the others hidden; `focus`:
+/// moves the focus to its tab.
+fn select_tab(id: &str, focus: bool) {
+    let Ok(tabs) = document().query_selector_all(".analysis-tabs [role=tab]") else {
+        return;
+    };
+    for i in 0..tabs.length() {
+        let Some(tab) = tabs
+            .get(i)
+            .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            continue;
+        };
+        let this = tab.get_attribute("data-tab").unwrap_or_default();
+        let selected = this == id;
+        let _ = tab.set_attribute("aria-selected", if selected { "true" } else { "false" });
+        let _ = tab.set_attribute("tabindex", if selected { "0" } else { "-1" });
+        if let Some(panel) = by_id(&format!("panel-{this}")) {
+            if selected {
+                let _ = panel.remove_attribute("hidden");
+            } else {
+                let _ = panel.set_attribute("hidden", "");
+            }
+        }
+        if selected && focus {
+            let _ = tab.focus();
+        }
+    }
+}
+
+/// The tab selected now.
+fn selected_tab() -> Option<String> {
+    document()
+        .query_selector(".analysis-tabs [aria-selected=true]")
+        .ok()
+        .flatten()
+        .and_then(|t| t.get_attribute("data-tab"))
+}
+
+/// Arrow keys, Home and End move between the tabs (each selected as it is reached).
+fn tab_keys(e: web_sys::Event) {
+    let Some(key) = e.dyn_ref::<web_sys::KeyboardEvent>().map(|k| k.key()) else {
+        return;
+    };
+    let ids: Vec<&str> = crate::analysis::TABS.iter().map(|(id, _)| *id).collect();
+    let at = selected_tab()
+        .and_then(|t| ids.iter().position(|i| *i == t))
+        .unwrap_or(0);
+    let next = match key.as_str() {
+        "ArrowRight" | "ArrowDown" => (at + 1) % ids.len(),
+        "ArrowLeft" | "ArrowUp" => (at + ids.len() - 1) % ids.len(),
+        "Home" => 0,
+        "End" => ids.len() - 1,
+        _ => return,
+    };
+    e.prevent_default();
+    select_tab(ids[next], true);
+}
+
+/// Arrow keys move between a grid's cells (one cell of a grid is in the tab order).
+fn grid_keys(e: web_sys::Event) {
+    let Some(key) = e.dyn_ref::<web_sys::KeyboardEvent>().map(|k| k.key()) else {
+        return;
+    };
+    let Some(button) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .filter(|t| t.class_list().contains("cell-button"))
+    else {
+        return;
+    };
+    let (Some(td), Some(tr)) = (
+        button.parent_element(),
+        button.parent_element().and_then(|t| t.parent_element()),
+    ) else {
+        return;
+    };
+    let column = td
+        .dyn_ref::<web_sys::HtmlTableCellElement>()
+        .map_or(0, |c| c.cell_index());
+    let row = tr
+        .dyn_ref::<web_sys::HtmlTableRowElement>()
+        .map_or(0, |r| r.section_row_index());
+    let (row, column) = match key.as_str() {
+        "ArrowRight" => (row, column + 1),
+        "ArrowLeft" => (row, column - 1),
+        "ArrowDown" => (row + 1, column),
+        "ArrowUp" => (row - 1, column),
+        _ => return,
+    };
+    let Some(body) = tr.parent_element() else {
+        return;
+    };
+    let selector = format!("tr:nth-child({}) > :nth-child({}) > button", row + 1, column + 1);
+    let Some(next) = (row >= 0 && column >= 1)
+        .then(|| body.query_selector(&selector).ok().flatten())
+        .flatten()
+        .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    e.prevent_default();
+    let _ = button.set_attribute("tabindex", "-1");
+    let _ = next.set_attribute("tabindex", "0");
+    let _ = next.focus();
+}
+
+/// Searches `query` (the search form's fields as JSON text): the form shows it, the Search
+/// tab opens with its answer.
+fn search_for(query: &str) {
+    let Ok(fields) = js_sys::JSON::parse(query) else {
+        return;
+    };
+    if let Some(form) = document()
+        .query_selector(".search-form")
+        .ok()
+        .flatten()
+        .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok())
+    {
+        form.reset();
+        for name in ["direction", "protocol", "source", "sourcePort", "destination", "destinationPort", "access", "rule"] {
+            let value = text(&fields, name);
+            if value.is_empty() {
+                continue;
+            }
+            let field = form.query_selector(&format!("[name={name}]")).ok().flatten();
+            if let Some(input) = field.as_ref().and_then(|f| f.dyn_ref::<web_sys::HtmlInputElement>()) {
+                input.set_value(&value);
+            } else if let Some(select) = field.as_ref().and_then(|f| f.dyn_ref::<web_sys::HtmlSelectElement>()) {
+                select.set_value(&value);
+            }
+        }
+    }
+    QUERY.with(|q| *q.borrow_mut() = Some(query.to_string()));
+    select_tab("search", false);
+    schedule(0);
+}
+
+/// A grid cell was chosen: its sentence under the grid, with the search that lists its flows.
+fn show_cell(button: &web_sys::Element) {
+    let Some(detail) = by_id("cell-detail") else {
+        return;
+    };
+    let words = crate::analysis::esc(&button.get_attribute("data-words").unwrap_or_default());
+    let search = button
+        .get_attribute("data-query")
+        .map(|q| {
+            format!(
+                " <button type=\"button\" class=\"button quiet\" data-action=\"search\" data-query=\"{}\">List these flows</button>",
+                crate::analysis::esc(&q)
+            )
+        })
+        .unwrap_or_default();
+    detail.set_inner_html(&format!("<p>{words}.{search}</p>"));
+}
+
 /// Clicks in the Analysis area: a flow to load (`data-flow`, with the rule to show,
-/// `data-rule`), or an action (`data-action`).
+/// `data-rule`), or an action (`data-action`: a tab, more rows, a search, or the page's).
 fn clicked(e: web_sys::Event) {
     let Some(target) = e
         .target()
@@ -407,15 +565,46 @@ fn clicked(e: web_sys::Event) {
     else {
         return;
     };
+    if let Some(tab) = target.closest("[role=tab]").ok().flatten() {
+        if let Some(id) = tab.get_attribute("data-tab") {
+            select_tab(&id, false);
+        }
+        return;
+    }
     let Some(button) = target.closest("[data-flow],[data-action]").ok().flatten() else {
         return;
     };
     if let Some(flow) = button.get_attribute("data-flow") {
+        if button.class_list().contains("cell-button") {
+            show_cell(&button);
+        }
         act("load", &flow);
         spotlight(button.get_attribute("data-rule").unwrap_or_default());
     } else if let Some(action) = button.get_attribute("data-action") {
-        if !super::replay::action(&action) {
-            act(&action, "");
+        match action.as_str() {
+            "tab" => select_tab(&button.get_attribute("data-tab").unwrap_or_default(), true),
+            "search" => search_for(&button.get_attribute("data-query").unwrap_or_default()),
+            "more" => {
+                let rows = button
+                    .closest("tbody")
+                    .ok()
+                    .flatten()
+                    .and_then(|b| b.next_element_sibling());
+                if let Some(rows) = rows {
+                    let open = rows.has_attribute("hidden");
+                    let _ = if open {
+                        rows.remove_attribute("hidden")
+                    } else {
+                        rows.set_attribute("hidden", "")
+                    };
+                    let _ = button.set_attribute("aria-expanded", if open { "true" } else { "false" });
+                }
+            }
+            _ => {
+                if !super::replay::action(&action) {
+                    act(&action, "");
+                }
+            }
         }
     }
 }
@@ -433,6 +622,17 @@ fn submitted(e: web_sys::Event) {
         .and_then(|t| t.as_string());
     QUERY.with(|q| *q.borrow_mut() = fields);
     schedule(0);
+}
+
+/// Opens the tab the page asked for (`data-tab` on the area, set when a link with a baseline
+/// was opened), once.
+fn open_asked_tab() {
+    if let Some(details) = by_id("analysis-details") {
+        if let Some(tab) = details.get_attribute("data-tab") {
+            let _ = details.remove_attribute("data-tab");
+            select_tab(&tab, false);
+        }
+    }
 }
 
 /// Starts the module's window role (see the module's documentation).
@@ -475,11 +675,30 @@ pub fn start() {
         views.set_inner_html(&crate::analysis::frame());
         listen(&views, "click", clicked);
         listen(&views, "submit", submitted);
+        listen(&views, "keydown", grid_keys);
+        listen(&views, "change", |e| {
+            let widen = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .filter(|i| i.id() == "analysis-widen");
+            if let Some(input) = widen {
+                WIDEN.with(|w| w.set(input.checked()));
+                schedule(0);
+            }
+        });
+        if let Ok(Some(tabs)) = document().query_selector(".analysis-tabs") {
+            listen(&tabs, "keydown", tab_keys);
+        }
         super::replay::install(&views);
     }
     if let Some(details) = by_id("analysis-details") {
-        listen(&details, "toggle", |_| schedule(0));
+        // The page asks for a tab to open with (a link with a baseline opens on Compare).
+        listen(&details, "toggle", |_| {
+            open_asked_tab();
+            schedule(0);
+        });
     }
+    open_asked_tab();
     set_status("Open: every flow is analysed as the inputs change.", false);
     let changed = Closure::<dyn Fn()>::new(|| {
         schedule(200);

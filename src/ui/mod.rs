@@ -413,6 +413,9 @@ fn opening() -> (Workbench, Option<String>, Option<Notice>) {
 #[component]
 fn App() -> impl IntoView {
     let (workbench, link, notice) = opening();
+    // A link that carries a baseline (a change request to review) opens on its comparison.
+    let review = link.is_some() && workbench.baseline.is_some();
+    let right = RwSignal::new(if review { Right::Analysis } else { Right::Verdict });
     let work = Work::new(workbench);
     work.link.set(link);
     work.notice.set(notice);
@@ -468,6 +471,8 @@ fn App() -> impl IntoView {
                 if let Some(i) = chosen {
                     work.selected.set(i);
                 }
+                // The flow loaded is seen in the verdict's tab (at a laptop's width).
+                right.set(Right::Verdict);
             }
             "set-baseline" => work.baseline.set(work.snapshot().as_baseline()),
             _ => work.baseline.set(None),
@@ -484,11 +489,28 @@ fn App() -> impl IntoView {
         <toolbar::Header snapshot=snapshot open=open error=error link=work.link.write_only() />
         <NoticeBar notice=work.notice undo=undo />
         <main class="layout">
-            <section class="panel work-panel" aria-label="Flow and verdict">
-                <flowform::FlowForm flows=work.flows selected=work.selected current=current />
-                <result::Result current=current errors=errors />
-                <flows::FlowsList flows=work.flows selected=work.selected outcomes=outcomes />
-            </section>
+            <div class="right-column">
+                <div class="panel-tabs" role="tablist" aria-label="Verdict or analysis">
+                    <RightTab right=right tab=Right::Verdict label="Flow and verdict" />
+                    <RightTab right=right tab=Right::Analysis label="Analysis" />
+                </div>
+                <section class="panel work-panel" aria-label="Flow and verdict" id="right-verdict"
+                    class:tab-away=move || right.get() != Right::Verdict>
+                    <flowform::FlowForm flows=work.flows selected=work.selected current=current />
+                    <result::Result current=current errors=errors />
+                    <flows::FlowsList flows=work.flows selected=work.selected outcomes=outcomes />
+                </section>
+                <section class="panel analysis-panel" data-testid="analysis" aria-labelledby="analysis-heading"
+                    id="right-analysis" class:tab-away=move || right.get() != Right::Analysis>
+                    <details id="analysis-details" data-lazy="" open=review data-tab=review.then_some("compare")>
+                        <summary><h2 id="analysis-heading">"Analysis: every flow at once"</h2></summary>
+                        <p id="analysis-status" class="analysis-status" role="status" data-testid="analysis-status">
+                            "Loading the analysis…"
+                        </p>
+                        <div id="analysis-views"></div>
+                    </details>
+                </section>
+            </div>
             <section class="panel inputs-panel" aria-labelledby="inputs-heading">
                 <h2 id="inputs-heading">"Inputs"</h2>
                 <inputs::Inputs
@@ -505,17 +527,38 @@ fn App() -> impl IntoView {
                     assembled=assembled
                 />
             </section>
-            <section class="panel analysis-panel" data-testid="analysis" aria-labelledby="analysis-heading">
-                <details id="analysis-details" data-lazy="">
-                    <summary><h2 id="analysis-heading">"Analysis: every flow at once"</h2></summary>
-                    <p id="analysis-status" class="analysis-status" role="status" data-testid="analysis-status">
-                        "Loading the analysis…"
-                    </p>
-                    <div id="analysis-views"></div>
-                </details>
-            </section>
         </main>
         <toolbar::About />
+    }
+}
+
+/// What the right-hand column shows at a laptop's width (on a phone both, one after the other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Right {
+    /// The flow form, its verdict and the flows list.
+    Verdict,
+    /// The Analysis area.
+    Analysis,
+}
+
+/// One tab of the right-hand column; choosing the Analysis opens it (which loads it).
+#[component]
+fn RightTab(right: RwSignal<Right>, tab: Right, label: &'static str) -> impl IntoView {
+    let controls = match tab {
+        Right::Verdict => "right-verdict",
+        Right::Analysis => "right-analysis",
+    };
+    view! {
+        <button type="button" role="tab" class="panel-tab" aria-controls=controls
+            aria-selected=move || (right.get() == tab).to_string()
+            on:click=move |_| {
+                right.set(tab);
+                if tab == Right::Analysis {
+                    if let Some(details) = document().get_element_by_id("analysis-details") {
+                        let _ = details.set_attribute("open", "");
+                    }
+                }
+            }>{label}</button>
     }
 }
 

@@ -350,7 +350,7 @@ pub fn write_check_json(out: &mut impl std::io::Write, row: &CheckRow) -> serde_
 /// A set's first boxes in words, one per line, and how many more there are.
 fn push_box_words(out: &mut String, words: &flowverify::flowset::BoxWords) {
     for (line, _) in &words.shown {
-        out.push_str(&format!("  {}\n", escape(line)));
+        out.push_str(&format!("  {}\n", escape(&line.to_string())));
     }
     let more = words.total.saturating_sub(words.shown.len() as u128);
     if more > 0 {
@@ -441,6 +441,7 @@ pub fn findings(findings: &[flowverify::lint::Finding]) -> String {
                 e.remote()
             ));
         }
+        out.push_str(&format!("  fix: {}\n", escape(&f.fix())));
     }
     out.push_str(&match findings.len() {
         0 => "no findings\n".to_string(),

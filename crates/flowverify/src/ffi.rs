@@ -422,6 +422,7 @@ pub fn findings(findings: &[crate::lint::Finding]) -> Value {
                 o.insert("rule".into(), r.as_str().into());
             }
             o.insert("message".into(), f.message.as_str().into());
+            o.insert("fix".into(), f.fix().into());
             if !f.blocking_rules.is_empty() {
                 let key = match f.kind {
                     crate::lint::Kind::Shadowed => "blockingRules",

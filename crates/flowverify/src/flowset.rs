@@ -172,12 +172,78 @@ impl OwnedAtomBox {
     }
 }
 
+/// A box in words, field by field; its `Display` is the line every front end shows (`Tcp 443
+/// from Internet to 10.0.1.4`, `Udp all but 53 from any IPv4 port 53 to 10.0.1.0/24`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoxLine {
+    /// The protocols: `Tcp`, `Tcp/Udp`.
+    pub protocols: String,
+    /// The destination ports when not all (`443`, `80,443`, `all but 22, 3389`); `None` for
+    /// every port, or none (Icmp, Esp, Ah).
+    pub ports: Option<String>,
+    /// The source addresses: a tag, `any IPv4`, CIDR blocks and how many more.
+    pub source: String,
+    /// The source ports when not all.
+    pub source_ports: Option<String>,
+    /// The destination addresses.
+    pub destination: String,
+}
+
+impl std::fmt::Display for BoxLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.protocols)?;
+        if let Some(p) = &self.ports {
+            write!(f, " {p}")?;
+        }
+        write!(f, " from {}", self.source)?;
+        if let Some(p) = &self.source_ports {
+            write!(f, " port {p}")?;
+        }
+        write!(f, " to {}", self.destination)
+    }
+}
+
+/// Ports in words: `22`, `80,443`, `1024-65535`; a list that leaves out fewer ranges than it
+/// holds is said by what it leaves out, `all but 22, 80, 443`.
+///
+/// ```
+/// use flowverify::flowset::ports_words;
+/// assert_eq!(ports_words(&[(80, 80), (443, 443)]), "80,443");
+/// assert_eq!(ports_words(&[(0, 21), (23, 79), (81, 65535)]), "all but 22, 80");
+/// ```
+pub fn ports_words(values: &[(u16, u16)]) -> String {
+    let range = |&(lo, hi): &(u16, u16)| {
+        if lo == hi {
+            lo.to_string()
+        } else {
+            format!("{lo}-{hi}")
+        }
+    };
+    let mut missing = Vec::new();
+    let mut next: u32 = 0;
+    for &(lo, hi) in values {
+        if u32::from(lo) > next {
+            missing.push((next as u16, lo - 1));
+        }
+        next = u32::from(hi) + 1;
+    }
+    if next <= u32::from(u16::MAX) {
+        missing.push((next as u16, u16::MAX));
+    }
+    if !missing.is_empty() && missing.len() < values.len() {
+        let parts: Vec<String> = missing.iter().map(range).collect();
+        return format!("all but {}", parts.join(", "));
+    }
+    let parts: Vec<String> = values.iter().map(range).collect();
+    parts.join(",")
+}
+
 /// The first boxes of a set in words, each with an example flow if asked, and how many boxes
 /// the set has ([`FlowSpace::box_words`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoxWords {
     /// The boxes shown: their words and an example flow (when asked).
-    pub shown: Vec<(String, Option<Flow>)>,
+    pub shown: Vec<(BoxLine, Option<Flow>)>,
     /// How many boxes the set has in all.
     pub total: u128,
 }
@@ -1237,25 +1303,22 @@ impl FlowSpace {
     }
 
     /// A box of atoms in words (see [`FlowSpace::box_words`]).
-    fn atom_box_words(&mut self, inputs: &Inputs, b: &OwnedAtomBox) -> String {
+    fn atom_box_words(&mut self, inputs: &Inputs, b: &OwnedAtomBox) -> BoxLine {
         let protocols: Vec<&str> = b.protocols.iter().map(|p| p.as_str()).collect();
-        let mut line = protocols.join("/");
+        let protocols = protocols.join("/");
         let ports = |space: &FlowSpace, p: &Option<Vec<(u32, u32)>>| -> Option<String> {
             let values = values_of(&space.ports, p.as_ref()?);
             if values == [(0, PORT_MAX)] {
                 return None;
             }
-            let parts: Vec<String> = values
+            let values: Vec<(u16, u16)> = values
                 .iter()
                 .map(|&(lo, hi)| {
-                    if lo == hi {
-                        lo.to_string()
-                    } else {
-                        format!("{lo}-{hi}")
-                    }
+                    let port = |v: u128| u16::try_from(v).unwrap_or(u16::MAX);
+                    (port(lo), port(hi))
                 })
                 .collect();
-            Some(parts.join(","))
+            Some(ports_words(&values))
         };
         let all = |space: &FlowSpace, ids: &[(u32, u32)]| {
             let last = u32::try_from(space.family_atoms(b.v6).len()).unwrap_or(u32::MAX) - 1;
@@ -1278,20 +1341,13 @@ impl FlowSpace {
         let destination_words = destination
             .as_ref()
             .map_or_else(|| any(&source), |(w, _)| w.clone());
-        let (source, destination) = (source_words, destination_words);
-        if let Some(p) = ports(self, &b.destination_ports) {
-            line.push(' ');
-            line.push_str(&p);
+        BoxLine {
+            protocols,
+            ports: ports(self, &b.destination_ports),
+            source: source_words,
+            source_ports: ports(self, &b.source_ports),
+            destination: destination_words,
         }
-        line.push_str(" from ");
-        line.push_str(&source);
-        if let Some(p) = ports(self, &b.source_ports) {
-            line.push_str(" port ");
-            line.push_str(&p);
-        }
-        line.push_str(" to ");
-        line.push_str(&destination);
-        line
     }
 
     /// Addresses given as atoms in words: the tag they are exactly, or their first CIDR blocks

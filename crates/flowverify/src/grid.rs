@@ -142,7 +142,8 @@ pub struct Cell {
     /// A flow of the cell decided by its first decider: an allowed one when there is one,
     /// else a denied one.
     pub example: Option<Flow>,
-    /// The cell's flows (empty when the row's addresses cannot be the remote end).
+    /// The cell's flows (of the reach's local side; empty when the row's addresses cannot be
+    /// the remote end).
     pub flows: Set,
 }
 
@@ -413,6 +414,9 @@ pub fn grid(inputs: &Inputs, reach: &mut Reach) -> Grid {
     let allowed = space.sets().or_all(&allowing);
     let unsure: Vec<Set> = regions.iter().filter(|r| r.1).map(|r| r.2).collect();
     let unsure = space.sets().or_all(&unsure);
+    // The flows the reach is about (its local side), which its regions cover.
+    let every: Vec<Set> = regions.iter().map(|r| r.2).collect();
+    let domain = space.sets().or_all(&every);
     // The regions that meet each row and each column: a cell's deciders are among those that
     // meet both.
     let meeting = |space: &mut crate::flowset::FlowSpace, of: Set| -> Vec<bool> {
@@ -424,7 +428,7 @@ pub fn grid(inputs: &Inputs, reach: &mut Reach) -> Grid {
     let by_column: Vec<Vec<bool>> = services.iter().map(|s| meeting(space, s.flows)).collect();
     let mut cells = Vec::with_capacity(remotes.len() * services.len());
     for remote in &remotes {
-        let row = space.sets().and(remote.flows, universe);
+        let row = space.sets().and(remote.flows, domain);
         let by_row = meeting(space, row);
         for (service, by_column) in services.iter().zip(&by_column) {
             let candidates = |a: Decision| -> Vec<usize> {
@@ -500,26 +504,75 @@ fn deciders(
     (found, false)
 }
 
-/// The local addresses an analysis of the VM is about: the network interface document's
-/// addresses, else the local addresses of the flows given, else none (any address).
-///
-/// ```
-/// use flowverify::grid::local_addresses;
-/// use flowverify::{Flow, Inputs};
-/// let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:443", "203.0.113.7:5000").unwrap();
-/// let local = local_addresses(&Inputs::new(), &[flow]);
-/// assert_eq!(local, ["10.0.1.4/32".parse().unwrap()]);
-/// ```
-pub fn local_addresses(inputs: &Inputs, flows: &[Flow]) -> Vec<IpNet> {
-    let mut nets: Vec<IpNet> = inputs
-        .nics
-        .iter()
-        .flat_map(|n| n.ips.iter().map(|ip| IpNet::from(*ip)))
-        .collect();
-    if nets.is_empty() {
-        nets = flows.iter().map(|f| IpNet::from(f.local().ip())).collect();
+/// Where the local addresses of an analysis come from ([`LocalSide`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalSource {
+    /// The network interface document's addresses.
+    Nic,
+    /// The local addresses of the flows given (no network interface document).
+    Flows,
+    /// Any address: neither gives one, or the user widened the analysis.
+    Any,
+}
+
+/// The local addresses an analysis of the VM is about, and where they come from: the network
+/// interface document's addresses, else the local addresses of the flows given, else any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalSide {
+    /// The addresses (empty: any).
+    pub nets: Vec<IpNet>,
+    /// Where they come from.
+    pub source: LocalSource,
+}
+
+impl LocalSide {
+    /// The VM's side of `inputs` and `flows` (see the type's documentation).
+    ///
+    /// ```
+    /// use flowverify::grid::{LocalSide, LocalSource};
+    /// use flowverify::{Flow, Inputs};
+    /// let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:443", "203.0.113.7:5000").unwrap();
+    /// let local = LocalSide::of(&Inputs::new(), &[flow]);
+    /// assert_eq!(local.nets, ["10.0.1.4/32".parse().unwrap()]);
+    /// assert_eq!(local.source, LocalSource::Flows);
+    /// assert_eq!(LocalSide::of(&Inputs::new(), &[]).source, LocalSource::Any);
+    /// ```
+    pub fn of(inputs: &Inputs, flows: &[Flow]) -> LocalSide {
+        let mut nets: Vec<IpNet> = inputs
+            .nics
+            .iter()
+            .flat_map(|n| n.ips.iter().map(|ip| IpNet::from(*ip)))
+            .collect();
+        let mut source = LocalSource::Nic;
+        if nets.is_empty() {
+            nets = flows.iter().map(|f| IpNet::from(f.local().ip())).collect();
+            source = LocalSource::Flows;
+        }
+        nets.sort();
+        nets.dedup();
+        if nets.is_empty() {
+            source = LocalSource::Any;
+        }
+        LocalSide { nets, source }
     }
-    nets.sort();
-    nets.dedup();
-    nets
+
+    /// Any local address.
+    pub fn any() -> LocalSide {
+        LocalSide {
+            nets: Vec::new(),
+            source: LocalSource::Any,
+        }
+    }
+
+    /// Where they come from, in words: `the network interface's addresses`, `the local
+    /// addresses of the flows`, `any local address`.
+    pub fn words(&self) -> &'static str {
+        match (self.source, self.nets.len()) {
+            (LocalSource::Nic, 1) => "the network interface's address",
+            (LocalSource::Nic, _) => "the network interface's addresses",
+            (LocalSource::Flows, 1) => "the local address of the flows",
+            (LocalSource::Flows, _) => "the local addresses of the flows",
+            (LocalSource::Any, _) => "any local address",
+        }
+    }
 }

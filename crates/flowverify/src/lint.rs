@@ -89,8 +89,93 @@ pub struct Finding {
     pub different_access: Option<bool>,
     /// Exposure: the service (`Tcp 22`).
     pub service: Option<String>,
-    /// Exposure: an example flow from the Internet that is allowed.
+    /// A flow of the finding: exposure, one from the Internet that is allowed; shadowed,
+    /// preempted and redundant, one the rule matches (where it would decide, when it would),
+    /// whose trace shows the rule and what decides before it.
     pub example: Option<Flow>,
+}
+
+impl Kind {
+    /// How much a finding of this kind matters, most first (exposures, then conflicts among
+    /// shadowed rules, shadowed, preempted, redundant, unresolved): the order [`lint`] gives.
+    fn rank(self, conflict: bool) -> u8 {
+        match (self, conflict) {
+            (Kind::Exposure, _) => 0,
+            (Kind::Shadowed, true) => 1,
+            (Kind::Shadowed, false) => 2,
+            (Kind::Preempted, _) => 3,
+            (Kind::Redundant, _) => 4,
+            (Kind::Unresolved, _) => 5,
+        }
+    }
+}
+
+/// Names in words: `A`, `A and B`, `A, B and C`, `A, B, C and 4 more`.
+fn names(list: &[String], shown: usize) -> String {
+    let shown = shown.min(list.len());
+    match (list, shown) {
+        ([], _) => String::new(),
+        ([one], _) => one.clone(),
+        (_, n) if n == list.len() => {
+            format!("{} and {}", list[..n - 1].join(", "), list[n - 1])
+        }
+        (_, n) => format!("{} and {} more", list[..n].join(", "), list.len() - n),
+    }
+}
+
+impl Finding {
+    /// Whether it is a conflict: a shadowed rule one of whose blocking rules has the
+    /// opposite access.
+    pub fn conflict(&self) -> bool {
+        self.kind == Kind::Shadowed && self.different_access == Some(true)
+    }
+
+    /// What to do about it, in one sentence.
+    ///
+    /// ```
+    /// use flowverify::lint::{lint, Kind};
+    /// use flowverify::Inputs;
+    /// let findings = lint(&Inputs::new()).unwrap();
+    /// // No NSG: every risky service is open to the Internet, the first one SSH.
+    /// assert_eq!(findings[0].kind, Kind::Exposure);
+    /// assert_eq!(findings[0].fix(), "Add a rule that denies Tcp 22 from the Internet (nothing filters it now).");
+    /// ```
+    pub fn fix(&self) -> String {
+        let rule = self.rule.as_deref().unwrap_or("the rule");
+        let others = names(&self.blocking_rules, 3);
+        let decide = if self.blocking_rules.len() == 1 { "decides" } else { "decide" };
+        match self.kind {
+            Kind::Exposure => {
+                let service = self.service.as_deref().unwrap_or("the service");
+                if self.blocking_rules.is_empty() {
+                    format!("Add a rule that denies {service} from the Internet (nothing filters it now).")
+                } else {
+                    format!(
+                        "Narrow the source of {others} to the addresses that need {service}, or deny {service} from the Internet above it."
+                    )
+                }
+            }
+            Kind::Shadowed if self.conflict() => format!(
+                "Move {rule} above {others} if it is meant to decide these flows; else delete it (now they are decided the other way)."
+            ),
+            Kind::Shadowed => {
+                format!("Delete {rule}: {others} already {decide} its flows the same way.")
+            }
+            Kind::Preempted => format!(
+                "It never matters because {others} {decide} first (an earlier layer): delete {rule}, or change what decides there."
+            ),
+            Kind::Redundant => format!("Delete {rule}: its flows keep their access without it."),
+            Kind::Unresolved => "Give its membership in the inputs (service tags document, ASG membership), or the verdicts that depend on it stay uncertain.".to_string(),
+        }
+    }
+}
+
+/// Sorts findings by how much they matter: exposures, then conflicts among shadowed rules,
+/// shadowed, preempted, redundant, unresolved; within each, their order (direction, layer,
+/// rule). [`lint`] and [`lint_with`] give them so; callers that gather findings of their own
+/// sort them with this.
+pub fn by_severity(findings: &mut [Finding]) {
+    findings.sort_by_key(|f| f.kind.rank(f.conflict()));
 }
 
 pub use crate::model::RISKY;
@@ -110,7 +195,7 @@ fn finding(kind: Kind, direction: Direction, message: String) -> Finding {
     }
 }
 
-/// Every finding on the inputs, both directions.
+/// Every finding on the inputs, both directions, the most serious first ([`by_severity`]).
 pub fn lint(inputs: &Inputs) -> Result<Vec<Finding>, TooLarge> {
     // One space's atoms for both directions, made once; each direction's diagrams gone before
     // the next direction's are made.
@@ -120,6 +205,7 @@ pub fn lint(inputs: &Inputs) -> Result<Vec<Finding>, TooLarge> {
         let mut reach = reach_in(space.clone(), inputs, direction, &[])?;
         findings.extend(findings_of(inputs, &mut reach)?);
     }
+    by_severity(&mut findings);
     Ok(findings)
 }
 
@@ -151,6 +237,7 @@ pub fn lint_with(inputs: &Inputs, reaches: &mut [Reach]) -> Result<Vec<Finding>,
     for reach in reaches.iter_mut() {
         findings.extend(direction_findings(inputs, reach)?);
     }
+    by_severity(&mut findings);
     Ok(findings)
 }
 
@@ -258,8 +345,17 @@ fn direction_findings(inputs: &Inputs, reach: &mut Reach) -> Result<Vec<Finding>
                 f
             };
             let (first, maybe) = (w.firsts[i], w.maybes[i]);
+            // A finding's example: a flow of `of` (its trace shows the rule, and what decides
+            // before it).
+            let example = |space: &mut FlowSpace, mut f: Finding, of: Set| {
+                let universe = space.universe();
+                let of = space.sets().and(of, universe);
+                f.example = space.example(of, direction);
+                place(f)
+            };
             if first.is_empty() && maybe.is_empty() {
-                findings.push(place(shadowed(&mut reach.space, direction, layer, w, i)));
+                let f = shadowed(&mut reach.space, direction, layer, w, i);
+                findings.push(example(&mut reach.space, f, w.sets[i].matched));
                 continue;
             }
             let reaching = flows.reaching[index];
@@ -268,7 +364,8 @@ fn direction_findings(inputs: &Inputs, reach: &mut Reach) -> Result<Vec<Finding>
             let reached_maybe = space.sets().and(maybe, reaching);
             if reached.is_empty() && reached_maybe.is_empty() {
                 if !first.is_empty() {
-                    findings.push(place(preempted(reach, direction, rule, first)));
+                    let f = preempted(reach, direction, rule, first);
+                    findings.push(example(&mut reach.space, f, first));
                 }
                 continue;
             }
@@ -285,7 +382,7 @@ fn direction_findings(inputs: &Inputs, reach: &mut Reach) -> Result<Vec<Finding>
                     i,
                     reached,
                 ) {
-                    findings.push(place(f));
+                    findings.push(example(&mut reach.space, f, reached));
                 }
             }
             check(&reach.space, || {
@@ -594,12 +691,12 @@ fn redundant(
         Kind::Redundant,
         direction,
         format!(
-            "{} decides flows, but removing it changes the access of none: {} them the same access",
+            "{} decides flows, but without it they keep their access: {} them the same",
             rule.reported_name(),
             match takers.len() {
                 0 => "the next layers give".to_string(),
-                1 => format!("{} then gives", takers[0]),
-                _ => format!("{} then give", takers.join(", ")),
+                1 => format!("{} gives", takers[0]),
+                n => format!("{} give", names(&takers, n)),
             }
         ),
     );

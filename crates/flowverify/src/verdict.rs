@@ -89,6 +89,26 @@ impl Layer {
     /// assert!(Layer::None.words().starts_with("nothing decided"));
     /// ```
     pub fn words(self) -> &'static str {
+        self.words_of()
+    }
+
+    /// The layer's letter, where there is room for no more (the grid's cells): `A` admin,
+    /// `S` subnet NSG, `N` NIC NSG, `·` nothing decided.
+    ///
+    /// ```
+    /// use flowverify::verdict::Layer;
+    /// assert_eq!(Layer::Subnet.initial(), "S");
+    /// ```
+    pub fn initial(self) -> &'static str {
+        match self {
+            Layer::Admin => "A",
+            Layer::Subnet => "S",
+            Layer::Nic => "N",
+            Layer::None => "·",
+        }
+    }
+
+    fn words_of(self) -> &'static str {
         match self {
             Layer::Admin => "admin rules",
             Layer::Subnet => "subnet NSG",

@@ -256,8 +256,8 @@ fn assert_examples_verify(inputs: &Inputs, reach: &Value) {
     }
 }
 
-/// The findings of `lint` as JSON, without their `message` and `example` (checked apart),
-/// in a fixed order.
+/// The findings of `lint` as JSON, without their `message`, `fix` and `example` (checked
+/// apart), in a fixed order.
 fn findings(inputs: &Inputs) -> Vec<Value> {
     let all = ffi::findings(&lint(inputs).unwrap());
     let mut out: Vec<Value> = all["findings"]
@@ -268,6 +268,7 @@ fn findings(inputs: &Inputs) -> Vec<Value> {
             let mut f = f.clone();
             let o = f.as_object_mut().unwrap();
             o.remove("message");
+            o.remove("fix");
             o.remove("example");
             f
         })
@@ -365,6 +366,25 @@ fn a_rule_shadowed_by_one_earlier_rule() {
              "blockingRules": ["securityRules/DenyTcpFromInternet"], "differentAccess": false},
         ]))
     );
+    // The conflict comes first, each with its fix and an example its rule matches, which the
+    // blocking rule decides.
+    let all = lint(&inputs).unwrap();
+    assert_eq!(
+        all.iter().map(|f| f.fix()).collect::<Vec<_>>(),
+        [
+            "Move securityRules/AllowSshFromInternet above securityRules/DenyTcpFromInternet if it \
+             is meant to decide these flows; else delete it (now they are decided the other way).",
+            "Delete securityRules/DenyHttpFromInternet: securityRules/DenyTcpFromInternet already \
+             decides its flows the same way.",
+        ]
+    );
+    for f in &all {
+        let example = f.example.as_ref().expect("a shadowed rule's example");
+        let v = flowverify::verify(&inputs, example);
+        assert_eq!(v.rule_name.as_deref(), Some("securityRules/DenyTcpFromInternet"));
+        let port = if f.different_access == Some(true) { 22 } else { 80 };
+        assert_eq!(example.local().port(), Some(port), "{f:?}");
+    }
 
     // The shadowed rules decide nothing: no region names them.
     let (r, json) = reach_both(&inputs, Direction::Inbound);
