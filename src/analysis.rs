@@ -47,12 +47,14 @@ use crate::workbench::Workbench;
 
 mod views;
 pub use views::{
-    decider, esc, flow_words, load_button, ROWS_SHOWN, GROUPS_SHOWN, FINDINGS_SHOWN, ROWS_MORE,
+    decider, esc, flow_words, load_button, FINDINGS_SHOWN, GROUPS_SHOWN, ROWS_MORE, ROWS_SHOWN,
 };
 use views::{inputs_problem, too_large_html};
 
 /// The parts of the Analysis area the `page` job fills (element `analysis-PART`).
-pub const PARTS: [&str; 6] = ["scope", "overview", "reach", "findings", "search", "compare"];
+pub const PARTS: [&str; 6] = [
+    "scope", "overview", "reach", "findings", "search", "compare",
+];
 
 /// What the worker remembers between `page` jobs, so that a new search does not analyse the
 /// same inputs again, nor a new baseline.
@@ -280,7 +282,11 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
     let inputs = scenario.inputs(crate::script::SOURCE);
     let local = match (&inputs, widen) {
         (Ok(inputs), false) => {
-            let flows: Vec<Flow> = scenario.flows.iter().filter_map(|f| f.to_flow().ok()).collect();
+            let flows: Vec<Flow> = scenario
+                .flows
+                .iter()
+                .filter_map(|f| f.to_flow().ok())
+                .collect();
             LocalSide::of(inputs, &flows)
         }
         _ => LocalSide::any(),
@@ -289,8 +295,7 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
     let view = |post: &mut dyn FnMut(String), part: &str, html: &str| {
         post(json!({"id": id, "kind": "view", "part": part, "html": html}).to_string());
     };
-    let fresh_inputs =
-        state.inputs.as_ref().map(|(k, l, _)| (k, l)) != Some((&inputs_key, &local));
+    let fresh_inputs = state.inputs.as_ref().map(|(k, l, _)| (k, l)) != Some((&inputs_key, &local));
     let fresh_compare =
         state.compare.as_ref().map(|(k, b, _)| (k, b)) != Some((&inputs_key, &work.baseline));
     let fresh_search = query.is_some()
@@ -373,7 +378,7 @@ pub fn analyse(inputs: &Inputs, local: &LocalSide, step: &mut dyn FnMut(&str)) -
             Ok(mut r) => {
                 let grid = flowverify::grid::grid(inputs, &mut r);
                 let words = scope.trim_start_matches("Flows of ");
-                grids.push_str(&views::grid_html(&grid, &r.regions, words));
+                grids.push_str(&views::grid_html(&grid, &r.regions, local, words));
                 counts.push((direction, r.regions.len()));
                 reach.push_str(&views::reach_html(inputs, &mut r));
                 // Lint partitions every flow as reach does: the same reach serves, unless it

@@ -200,7 +200,10 @@ fn the_page_job_fills_every_part_and_reports_progress() {
     assert_eq!(a.last().unwrap()["kind"], "done");
     assert!(a.iter().all(|m| m["id"] == 1));
     // No network interface document: about the local address of the flows.
-    assert_eq!(part(&a, "scope"), "Flows of 10.0.1.4 (the local address of the flows)");
+    assert_eq!(
+        part(&a, "scope"),
+        "Flows of 10.0.1.4 (the local address of the flows)"
+    );
     let reach = part(&a, "reach");
     assert!(reach.contains("data-testid=\"reach-row\""));
     // The rule is named once, on the group's first row; each row says its access and rule.
@@ -212,7 +215,11 @@ fn the_page_job_fills_every_part_and_reports_progress() {
     assert!(ssh.contains("<td>Tcp</td><td>22</td><td class=\"code\">any</td><td class=\"code\">10.0.1.4</td><td rowspan=\"1\" class=\"code rule\">securityRules/AllowSsh</td><td rowspan=\"1\">subnet NSG nsg-a</td>"), "{ssh}");
     assert_eq!(ssh.matches(">securityRules/AllowSsh<").count(), 1, "{ssh}");
     // The row and its Load button.
-    assert_eq!(ssh.matches("data-rule=\"securityRules/AllowSsh\"").count(), 2, "{ssh}");
+    assert_eq!(
+        ssh.matches("data-rule=\"securityRules/AllowSsh\"").count(),
+        2,
+        "{ssh}"
+    );
     assert!(
         reach.contains("data-flow=\"{&quot;direction&quot;:&quot;Inbound&quot;"),
         "{reach}"
@@ -226,7 +233,10 @@ fn the_page_job_fills_every_part_and_reports_progress() {
         .collect();
     assert_eq!(kinds[..2], ["exposure", "shadowed"], "{findings}");
     assert!(findings.contains(">conflict</span>"), "{findings}");
-    assert!(findings.contains("Move securityRules/DenySshFromInternet above securityRules/AllowSsh"), "{findings}");
+    assert!(
+        findings.contains("Move securityRules/DenySshFromInternet above securityRules/AllowSsh"),
+        "{findings}"
+    );
     assert!(part(&a, "compare").contains("No baseline yet"));
     assert!(part(&a, "search").contains("the search finds one such flow"));
 }
@@ -244,7 +254,13 @@ fn cells(overview: &str, direction: &str) -> Vec<(String, String, String)> {
     };
     grid.split("data-testid=\"grid-cell\"")
         .skip(1)
-        .map(|c| (attribute(c, "data-remote"), attribute(c, "data-service"), attribute(c, "data-access")))
+        .map(|c| {
+            (
+                attribute(c, "data-remote"),
+                attribute(c, "data-service"),
+                attribute(c, "data-access"),
+            )
+        })
         .collect()
 }
 
@@ -252,7 +268,9 @@ fn cells(overview: &str, direction: &str) -> Vec<(String, String, String)> {
 fn the_overview_grid_colours_each_remote_side_and_service() {
     let mut w = work();
     // Https from the Internet; the flows list gives the VM's address.
-    w.subnet_nsg = w.subnet_nsg.replace("\"DenySshFromInternet\"", "\"DenySshFromInternet2\"");
+    w.subnet_nsg = w
+        .subnet_nsg
+        .replace("\"DenySshFromInternet\"", "\"DenySshFromInternet2\"");
     w.flows = vec![FlowRow {
         direction: "Inbound".into(),
         protocol: "Tcp".into(),
@@ -260,8 +278,14 @@ fn the_overview_grid_colours_each_remote_side_and_service() {
         remote: "203.0.113.7:50000".into(),
         ..Default::default()
     }];
-    let a = answers(&mut State::default(), &page_request(1, &text(&w), None, false));
-    assert_eq!(part(&a, "scope"), "Flows of 10.0.1.4 (the local address of the flows)");
+    let a = answers(
+        &mut State::default(),
+        &page_request(1, &text(&w), None, false),
+    );
+    assert_eq!(
+        part(&a, "scope"),
+        "Flows of 10.0.1.4 (the local address of the flows)"
+    );
     let overview = part(&a, "overview");
     let inbound = cells(overview, "Inbound");
     let cell = |remote: &str, service: &str| {
@@ -283,7 +307,10 @@ fn the_overview_grid_colours_each_remote_side_and_service() {
     assert_eq!(cell("other addresses", "RDP"), "deny");
     assert!(overview.contains("title=\"SSH (Tcp 22) from Internet: allowed by securityRules/AllowSsh (subnet NSG nsg-a)\""), "{overview}");
     // The widened analysis is about any local address.
-    let wide = answers(&mut State::default(), &page_request(1, &text(&w), None, true));
+    let wide = answers(
+        &mut State::default(),
+        &page_request(1, &text(&w), None, true),
+    );
     assert_eq!(part(&wide, "scope"), "Flows of any local address");
     // Outbound, the default rules let everything out to the Internet.
     assert!(cells(part(&a, "overview"), "Outbound")
@@ -397,7 +424,10 @@ fn html_is_escaped() {
     w.subnet_nsg = w
         .subnet_nsg
         .replace("AllowSsh", "<img src=x onerror=alert(1)>");
-    let a = answers(&mut State::default(), &page_request(1, &text(&w), None, false));
+    let a = answers(
+        &mut State::default(),
+        &page_request(1, &text(&w), None, false),
+    );
     for part_name in PARTS {
         assert!(!part(&a, part_name).contains("<img"), "{part_name}");
     }
@@ -407,7 +437,12 @@ fn html_is_escaped() {
 fn the_frame_has_the_tabs_their_panels_and_the_search_form() {
     let html = frame();
     for (id, title) in TABS {
-        assert!(html.contains(&format!("data-testid=\"analysis-tab\" aria-controls=\"panel-{id}\"")), "{id}");
+        assert!(
+            html.contains(&format!(
+                "data-testid=\"analysis-tab\" aria-controls=\"panel-{id}\""
+            )),
+            "{id}"
+        );
         assert!(html.contains(&format!("id=\"panel-{id}\"")), "{id}");
         assert!(html.contains(&format!(">{title}</button>")), "{title}");
     }
@@ -521,7 +556,10 @@ fn a_baseline_is_written_as_the_engine_writes_it() {
 
 #[test]
 fn a_shadowed_rule_shows_its_example_with_the_rule_that_decides_it() {
-    let a = answers(&mut State::default(), &page_request(1, &text(&work()), None, false));
+    let a = answers(
+        &mut State::default(),
+        &page_request(1, &text(&work()), None, false),
+    );
     let findings = part(&a, "findings");
     let shadowed = findings
         .split("<tr class=\"finding\"")
@@ -529,6 +567,9 @@ fn a_shadowed_rule_shows_its_example_with_the_rule_that_decides_it() {
         .unwrap();
     // A flow of DenySshFromInternet (Tcp 22 from the Internet), which AllowSsh decides first:
     // the trace marks AllowSsh.
-    assert!(shadowed.contains("data-rule=\"securityRules/AllowSsh\""), "{shadowed}");
+    assert!(
+        shadowed.contains("data-rule=\"securityRules/AllowSsh\""),
+        "{shadowed}"
+    );
     assert!(shadowed.contains("&quot;local&quot;:&quot;"), "{shadowed}");
 }

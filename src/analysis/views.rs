@@ -135,7 +135,13 @@ fn toward(direction: Direction) -> (&'static str, &'static str) {
 
 /// A cell's sentence: `SSH (Tcp 22) from Internet: allowed by securityRules/AllowSsh (subnet
 /// NSG nsg-a)`.
-fn cell_words(grid: &Grid, regions: &[Region], remote: &str, service: usize, cell: &Cell) -> String {
+fn cell_words(
+    grid: &Grid,
+    regions: &[Region],
+    remote: &str,
+    service: usize,
+    cell: &Cell,
+) -> String {
     let (from, _) = toward(grid.direction);
     let s = &grid.services[service];
     let head = if s.label == s.ports {
@@ -169,7 +175,7 @@ fn cell_words(grid: &Grid, regions: &[Region], remote: &str, service: usize, cel
 /// One direction's grid: a table (rows the remote sides, columns the services), each cell a
 /// button (its colour, mark and deciding layer; its sentence as title and label) that loads
 /// its example; arrow keys move between cells.
-pub fn grid_html(grid: &Grid, regions: &[Region], space_words: &str) -> String {
+pub fn grid_html(grid: &Grid, regions: &[Region], local: &LocalSide, space_words: &str) -> String {
     let direction = grid.direction;
     let (from, title) = toward(direction);
     let mut out = format!(
@@ -178,7 +184,11 @@ pub fn grid_html(grid: &Grid, regions: &[Region], space_words: &str) -> String {
          data-direction=\"{direction}\"><caption class=\"sr-only\">{title}: {} by remote side \
          and service</caption><thead><tr><th scope=\"col\" class=\"corner\">{}</th>",
         esc(space_words),
-        if from == "from" { "From \\ service" } else { "To \\ service" },
+        if from == "from" {
+            "From \\ service"
+        } else {
+            "To \\ service"
+        },
     );
     for s in &grid.services {
         let _ = write!(
@@ -218,7 +228,7 @@ pub fn grid_html(grid: &Grid, regions: &[Region], space_words: &str) -> String {
                     format!(" data-flow=\"{}\"{rule}", esc(&ffi::flow(e).to_string()))
                 })
                 .unwrap_or_default();
-            let query = grid_query(direction, &remote.label, service);
+            let query = grid_query(direction, &remote.label, service, local);
             let _ = write!(
                 out,
                 "<td class=\"cell {access}\" data-testid=\"grid-cell\" data-access=\"{access}\" \
@@ -248,9 +258,15 @@ pub fn grid_html(grid: &Grid, regions: &[Region], space_words: &str) -> String {
     out
 }
 
-/// The search query that lists a cell's flows, as a `data-query` attribute (none for
-/// `other addresses` or an `other` column: no query names them).
-fn grid_query(direction: Direction, remote: &str, service: &flowverify::grid::Service) -> String {
+/// The search query that lists a cell's flows (its remote side, service and the local
+/// addresses), as a `data-query` attribute (none for `other addresses` or an `other` column:
+/// no query names them).
+fn grid_query(
+    direction: Direction,
+    remote: &str,
+    service: &flowverify::grid::Service,
+    local: &LocalSide,
+) -> String {
     if remote == "other addresses" || service.label.starts_with("other ") {
         return String::new();
     }
@@ -264,11 +280,15 @@ fn grid_query(direction: Direction, remote: &str, service: &flowverify::grid::Se
     if !ports.is_empty() {
         q.insert("destinationPort".into(), Value::from(ports));
     }
-    let side = match direction {
-        Direction::Inbound => "source",
-        Direction::Outbound => "destination",
+    let (remote_side, local_side) = match direction {
+        Direction::Inbound => ("source", "destination"),
+        Direction::Outbound => ("destination", "source"),
     };
-    q.insert(side.into(), Value::from(remote));
+    q.insert(remote_side.into(), Value::from(remote));
+    if !local.nets.is_empty() {
+        let nets: Vec<String> = local.nets.iter().map(ToString::to_string).collect();
+        q.insert(local_side.into(), Value::from(nets.join(",")));
+    }
     format!(" data-query=\"{}\"", esc(&Value::Object(q).to_string()))
 }
 
@@ -343,7 +363,13 @@ pub fn reach_html(inputs: &Inputs, reach: &mut Reach) -> String {
         let shown = space.box_words(inputs, region.flows, direction, ROWS_SHOWN, true);
         let more = if shown.total > ROWS_SHOWN as u128 {
             space
-                .box_words(inputs, region.flows, direction, ROWS_SHOWN + ROWS_MORE, false)
+                .box_words(
+                    inputs,
+                    region.flows,
+                    direction,
+                    ROWS_SHOWN + ROWS_MORE,
+                    false,
+                )
                 .shown
                 .into_iter()
                 .skip(ROWS_SHOWN)
@@ -419,7 +445,9 @@ fn group_html(
     let left = total.saturating_sub(shown.len() as u128);
     if left > 0 {
         let more_shown = more.len() as u128;
-        let search = rule.map(|r| search_button(&[("rule", r)], "Search them all")).unwrap_or_default();
+        let search = rule
+            .map(|r| search_button(&[("rule", r)], "Search them all"))
+            .unwrap_or_default();
         if more_shown > 0 {
             let _ = write!(
                 out,
@@ -431,7 +459,9 @@ fn group_html(
         }
         out.push_str("</tbody>");
         if more_shown > 0 {
-            out.push_str(&format!("<tbody class=\"reach-group {class} more-rows\" hidden>"));
+            out.push_str(&format!(
+                "<tbody class=\"reach-group {class} more-rows\" hidden>"
+            ));
             for (k, (line, example)) in more.iter().enumerate() {
                 out.push_str(&row(line, example, k == 0, more.len()));
             }
@@ -445,7 +475,10 @@ fn group_html(
 
 /// The findings, the most serious first: kind, rule and place, what was found, the fix, and
 /// the example to load (its trace shows the rule that decides it).
-pub fn findings_html(findings: &[Finding], verdict_rule: &dyn Fn(&Flow) -> Option<String>) -> String {
+pub fn findings_html(
+    findings: &[Finding],
+    verdict_rule: &dyn Fn(&Flow) -> Option<String>,
+) -> String {
     if findings.is_empty() {
         return "<p>No findings: no rule is shadowed, preempted or redundant, no risky service is \
                 open to the Internet, and every name is resolved.</p>"

@@ -493,7 +493,11 @@ fn grid_keys(e: web_sys::Event) {
     let Some(body) = tr.parent_element() else {
         return;
     };
-    let selector = format!("tr:nth-child({}) > :nth-child({}) > button", row + 1, column + 1);
+    let selector = format!(
+        "tr:nth-child({}) > :nth-child({}) > button",
+        row + 1,
+        column + 1
+    );
     let Some(next) = (row >= 0 && column >= 1)
         .then(|| body.query_selector(&selector).ok().flatten())
         .flatten()
@@ -520,15 +524,33 @@ fn search_for(query: &str) {
         .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok())
     {
         form.reset();
-        for name in ["direction", "protocol", "source", "sourcePort", "destination", "destinationPort", "access", "rule"] {
+        for name in [
+            "direction",
+            "protocol",
+            "source",
+            "sourcePort",
+            "destination",
+            "destinationPort",
+            "access",
+            "rule",
+        ] {
             let value = text(&fields, name);
             if value.is_empty() {
                 continue;
             }
-            let field = form.query_selector(&format!("[name={name}]")).ok().flatten();
-            if let Some(input) = field.as_ref().and_then(|f| f.dyn_ref::<web_sys::HtmlInputElement>()) {
+            let field = form
+                .query_selector(&format!("[name={name}]"))
+                .ok()
+                .flatten();
+            if let Some(input) = field
+                .as_ref()
+                .and_then(|f| f.dyn_ref::<web_sys::HtmlInputElement>())
+            {
                 input.set_value(&value);
-            } else if let Some(select) = field.as_ref().and_then(|f| f.dyn_ref::<web_sys::HtmlSelectElement>()) {
+            } else if let Some(select) = field
+                .as_ref()
+                .and_then(|f| f.dyn_ref::<web_sys::HtmlSelectElement>())
+            {
                 select.set_value(&value);
             }
         }
@@ -597,7 +619,8 @@ fn clicked(e: web_sys::Event) {
                     } else {
                         rows.set_attribute("hidden", "")
                     };
-                    let _ = button.set_attribute("aria-expanded", if open { "true" } else { "false" });
+                    let _ =
+                        button.set_attribute("aria-expanded", if open { "true" } else { "false" });
                 }
             }
             _ => {

@@ -415,7 +415,11 @@ fn App() -> impl IntoView {
     let (workbench, link, notice) = opening();
     // A link that carries a baseline (a change request to review) opens on its comparison.
     let review = link.is_some() && workbench.baseline.is_some();
-    let right = RwSignal::new(if review { Right::Analysis } else { Right::Verdict });
+    let right = RwSignal::new(if review {
+        Right::Analysis
+    } else {
+        Right::Verdict
+    });
     let work = Work::new(workbench);
     work.link.set(link);
     work.notice.set(notice);
@@ -479,8 +483,18 @@ fn App() -> impl IntoView {
         }
         String::new()
     });
+    // The analysis is about the VM: without a network interface document, the flows' local
+    // addresses say which; a change of those is a change for the analysis too.
+    let locals = Memo::new(move |_| {
+        work.flows.with(|rows| {
+            rows.iter()
+                .map(|r| local_address(&r.local).to_string())
+                .collect::<Vec<_>>()
+        })
+    });
     Effect::new(move |_| {
         work.track_inputs();
+        locals.track();
         script_api::changed();
     });
 
@@ -529,6 +543,16 @@ fn App() -> impl IntoView {
             </section>
         </main>
         <toolbar::About />
+    }
+}
+
+/// The address part of a flow's local end as typed (`10.0.1.4:443`, `[2001:db8::4]:443`).
+fn local_address(end: &str) -> &str {
+    let end = end.trim();
+    match end.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None if end.matches(':').count() == 1 => end.split(':').next().unwrap_or(end),
+        None => end,
     }
 }
 

@@ -1,6 +1,8 @@
 // Screenshots of the built page for looking at the layout (a development tool, not a test):
 // node shots.mjs [--dist ../../dist] [--out /tmp]   writes phone-*.png and laptop-*.png
-// (the first screen, then a Deny with the share result, a screen at a time).
+// (the first screen, then a Deny with the share result, a screen at a time), and
+// analysis-phone.png and analysis-laptop.png: the Analysis area's Overview on the sample (the
+// README shows those, from docs/).
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,17 @@ try {
     await page.goto(url);
     await page.getByTestId('verdict').waitFor();
     await page.screenshot({ path: `${out}/${name}-first.png` });
+    // The Overview of the sample's analysis: the grids.
+    if (mobile) {
+      await page.getByTestId('analysis').locator('summary').click();
+    } else {
+      await page.getByRole('tab', { name: 'Analysis' }).click();
+    }
+    await page.getByTestId('analysis-grid').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId('analysis-grid').first().scrollIntoViewIfNeeded();
+    await page.locator('.scope').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${out}/analysis-${name}.png` });
+    if (!mobile) await page.getByRole('tab', { name: 'Flow and verdict' }).click();
     await page.getByTestId('flow-row').nth(1).getByRole('button').click();
     await page.getByTestId('blockers').waitFor();
     await page.getByTestId('share-link').click();

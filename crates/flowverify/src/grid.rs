@@ -285,7 +285,10 @@ fn named_ports(inputs: &Inputs, direction: Direction) -> Vec<(Protocol, u16)> {
                 continue;
             }
             for &p in protocols {
-                if RISKY.iter().any(|&(rp, a, b)| rp == p && a <= lo && lo <= b) {
+                if RISKY
+                    .iter()
+                    .any(|&(rp, a, b)| rp == p && a <= lo && lo <= b)
+                {
                     continue;
                 }
                 match counted.iter_mut().find(|(k, _)| *k == (p, lo)) {
@@ -359,7 +362,11 @@ pub fn grid(inputs: &Inputs, reach: &mut Reach) -> Grid {
     // Columns.
     let mut services: Vec<Service> = Vec::new();
     let mut listed: HashMap<Protocol, Vec<Set>> = HashMap::new();
-    let mut column = |space: &mut crate::flowset::FlowSpace, protocol: Protocol, lo: u16, hi: u16, risky: bool| {
+    let mut column = |space: &mut crate::flowset::FlowSpace,
+                      protocol: Protocol,
+                      lo: u16,
+                      hi: u16,
+                      risky: bool| {
         let p = space.protocol(protocol);
         let ports = space.port_range(End::Destination, lo, hi);
         let flows = space.sets().and(p, ports);

@@ -143,7 +143,11 @@ impl Finding {
     pub fn fix(&self) -> String {
         let rule = self.rule.as_deref().unwrap_or("the rule");
         let others = names(&self.blocking_rules, 3);
-        let decide = if self.blocking_rules.len() == 1 { "decides" } else { "decide" };
+        let decide = if self.blocking_rules.len() == 1 {
+            "decides"
+        } else {
+            "decide"
+        };
         match self.kind {
             Kind::Exposure => {
                 let service = self.service.as_deref().unwrap_or("the service");

@@ -381,8 +381,15 @@ fn a_rule_shadowed_by_one_earlier_rule() {
     for f in &all {
         let example = f.example.as_ref().expect("a shadowed rule's example");
         let v = flowverify::verify(&inputs, example);
-        assert_eq!(v.rule_name.as_deref(), Some("securityRules/DenyTcpFromInternet"));
-        let port = if f.different_access == Some(true) { 22 } else { 80 };
+        assert_eq!(
+            v.rule_name.as_deref(),
+            Some("securityRules/DenyTcpFromInternet")
+        );
+        let port = if f.different_access == Some(true) {
+            22
+        } else {
+            80
+        };
         assert_eq!(example.local().port(), Some(port), "{f:?}");
     }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { test, expect, azNsg, openAnalysis } from './fixtures.mjs';
+import { test, expect, azNsg, openAnalysis, analysisTab, showAnalysis, permalink } from './fixtures.mjs';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
@@ -50,21 +50,31 @@ test('the worker is not part of the first load; the first load stays within 350 
   const gzip = page_files.reduce((sum, f) => sum + gzipSync(f.body, { level: 9 }).length, 0);
   // Opening the Analysis area loads the worker.
   const worker = page.waitForResponse((r) => r.url().includes('analysis-worker_bg.wasm'));
-  await page.getByTestId('analysis').locator('summary').click();
+  await showAnalysis(page);
   await worker;
   await expect(page.getByTestId('analysis-status')).toHaveText(/^Every flow analysed/, { timeout: 20_000 });
   expect(gzip / 1024, 'first-load transfer in KB (gzip -9)').toBeLessThanOrEqual(350);
 });
 
-test('reachability lists every flow by deciding rule; a row loads its example into the flow form', async ({ page }) => {
+test('reachability lists every flow of the VM by deciding rule, the rule once per group; a row loads its example', async ({ page }) => {
   await analyse(page);
+  // The flows list gives the VM's address (there is no network interface document).
+  await expect(page.getByTestId('reach-heading')).toHaveText('Flows of 10.0.1.4 (the local address of the flows)');
+  await analysisTab(page, 'Reachability');
   const rows = page.getByTestId('reach-row');
-  const ssh = rows.filter({ hasText: 'Allow · Tcp 22 from any IPv4 to any IPv4 · securityRules/AllowSsh (subnet NSG nsg-a)' });
-  await expect(ssh.first()).toBeVisible();
-  await expect(rows.filter({ hasText: 'Allow · Tcp 443 from Internet to any IPv4 · securityRules/AllowHttps (subnet NSG nsg-a)' }).first()).toBeVisible();
-  await expect(rows.filter({ hasText: /^Deny · .*defaultSecurityRules\/DenyAllInBound \(subnet NSG nsg-a\)/ }).first()).toBeVisible();
-  await expect(page.locator('#analysis-reach h4')).toHaveText([/^Inbound flows to any address: \d+ verdicts$/, /^Outbound flows from any address: \d+ verdicts$/]);
-  await ssh.first().getByRole('button', { name: /^Load/ }).click();
+  const ssh = rows.and(page.locator('[data-rule="securityRules/AllowSsh"][data-access=Allow]'));
+  await expect(ssh).toHaveCount(1);
+  await expect(ssh).toHaveText(/^Allow\s*Tcp\s*22\s*any\s*10\.0\.1\.4\s*securityRules\/AllowSsh\s*subnet NSG nsg-a\s*Load$/);
+  await expect(rows.and(page.locator('[data-rule="securityRules/AllowHttps"]'))).toHaveText(/^Allow\s*Tcp\s*443\s*Internet\s*10\.0\.1\.4\s*securityRules\/AllowHttps/);
+  // The default rule's group: several rows, the rule named on the first only.
+  const deny = rows.and(page.locator('[data-rule="defaultSecurityRules/DenyAllInBound"]'));
+  expect(await deny.count()).toBeGreaterThan(1);
+  await expect(deny.first()).toContainText('defaultSecurityRules/DenyAllInBound');
+  await expect(deny.nth(1)).not.toContainText('defaultSecurityRules/DenyAllInBound');
+  await expect(page.locator('#analysis-reach h4')).toHaveText([/^Inbound: \d+ verdicts$/, /^Outbound: \d+ verdicts$/]);
+  await ssh.getByRole('button', { name: /^Load/ }).click();
+  // Loading shows the flow and its verdict (their tab at a laptop's width).
+  await expect(page.getByTestId('verdict')).toBeVisible();
   await expect(page.getByTestId('flow-local')).toHaveValue(/:22$/);
   await expect(page.getByTestId('verdict')).toHaveText(/^Allow/);
   await expect(page.getByTestId('matched-rule')).toHaveText('securityRules/AllowSsh');
@@ -72,11 +82,16 @@ test('reachability lists every flow by deciding rule; a row loads its example in
   await expect(page.getByTestId('flow-row')).toHaveCount(1);
 });
 
-test('findings name the kind and the rule; an exposure shows its example and rule in the trace', async ({ page }) => {
+test('findings come the most serious first with their fix; an example shows the rule in the trace', async ({ page }) => {
   await analyse(page);
+  await analysisTab(page, 'Findings');
   const findings = page.getByTestId('finding');
-  await expect(findings.filter({ hasText: /^shadowed Inbound · securityRules\/DenySshFromInternet \(subnet NSG nsg-a\)/ })).toHaveCount(1);
-  const exposure = findings.filter({ hasText: /^exposure Inbound/ }).filter({ hasText: 'Tcp 22' });
+  await expect(findings.first()).toHaveAttribute('data-kind', 'exposure');
+  const shadowed = findings.and(page.locator('[data-kind=shadowed]'));
+  await expect(shadowed).toHaveCount(1);
+  await expect(shadowed).toContainText(/^conflict\s*securityRules\/DenySshFromInternet\s*Inbound · subnet NSG nsg-a/);
+  await expect(shadowed).toContainText('Move securityRules/DenySshFromInternet above securityRules/AllowSsh');
+  const exposure = findings.and(page.locator('[data-kind=exposure]')).filter({ hasText: 'Tcp 22' });
   await expect(exposure).toHaveCount(1);
   await exposure.getByRole('button', { name: /^Show in the trace/ }).click();
   await expect(page.getByTestId('flow-local')).toHaveValue(/:22$/);
@@ -86,7 +101,8 @@ test('findings name the kind and the rule; an exposure shows its example and rul
   // A shadowed rule's link loads one of its own flows (Tcp 22 from the Internet): the rule
   // that shadows it decides, and the trace marks that one.
   await page.getByTestId('flow-local').fill('10.0.1.4:443');
-  await findings.filter({ hasText: /^shadowed/ }).getByRole('button', { name: /^Show in the trace/ }).click();
+  await analysisTab(page, 'Findings');
+  await shadowed.getByRole('button', { name: /^Show in the trace/ }).click();
   await expect(page.getByTestId('flow-local')).toHaveValue(/:22$/);
   await expect(page.getByTestId('matched-rule')).toHaveText('securityRules/AllowSsh');
   await expect(page.locator('[data-testid=trace] tr.spotlight')).toHaveCount(1);
@@ -95,6 +111,7 @@ test('findings name the kind and the rule; an exposure shows its example and rul
 
 test('search finds a flow with the wanted verdict, or proves that none exists', async ({ page }) => {
   await analyse(page);
+  await analysisTab(page, 'Search');
   await page.getByTestId('search-protocol').selectOption('Tcp');
   await page.getByTestId('search-source').fill('Internet');
   await page.getByTestId('search-destination-port').fill('22');
@@ -111,13 +128,15 @@ test('search finds a flow with the wanted verdict, or proves that none exists', 
   await expect(page.getByTestId('flow-local')).toHaveValue(/:22$/);
   await expect(page.getByTestId('matched-rule')).toHaveText('securityRules/AllowSsh');
   // A query that cannot be read says why.
+  await analysisTab(page, 'Search');
   await page.getByTestId('search-source').fill('10.0.0.300');
   await page.getByTestId('search-submit').click();
   await expect(page.getByTestId('search-error')).toContainText("query.source: '10.0.0.300'");
 });
 
-test('set as baseline, change a rule: the change shows both verdicts, in the permalink and after a reload', async ({ page, browser }) => {
+test('set as baseline, change a rule: the change shows both verdicts; a link with the baseline opens on Compare', async ({ page, browser }) => {
   await analyse(page);
+  await analysisTab(page, 'Compare');
   await expect(page.getByTestId('compare-changes')).toHaveCount(0);
   await page.getByTestId('set-baseline').click();
   await expect(page.getByTestId('compare-changes')).toHaveText(/No change since the baseline/);
@@ -136,15 +155,19 @@ test('set as baseline, change a rule: the change shows both verdicts, in the per
   const decoded = await page.evaluate((link) => window.flowverify.decodePermalink(link), url);
   expect(decoded.baseline.subnetNsg.securityRules[0].access).toBe('Allow');
   expect(decoded.subnetNsg.securityRules[0].access).toBe('Deny');
-  const context = await browser.newContext();
-  const other = await context.newPage();
-  await other.goto(url);
-  await other.getByTestId('analysis').locator('summary').click();
-  await expect(other.getByTestId('change').first()).toContainText('was Allow by securityRules/AllowSsh');
-  await context.close();
+  // ... and the link opens on the comparison (the area open, its Compare tab chosen).
+  for (const width of [1280, 390]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 } });
+    const other = await context.newPage();
+    await other.goto(url);
+    await expect(other.getByTestId('change').first()).toBeVisible({ timeout: 20_000 });
+    await expect(other.getByTestId('change').first()).toContainText('was Allow by securityRules/AllowSsh');
+    await expect(other.getByTestId('analysis-tab').and(other.locator('[aria-selected=true]'))).toHaveText('Compare');
+    await context.close();
+  }
   // ... and in the autosave.
   await page.reload();
-  await page.getByTestId('analysis').locator('summary').click();
+  await analysisTab(page, 'Compare');
   await expect(page.getByTestId('change').first()).toContainText('now Deny by securityRules/AllowSsh');
   // Clearing it ends the comparison.
   await page.getByTestId('clear-baseline').click();
@@ -234,7 +257,7 @@ test('typing stays responsive while a big analysis runs', async ({ page }) => {
     return nsg;
   };
   await analyse(page, { ...SCENARIO, virtualNetwork: ['10.0.0.0/14'], subnetNsg: rules('S', 1), nicNsg: rules('N', 2) });
-  await expect(page.getByTestId('reach-row').first()).toBeVisible();
+  await expect(page.getByTestId('analysis-grid').first()).toBeVisible();
   // A change to a rule, pasted (as bench.mjs does: Playwright's fill types a text this long slowly).
   await page.evaluate(() => {
     const area = document.querySelector('[data-testid=slot-nic-nsg]');
@@ -246,6 +269,7 @@ test('typing stays responsive while a big analysis runs', async ({ page }) => {
   await expect(status).toHaveAttribute('aria-busy', 'true');
   await expect(status).toContainText('Analysing every flow…');
   // Meanwhile the flow form answers at once: each change shows its verdict.
+  await page.getByRole('tab', { name: 'Flow and verdict' }).click();
   await page.getByTestId('flow-remote').fill('172.16.0.1:50000');
   const local = page.getByTestId('flow-local');
   await local.fill('10.0.1.4:1001');

@@ -46,12 +46,36 @@ export function permalink(scenario) {
   return `${baseURL}#v1.${deflateSync(Buffer.from(JSON.stringify(scenario))).toString('base64url')}`;
 }
 
+/** Shows the Analysis area: its tab of the right-hand column at a laptop's width, else (on a
+ * phone, where it follows the verdict) opens it. */
+export async function showAnalysis(page) {
+  const tab = page.getByRole('tab', { name: 'Analysis', exact: true });
+  if (await tab.isVisible()) {
+    await tab.click();
+  } else if (!(await page.locator('#analysis-details').evaluate((d) => d.open))) {
+    await page.getByTestId('analysis').locator('summary').click();
+  }
+}
+
+/** Shows the flow form and its verdict (their tab of the right-hand column at a laptop's
+ * width; on a phone they are always shown). */
+export async function showVerdict(page) {
+  const tab = page.getByRole('tab', { name: 'Flow and verdict', exact: true });
+  if (await tab.isVisible()) await tab.click();
+}
+
+/** Shows the Analysis area on its tab `name` (Overview, Reachability, Findings, ...). */
+export async function analysisTab(page, name) {
+  await showAnalysis(page);
+  await page.getByTestId('analysis-tab').filter({ hasText: name }).click();
+}
+
 /** Opens `scenario` from its permalink, then the Analysis area, and waits for its first
  * analysis. */
 export async function openAnalysis(page, scenario) {
   await page.goto(permalink(scenario));
-  await expect(page.getByTestId('verdict')).toBeVisible();
-  await page.getByTestId('analysis').locator('summary').click();
+  await expect(page.getByTestId('verdict')).toBeAttached();
+  await showAnalysis(page);
   await expect(page.getByTestId('analysis-status')).toHaveText(/^Every flow analysed in \d+ ms\.$/, { timeout: 20_000 });
 }
 

@@ -1,7 +1,7 @@
 // The page at a phone's width and at a laptop's: nothing scrolls sideways, and on a phone the
 // flow form and its verdict come first, before the inputs. And the About panel: the engine's
 // statement of what FlowVerify assumes and warns about.
-import { test, expect, openFresh } from './fixtures.mjs';
+import { test, expect, openFresh, showAnalysis, analysisTab } from './fixtures.mjs';
 
 /** Whether the document is wider than the window (the page would scroll sideways). */
 async function horizontalOverflow(page) {
@@ -49,11 +49,20 @@ test.describe('on a phone', () => {
     await page.getByTestId('about').locator('summary').click();
     await expect(page.getByTestId('about').locator('h3').first()).toBeVisible();
     await expectNoHorizontalScroll(page, 'the About panel');
-    // The Analysis area, open with its four views.
-    await page.getByTestId('analysis').locator('summary').click();
-    await expect(page.getByTestId('reach-row').first()).toBeVisible({ timeout: 20_000 });
-    await expect(page.getByTestId('finding').first()).toBeVisible();
+    // The Analysis area follows the verdict (before the inputs), each of its tabs within the width.
+    await showAnalysis(page);
+    await expect(page.getByTestId('analysis-grid').first()).toBeVisible({ timeout: 20_000 });
+    const [area, shown, inputsNow] = await Promise.all(
+      [page.getByTestId('analysis'), page.getByTestId('verdict'), page.locator('.inputs-panel')].map((l) => l.boundingBox()));
+    expect(area.y).toBeGreaterThan(shown.y);
+    expect(area.y).toBeLessThan(inputsNow.y);
     await expectNoHorizontalScroll(page, 'the Analysis area');
+    for (const tab of ['Reachability', 'Findings', 'Search', 'Compare', 'Replay']) {
+      await analysisTab(page, tab);
+      await expectNoHorizontalScroll(page, `the Analysis area's ${tab}`);
+    }
+    await expect(page.getByTestId('reach-row').first()).toBeAttached();
+    await expect(page.getByTestId('finding').first()).toBeAttached();
   });
 });
 
@@ -62,11 +71,20 @@ test('at 1280 px the inputs are the left column and the flow and verdict the rig
   await openFresh(page);
   await expectNoHorizontalScroll(page, '1280 px');
   const inputs = await page.locator('.inputs-panel').boundingBox();
-  const work = await page.locator('.work-panel').boundingBox();
+  const work = await page.locator('.right-column').boundingBox();
   expect(inputs.x + inputs.width).toBeLessThanOrEqual(work.x);
   expect(Math.abs(inputs.y - work.y)).toBeLessThan(2);
   const verdict = await page.getByTestId('verdict').boundingBox();
   expect(verdict.y + verdict.height).toBeLessThanOrEqual(900);
+  // The Analysis area is the other tab of the right-hand column: beside the verdict, in its place.
+  await expect(page.getByTestId('analysis')).toBeHidden();
+  await showAnalysis(page);
+  await expect(page.getByTestId('analysis-grid').first()).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('verdict')).toBeHidden();
+  const area = await page.getByTestId('analysis').boundingBox();
+  expect(area.x).toBeGreaterThanOrEqual(work.x);
+  expect(area.y).toBeLessThan(verdict.y + 50);
+  await expectNoHorizontalScroll(page, 'the Analysis area at 1280 px');
 });
 
 test('the About panel shows the engine\'s assumptions and warnings, code as code', async ({ page }) => {

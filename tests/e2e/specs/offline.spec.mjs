@@ -1,6 +1,6 @@
 // Offline and private: after one visit the page loads and works with no network; the page
 // never asks anything of anyone but its own server, and its CSP holds.
-import { test, expect, openFresh } from './fixtures.mjs';
+import { test, expect, openFresh, showAnalysis } from './fixtures.mjs';
 
 test('after one visit the page loads and evaluates offline', async ({ page, context }) => {
   await openFresh(page);
@@ -23,10 +23,11 @@ test('after one visit the page loads and evaluates offline', async ({ page, cont
   await expect(second.getByTestId('flow-local')).toHaveValue('10.0.1.4:3389');
   await expect(second.getByTestId('verdict')).toHaveText(/^Deny/);
   // The analysis module and its workers come from the cache too.
-  await second.getByTestId('analysis').locator('summary').click();
+  await showAnalysis(second);
   await expect(second.getByTestId('analysis-status')).toHaveText(/^Every flow analysed in \d+ ms\.$/, { timeout: 20_000 });
-  await expect(second.getByTestId('reach-row').first()).toBeVisible();
-  await expect(second.getByTestId('finding').first()).toBeVisible();
+  await expect(second.getByTestId('analysis-grid').first()).toBeVisible();
+  await expect(second.getByTestId('reach-row').first()).toBeAttached();
+  await expect(second.getByTestId('finding').first()).toBeAttached();
   const kinds = await second.evaluate(async () => (await window.flowverify.lint(window.flowverify.decodePermalink(location.href))).findings.map((f) => f.kind));
   expect(kinds.length).toBeGreaterThan(0);
   await context.setOffline(false);

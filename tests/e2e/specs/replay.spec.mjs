@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test, expect, azNsg, openAnalysis } from './fixtures.mjs';
+import { test, expect, azNsg, openAnalysis, analysisTab, showVerdict } from './fixtures.mjs';
 import { writeLog } from '../flowlog.mjs';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -41,6 +41,7 @@ const SCENARIO = {
 async function open(page, scenario = SCENARIO) {
   await openAnalysis(page, scenario);
   await expect(page.getByTestId('verdict')).toHaveText(/^Allow/);
+  await analysisTab(page, 'Replay');
 }
 
 // The figures, by hand and checked with `flowverify replay --json` on the same inputs:
@@ -78,6 +79,7 @@ test('replaying the sample logs shows the figures, a row per change and rule, an
   await expect(page.getByTestId('flow-remote')).toHaveValue('203.0.113.115:443');
   await expect(page.getByTestId('verdict')).toHaveText(/^Deny/);
   await expect(page.getByTestId('matched-rule')).toHaveText('securityRules/DenyHttpsOut');
+  await analysisTab(page, 'Replay');
   await rows.nth(2).getByRole('button').first().click();
   await expect(page.getByTestId('verdict')).toHaveText(/^Allow/);
   await expect(page.getByTestId('matched-rule')).toHaveText('securityRules/AllowAltHttp');
@@ -85,11 +87,13 @@ test('replaying the sample logs shows the figures, a row per change and rule, an
 
 test('with a baseline, the replay shows what the change does to the logged traffic; a change of the inputs replays again', async ({ page }) => {
   await open(page, { ...SCENARIO, nicNsg: BEFORE });
+  await analysisTab(page, 'Compare');
   await page.getByTestId('set-baseline').click();
   await expect(page.getByTestId('compare-changes')).toHaveText(/No change since the baseline/);
   // The change request: RDP from the office only, Https out denied.
   await page.getByTestId('slot-nic-nsg').fill(JSON.stringify(NIC, null, 2));
   await expect(page.getByTestId('change').first()).toBeVisible();
+  await analysisTab(page, 'Replay');
   await page.getByTestId('replay-files').setInputFiles([V1, V2]);
   await expect(page.getByTestId('replay-summary')).toHaveText(SUMMARY);
   await expect(page.getByTestId('replay-compare-summary')).toHaveText(
@@ -166,8 +170,10 @@ test('Cancel stops a big replay; the page answers meanwhile', async ({ page }) =
   await page.getByTestId('replay-files').setInputFiles(big);
   await expect(progress).toBeVisible();
   await expect(page.getByTestId('replay-status')).toHaveText(/^Replaying 1 file/);
+  await showVerdict(page);
   await page.getByTestId('flow-local').fill('10.1.0.4:8088');
   await expect(page.getByTestId('matched-rule')).toHaveText('securityRules/AllowAltHttp');
+  await analysisTab(page, 'Replay');
   // A new replay supersedes the one running: its worker is stopped, a fresh one starts.
   await page.getByTestId('replay-files').setInputFiles([V1, V2]);
   await expect(page.getByTestId('replay-summary')).toHaveText(SUMMARY);
