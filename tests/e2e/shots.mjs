@@ -39,8 +39,7 @@ try {
       await page.getByRole('tab', { name: 'Analysis' }).click();
     }
     await page.getByTestId('analysis-grid').first().waitFor({ timeout: 30_000 });
-    await page.getByTestId('analysis-grid').first().scrollIntoViewIfNeeded();
-    await page.locator('.scope').scrollIntoViewIfNeeded();
+    if (mobile) await page.getByTestId('analysis').evaluate((a) => a.scrollIntoView());
     await page.screenshot({ path: `${out}/analysis-${name}.png` });
     if (!mobile) await page.getByRole('tab', { name: 'Flow and verdict' }).click();
     await page.getByTestId('flow-row').nth(1).getByRole('button').click();
