@@ -265,7 +265,7 @@ fn named_remotes(inputs: &Inputs, direction: Direction) -> Vec<(String, AddressE
         }
     }
     // Stable: ties keep the order they were first named in.
-    counted.sort_by(|a, b| b.2.cmp(&a.2));
+    counted.sort_by_key(|c| std::cmp::Reverse(c.2));
     counted
 }
 
@@ -298,7 +298,7 @@ fn named_ports(inputs: &Inputs, direction: Direction) -> Vec<(Protocol, u16)> {
             }
         }
     }
-    counted.sort_by(|a, b| b.1.cmp(&a.1));
+    counted.sort_by_key(|c| std::cmp::Reverse(c.1));
     counted.into_iter().map(|(k, _)| k).collect()
 }
 
