@@ -365,50 +365,49 @@ pub fn analyse(inputs: &Inputs, local: &LocalSide, step: &mut dyn FnMut(&str)) -
         .inputs(inputs)
         .nets(&local.nets)
         .build();
-    let scope = views::scope_html(inputs, &mut space, local);
+    let place = views::local_words(inputs, &mut space, local);
     let (mut grids, mut reach, mut counts) = (String::new(), String::new(), Vec::new());
-    let mut too_large = None;
     let mut findings = Ok(flowverify::lint::unresolved(inputs));
     for (direction, stage) in [
         (Direction::Inbound, "inbound"),
         (Direction::Outbound, "outbound"),
     ] {
         step(stage);
-        match flowverify::reach::reach_in(space.clone(), inputs, direction, &local.nets) {
-            Ok(mut r) => {
+        // Every flow of the direction, for the findings (a rule is judged on all its flows);
+        // then the VM's flows of it, for the picture and the table.
+        let walked = flowverify::reach::reach_in(space.clone(), inputs, direction, &[]).and_then(
+            |mut every| {
+                let more = flowverify::lint::findings_of(inputs, &mut every)?;
+                Ok((every, more))
+            },
+        );
+        match walked {
+            Ok((every, more)) => {
+                if let Ok(found) = &mut findings {
+                    found.extend(more);
+                }
+                // The space was made for the VM's addresses: the cut is always possible.
+                let Some(mut r) = every.narrowed(&local.nets) else {
+                    continue;
+                };
                 let grid = flowverify::grid::grid(inputs, &mut r);
-                let words = scope.trim_start_matches("Flows of ");
-                grids.push_str(&views::grid_html(&grid, &r.regions, local, words));
+                grids.push_str(&views::grid_html(&grid, &r.regions, local, &place));
                 counts.push((direction, r.regions.len()));
                 reach.push_str(&views::reach_html(inputs, &mut r));
-                // Lint partitions every flow as reach does: the same reach serves, unless it
-                // covers the VM's addresses only.
-                if local.nets.is_empty() {
-                    if let Ok(found) = &mut findings {
-                        match flowverify::lint::findings_of(inputs, &mut r) {
-                            Ok(more) => found.extend(more),
-                            Err(e) => findings = Err(e),
-                        }
-                    }
-                }
             }
             Err(e) => {
                 let html = too_large_html(&e);
                 grids.push_str(&html);
                 reach.push_str(&html);
-                too_large = Some(e);
+                findings = Err(e);
             }
         }
     }
     step("findings");
-    let findings = match too_large {
-        Some(e) => Err(e),
-        None if local.nets.is_empty() => findings.map(|mut f| {
-            flowverify::lint::by_severity(&mut f);
-            f
-        }),
-        None => flowverify::lint::lint(inputs),
-    };
+    let findings = findings.map(|mut f| {
+        flowverify::lint::by_severity(&mut f);
+        f
+    });
     let verdict_rule = |flow: &Flow| flowverify::verify(inputs, flow).rule_name;
     let (findings_part, listed) = match &findings {
         Ok(f) => (views::findings_html(f, &verdict_rule), Some(f.as_slice())),
@@ -419,7 +418,7 @@ pub fn analyse(inputs: &Inputs, local: &LocalSide, step: &mut dyn FnMut(&str)) -
         views::counts_html(&counts, listed),
         views::LEGEND
     );
-    [scope, overview, reach, findings_part]
+    [views::scope_html(&place), overview, reach, findings_part]
 }
 
 const SEARCH_HINT: &str = "<p class=\"help\">Give what the flow must match (an empty field \

@@ -111,18 +111,22 @@ fn search_button(query: &[(&str, &str)], label: &str) -> String {
     )
 }
 
+/// The VM's addresses in words, and where they come from: `10.0.1.4 (the network interface's
+/// address)`, `any local address`.
+pub fn local_words(inputs: &Inputs, space: &mut FlowSpace, local: &LocalSide) -> String {
+    if local.nets.is_empty() {
+        return local.words().to_string();
+    }
+    format!(
+        "{} ({})",
+        space.describe_addresses(inputs, &local.nets),
+        local.words()
+    )
+}
+
 /// What the analysis is about: `Flows of 10.0.1.4 (the network interface's address)`.
-pub fn scope_html(inputs: &Inputs, space: &mut FlowSpace, local: &LocalSide) -> String {
-    let addresses = if local.nets.is_empty() {
-        "any local address".to_string()
-    } else {
-        format!(
-            "{} ({})",
-            space.describe_addresses(inputs, &local.nets),
-            local.words()
-        )
-    };
-    format!("Flows of {}", esc(&addresses))
+pub fn scope_html(words: &str) -> String {
+    format!("Flows of {}", esc(words))
 }
 
 /// `to` or `from` the local side, by direction.

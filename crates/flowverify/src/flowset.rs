@@ -1057,6 +1057,12 @@ impl FlowSpace {
         self.named(end, &Families::of(nets))
     }
 
+    /// The flows whose `end` address is in one of `nets`, or `None` when the space was not made
+    /// for them (see [`SpaceBuilder::nets`]).
+    pub fn try_nets(&mut self, end: End, nets: &[IpNet]) -> Option<Set> {
+        self.addresses(end, &Families::of(nets))
+    }
+
     /// The port values `lo..=hi` as atoms, as ranges of atom numbers; `None` when they cut an
     /// atom.
     fn port_ids(&self, values: &[(u128, u128)]) -> Option<Vec<(u32, u32)>> {

@@ -117,6 +117,51 @@ pub fn reach_in(
     })
 }
 
+impl Reach {
+    /// The same verdicts for the flows whose local end is in `local` only (every flow when
+    /// empty): each region cut to those flows, the regions left empty dropped. What a caller
+    /// that also needs every flow (the findings) does instead of a second walk. `None` when
+    /// the space was not made for `local` (see [`crate::flowset::SpaceBuilder::nets`]).
+    ///
+    /// ```
+    /// use flowverify::flowset::FlowSpace;
+    /// use flowverify::model::Direction;
+    /// use flowverify::reach::{reach, reach_in, reach_within};
+    /// use flowverify::Inputs;
+    /// let inputs = Inputs::new();
+    /// let local = ["10.0.1.4/32".parse().unwrap()];
+    /// let space = FlowSpace::builder().inputs(&inputs).nets(&local).build();
+    /// let every = reach_in(space, &inputs, Direction::Inbound, &[]).unwrap();
+    /// let narrowed = every.narrowed(&local).unwrap();
+    /// let direct = reach_within(&inputs, Direction::Inbound, &local).unwrap();
+    /// assert_eq!(narrowed.regions.len(), direct.regions.len());
+    /// // A space made without those addresses cannot cut them.
+    /// assert!(reach(&inputs, Direction::Inbound).unwrap().narrowed(&local).is_none());
+    /// ```
+    pub fn narrowed(mut self, local: &[ipnet::IpNet]) -> Option<Reach> {
+        if local.is_empty() {
+            return Some(self);
+        }
+        let end = match self.direction {
+            Direction::Inbound => End::Destination,
+            Direction::Outbound => End::Source,
+        };
+        let nets = self.space.try_nets(end, local)?;
+        let space = &mut self.space;
+        let universe = space.universe();
+        let within = space.sets().and(universe, nets);
+        self.regions = std::mem::take(&mut self.regions)
+            .into_iter()
+            .filter_map(|mut r| {
+                r.flows = space.sets().and(r.flows, within);
+                (!r.flows.is_empty()).then_some(r)
+            })
+            .collect();
+        self.walks = None;
+        Some(self)
+    }
+}
+
 /// The flows of `direction` whose local end is in `local` (empty: every flow).
 pub(crate) fn within(space: &mut FlowSpace, direction: Direction, local: &[ipnet::IpNet]) -> Set {
     let universe = space.universe();

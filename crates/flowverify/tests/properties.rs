@@ -1017,7 +1017,9 @@ proptest! {
             // Also about one local address only (the VM's): its cells hold its flows only.
             let local: Vec<IpNet> = if narrow { vec![IpNet::from(flows[0].local().ip())] } else { Vec::new() };
             flows.retain(|f| local.iter().all(|n| n.contains(&f.local().ip())));
-            let mut reach = flowverify::reach::reach_within(&inputs, direction, &local).unwrap();
+            // The VM's flows cut from the reach of every flow (as the page does).
+            let space = flowverify::flowset::FlowSpace::builder().inputs(&inputs).nets(&local).build();
+            let mut reach = flowverify::reach::reach_in(space, &inputs, direction, &[]).unwrap().narrowed(&local).unwrap();
             let g = grid(&inputs, &mut reach);
             let verdicts: Vec<_> = flows.iter().map(|f| verify_with(&inputs, f, Options { trace: false })).collect();
             let width = g.services.len();
