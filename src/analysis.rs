@@ -37,6 +37,7 @@
 use std::fmt::Write as _;
 
 use flowverify::grid::LocalSide;
+use flowverify::lint::Finding;
 use flowverify::model::Direction;
 use flowverify::scenario::Scenario;
 use flowverify::{ffi, Decision, Flow, Inputs};
@@ -367,7 +368,12 @@ pub fn analyse(inputs: &Inputs, local: &LocalSide, step: &mut dyn FnMut(&str)) -
         .build();
     let place = views::local_words(inputs, &mut space, local);
     let (mut grids, mut reach, mut counts) = (String::new(), String::new(), Vec::new());
-    let mut findings = Ok(flowverify::lint::unresolved(inputs));
+    // Each finding with the rule its example's trace shows deciding (found in the reach).
+    let mut findings: Result<Vec<(Finding, Option<String>)>, _> =
+        Ok(flowverify::lint::unresolved(inputs)
+            .into_iter()
+            .map(|f| (f, None))
+            .collect());
     for (direction, stage) in [
         (Direction::Inbound, "inbound"),
         (Direction::Outbound, "outbound"),
@@ -378,6 +384,19 @@ pub fn analyse(inputs: &Inputs, local: &LocalSide, step: &mut dyn FnMut(&str)) -
         let walked = flowverify::reach::reach_in(space.clone(), inputs, direction, &[]).and_then(
             |mut every| {
                 let more = flowverify::lint::findings_of(inputs, &mut every)?;
+                let more = more
+                    .into_iter()
+                    .map(|f| {
+                        let decider = f.example.as_ref().and_then(|e| {
+                            every
+                                .regions
+                                .iter()
+                                .find(|r| every.space.contains(r.flows, e))
+                                .and_then(|r| r.rule_name.clone())
+                        });
+                        (f, decider)
+                    })
+                    .collect::<Vec<_>>();
                 Ok((every, more))
             },
         );
@@ -405,17 +424,19 @@ pub fn analyse(inputs: &Inputs, local: &LocalSide, step: &mut dyn FnMut(&str)) -
     }
     step("findings");
     let findings = findings.map(|mut f| {
-        flowverify::lint::by_severity(&mut f);
+        f.sort_by_key(|(f, _)| f.severity());
         f
     });
-    let verdict_rule = |flow: &Flow| flowverify::verify(inputs, flow).rule_name;
     let (findings_part, listed) = match &findings {
-        Ok(f) => (views::findings_html(f, &verdict_rule), Some(f.as_slice())),
+        Ok(f) => (
+            views::findings_html(f),
+            Some(f.iter().map(|(f, _)| f.clone()).collect::<Vec<_>>()),
+        ),
         Err(e) => (too_large_html(e), None),
     };
     let overview = format!(
         "{}{grids}{}",
-        views::counts_html(&counts, listed),
+        views::counts_html(&counts, listed.as_deref()),
         views::LEGEND
     );
     [views::scope_html(&place), overview, reach, findings_part]

@@ -477,12 +477,10 @@ fn group_html(
     out
 }
 
-/// The findings, the most serious first: kind, rule and place, what was found, the fix, and
-/// the example to load (its trace shows the rule that decides it).
-pub fn findings_html(
-    findings: &[Finding],
-    verdict_rule: &dyn Fn(&Flow) -> Option<String>,
-) -> String {
+/// The findings, the most serious first, each with the rule that decides its example: kind,
+/// rule and place, what was found, the fix, and the example to load (its trace shows that
+/// rule).
+pub fn findings_html(findings: &[(Finding, Option<String>)]) -> String {
     if findings.is_empty() {
         return "<p>No findings: no rule is shadowed, preempted or redundant, no risky service is \
                 open to the Internet, and every name is resolved.</p>"
@@ -495,7 +493,7 @@ pub fn findings_html(
         findings.len(),
         if findings.len() == 1 { "" } else { "s" }
     );
-    for f in findings.iter().take(FINDINGS_SHOWN) {
+    for (f, decider) in findings.iter().take(FINDINGS_SHOWN) {
         let kind = kind_words(f);
         let rule = match &f.rule {
             Some(r) => format!(
@@ -509,7 +507,7 @@ pub fn findings_html(
         let show = f
             .example
             .as_ref()
-            .map(|e| load_button(e, "Show in the trace", verdict_rule(e).as_deref()))
+            .map(|e| load_button(e, "Show in the trace", decider.as_deref()))
             .unwrap_or_default();
         let _ = write!(
             out,

@@ -124,6 +124,11 @@ fn names(list: &[String], shown: usize) -> String {
 }
 
 impl Finding {
+    /// How much it matters, 0 the most ([`by_severity`]'s order).
+    pub fn severity(&self) -> u8 {
+        self.kind.rank(self.conflict())
+    }
+
     /// Whether it is a conflict: a shadowed rule one of whose blocking rules has the
     /// opposite access.
     pub fn conflict(&self) -> bool {
@@ -179,7 +184,7 @@ impl Finding {
 /// rule). [`lint`] and [`lint_with`] give them so; callers that gather findings of their own
 /// sort them with this.
 pub fn by_severity(findings: &mut [Finding]) {
-    findings.sort_by_key(|f| f.kind.rank(f.conflict()));
+    findings.sort_by_key(Finding::severity);
 }
 
 pub use crate::model::RISKY;
