@@ -212,8 +212,12 @@ fn the_page_job_fills_every_part_and_reports_progress() {
         .find(|g| g.contains("securityRules/AllowSsh"))
         .unwrap();
     assert!(ssh.contains("<strong>Allow</strong>"), "{ssh}");
-    assert!(ssh.contains("<td>Tcp</td><td>22</td><td class=\"code\">any</td><td class=\"code\">10.0.1.4</td><td rowspan=\"1\" class=\"code rule\">securityRules/AllowSsh</td><td rowspan=\"1\">subnet NSG nsg-a</td>"), "{ssh}");
-    assert_eq!(ssh.matches(">securityRules/AllowSsh<").count(), 1, "{ssh}");
+    assert!(ssh.contains("<td>Tcp</td><td>22</td><td class=\"code\">any</td><td class=\"code\">10.0.1.4</td><td rowspan=\"1\" class=\"code rule\">securityRules/<wbr>AllowSsh</td><td rowspan=\"1\">subnet NSG nsg-a</td>"), "{ssh}");
+    assert_eq!(
+        ssh.matches(">securityRules/<wbr>AllowSsh<").count(),
+        1,
+        "{ssh}"
+    );
     // The row and its Load button.
     assert_eq!(
         ssh.matches("data-rule=\"securityRules/AllowSsh\"").count(),

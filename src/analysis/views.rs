@@ -409,7 +409,14 @@ fn group_html(
     } else {
         ""
     };
-    let rule_cell = esc(rule.unwrap_or("(none)"));
+    // A rule name may break after its last slash, never inside a word.
+    let rule_cell = {
+        let name = rule.unwrap_or("(none)");
+        match name.rfind('/') {
+            Some(at) => format!("{}<wbr>{}", esc(&name[..=at]), esc(&name[at + 1..])),
+            None => esc(name),
+        }
+    };
     let layer_cell = esc(&place(region.layer, region.resource.as_deref()));
     let row = |line: &BoxLine, example: &Option<Flow>, first: bool, span: usize| {
         let head = if first {
