@@ -219,12 +219,11 @@ impl FlowRow {
         let canonical = match field {
             RowField::Direction => Direction::parse(&self.direction).map(Direction::as_str),
             RowField::Protocol => Protocol::parse(&self.protocol).map(Protocol::as_str),
-            RowField::ExpectAccess => match self.expect_access.trim().to_ascii_lowercase().as_str()
-            {
-                "allow" => Some("Allow"),
-                "deny" => Some("Deny"),
-                _ => None,
-            },
+            RowField::ExpectAccess => self
+                .expect_access
+                .parse::<Decision>()
+                .ok()
+                .map(Decision::as_str),
             _ => None,
         };
         canonical.map_or_else(
@@ -315,23 +314,16 @@ impl FlowRow {
 
     /// The expectation, if one is set; an error says what is wrong with it.
     pub fn expectation(&self) -> Result<Option<Expectation>, String> {
-        let access = match self.expect_access.trim().to_ascii_lowercase().as_str() {
+        // The engine's words and their errors (`access 'x' is not Allow or Deny`).
+        let access = match self.expect_access.trim() {
             "" => return Ok(None),
-            "allow" => Decision::Allow,
-            "deny" => Decision::Deny,
-            other => return Err(format!("expected access '{other}' is not Allow or Deny")),
+            text => text
+                .parse::<Decision>()
+                .map_err(|e| format!("expected {e}"))?,
         };
-        let layer = match self.expect_layer.trim().to_ascii_lowercase().as_str() {
+        let layer = match self.expect_layer.trim() {
             "" => None,
-            "admin" => Some(Layer::Admin),
-            "subnet" => Some(Layer::Subnet),
-            "nic" => Some(Layer::Nic),
-            "none" => Some(Layer::None),
-            other => {
-                return Err(format!(
-                    "expected layer '{other}' is not one of admin, subnet, nic, none"
-                ))
-            }
+            text => Some(text.parse::<Layer>().map_err(|e| format!("expected {e}"))?),
         };
         let rule = self.expect_rule.trim();
         Ok(Some(Expectation {
@@ -789,6 +781,26 @@ mod tests {
             ..star
         };
         assert_eq!(tcp_star.spec().local, "10.0.1.4:*");
+    }
+
+    #[test]
+    fn a_wrong_expectation_says_so_in_the_engine_words() {
+        let row = |access: &str, layer: &str| FlowRow {
+            expect_access: access.into(),
+            expect_layer: layer.into(),
+            ..FlowRow::default()
+        };
+        assert_eq!(
+            row("Permit", "").expectation(),
+            Err("expected access 'Permit' is not Allow or Deny".to_string())
+        );
+        assert_eq!(
+            row("deny", "vnet").expectation(),
+            Err("expected layer 'vnet' is not one of admin, subnet, nic, none".to_string())
+        );
+        let ok = row(" ALLOW ", "NIC").expectation().unwrap().unwrap();
+        assert_eq!((ok.access, ok.layer), (Decision::Allow, Some(Layer::Nic)));
+        assert_eq!(row("", "nic").expectation(), Ok(None));
     }
 
     #[test]
