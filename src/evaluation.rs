@@ -592,19 +592,7 @@ pub struct PathView {
 impl PathView {
     /// The picture of `verdict` (its path is there when the trace was asked for).
     pub fn of(verdict: &Verdict) -> PathView {
-        // The blockers are the path's denying rules, in order: each is named with its step.
-        let mut denying = verdict
-            .path
-            .iter()
-            .filter(|s| s.outcome == LayerOutcome::Deny);
-        let blockers = verdict
-            .blockers
-            .iter()
-            .map(|rule| match denying.next() {
-                Some(s) => format!("{rule} ({} {})", layer_name(s.layer), s.resource),
-                None => rule.clone(),
-            })
-            .collect();
+        let blockers = verdict.blockers.iter().map(ToString::to_string).collect();
         let (from, to) = ends(verdict);
         let mut items = vec![PathItem::end("stage end", from, "")];
         items.extend(verdict.path.iter().map(PathItem::of));
@@ -1003,7 +991,7 @@ mod hardening {
         assert_eq!(
             view.blockers,
             [
-                "securityRules/DenySsh (Subnet NSG nsg-sub)",
+                "securityRules/DenySsh (subnet NSG nsg-sub)",
                 "securityRules/DenyAllSsh (NIC NSG nsg-nic)"
             ]
         );

@@ -6,7 +6,7 @@
 //! which writes the same characters as `\uXXXX` escapes.
 
 use flowverify::scenario::{Expectation, FlowSpec, Outcome};
-use flowverify::verdict::{Condition, Field, LayerDecision, LayerOutcome, LayerTrace, RuleTrace};
+use flowverify::verdict::{Condition, Field, LayerDecision, LayerTrace, RuleTrace};
 use flowverify::{Layer, Verdict};
 use serde::Serialize;
 
@@ -86,20 +86,9 @@ pub fn verdict(verdict: &Verdict) -> String {
         }
     }
     if !verdict.blockers.is_empty() {
-        // The blockers are the path's denying rules: each with its layer, as names may repeat.
-        let named: Vec<String> = verdict
-            .path
-            .iter()
-            .filter(|s| s.outcome == LayerOutcome::Deny)
-            .filter_map(|s| {
-                let rule = s.rule.as_deref()?;
-                let at = place(s.layer, Some(&s.resource));
-                Some(format!("{} ({at})", escape(rule)))
-            })
-            .collect();
         out.push_str("blockers (each would have to let the flow through for it to be allowed):\n");
-        for blocker in named {
-            out.push_str(&format!("  {blocker}\n"));
+        for blocker in &verdict.blockers {
+            out.push_str(&format!("  {}\n", escape(&blocker.to_string())));
         }
     }
     for warning in &verdict.warnings {

@@ -534,7 +534,13 @@ impl<'a> Evaluation<'a> {
                 .path
                 .iter()
                 .filter(|s| s.outcome == LayerOutcome::Deny)
-                .filter_map(|s| s.rule.clone())
+                .filter_map(|s| {
+                    Some(crate::verdict::Blocker {
+                        rule: s.rule.clone()?,
+                        layer: s.layer,
+                        resource: s.resource.clone(),
+                    })
+                })
                 .collect(),
         };
         Verdict {

@@ -40,7 +40,7 @@ struct ResultObject<'v> {
     warnings: Vec<String>,
     notes: Vec<String>,
     path: Vec<StepObject<'v>>,
-    blockers: &'v [String],
+    blockers: Vec<&'v str>,
     flow: FlowObject,
     trace: Vec<LayerObject<'v>>,
 }
@@ -186,7 +186,7 @@ fn result_object<'v>(verdict: &'v Verdict, flow: FlowObject) -> ResultObject<'v>
         warnings: verdict.warnings.iter().map(ToString::to_string).collect(),
         notes: verdict.notes.iter().map(ToString::to_string).collect(),
         path: verdict.path.iter().map(step_object).collect(),
-        blockers: &verdict.blockers,
+        blockers: verdict.blockers.iter().map(|b| b.rule.as_str()).collect(),
         flow,
         trace: verdict.trace.iter().map(layer_object).collect(),
     }

@@ -24,7 +24,7 @@
 //!     let verdict = &check.verdict;
 //!     assert_eq!(verdict.access, Decision::Deny);
 //!     assert_eq!(verdict.rule_name.as_deref(), Some("defaultSecurityRules/DenyAllInBound"));
-//!     assert_eq!(verdict.blockers, ["defaultSecurityRules/DenyAllInBound"]);
+//!     assert_eq!(verdict.blockers[0].to_string(), "defaultSecurityRules/DenyAllInBound (NIC NSG nsg-web)");
 //!     assert_eq!(ffi::result(verdict)["path"][0]["outcome"], "Deny");
 //!     tally.add(&check.outcome);
 //! }

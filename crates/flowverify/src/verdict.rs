@@ -191,6 +191,34 @@ impl std::fmt::Display for Decider<'_> {
     }
 }
 
+/// A rule in a denied flow's way ([`Verdict::blockers`]): its name and where it is. Its
+/// `Display` is the one wording every front end shows.
+///
+/// ```
+/// use flowverify::verdict::{Blocker, Layer};
+/// let b = Blocker { rule: "securityRules/DenyAll".into(), layer: Layer::Nic, resource: "nsg-web".into() };
+/// assert_eq!(b.to_string(), "securityRules/DenyAll (NIC NSG nsg-web)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    /// The rule, as `ruleName` names it.
+    pub rule: String,
+    /// Its layer.
+    pub layer: Layer,
+    /// Its NSG or admin configuration.
+    pub resource: String,
+}
+
+impl std::fmt::Display for Blocker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Decider::new(
+            Some(&self.rule),
+            Place::new(self.layer, Some(&self.resource)),
+        )
+        .fmt(f)
+    }
+}
+
 impl std::str::FromStr for Layer {
     type Err = crate::model::WordError;
 
@@ -611,7 +639,7 @@ pub struct Verdict {
     pub path: Vec<Step>,
     /// For a Deny, every rule on the path (reached or not) whose layer denies the flow: what
     /// would have to change for it to be allowed. Empty for an Allow.
-    pub blockers: Vec<String>,
+    pub blockers: Vec<Blocker>,
     /// The flow as evaluated.
     pub flow: Flow,
     /// Every layer evaluated, in order (empty when the trace was not asked for).

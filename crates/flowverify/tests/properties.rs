@@ -534,7 +534,17 @@ proptest! {
             .filter_map(|s| s.rule.clone())
             .collect();
         match v.access {
-            Decision::Deny => prop_assert_eq!(&v.blockers, &denies),
+            Decision::Deny => {
+                let named: Vec<String> = v.blockers.iter().map(|b| b.rule.clone()).collect();
+                prop_assert_eq!(&named, &denies);
+                // Each with the place of its step.
+                let places: Vec<(Layer, &str)> = v.path.iter()
+                    .filter(|s| s.outcome == LayerOutcome::Deny && s.rule.is_some())
+                    .map(|s| (s.layer, s.resource.as_str()))
+                    .collect();
+                let given: Vec<(Layer, &str)> = v.blockers.iter().map(|b| (b.layer, b.resource.as_str())).collect();
+                prop_assert_eq!(given, places);
+            }
             Decision::Allow => prop_assert!(v.blockers.is_empty()),
         }
     }

@@ -56,8 +56,8 @@ test('each layer decides and shows its decision in the path and the trace', asyn
   // A Deny lists everything in the flow's way, each rule with its layer and resource.
   const blockers = page.getByTestId('blockers').locator('li');
   await expect(blockers).toHaveText([
-    'securityAdminRules/DenyHighRiskTcp (AVNM admin rules protect-high-risk-ports)',
-    'defaultSecurityRules/DenyAllInBound (Subnet NSG nsg-web-subnet)',
+    'securityAdminRules/DenyHighRiskTcp (admin rules protect-high-risk-ports)',
+    'defaultSecurityRules/DenyAllInBound (subnet NSG nsg-web-subnet)',
     'defaultSecurityRules/DenyAllInBound (NIC NSG nsg-web-nic)',
   ]);
   // An allowed flow goes through every layer and has no blockers.
