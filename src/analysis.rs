@@ -47,9 +47,7 @@ use serde_json::{json, Value};
 use crate::workbench::Workbench;
 
 mod views;
-pub use views::{
-    decider, esc, flow_words, load_button, FINDINGS_SHOWN, GROUPS_SHOWN, ROWS_MORE, ROWS_SHOWN,
-};
+pub use views::{decider, esc, load_button, FINDINGS_SHOWN, GROUPS_SHOWN, ROWS_MORE, ROWS_SHOWN};
 use views::{inputs_problem, too_large_html};
 
 /// The parts of the Analysis area the `page` job fills (element `analysis-PART`).
@@ -503,7 +501,7 @@ pub fn search_html(inputs: &Inputs, query: &Value) -> String {
     let mut out = format!(
         "<div class=\"search-result found\" data-testid=\"search-result\"><p>Found: {} {} · {}</p>{}",
         verdict.access,
-        esc(&flow_words(&example)),
+        esc(&example.to_string()),
         esc(&who),
         load_button(&example, "Load", verdict.rule_name.as_deref())
     );

@@ -72,21 +72,10 @@ fn place(layer: Layer, resource: Option<&str>) -> String {
     flowverify::verdict::Place::new(layer, resource).to_string()
 }
 
-/// A flow in words: `Inbound Tcp local 10.0.1.4:443 remote 203.0.113.7:50000`.
-pub fn flow_words(flow: &Flow) -> String {
-    format!(
-        "{} {} local {} remote {}",
-        flow.direction(),
-        flow.protocol(),
-        flow.local(),
-        flow.remote()
-    )
-}
-
 /// The button that loads `flow` into the flow form (the page reads `data-flow`); `rule`, when
 /// given, is the rule to show in its trace.
 pub fn load_button(flow: &Flow, label: &str, rule: Option<&str>) -> String {
-    let words = flow_words(flow);
+    let words = flow.to_string();
     let rule = rule
         .map(|r| format!(" data-rule=\"{}\"", esc(r)))
         .unwrap_or_default();

@@ -395,13 +395,7 @@ pub fn reach(
                 .box_words(inputs, region.flows, reach.direction, BOXES_SHOWN, false);
         push_box_words(&mut out, &words);
         if let Some(example) = reach.space.example(region.flows, reach.direction) {
-            out.push_str(&format!(
-                "  e.g. {} {} local {} remote {}\n",
-                example.direction(),
-                example.protocol(),
-                example.local(),
-                example.remote()
-            ));
+            out.push_str(&format!("  e.g. {}\n", example));
         }
     }
     out
@@ -422,13 +416,7 @@ pub fn findings(findings: &[flowverify::lint::Finding]) -> String {
             escape(&f.message)
         ));
         if let Some(e) = &f.example {
-            out.push_str(&format!(
-                "  e.g. {} {} local {} remote {}\n",
-                e.direction(),
-                e.protocol(),
-                e.local(),
-                e.remote()
-            ));
+            out.push_str(&format!("  e.g. {}\n", e));
         }
         out.push_str(&format!("  fix: {}\n", escape(&f.fix())));
     }
@@ -463,13 +451,7 @@ pub fn diff(inputs: &flowverify::Inputs, d: &mut flowverify::diff::Diff) -> Stri
             .box_words(inputs, c.flows, c.direction, BOXES_SHOWN, false);
         push_box_words(&mut out, &words);
         if let Some(e) = d.space.example(c.flows, c.direction) {
-            out.push_str(&format!(
-                "  e.g. {} {} local {} remote {}\n",
-                e.direction(),
-                e.protocol(),
-                e.local(),
-                e.remote()
-            ));
+            out.push_str(&format!("  e.g. {}\n", e));
         }
     }
     out.push_str(&match d.changes.len() {

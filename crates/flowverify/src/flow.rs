@@ -335,6 +335,27 @@ pub struct FlowError {
     message: String,
 }
 
+impl std::fmt::Display for Flow {
+    /// The flow in words, every front end's: `Inbound Tcp local 10.0.1.4:443 remote
+    /// 203.0.113.7:50000` (ports absent for Icmp, Esp and Ah).
+    ///
+    /// ```
+    /// use flowverify::Flow;
+    /// let flow = Flow::parse("Inbound", "Tcp", "10.0.1.4:443", "203.0.113.7:50000").unwrap();
+    /// assert_eq!(flow.to_string(), "Inbound Tcp local 10.0.1.4:443 remote 203.0.113.7:50000");
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} local {} remote {}",
+            self.direction(),
+            self.protocol(),
+            self.local(),
+            self.remote()
+        )
+    }
+}
+
 impl FlowError {
     /// The part of the flow.
     pub fn field(&self) -> FlowField {
