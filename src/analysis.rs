@@ -479,17 +479,9 @@ pub fn search_html(inputs: &Inputs, query: &Value) -> String {
         }
     };
     let Some(example) = found.example() else {
-        let what = match (query.access, &query.rule) {
-            (Some(a), Some(r)) => format!("is {} by {r}", participle(a)),
-            (Some(a), None) => format!("is {}", participle(a)),
-            (None, Some(r)) => format!("is decided by {r}"),
-            (None, None) => "exists".to_string(),
-        };
         return format!(
-            "<div class=\"search-result none\" data-testid=\"search-result\"><p>None: no {} flow of \
-             the query {}; the search covers every flow, so this is a proof.</p></div>",
-            query.direction.as_str().to_ascii_lowercase(),
-            esc(&what)
+            "<div class=\"search-result none\" data-testid=\"search-result\"><p>{}.</p></div>",
+            esc(&query.none_words())
         );
     };
     let verdict = flowverify::verify(inputs, &example);
@@ -520,14 +512,6 @@ pub fn search_html(inputs: &Inputs, query: &Value) -> String {
     }
     out.push_str("</ul></div>");
     out
-}
-
-fn participle(access: Decision) -> &'static str {
-    if access == Decision::Allow {
-        "allowed"
-    } else {
-        "denied"
-    }
 }
 
 /// The baseline of the work as a scenario (its `baseline` value read as the scenario document

@@ -598,27 +598,7 @@ fn run_search(args: &SearchArgs) -> Result<Answer, Failure> {
     let verdict = example.map(|flow| verify(&inputs, &flow));
     let stdout = match &verdict {
         Some(v) => format!("Found:\n{}", render::verdict(v)),
-        None => format!(
-            "None: no {} flow of the query {}; the search covers every flow, so this is a proof\n",
-            args.direction.as_str().to_ascii_lowercase(),
-            match (args.access, &args.rule) {
-                (Some(a), Some(r)) => format!(
-                    "is {} by {}",
-                    a.as_str().to_ascii_lowercase(),
-                    render::escape(r)
-                ),
-                (Some(a), None) => format!(
-                    "is {}",
-                    if a == flowverify::Decision::Allow {
-                        "allowed"
-                    } else {
-                        "denied"
-                    }
-                ),
-                (None, Some(r)) => format!("is decided by {}", render::escape(r)),
-                (None, None) => "exists".to_string(),
-            }
-        ),
+        None => format!("{}\n", render::escape(&query.none_words())),
     };
     Ok(Answer::Done(Outcome {
         stdout,

@@ -1612,6 +1612,24 @@ fn search_finds_a_flow_or_proves_there_is_none() {
         "{}",
         none.stdout
     );
+    // With a rule too: the access in words ("allowed by", once "allow by").
+    let by_rule = with(&[
+        "--protocol",
+        "tcp",
+        "--source",
+        "203.0.113.0/24",
+        "--destination-port",
+        "22",
+        "--access",
+        "allow",
+        "--rule",
+        "securityAdminRules/AlwaysAllowMgmtSsh",
+    ]);
+    assert_eq!(
+        by_rule.stdout,
+        "None: no inbound flow of the query is allowed by securityAdminRules/AlwaysAllowMgmtSsh; \
+         the search covers every flow, so this is a proof\n"
+    );
     let json = with(&[
         "--protocol",
         "tcp",

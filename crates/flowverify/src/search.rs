@@ -81,6 +81,37 @@ pub enum QueryError {
 }
 
 impl Query {
+    /// What a search that found nothing proves, in words (every front end's): `None: no
+    /// inbound flow of the query is allowed by securityRules/AllowSsh; the search covers every
+    /// flow, so this is a proof`.
+    ///
+    /// ```
+    /// use flowverify::model::Direction;
+    /// use flowverify::search::Query;
+    /// use flowverify::Decision;
+    /// let query = Query { access: Some(Decision::Deny), ..Query::new(Direction::Inbound) };
+    /// assert_eq!(
+    ///     query.none_words(),
+    ///     "None: no inbound flow of the query is denied; the search covers every flow, so this is a proof"
+    /// );
+    /// ```
+    pub fn none_words(&self) -> String {
+        let participle = |a: Decision| match a {
+            Decision::Allow => "allowed",
+            Decision::Deny => "denied",
+        };
+        let what = match (self.access, &self.rule) {
+            (Some(a), Some(r)) => format!("is {} by {r}", participle(a)),
+            (Some(a), None) => format!("is {}", participle(a)),
+            (None, Some(r)) => format!("is decided by {r}"),
+            (None, None) => "exists".to_string(),
+        };
+        format!(
+            "None: no {} flow of the query {what}; the search covers every flow, so this is a proof",
+            self.direction.as_str().to_ascii_lowercase()
+        )
+    }
+
     /// Every flow of `direction`, either verdict.
     pub fn new(direction: Direction) -> Query {
         Query {
