@@ -192,15 +192,9 @@ impl Shown {
     }
 }
 
-/// The words of a layer's decision (`Allow: the NSGs decide` for an admin Allow).
+/// The words of a layer's decision: the engine's ([`LayerDecision::words`]).
 pub fn decision_word(layer: Layer, decision: LayerDecision) -> &'static str {
-    match (decision, layer) {
-        (LayerDecision::Allow, Layer::Admin) => "Allow: the NSGs decide",
-        (LayerDecision::Allow, _) => "Allow",
-        (LayerDecision::Deny, _) => "Deny",
-        (LayerDecision::AlwaysAllow, _) => "Always allow",
-        (LayerDecision::NoMatch, _) => "No match",
-    }
+    decision.words(layer)
 }
 
 /// The CSS class of a decision (`allow`, `deny`, `none`).

@@ -6,7 +6,7 @@
 //! which writes the same characters as `\uXXXX` escapes.
 
 use flowverify::scenario::{Expectation, FlowSpec, Outcome};
-use flowverify::verdict::{Condition, Field, LayerDecision, LayerTrace, RuleTrace};
+use flowverify::verdict::{Condition, Field, LayerTrace, RuleTrace};
 use flowverify::{Layer, Verdict};
 use serde::Serialize;
 
@@ -43,15 +43,6 @@ fn flow_line(verdict: &Verdict) -> String {
         f.source(),
         f.destination()
     )
-}
-
-fn decision(d: LayerDecision) -> &'static str {
-    match d {
-        LayerDecision::Allow => "Allow",
-        LayerDecision::Deny => "Deny",
-        LayerDecision::AlwaysAllow => "AlwaysAllow",
-        LayerDecision::NoMatch => "no rule matched",
-    }
 }
 
 /// What follows the name of a rule read with a warning, in the trace.
@@ -106,15 +97,10 @@ pub fn verdict(verdict: &Verdict) -> String {
 
 /// One layer of the trace: a header with its decision, then one row per rule.
 fn layer_table(layer: &LayerTrace) -> String {
-    let then = match (layer.layer, layer.decision) {
-        (Layer::Admin, LayerDecision::Allow) => " (the NSGs decide)",
-        (Layer::Admin, LayerDecision::NoMatch) => " (next configuration, then the NSGs)",
-        _ => "",
-    };
     let mut out = format!(
-        "{}: {}{then}\n",
+        "{}: {}\n",
         place(layer.layer, Some(&layer.resource)),
-        decision(layer.decision)
+        layer.decision.words(layer.layer)
     );
     let header: Vec<String> = ["PRIORITY", "RULE", "ACCESS"]
         .into_iter()

@@ -365,6 +365,30 @@ pub enum LayerDecision {
     NoMatch,
 }
 
+impl LayerDecision {
+    /// A layer's decision in words, as every front end shows it: an admin Allow says that the
+    /// NSGs decide next, an admin layer without a match that the next configuration does.
+    ///
+    /// ```
+    /// use flowverify::verdict::{Layer, LayerDecision};
+    /// assert_eq!(LayerDecision::Allow.words(Layer::Admin), "Allow: the NSGs decide");
+    /// assert_eq!(LayerDecision::Allow.words(Layer::Nic), "Allow");
+    /// assert_eq!(LayerDecision::AlwaysAllow.words(Layer::Admin), "Always allow");
+    /// ```
+    pub fn words(self, layer: Layer) -> &'static str {
+        match (self, layer) {
+            (LayerDecision::Allow, Layer::Admin) => "Allow: the NSGs decide",
+            (LayerDecision::Allow, _) => "Allow",
+            (LayerDecision::Deny, _) => "Deny",
+            (LayerDecision::AlwaysAllow, _) => "Always allow",
+            (LayerDecision::NoMatch, Layer::Admin) => {
+                "No match: the next configuration, then the NSGs"
+            }
+            (LayerDecision::NoMatch, _) => "No match",
+        }
+    }
+}
+
 /// What one layer decides for a flow on its own (`docs/formats.md`, Path steps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LayerOutcome {
