@@ -452,7 +452,7 @@ pub fn diff(inputs: &flowverify::Inputs, d: &mut flowverify::diff::Diff) -> Stri
 mod tests {
     use super::*;
     use flowverify::model::Access;
-    use flowverify::verdict::{DecidedBy, Note, NoteKind, Warning, WarningKind};
+    use flowverify::verdict::{DecidedBy, LayerDecision, Note, NoteKind, Warning, WarningKind};
     use flowverify::Decision;
     use serde_json::json;
 
