@@ -32,7 +32,8 @@
 //!   messages between its steps and stops at a `cancel`.
 //!
 //! From the worker, first `{"id": 0, "kind": "ready"}`, then the answers, each with the `id`
-//! of its request.
+//! of its request. Every message is a type of [`protocol`]: no other module reads or writes
+//! their fields.
 
 use std::fmt::Write as _;
 
@@ -45,7 +46,9 @@ use ipnet::IpNet;
 use serde_json::{json, Value};
 
 use crate::workbench::Workbench;
+use protocol::{Answer, Request};
 
+pub mod protocol;
 mod views;
 pub use views::{decider, esc, load_button, FINDINGS_SHOWN, GROUPS_SHOWN, ROWS_MORE, ROWS_SHOWN};
 use views::{inputs_problem, too_large_html};
@@ -70,44 +73,57 @@ pub struct State {
 
 /// Handles one message `text`; `post` sends each answer.
 pub fn handle(state: &mut State, text: &str, post: &mut dyn FnMut(String)) {
-    let message: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) => return post(error(0, &format!("request: {e}"))),
+    let request = match Request::parse(text) {
+        Ok(r) => r,
+        Err(e) => return post(error(0, &e)),
     };
-    let id = message["id"].as_u64().unwrap_or(0);
-    let outcome = match message["kind"].as_str().unwrap_or_default() {
-        "reach" => reach_object(&message["scenario"], &message["direction"]),
-        "lint" => lint_object(&message["scenario"]).map(|v| v.to_string()),
-        "search" => search_object(&message["scenario"], &message["query"]),
-        "diff" => diff_object(&message["before"], &message["after"], &message["direction"]),
-        "replay" => crate::replay::script_object(&message["scenario"], &message["logs"])
-            .map(|v| v.to_string()),
-        "verdicts" => {
-            verdicts_object(&message["scenario"], &message["count"]).map(|v| v.to_string())
+    let id = request.id();
+    let outcome = match &request {
+        Request::Reach {
+            scenario,
+            direction,
+            ..
+        } => reach_object(scenario, direction),
+        Request::Lint { scenario, .. } => lint_object(scenario).map(|v| v.to_string()),
+        Request::Search {
+            scenario, query, ..
+        } => search_object(scenario, query),
+        Request::Diff {
+            before,
+            after,
+            direction,
+            ..
+        } => diff_object(before, after, direction),
+        Request::Replay { scenario, logs, .. } => {
+            crate::replay::script_object(scenario, logs).map(|v| v.to_string())
         }
-        "memory" => Ok(json!({"bytes": memory_bytes()}).to_string()),
-        "page" => return page(state, id, &message, post),
-        "cancel" => return,
-        other => Err(format!(
-            "request: '{}' is not one of reach, lint, search, diff, replay, verdicts, memory, page",
-            flowverify::error::clip(other)
-        )),
+        Request::Verdicts {
+            scenario, count, ..
+        } => verdicts_object(scenario, count).map(|v| v.to_string()),
+        Request::Memory { .. } => Ok(json!({"bytes": memory_bytes()}).to_string()),
+        Request::Page {
+            workbench,
+            query,
+            widen,
+            ..
+        } => return page(state, id, workbench, query, *widen, post),
+        Request::Cancel { .. } => return,
     };
     post(match outcome {
         // The value is JSON already (written as it was made, never a `Value` tree: a reach
         // object is tens of megabytes).
-        Ok(value) => format!("{{\"id\":{id},\"kind\":\"result\",\"value\":{value}}}"),
+        Ok(value) => protocol::result(id, value),
         Err(message) => error(id, &message),
     });
 }
 
 /// The `ready` message: the worker has started.
 pub fn ready() -> String {
-    json!({"id": 0, "kind": "ready"}).to_string()
+    Answer::Ready { id: 0 }.text()
 }
 
 fn error(id: u64, message: &str) -> String {
-    json!({"id": id, "kind": "error", "message": message}).to_string()
+    Answer::Error { id, message }.text()
 }
 
 /// The inputs of a scenario document given as a value; `source` names it in errors.
@@ -270,13 +286,19 @@ fn inputs_only(w: &Workbench) -> Workbench {
 
 /// The `page` job: every part of the Analysis area, a part computed again only when what it
 /// depends on changed.
-fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String)) {
-    let work = Workbench::from_value(&message["workbench"]).unwrap_or_default();
-    let query = match &message["query"] {
+fn page(
+    state: &mut State,
+    id: u64,
+    workbench: &Value,
+    query: &Value,
+    widen: bool,
+    post: &mut dyn FnMut(String),
+) {
+    let work = Workbench::from_value(workbench).unwrap_or_default();
+    let query = match query {
         Value::Object(q) => Some(Value::Object(q.clone())),
         _ => None,
     };
-    let widen = message["widen"].as_bool().unwrap_or(false);
     let scenario = work.to_scenario().scenario;
     let inputs = scenario.inputs(crate::script::SOURCE);
     let local = match (&inputs, widen) {
@@ -292,7 +314,7 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
     };
     let inputs_key = inputs_only(&work);
     let view = |post: &mut dyn FnMut(String), part: &str, html: &str| {
-        post(json!({"id": id, "kind": "view", "part": part, "html": html}).to_string());
+        post(Answer::View { id, part, html }.text());
     };
     let fresh_inputs = state.inputs.as_ref().map(|(k, l, _)| (k, l)) != Some((&inputs_key, &local));
     let fresh_compare =
@@ -300,13 +322,17 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
     let fresh_search = query.is_some()
         && state.search.as_ref().map(|(k, q, _)| (k, Some(q)))
             != Some((&inputs_key, query.as_ref()));
-    let total =
-        3 * usize::from(fresh_inputs) + usize::from(fresh_compare) + usize::from(fresh_search);
+    let total = 3 * u64::from(fresh_inputs) + u64::from(fresh_compare) + u64::from(fresh_search);
     let mut done = 0;
     let mut progress = |post: &mut dyn FnMut(String), stage: &str| {
         post(
-            json!({"id": id, "kind": "progress", "stage": stage, "done": done, "total": total})
-                .to_string(),
+            Answer::Progress {
+                id,
+                stage,
+                done,
+                total,
+            }
+            .text(),
         );
         done += 1;
     };
@@ -352,7 +378,16 @@ fn page(state: &mut State, id: u64, message: &Value, post: &mut dyn FnMut(String
         }
         None => view(post, "search", SEARCH_HINT),
     }
-    post(json!({"id": id, "kind": "done"}).to_string());
+    post(
+        Answer::Done {
+            id,
+            ok: None,
+            message: None,
+            tuples: None,
+            flows: None,
+        }
+        .text(),
+    );
 }
 
 /// The parts that depend on the inputs and the local side: the scope line, the Overview (a

@@ -22,8 +22,9 @@ use std::fmt::Write as _;
 use flowverify::replay::{judge, thousands, Change, Group, Replay, Report};
 use flowverify::scenario::Scenario;
 use flowverify::Inputs;
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::analysis::protocol::Answer;
 use crate::analysis::{baseline_scenario, decider, esc, load_button};
 use crate::workbench::Workbench;
 
@@ -111,27 +112,21 @@ pub fn page_job(
     read: &mut dyn FnMut(usize) -> Result<Vec<u8>, String>,
     post: &mut dyn FnMut(String),
 ) {
-    let message: Value = serde_json::from_str(request).unwrap_or_default();
-    let id = message["id"].as_u64().unwrap_or(0);
+    let job: Job = serde_json::from_str(request).unwrap_or_default();
+    let id = job.id;
     let view = |post: &mut dyn FnMut(String), html: &str| {
-        post(json!({"id": id, "kind": "view", "part": "replay", "html": html}).to_string());
+        post(
+            Answer::View {
+                id,
+                part: "replay",
+                html,
+            }
+            .text(),
+        );
     };
-    if message["again"] != Value::Bool(true) {
+    if !job.again {
         state.held = None;
-        let files: Vec<(String, u64)> = message["files"]
-            .as_array()
-            .map(|files| {
-                files
-                    .iter()
-                    .map(|f| {
-                        (
-                            f["name"].as_str().unwrap_or("log").to_string(),
-                            f["size"].as_u64().unwrap_or(0),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let files: Vec<(String, u64)> = job.files.into_iter().map(|f| (f.name, f.size)).collect();
         let total: u64 = files.iter().map(|(_, size)| size).sum::<u64>().max(1);
         let mut replay = Replay::new();
         let mut before = 0u64;
@@ -139,8 +134,13 @@ pub fn page_job(
             let stage = format!("reading {} (file {} of {})", name, i + 1, files.len());
             let progress = |post: &mut dyn FnMut(String), done: u64| {
                 post(
-                    json!({"id": id, "kind": "progress", "stage": stage, "done": done.min(total), "total": total})
-                        .to_string(),
+                    Answer::Progress {
+                        id,
+                        stage: &stage,
+                        done: done.min(total),
+                        total,
+                    }
+                    .text(),
                 );
             };
             progress(post, before);
@@ -162,9 +162,18 @@ pub fn page_job(
             }
             before += size;
         }
+        let stage = format!(
+            "verifying {} distinct flows",
+            thousands(replay.flows() as u64)
+        );
         post(
-            json!({"id": id, "kind": "progress", "stage": format!("verifying {} distinct flows", thousands(replay.flows() as u64)), "done": total, "total": total})
-                .to_string(),
+            Answer::Progress {
+                id,
+                stage: &stage,
+                done: total,
+                total,
+            }
+            .text(),
         );
         state.held = Some(Held {
             replay,
@@ -174,15 +183,44 @@ pub fn page_job(
     let Some(held) = &state.held else {
         return failed(id, post, "no flow logs were read yet");
     };
-    let work = Workbench::from_value(&message["workbench"]).unwrap_or_default();
+    let work = Workbench::from_value(&job.workbench).unwrap_or_default();
     let (html, figures) = report_html(held, &work);
     view(post, &html);
-    let mut done = json!({"id": id, "kind": "done", "ok": true});
-    if let (Some(figures), Value::Object(map)) = (figures, &mut done) {
-        map.insert("tuples".into(), figures.tuples.into());
-        map.insert("flows".into(), figures.flows.into());
-    }
-    post(done.to_string());
+    post(
+        Answer::Done {
+            id,
+            ok: Some(true),
+            message: None,
+            tuples: figures.as_ref().map(|f| f.tuples),
+            flows: figures.as_ref().map(|f| f.flows),
+        }
+        .text(),
+    );
+}
+
+/// The page's replay request (see the module's documentation).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Job {
+    #[serde(default)]
+    id: u64,
+    /// The work as autosaved.
+    #[serde(default)]
+    workbench: Value,
+    /// The files to read, by name and size, in order.
+    #[serde(default)]
+    files: Vec<LogFile>,
+    /// Replay the logs read last against the work again (no file is read).
+    #[serde(default)]
+    again: bool,
+}
+
+/// A flow-log file of a [`Job`].
+#[derive(Debug, serde::Deserialize)]
+struct LogFile {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    size: u64,
 }
 
 /// The job failed: the error in the view (the engine's text: file, record, tuple), then `done`.
@@ -191,8 +229,24 @@ fn failed(id: u64, post: &mut dyn FnMut(String), message: &str) {
         "<p class=\"note bad\" data-testid=\"replay-error\">The flow logs cannot be replayed: {}</p>",
         esc(message)
     );
-    post(json!({"id": id, "kind": "view", "part": "replay", "html": html}).to_string());
-    post(json!({"id": id, "kind": "done", "ok": false, "message": message}).to_string());
+    post(
+        Answer::View {
+            id,
+            part: "replay",
+            html: &html,
+        }
+        .text(),
+    );
+    post(
+        Answer::Done {
+            id,
+            ok: Some(false),
+            message: Some(message),
+            tuples: None,
+            flows: None,
+        }
+        .text(),
+    );
 }
 
 /// The inputs of the work and of its baseline (if it has one).
@@ -386,6 +440,7 @@ fn short(flow: &flowverify::Flow) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const LOG: &str = r#"{"records": [{"category": "NetworkSecurityGroupFlowEvent",
       "properties": {"Version": 2, "flows": [{"rule": "r", "flows": [{"mac": "00", "flowTuples": [

@@ -25,12 +25,15 @@ use std::thread::LocalKey;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::analysis::protocol::{Answer, Kind, Message};
 use crate::analysis::{page_request, script_request, Latest, Step};
 
 /// The worker's loader (trunk's `data-loader-shim`; worker files keep their names).
 const WORKER: &str = "./analysis-worker_loader.js";
 
-type Handler = Rc<dyn Fn(&JsValue)>;
+/// What hears a worker's answers: the answer read, and its text (a script's value is
+/// parsed from it by the browser).
+type Handler = Rc<dyn Fn(&Message, &str)>;
 
 /// One analysis worker: started when first needed; requests wait until it says it is ready.
 #[derive(Default)]
@@ -110,17 +113,14 @@ pub(super) fn listen(
 /// Starts `key`'s worker.
 fn spawn(key: Key) {
     let Ok(worker) = web_sys::Worker::new(WORKER) else {
-        return deliver(
-            key,
-            failure("the browser refused to start the analysis worker"),
-        );
+        return fail(key, "the browser refused to start the analysis worker");
     };
     let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
         let data = get(&e, "data").as_string().unwrap_or_default();
-        let Ok(message) = js_sys::JSON::parse(&data) else {
+        let Ok(message) = Message::parse(&data) else {
             return;
         };
-        if text(&message, "kind") == "ready" {
+        if message.kind == Kind::Ready {
             let (worker, outbox) = key.with(|c| {
                 let mut c = c.borrow_mut();
                 c.ready = true;
@@ -132,13 +132,13 @@ fn spawn(key: Key) {
                 }
             }
         }
-        deliver(key, message);
+        deliver(key, &message, &data);
     });
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
         e.prevent_default();
         let what = text(&e, "message");
         stop(key);
-        deliver(key, failure(&format!("The analysis stopped ({what}).")));
+        fail(key, &format!("The analysis stopped ({what})."));
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -150,16 +150,18 @@ fn spawn(key: Key) {
     });
 }
 
-/// A `failed` message: the worker is gone, every request it had is lost.
-fn failure(why: &str) -> JsValue {
-    let text = serde_json::json!({"kind": "failed", "message": why}).to_string();
-    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+/// Says `failed` to `key`'s handler: the worker is gone, every request it had is lost.
+fn fail(key: Key, why: &str) {
+    let text = Answer::Failed { message: why }.text();
+    if let Ok(message) = Message::parse(&text) {
+        deliver(key, &message, &text);
+    }
 }
 
-fn deliver(key: Key, message: JsValue) {
+fn deliver(key: Key, message: &Message, text: &str) {
     let handler = key.with(|c| c.borrow().handler.clone());
     if let Some(handler) = handler {
-        handler(&message);
+        handler(message, text);
     }
 }
 
@@ -225,25 +227,26 @@ fn ask(kind: &str, args: &[(&str, &JsValue)]) -> js_sys::Promise {
     promise
 }
 
-fn answer_script(message: &JsValue) {
-    let kind = text(message, "kind");
-    let id = get(message, "id").as_f64().map(|n| n as u64);
+fn answer_script(message: &Message, raw: &str) {
     let settled: Vec<_> = PENDING.with(|p| {
         let mut p = p.borrow_mut();
         let (done, kept) = std::mem::take(&mut *p)
             .into_iter()
-            .partition(|(i, _, _)| kind == "failed" || Some(*i) == id);
+            .partition(|(i, _, _)| message.kind == Kind::Failed || *i == message.id);
         *p = kept;
         done
     });
     for (_, resolve, reject) in settled {
-        let _ = match kind.as_str() {
-            "result" => resolve.call1(&JsValue::NULL, &get(message, "value")),
-            "ready" => continue,
-            _ => reject.call1(
-                &JsValue::NULL,
-                &js_sys::Error::new(&text(message, "message")).into(),
-            ),
+        let _ = match message.kind {
+            Kind::Result => {
+                // The engine's object, parsed by the browser from the answer's text.
+                let value = js_sys::JSON::parse(raw)
+                    .map(|m| get(&m, "value"))
+                    .unwrap_or(JsValue::UNDEFINED);
+                resolve.call1(&JsValue::NULL, &value)
+            }
+            Kind::Ready => continue,
+            _ => reject.call1(&JsValue::NULL, &js_sys::Error::new(&message.message).into()),
         };
     }
 }
@@ -308,18 +311,11 @@ fn analyse() {
     SLOW.with(|s| s.set(Some(slow)));
 }
 
-fn answer_page(m: &JsValue) {
-    let kind = text(m, "kind");
-    let id = get(m, "id").as_f64().unwrap_or(0.0) as u64;
-    let wanted = LATEST.with(|l| l.borrow().wanted(id));
-    match kind.as_str() {
-        "progress" if wanted => {
-            let stage = format!(
-                "{} ({} of {})",
-                text(m, "stage"),
-                get(m, "done").as_f64().unwrap_or(0.0) + 1.0,
-                get(m, "total").as_f64().unwrap_or(0.0)
-            );
+fn answer_page(m: &Message, _: &str) {
+    let wanted = LATEST.with(|l| l.borrow().wanted(m.id));
+    match m.kind {
+        Kind::Progress if wanted => {
+            let stage = format!("{} ({} of {})", m.stage, m.done + 1, m.total);
             if by_id("analysis-status")
                 .is_some_and(|s| s.get_attribute("aria-busy").as_deref() == Some("true"))
             {
@@ -327,27 +323,28 @@ fn answer_page(m: &JsValue) {
             }
             STAGE.with(|s| *s.borrow_mut() = stage);
         }
-        "view" if wanted => {
-            if let Some(part) = by_id(&format!("analysis-{}", text(m, "part"))) {
-                part.set_inner_html(&text(m, "html"));
+        Kind::View if wanted => {
+            if let Some(part) = by_id(&format!("analysis-{}", m.part)) {
+                part.set_inner_html(&m.html);
             }
         }
-        "done" | "error" | "failed" => {
+        Kind::Done | Kind::Error | Kind::Failed => {
             let since = LATEST.with(|l| l.borrow().since());
-            let next = if kind == "failed" {
+            let failed = m.kind == Kind::Failed;
+            let next = if failed {
                 LATEST.with(|l| l.borrow_mut().reset());
                 None
             } else {
-                LATEST.with(|l| l.borrow_mut().answered(id))
+                LATEST.with(|l| l.borrow_mut().answered(m.id))
             };
             let busy = next.is_some();
-            if wanted || kind == "failed" {
-                let message = match kind.as_str() {
-                    "done" => format!(
+            if wanted || failed {
+                let message = match m.kind {
+                    Kind::Done => format!(
                         "Every flow analysed in {} ms.",
                         (now() - since.unwrap_or(0.0)).round()
                     ),
-                    _ => text(m, "message"),
+                    _ => m.message.clone(),
                 };
                 set_status(&message, busy);
             }

@@ -13,7 +13,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::analysis::{by_id, get, listen, next_id, now, page, post_value, stop, text, REPLAY};
+use super::analysis::{by_id, listen, next_id, now, page, post_value, stop, text, REPLAY};
+use crate::analysis::protocol::{Kind, Message};
 
 thread_local! {
     /// The replay running: its id and when it began (ms).
@@ -291,33 +292,25 @@ pub fn action(action: &str) -> bool {
     true
 }
 
-fn answer(m: &JsValue) {
-    let kind = text(m, "kind");
-    let id = get(m, "id").as_f64().unwrap_or(0.0) as u64;
+fn answer(m: &Message, _: &str) {
     let running = RUNNING.with(Cell::get);
-    let current = running.is_some_and(|(r, _)| r == id);
-    match kind.as_str() {
-        "progress" if current => set_progress(
-            get(m, "done").as_f64().unwrap_or(0.0),
-            get(m, "total").as_f64().unwrap_or(1.0),
-            &text(m, "stage"),
-        ),
-        "view" if current => {
+    let current = running.is_some_and(|(r, _)| r == m.id);
+    match m.kind {
+        Kind::Progress if current => set_progress(m.done as f64, m.total.max(1) as f64, &m.stage),
+        Kind::View if current => {
             if let Some(part) = by_id("analysis-replay") {
-                part.set_inner_html(&text(m, "html"));
+                part.set_inner_html(&m.html);
             }
         }
-        "done" if current => {
+        Kind::Done if current => {
             RUNNING.with(|r| r.set(None));
             show_run(false);
-            let ok = get(m, "ok").as_bool().unwrap_or(false);
-            HELD.with(|h| h.set(ok));
+            HELD.with(|h| h.set(m.ok));
             let since = running.map_or(0.0, |(_, t)| t);
-            if ok {
-                let tuples = get(m, "tuples").as_f64().unwrap_or(0.0) as u64;
+            if m.ok {
                 set_status(&format!(
                     "Replayed {} tuples in {} ms.",
-                    flowverify::replay::thousands(tuples),
+                    flowverify::replay::thousands(m.tuples),
                     (now() - since).round()
                 ));
             } else {
@@ -327,11 +320,11 @@ fn answer(m: &JsValue) {
                 changed();
             }
         }
-        "failed" => {
+        Kind::Failed => {
             RUNNING.with(|r| r.set(None));
             HELD.with(|h| h.set(false));
             show_run(false);
-            set_status(&format!("The replay stopped: {}", text(m, "message")));
+            set_status(&format!("The replay stopped: {}", m.message));
         }
         _ => {}
     }
