@@ -11,7 +11,7 @@ use flowverify::grid::{Cell, CellAccess, Grid, LocalSide};
 use flowverify::lint::Finding;
 use flowverify::model::Direction;
 use flowverify::reach::{Reach, Region};
-use flowverify::{ffi, Decision, Flow, Inputs, Layer};
+use flowverify::{ffi, Flow, Inputs, Layer};
 use serde_json::Value;
 
 /// How many verdicts (deciding rules) of a direction the page lists.
@@ -337,11 +337,7 @@ fn kind_words(f: &Finding) -> String {
 /// its layer (named once per group), an example to load; allowed groups first.
 pub fn reach_html(inputs: &Inputs, reach: &mut Reach) -> String {
     let direction = reach.direction;
-    let mut order: Vec<usize> = (0..reach.regions.len()).collect();
-    order.sort_by_key(|&i| {
-        let r = &reach.regions[i];
-        (r.access != Decision::Allow, r.uncertain)
-    });
+    let order = reach.reading_order();
     let count = order.len();
     let mut out = format!(
         "<h4>{direction}: {count} verdict{}</h4><div class=\"table-scroll\"><table class=\"reach-table\">\

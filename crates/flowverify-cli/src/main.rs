@@ -426,12 +426,9 @@ fn run_verify(args: &VerifyArgs) -> Result<Outcome, Failure> {
 /// `flowverify reach`.
 fn run_reach(args: &ReachArgs) -> Result<Answer, Failure> {
     let inputs = read_inputs(&args.inputs)?;
+    // Without --local: the network interface document's addresses, else any.
     let local: Vec<IpNet> = if args.local.is_empty() {
-        inputs
-            .nics
-            .iter()
-            .flat_map(|n| n.ips.iter().map(|ip| IpNet::from(*ip)))
-            .collect()
+        flowverify::grid::LocalSide::of(&inputs, &[]).nets
     } else {
         args.local.clone()
     };

@@ -362,8 +362,11 @@ pub fn reach(
             n => format!("{n} verdicts"),
         }
     ));
-    let mut regions = reach.regions.clone();
-    regions.sort_by_key(|r| (r.access != flowverify::Decision::Allow, r.uncertain));
+    let regions: Vec<_> = reach
+        .reading_order()
+        .into_iter()
+        .map(|i| reach.regions[i].clone())
+        .collect();
     for region in &regions {
         let at = place(region.layer, region.resource.as_deref());
         out.push('\n');

@@ -118,6 +118,30 @@ pub fn reach_in(
 }
 
 impl Reach {
+    /// The regions in the order every front end lists them: allowed before denied, certain
+    /// before uncertain, otherwise as found (indices into [`Reach::regions`]).
+    ///
+    /// ```
+    /// use flowverify::model::Direction;
+    /// use flowverify::reach::reach;
+    /// use flowverify::{Decision, Inputs};
+    /// let r = reach(&Inputs::new(), Direction::Inbound).unwrap();
+    /// let order = r.reading_order();
+    /// assert_eq!(order.len(), r.regions.len());
+    /// assert!(order.windows(2).all(|w| {
+    ///     let (a, b) = (&r.regions[w[0]], &r.regions[w[1]]);
+    ///     (a.access != Decision::Allow, a.uncertain) <= (b.access != Decision::Allow, b.uncertain)
+    /// }));
+    /// ```
+    pub fn reading_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.regions.len()).collect();
+        order.sort_by_key(|&i| {
+            let r = &self.regions[i];
+            (r.access != Decision::Allow, r.uncertain)
+        });
+        order
+    }
+
     /// The same verdicts for the flows whose local end is in `local` only (every flow when
     /// empty): each region cut to those flows, the regions left empty dropped. What a caller
     /// that also needs every flow (the findings) does instead of a second walk. `None` when
