@@ -80,13 +80,7 @@ impl RuleRow {
             marks: rule.conditions,
             matched: rule.matched,
             uncertain: rule.uncertain,
-            reason: if rule.matched {
-                "Matched: this rule decides the layer".to_string()
-            } else {
-                rule.reason
-                    .clone()
-                    .unwrap_or_else(|| "Not matched".to_string())
-            },
+            reason: rule.reason_words(),
             warnings: rule.warnings.clone(),
         }
     }
@@ -400,7 +394,8 @@ mod tests {
             ["✓", "?", "✓", "✗", "?"],
             "the marks the command line prints for the same rule"
         );
-        assert_eq!(row.reason, "source 10.0.2.5 is not in R0");
+        // An uncertain rule says so before its reason, as the command line does.
+        assert_eq!(row.reason, "Uncertain: source 10.0.2.5 is not in R0");
     }
 
     /// The page's marks against the engine's own trace: a flow port `*` and an unknown tag.

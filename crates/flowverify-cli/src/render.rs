@@ -148,13 +148,7 @@ fn layer_table(layer: &LayerTrace) -> String {
 }
 
 fn rule_row(rule: &RuleTrace) -> Vec<String> {
-    let reason = match (&rule.reason, rule.matched) {
-        (_, true) => "matched".to_string(),
-        (Some(r), false) if rule.uncertain => format!("uncertain: {r}"),
-        (Some(r), false) => r.to_string(),
-        (None, false) if rule.uncertain => "uncertain: missing input".to_string(),
-        (None, false) => "did not match".to_string(),
-    };
+    let reason = rule.reason_words();
     let mut name = escape(&rule.name).into_owned();
     if !rule.warnings.is_empty() {
         name.push_str(WARNED);
@@ -533,11 +527,11 @@ mod tests {
         assert_eq!(lines[5], "subnet NSG nsg-web-subnet: Deny");
         assert!(lines[6].contains("PRIORITY") && lines[6].contains("REASON"));
         assert!(lines[7].contains("✓  ✗  ✓   ✓  ✗   source 10.0.2.5 is not in Internet"));
-        assert!(lines[8].ends_with("✓  ✓  ✓   ✓  ✓   matched"));
+        assert!(lines[8].ends_with("✓  ✓  ✓   ✓  ✓   Matched: this rule decides the layer"));
         // columns line up: the rule name column starts at the same place on every row
         let at = |l: &str, s: &str| l.find(s).map(|b| l[..b].chars().count());
         assert_eq!(at(lines[6], "RULE"), at(lines[7], "securityRules"));
-        assert_eq!(at(lines[6], "REASON"), at(lines[8], "matched"));
+        assert_eq!(at(lines[6], "REASON"), at(lines[8], "Matched"));
     }
 
     #[test]
@@ -684,7 +678,7 @@ mod tests {
             row.contains("securityRules/AllowHttpFromInternet [!]"),
             "{row}"
         );
-        assert!(row.contains("✓  ?  ✓   ✓  ?   uncertain: source"), "{row}");
+        assert!(row.contains("✓  ?  ✓   ✓  ?   Uncertain: source"), "{row}");
         assert!(text.contains("\n  [!]: read with a warning"), "{text}");
         assert!(text.contains("\n  ?: could not be evaluated"), "{text}");
         // Without either, no legend.

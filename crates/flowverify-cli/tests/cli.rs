@@ -166,7 +166,10 @@ fn verify_prints_a_deny_verdict_and_the_trace_table() {
         .iter()
         .find(|l| l.contains("securityRules/DenyRdpAll") && l.contains("200"))
         .expect("the RDP rule is in the trace");
-    assert!(rdp.contains("matched") && !rdp.contains('✗'), "{rdp}");
+    assert!(
+        rdp.contains("Matched: this rule decides the layer") && !rdp.contains('✗'),
+        "{rdp}"
+    );
     assert!(lines.iter().any(|l| l.contains("PRIORITY")
         && l.contains(" P ")
         && l.contains(" SP ")
@@ -1303,7 +1306,8 @@ fn control_characters_in_names_are_shown_escaped() {
     assert!(run
         .stdout
         .lines()
-        .any(|l| l.contains("securityRules/\\u{1b}[2K\\rAllow") && l.contains("matched")));
+        .any(|l| l.contains("securityRules/\\u{1b}[2K\\rAllow")
+            && l.contains("Matched: this rule decides the layer")));
 
     // check's line, and its FAIL reason quoting the expectation.
     let scenario = s.write_json(

@@ -603,6 +603,19 @@ pub struct RuleTrace {
 }
 
 impl RuleTrace {
+    /// Why it matched or not, in words (every front end's): `Matched: this rule decides the
+    /// layer`, the engine's reason (`source 10.0.2.5 is not in 10.0.1.0/24`), marked
+    /// `Uncertain: ` when missing input left a condition unknown, or `Did not match`.
+    pub fn reason_words(&self) -> String {
+        match (&self.reason, self.matched, self.uncertain) {
+            (_, true, _) => "Matched: this rule decides the layer".to_string(),
+            (Some(r), false, true) => format!("Uncertain: {r}"),
+            (None, false, true) => "Uncertain: missing input".to_string(),
+            (Some(r), false, false) => r.clone(),
+            (None, false, false) => "Did not match".to_string(),
+        }
+    }
+
     /// How `field` came out.
     ///
     /// ```
