@@ -381,7 +381,7 @@ fn groups_html(groups: &[Group], testid: &str, than: &str) -> String {
              <th scope=\"col\" class=\"num\">Flows</th><th scope=\"col\" class=\"num\">Packets</th>\
              <th scope=\"col\" class=\"num\">Bytes</th><th scope=\"col\">Examples</th></tr></thead><tbody>",
             now.to_ascii_lowercase(),
-            capitalised(change.words()),
+            change.heading(),
             thousands(flows),
             if flows == 1 { "" } else { "s" },
         );
@@ -415,14 +415,6 @@ fn groups_html(groups: &[Group], testid: &str, than: &str) -> String {
         out.push_str("</tbody></table></div>");
     }
     out
-}
-
-fn capitalised(words: &str) -> String {
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// An example flow, short: `Inbound Tcp 203.0.113.7:50000 → 10.0.1.4:22` (source to

@@ -319,10 +319,7 @@ fn write_text(out: &mut impl Write, report: &Report, files: usize) -> std::io::R
 
 /// One group: its heading line, then its examples, one per line.
 fn write_group(out: &mut impl Write, group: &Group) -> std::io::Result<()> {
-    let change = match group.change {
-        flowverify::replay::Change::NewlyDenied => "Newly denied",
-        flowverify::replay::Change::NewlyAllowed => "Newly allowed",
-    };
+    let change = group.change.heading();
     let at = crate::render::place(group.decided_by.layer, group.decided_by.resource.as_deref());
     let by = match &group.rule_name {
         Some(rule) => format!("by {} ({at})", escape(rule)),

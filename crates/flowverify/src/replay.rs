@@ -726,6 +726,19 @@ impl Change {
             Change::NewlyAllowed => "newly allowed",
         }
     }
+
+    /// The words as a heading begins them: `Newly denied` or `Newly allowed`.
+    ///
+    /// ```
+    /// use flowverify::replay::Change;
+    /// assert_eq!(Change::NewlyAllowed.heading(), "Newly allowed");
+    /// ```
+    pub fn heading(self) -> &'static str {
+        match self {
+            Change::NewlyDenied => "Newly denied",
+            Change::NewlyAllowed => "Newly allowed",
+        }
+    }
 }
 
 /// The changed flows of one change and deciding rule and layer.
