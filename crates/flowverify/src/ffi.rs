@@ -35,7 +35,7 @@ struct ResultObject<'v> {
     access: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_name: Option<&'v str>,
-    decided_by: DecidedByObject<'v>,
+    decided_by: DecidedByJson<'v>,
     uncertain: bool,
     warnings: Vec<String>,
     notes: Vec<String>,
@@ -43,13 +43,6 @@ struct ResultObject<'v> {
     blockers: Vec<&'v str>,
     flow: FlowObject,
     trace: Vec<LayerObject<'v>>,
-}
-
-#[derive(Debug, Serialize)]
-struct DecidedByObject<'v> {
-    layer: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resource: Option<&'v str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -178,10 +171,10 @@ fn result_object<'v>(verdict: &'v Verdict, flow: FlowObject) -> ResultObject<'v>
     ResultObject {
         access: verdict.access.as_str(),
         rule_name: verdict.rule_name.as_deref(),
-        decided_by: DecidedByObject {
-            layer: layer_word(verdict.decided_by.layer),
-            resource: verdict.decided_by.resource.as_deref(),
-        },
+        decided_by: DecidedByJson::new(
+            verdict.decided_by.layer,
+            verdict.decided_by.resource.as_deref(),
+        ),
         uncertain: verdict.uncertain,
         warnings: verdict.warnings.iter().map(ToString::to_string).collect(),
         notes: verdict.notes.iter().map(ToString::to_string).collect(),
@@ -293,12 +286,23 @@ pub fn flow(flow: &Flow) -> Value {
     })
 }
 
-/// Who decided, as the result object writes it: `{"layer", "resource"}`.
-#[derive(Serialize)]
-struct DecidedByJson<'a> {
+/// Who decided, as every object writes it (a result, a region, a change's side, a replay's
+/// group): `{"layer", "resource"}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct DecidedByJson<'a> {
     layer: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     resource: Option<&'a str>,
+}
+
+impl<'a> DecidedByJson<'a> {
+    /// The layer and resource that decided.
+    pub(crate) fn new(layer: Layer, resource: Option<&'a str>) -> DecidedByJson<'a> {
+        DecidedByJson {
+            layer: layer_word(layer),
+            resource,
+        }
+    }
 }
 
 /// The `reach` object (`docs/formats.md`, Reach object): the direction and its regions, each
@@ -358,10 +362,7 @@ impl Serialize for RegionJson<'_, '_, '_> {
         }
         map.serialize_entry(
             "decidedBy",
-            &DecidedByJson {
-                layer: r.layer.as_str(),
-                resource: r.resource.as_deref(),
-            },
+            &DecidedByJson::new(r.layer, r.resource.as_deref()),
         )?;
         map.serialize_entry("uncertain", &r.uncertain)?;
         map.serialize_entry("flows", &self.flows)?;
@@ -623,10 +624,7 @@ impl Serialize for SideJson<'_> {
         }
         map.serialize_entry(
             "decidedBy",
-            &DecidedByJson {
-                layer: s.layer.as_str(),
-                resource: s.resource.as_deref(),
-            },
+            &DecidedByJson::new(s.layer, s.resource.as_deref()),
         )?;
         map.end()
     }

@@ -881,17 +881,6 @@ impl serde::Serialize for Report {
 impl serde::Serialize for Group {
     fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        struct DecidedByJson<'a>(&'a DecidedBy);
-        impl serde::Serialize for DecidedByJson<'_> {
-            fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
-                let mut map = out.serialize_map(None)?;
-                map.serialize_entry("layer", self.0.layer.as_str())?;
-                if let Some(resource) = &self.0.resource {
-                    map.serialize_entry("resource", resource)?;
-                }
-                map.end()
-            }
-        }
         struct Examples<'a>(&'a [Flow]);
         impl serde::Serialize for Examples<'_> {
             fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
@@ -901,7 +890,11 @@ impl serde::Serialize for Group {
         let mut map = out.serialize_map(Some(7))?;
         map.serialize_entry("change", self.change.as_str())?;
         map.serialize_entry("ruleName", &self.rule_name)?;
-        map.serialize_entry("decidedBy", &DecidedByJson(&self.decided_by))?;
+        let by = &self.decided_by;
+        map.serialize_entry(
+            "decidedBy",
+            &crate::ffi::DecidedByJson::new(by.layer, by.resource.as_deref()),
+        )?;
         map.serialize_entry("flows", &self.flows)?;
         map.serialize_entry("packets", &self.packets)?;
         map.serialize_entry("bytes", &self.bytes)?;
