@@ -454,16 +454,8 @@ fn the_frame_has_the_tabs_their_panels_and_the_search_form() {
     for id in PARTS {
         assert!(html.contains(&format!("id=\"analysis-{id}\"")), "{id}");
     }
-    for name in [
-        "direction",
-        "protocol",
-        "source",
-        "sourcePort",
-        "destination",
-        "destinationPort",
-        "access",
-        "rule",
-    ] {
+    // The form has a field per property of the query the engine reads.
+    for name in flowverify::ffi::SEARCH_QUERY_KEYS {
         assert!(html.contains(&format!("name=\"{name}\"")), "{name}");
     }
     assert!(html.contains("data-testid=\"search-source-port\""));

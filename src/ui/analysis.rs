@@ -521,16 +521,7 @@ fn search_for(query: &str) {
         .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok())
     {
         form.reset();
-        for name in [
-            "direction",
-            "protocol",
-            "source",
-            "sourcePort",
-            "destination",
-            "destinationPort",
-            "access",
-            "rule",
-        ] {
+        for name in flowverify::ffi::SEARCH_QUERY_KEYS {
             let value = text(&fields, name);
             if value.is_empty() {
                 continue;

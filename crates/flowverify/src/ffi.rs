@@ -524,6 +524,18 @@ fn write_found(
     Ok(any)
 }
 
+/// The properties of a search query ([`search_query`]): the `search` flags by their long names.
+pub const SEARCH_QUERY_KEYS: [&str; 8] = [
+    "direction",
+    "protocol",
+    "source",
+    "sourcePort",
+    "destination",
+    "destinationPort",
+    "access",
+    "rule",
+];
+
 /// A search query from its JSON object (`docs/formats.md`, The page's script interface): the
 /// `search` options by their long names, `{direction, protocol, source, sourcePort, destination,
 /// destinationPort, access, rule}`, each a string as on the command line (`protocol` also a list);
@@ -541,24 +553,17 @@ fn write_found(
 /// ```
 pub fn search_query(query: &Value) -> Result<crate::search::Query, String> {
     use crate::search::Query;
-    const KEYS: [&str; 8] = [
-        "direction",
-        "protocol",
-        "source",
-        "sourcePort",
-        "destination",
-        "destinationPort",
-        "access",
-        "rule",
-    ];
     let Some(object) = query.as_object() else {
         return Err("query: expected an object of search options".into());
     };
-    if let Some(unknown) = object.keys().find(|k| !KEYS.contains(&k.as_str())) {
+    if let Some(unknown) = object
+        .keys()
+        .find(|k| !SEARCH_QUERY_KEYS.contains(&k.as_str()))
+    {
         return Err(format!(
             "query: unknown property '{}' (a query has {})",
             crate::error::clip(unknown),
-            KEYS.join(", ")
+            SEARCH_QUERY_KEYS.join(", ")
         ));
     }
     let text = |key: &str| -> Result<Option<String>, String> {
