@@ -448,11 +448,18 @@ fn App() -> impl IntoView {
             return;
         }
         match flowverify::permalink::decode(&fragment) {
-            Ok(scenario) => work.replace(
-                Workbench::from_scenario(&scenario),
-                Some(fragment),
-                "Opened the shared scenario.".into(),
-            ),
+            Ok(scenario) => {
+                let review = scenario.baseline.is_some();
+                work.replace(
+                    Workbench::from_scenario(&scenario),
+                    Some(fragment),
+                    "Opened the shared scenario.".into(),
+                );
+                if review {
+                    right.set(Right::Analysis);
+                    open_on_compare();
+                }
+            }
             Err(e) => work.tell(format!("This link could not be opened: {e}"), true, false),
         }
     });
@@ -553,6 +560,27 @@ fn local_address(end: &str) -> &str {
         Some(rest) => rest.split(']').next().unwrap_or(rest),
         None if end.matches(':').count() == 1 => end.split(':').next().unwrap_or(end),
         None => end,
+    }
+}
+
+/// Shows the Analysis area on its Compare tab (a link with a baseline opened in the open page):
+/// the tab is chosen when the area is loaded, else the area opens asking for it.
+fn open_on_compare() {
+    use wasm_bindgen::JsCast;
+    let document = document();
+    let tab = document
+        .get_element_by_id("tab-compare")
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+    match tab {
+        Some(tab) => tab.click(),
+        None => {
+            if let Some(details) = document.get_element_by_id("analysis-details") {
+                let _ = details.set_attribute("data-tab", "compare");
+            }
+        }
+    }
+    if let Some(details) = document.get_element_by_id("analysis-details") {
+        let _ = details.set_attribute("open", "");
     }
 }
 

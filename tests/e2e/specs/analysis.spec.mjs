@@ -165,6 +165,13 @@ test('set as baseline, change a rule: the change shows both verdicts; a link wit
     await expect(other.getByTestId('analysis-tab').and(other.locator('[aria-selected=true]'))).toHaveText('Compare');
     await context.close();
   }
+  // ... also when pasted into the address bar of the page already open.
+  await analysisTab(page, 'Overview');
+  const reviewed = permalink({ ...decoded, title: 'Review' });
+  await page.evaluate((u) => { location.hash = new URL(u).hash; }, reviewed);
+  await expect(page.getByTestId('scenario-title')).toHaveValue('Review');
+  await expect(page.getByTestId('analysis-tab').and(page.locator('[aria-selected=true]'))).toHaveText('Compare');
+  await expect(page.getByTestId('change').first()).toBeVisible();
   // ... and in the autosave.
   await page.reload();
   await analysisTab(page, 'Compare');
