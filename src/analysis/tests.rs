@@ -569,3 +569,63 @@ fn a_shadowed_rule_shows_its_example_with_the_rule_that_decides_it() {
     );
     assert!(shadowed.contains("&quot;local&quot;:&quot;"), "{shadowed}");
 }
+
+#[test]
+fn a_long_group_shows_five_rows_then_more_on_request_and_search_for_the_rest() {
+    // Twelve rules on distinct ports before the default deny: the default rule's group has
+    // many sets of flows (the ports between them).
+    let rules: Vec<Value> = (0..12)
+        .map(|i| {
+            json!({"name": format!("AllowPort{i}"), "properties": {"priority": 100 + i, "access": "Allow",
+                "direction": "Inbound", "protocol": "Tcp", "sourceAddressPrefix": format!("10.9.{i}.0/24"),
+                "sourcePortRange": "*", "destinationAddressPrefix": "*",
+                "destinationPortRange": (1000 + 10 * i).to_string()}})
+        })
+        .collect();
+    let doc = json!({"version": 1, "subnetNsg": {"name": "nsg-many", "properties": {"securityRules": rules}}});
+    let w = Workbench::from_scenario(&Scenario::from_value("s", doc).unwrap());
+    let a = answers(
+        &mut State::default(),
+        &page_request(1, &text(&w), None, false),
+    );
+    let reach = part(&a, "reach");
+    let deny = reach
+        .split("<tbody class=\"reach-group deny\">")
+        .nth(1)
+        .expect("a denied group");
+    let shown = deny.split("</tbody>").next().unwrap();
+    assert_eq!(
+        shown.matches("data-testid=\"reach-row\"").count(),
+        ROWS_SHOWN,
+        "{shown}"
+    );
+    assert!(
+        shown.contains("data-action=\"more\" aria-expanded=\"false\">Show "),
+        "{shown}"
+    );
+    // The rest of the rule's flows in Search, by its name.
+    let query = shown
+        .split("data-action=\"search\" data-query=\"")
+        .nth(1)
+        .and_then(|q| q.split('"').next())
+        .expect("a search button")
+        .replace("&quot;", "\"");
+    let query: Value = serde_json::from_str(&query).unwrap();
+    assert_eq!(
+        query,
+        json!({"direction": "Inbound", "rule": "defaultSecurityRules/DenyAllInBound"})
+    );
+    // The search it asks for finds the rule's flows.
+    let inputs = w.to_scenario().scenario.inputs("s").unwrap();
+    let found = search_html(&inputs, &query);
+    assert!(found.contains("Found: Deny Inbound"), "{found}");
+    // The next rows are there, hidden until asked for.
+    let more = reach
+        .split("<tbody class=\"reach-group deny more-rows\" hidden>")
+        .nth(1)
+        .expect("the next rows");
+    let more = more.split("</tbody>").next().unwrap();
+    let count = more.matches("data-testid=\"reach-row\"").count();
+    assert!(count > 0 && count <= ROWS_MORE, "{count}");
+    assert!(shown.contains(&format!("Show {count} more")), "{shown}");
+}

@@ -366,7 +366,13 @@ pub fn reach_html(inputs: &Inputs, reach: &mut Reach) -> String {
         } else {
             Vec::new()
         };
-        out.push_str(&group_html(&region, &shown.shown, &more, shown.total));
+        out.push_str(&group_html(
+            &region,
+            direction,
+            &shown.shown,
+            &more,
+            shown.total,
+        ));
     }
     out.push_str("</table></div>");
     if count > GROUPS_SHOWN {
@@ -382,6 +388,7 @@ pub fn reach_html(inputs: &Inputs, reach: &mut Reach) -> String {
 /// One verdict's rows: the first shown, the next ones behind a button, the rest in Search.
 fn group_html(
     region: &Region,
+    direction: Direction,
     shown: &[(BoxLine, Option<Flow>)],
     more: &[(BoxLine, Option<Flow>)],
     total: u128,
@@ -442,7 +449,12 @@ fn group_html(
     if left > 0 {
         let more_shown = more.len() as u128;
         let search = rule
-            .map(|r| search_button(&[("rule", r)], "Search them all"))
+            .map(|r| {
+                search_button(
+                    &[("direction", direction.as_str()), ("rule", r)],
+                    "Search them all",
+                )
+            })
             .unwrap_or_default();
         if more_shown > 0 {
             let _ = write!(
