@@ -82,6 +82,31 @@ test('reachability lists every flow of the VM by deciding rule, the rule once pe
   await expect(page.getByTestId('flow-row')).toHaveCount(1);
 });
 
+test('a long group shows five rows, the next ones on request, and the rest in Search', async ({ page }) => {
+  // Twelve rules on distinct ports before the default deny: its group has many sets of flows.
+  const rules = Array.from({ length: 12 }, (_, i) => ({
+    name: `AllowPort${i}`, priority: 100 + i, access: 'Allow', dport: String(1000 + 10 * i), src: `10.9.${i}.0/24`,
+  }));
+  await analyse(page, { ...SCENARIO, subnetNsg: azNsg('nsg-many', rules) });
+  await analysisTab(page, 'Reachability');
+  const deny = page.locator('[data-testid=reach-row][data-rule="defaultSecurityRules/DenyAllInBound"]');
+  const visible = deny.filter({ visible: true });
+  await expect(visible).toHaveCount(5);
+  const group = page.locator('#analysis-reach tbody.reach-group.deny').first();
+  const more = group.getByRole('button', { name: /^Show \d+ more$/ });
+  const count = Number((await more.textContent()).match(/\d+/)[0]);
+  await more.click();
+  await expect(more).toHaveAttribute('aria-expanded', 'true');
+  await expect(visible).toHaveCount(5 + count);
+  await more.click();
+  await expect(visible).toHaveCount(5);
+  // The rest: the rule's flows in Search.
+  await group.getByRole('button', { name: 'Search them all' }).click();
+  await expect(page.getByTestId('analysis-tab').and(page.locator('[aria-selected=true]'))).toHaveText('Search');
+  await expect(page.getByTestId('search-rule')).toHaveValue('defaultSecurityRules/DenyAllInBound');
+  await expect(page.getByTestId('search-result')).toContainText(/^Found: Deny Inbound .* · defaultSecurityRules\/DenyAllInBound/);
+});
+
 test('findings come the most serious first with their fix; an example shows the rule in the trace', async ({ page }) => {
   await analyse(page);
   await analysisTab(page, 'Findings');
