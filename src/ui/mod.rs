@@ -495,7 +495,7 @@ fn App() -> impl IntoView {
     let locals = Memo::new(move |_| {
         work.flows.with(|rows| {
             rows.iter()
-                .map(|r| local_address(&r.local).to_string())
+                .map(|r| local_address(&r.local))
                 .collect::<Vec<_>>()
         })
     });
@@ -553,14 +553,10 @@ fn App() -> impl IntoView {
     }
 }
 
-/// The address part of a flow's local end as typed (`10.0.1.4:443`, `[2001:db8::4]:443`).
-fn local_address(end: &str) -> &str {
-    let end = end.trim();
-    match end.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(rest),
-        None if end.matches(':').count() == 1 => end.split(':').next().unwrap_or(end),
-        None => end,
-    }
+/// The address of a flow's local end as typed, read by the engine (the text itself while it
+/// cannot be read: the analysis then hears of each change).
+fn local_address(end: &str) -> String {
+    flowverify::Endpoint::parse(end).map_or_else(|_| end.to_string(), |e| e.ip().to_string())
 }
 
 /// Shows the Analysis area on its Compare tab (a link with a baseline opened in the open page):
